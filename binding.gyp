@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: MIT
+{
+  'targets': [
+    {
+      'target_name': 'dtls_srtp',
+      'sources': [
+        '<!@(node -p "require(\'fs\').readdirSync(\'native\',{recursive:true}).filter(f=>f.endsWith(\'.cc\')).map(f=>\'native/\'+f).join(\' \')")',
+      ],
+      'dependencies': [
+        '<!(node -p "require(\'node-addon-api\').targets"):node_addon_api',
+        'deps/libsrtp.gyp:libsrtp',
+      ],
+      'include_dirs': ['native'],
+      'defines': [
+        'NAPI_VERSION=9',
+        'NODE_ADDON_API_DISABLE_DEPRECATED',
+        'NODE_API_NO_EXTERNAL_BUFFERS_ALLOWED',
+        'NODE_ADDON_API_REQUIRE_BASIC_FINALIZERS',
+        'OPENSSL_API_COMPAT=30000',
+        'OPENSSL_NO_DEPRECATED',
+      ],
+      'cflags!': ['-fno-exceptions'],
+      'cflags_cc!': ['-fno-exceptions', '-std=gnu++17', '-std=gnu++20'],
+      'cflags': ['-fvisibility=hidden', '-Wall', '-Wextra', '-Wno-unused-parameter'],
+      'cflags_cc': ['-std=c++17', '-fvisibility=hidden', '-fno-exceptions'],
+      'conditions': [
+        ['OS=="linux"', {
+          # One deliberate OpenSSL: the system's libssl/libcrypto linked statically
+          # into the addon and hidden (--exclude-libs), so neither our calls nor
+          # libsrtp's can bind to the copy that the node binary exports.
+          'libraries': [
+            '-Wl,--exclude-libs,ALL',
+            '-Wl,-Bstatic', '-lssl', '-lcrypto', '-Wl,-Bdynamic',
+            '-ldl', '-lpthread',
+          ],
+          'ldflags': ['-Wl,--as-needed'],
+        }],
+        ['OS=="mac"', {
+          'xcode_settings': {
+            'CLANG_CXX_LANGUAGE_STANDARD': 'c++17',
+            'GCC_SYMBOLS_PRIVATE_EXTERN': 'YES',
+            'MACOSX_DEPLOYMENT_TARGET': '11.0',
+          },
+          'libraries': ['-lssl', '-lcrypto'],
+        }],
+      ],
+    },
+  ],
+}

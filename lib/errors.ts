@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Typed errors. Every error this package throws or reports carries a stable
+ * string `code`; tests and applications branch on `code` and class, never on
+ * message text. Argument errors are Node's own `TypeError`/`RangeError` with a
+ * `code` (`ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`, `ERR_OUT_OF_RANGE`).
+ * @packageDocumentation
+ */
+
+/** Codes carried by {@link DtlsError}. */
+export type DtlsErrorCode =
+  | 'ERR_DTLS_HANDSHAKE'
+  | 'ERR_DTLS_FINGERPRINT_MISMATCH'
+  | 'ERR_DTLS_NO_SRTP_PROFILE'
+  | 'ERR_DTLS_ALERT'
+  | 'ERR_DTLS_TIMEOUT'
+  | 'ERR_DTLS_ROLE_CONFLICT'
+  | 'ERR_DTLS_BAD_FINGERPRINT'
+  | 'ERR_DTLS_INTERNAL';
+
+/** Codes carried by {@link SrtpError}. */
+export type SrtpErrorCode =
+  | 'ERR_SRTP_AUTH_FAIL'
+  | 'ERR_SRTP_REPLAY_FAIL'
+  | 'ERR_SRTP_REPLAY_OLD'
+  | 'ERR_SRTP_BAD_PACKET'
+  | 'ERR_SRTP_BAD_PARAM'
+  | 'ERR_SRTP_BUFFER_SMALL'
+  | 'ERR_SRTP_TOO_MANY_STREAMS'
+  | 'ERR_SRTP_INTERNAL';
+
+/** Codes carried by {@link CertificateError}. */
+export type CertificateErrorCode = 'ERR_CERT_PARSE' | 'ERR_CERT_UNSUPPORTED_ALGORITHM' | 'ERR_CERT_GENERATE';
+
+/** Base class of every non-argument error of this package. */
+export class DtlsSrtpError extends Error {
+  override name = 'DtlsSrtpError';
+  /** Stable machine-readable code, e.g. `ERR_SRTP_AUTH_FAIL`. */
+  readonly code: string;
+  /** OpenSSL error-queue entries that accompanied a native failure, oldest first. */
+  readonly opensslErrors: readonly string[];
+  constructor(code: string, message: string, options?: { cause?: unknown; opensslErrors?: readonly string[] }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.opensslErrors = options?.opensslErrors ?? [];
+  }
+}
+
+/** Use of an object in a state that does not allow the call (after `close()`, before `connected`, twice). */
+export class InvalidStateError extends DtlsSrtpError {
+  override name = 'InvalidStateError';
+  declare readonly code: 'ERR_INVALID_STATE';
+  constructor(message: string) {
+    super('ERR_INVALID_STATE', message);
+  }
+}
+
+/** Which side reported a DTLS alert, mirroring W3C `RTCError`. */
+export type DtlsErrorDetail = 'dtls-failure' | 'fingerprint-failure';
+
+/** A DTLS handshake or record-layer failure. */
+export class DtlsError extends DtlsSrtpError {
+  override name = 'DtlsError';
+  declare readonly code: DtlsErrorCode;
+  /** `'fingerprint-failure'` when the peer certificate did not match the remote fingerprints. */
+  readonly errorDetail: DtlsErrorDetail;
+  /** TLS alert description number we sent, if any (RFC 5246 §7.2). */
+  readonly sentAlert: number | undefined;
+  /** TLS alert description number we received, if any. */
+  readonly receivedAlert: number | undefined;
+  constructor(
+    code: DtlsErrorCode,
+    message: string,
+    options?: {
+      cause?: unknown;
+      opensslErrors?: readonly string[];
+      sentAlert?: number;
+      receivedAlert?: number;
+    },
+  ) {
+    super(code, message, options);
+    this.errorDetail = code === 'ERR_DTLS_FINGERPRINT_MISMATCH' ? 'fingerprint-failure' : 'dtls-failure';
+    this.sentAlert = options?.sentAlert;
+    this.receivedAlert = options?.receivedAlert;
+  }
+}
+
+/** An SRTP/SRTCP failure; `status` is libsrtp's `srtp_err_status_t` number (0 when not from libsrtp). */
+export class SrtpError extends DtlsSrtpError {
+  override name = 'SrtpError';
+  declare readonly code: SrtpErrorCode;
+  readonly status: number;
+  constructor(code: SrtpErrorCode, status: number, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.status = status;
+  }
+}
+
+/** A certificate or private key that cannot be generated, parsed or used. */
+export class CertificateError extends DtlsSrtpError {
+  override name = 'CertificateError';
+  declare readonly code: CertificateErrorCode;
+  constructor(code: CertificateErrorCode, message: string, options?: { cause?: unknown; opensslErrors?: readonly string[] }) {
+    super(code, message, options);
+  }
+}
+
+/** @internal Builds Node-style argument errors with a stable code. */
+export function argTypeError(name: string, expected: string, actual: unknown): TypeError {
+  const err = new TypeError(`Expected ${name} to be ${expected} but received ${describe(actual)}`);
+  Object.defineProperty(err, 'code', { value: 'ERR_INVALID_ARG_TYPE', enumerable: true });
+  return err;
+}
+
+/** @internal */
+export function argValueError(name: string, expected: string, actual: unknown): TypeError {
+  const err = new TypeError(`Expected ${name} to be ${expected} but received ${describe(actual)}`);
+  Object.defineProperty(err, 'code', { value: 'ERR_INVALID_ARG_VALUE', enumerable: true });
+  return err;
+}
+
+/** @internal */
+export function outOfRangeError(name: string, expected: string, actual: unknown): RangeError {
+  const err = new RangeError(`Expected ${name} to be ${expected} but received ${describe(actual)}`);
+  Object.defineProperty(err, 'code', { value: 'ERR_OUT_OF_RANGE', enumerable: true });
+  return err;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'string') return value.length > 40 ? `string of length ${value.length}` : `'${value}'`;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  if (value instanceof Uint8Array) return `${value.constructor.name} of ${value.length} bytes`;
+  if (typeof value === 'function') return 'function';
+  return `an instance of ${(value as object).constructor?.name ?? 'Object'}`;
+}
+
+/**
+ * @internal The factory native code calls to build typed errors (registered
+ * once through `native.init`).
+ */
+export function makeNativeError(kind: string, code: string, message: string, opensslErrors: string[]): Error {
+  switch (kind) {
+    case 'SrtpError':
+      return new SrtpError(code as SrtpErrorCode, 0, message);
+    case 'CertificateError':
+      return new CertificateError(code as CertificateErrorCode, message, { opensslErrors });
+    case 'InvalidStateError':
+      return new InvalidStateError(message);
+    default:
+      return new DtlsError(code as DtlsErrorCode, message, { opensslErrors });
+  }
+}

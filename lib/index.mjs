@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: MIT
+// ESM entry: re-exports the CommonJS build by name, so `import` and `require`
+// share one copy of every class (no dual-package hazard).
+import cjs from '../dist/lib/index.js';
+
+export const {
+  versions,
+  DtlsSrtpError,
+  InvalidStateError,
+  DtlsError,
+  SrtpError,
+  CertificateError,
+  // ESM-EXPORTS
+} = cjs;
+export default cjs;

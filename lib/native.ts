@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Loads the native addon once per thread and declares the internal contract
+ * between TypeScript and C++. Nothing here is public (index.ts never
+ * re-exports it).
+ * @internal
+ * @packageDocumentation
+ */
+import * as path from 'node:path';
+import { makeNativeError } from './errors.js';
+
+/** What the addon really runs (see README "Which OpenSSL"). */
+export interface NativeVersions {
+  /** `OpenSSL_version(OPENSSL_VERSION)` of the OpenSSL the addon's code calls. */
+  openssl: string;
+  opensslNumber: number;
+  /** `OPENSSL_VERSION_TEXT` of the headers the addon was compiled with. */
+  opensslHeaders: string;
+  libsrtp: string;
+  napi: number;
+  /** File of the loaded object that provides OpenSSL's code (the addon itself when linked privately). */
+  opensslObject?: string;
+  addonObject?: string;
+}
+
+// ---- SRTP (native/binding/srtp_binding.cc) ----
+// SRTP-NATIVE-INTERFACE
+
+// ---- DTLS (native/binding/dtls_binding.cc) ----
+// DTLS-NATIVE-INTERFACE
+
+/** The addon's exports. */
+export interface NativeBinding {
+  init(makeError: typeof makeNativeError): void;
+  versions(): NativeVersions;
+  // NATIVE-BINDING-MEMBERS
+}
+
+const packageRoot = path.join(__dirname, '..', '..');
+
+function load(): NativeBinding {
+  let binding: NativeBinding;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    binding = (require('node-gyp-build') as (dir: string) => NativeBinding)(packageRoot);
+  } catch (err) {
+    const help = [
+      'Could not load the dtls-srtp native addon.',
+      `  Platform: ${process.platform}-${process.arch}, Node ${process.version} (N-API ${process.versions.napi})`,
+      '  Possible fixes:',
+      '  - Build it from source: install a compiler, python3 and the OpenSSL headers',
+      '    (Debian/Ubuntu: apt-get install build-essential python3 libssl-dev),',
+      '    then run `npm rebuild dtls-srtp`.',
+      '  - If you copied node_modules between machines, reinstall on this one (`npm ci`).',
+    ].join('\n');
+    const error = new Error(help, { cause: err });
+    Object.defineProperty(error, 'code', { value: 'ERR_DTLS_SRTP_LOAD', enumerable: true });
+    throw error;
+  }
+  binding.init(makeNativeError);
+  return binding;
+}
+
+/** The addon, loaded on first import in each thread. */
+export const native: NativeBinding = load();

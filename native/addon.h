@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// The per-environment state of the addon (one instance per main thread or
+// worker). Nothing here is static: every class constructor and the error
+// factory live in this object, so the addon loads in any number of
+// worker_threads at once.
+
+#include <napi.h>
+
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+namespace dtlssrtp {
+
+// A native object that owns OpenSSL/libsrtp resources. The Addon closes every
+// live one from its env cleanup hook when a worker is torn down.
+class Closeable {
+ public:
+  virtual ~Closeable() = default;
+  // Frees native resources. Idempotent; runs no JavaScript.
+  virtual void CloseNative() = 0;
+};
+
+// Error families that map onto the TypeScript classes in lib/errors.ts.
+enum class ErrorKind { kDtls, kSrtp, kCertificate, kInvalidState };
+
+class Addon : public Napi::Addon<Addon> {
+ public:
+  Addon(Napi::Env env, Napi::Object exports);
+  ~Addon();
+
+  void Track(Closeable* object) { live_.insert(object); }
+  void Forget(Closeable* object) { live_.erase(object); }
+
+  // Throws (as a pending JS exception) an instance of the TypeScript error
+  // class for `kind`, built by the factory registered through init().
+  void ThrowError(Napi::Env env, ErrorKind kind, const char* code, const std::string& message,
+                  const std::vector<std::string>& openssl_errors = {});
+
+  // Per-class constructors, set by each binding's Init.
+  Napi::FunctionReference srtp_ctor;
+  Napi::FunctionReference dtls_ctor;
+  Napi::FunctionReference certificate_ctor;
+
+ private:
+  Napi::Value JsInit(const Napi::CallbackInfo& info);
+  Napi::Value Versions(const Napi::CallbackInfo& info);
+  static void CleanupHook(void* arg);
+
+  Napi::Env env_;
+  Napi::FunctionReference error_factory_;
+  std::unordered_set<Closeable*> live_;
+};
+
+// Throws TypeError with code ERR_INTERNAL_ARG: the TypeScript layer validates
+// every argument, so reaching this is a bug in our TS, never user error.
+void ThrowInternalArg(Napi::Env env, const char* message);
+
+}  // namespace dtlssrtp

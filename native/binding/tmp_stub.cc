@@ -1,0 +1,2 @@
+#include "binding/registry.h"
+namespace dtlssrtp::binding { void InitSrtpBinding(Napi::Env, Napi::Object, Addon*) {} }
