@@ -1,2 +1,0 @@
-#include "binding/registry.h"
-namespace dtlssrtp::binding { void InitSrtpBinding(Napi::Env, Napi::Object, Addon*) {} }
