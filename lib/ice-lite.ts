@@ -100,6 +100,13 @@ export interface IceLiteResponderOptions {
   software?: string;
 }
 
+/** How many recently validated remote addresses a responder remembers. */
+const MAX_VALIDATED = 8;
+
+function addressKey(a: IceRemoteAddress): string {
+  return `${a.family}|${a.address}|${a.port}`;
+}
+
 /** ice-char = ALPHA / DIGIT / "+" / "/" (RFC 8839 §5.4). */
 const ICE_CHARS = /^[A-Za-z0-9+/]+$/;
 
@@ -171,6 +178,8 @@ export class IceLiteResponder {
   readonly #software: string | undefined;
   #remoteUfrag: string | undefined;
   #selected: IceRemoteAddress | undefined;
+  /** Addresses that sent an authenticated check, most recent last, at most {@link MAX_VALIDATED}. */
+  readonly #validated: string[] = [];
   readonly #stats: IceLiteStats = {
     validChecks: 0,
     successResponses: 0,
@@ -231,6 +240,27 @@ export class IceLiteResponder {
    */
   get selectedAddress(): IceRemoteAddress | undefined {
     return this.#selected === undefined ? undefined : { ...this.#selected };
+  }
+
+  /**
+   * Tells whether `remote` recently sent a check that passed authentication
+   * (one of the last 8 such addresses), nominated or not.
+   *
+   * Use it to admit DTLS before nomination: Chromium sends its ClientHello
+   * right after its first successful check, before the check that carries
+   * USE-CANDIDATE, so a transport that only admits the selected address would
+   * drop that first flight and wait a retransmission (about a second).
+   * Admit DTLS from the selected address, or from a validated one while
+   * nothing is selected yet.
+   * @param remote - the source of a received datagram
+   * @returns `true` if that address has passed connectivity checks
+   * @example
+   * ```ts
+   * const ok = sameAddress(ice.selectedAddress, rinfo) || (ice.selectedAddress === undefined && ice.isValidatedAddress(rinfo));
+   * ```
+   */
+  isValidatedAddress(remote: IceRemoteAddress): boolean {
+    return this.#validated.includes(addressKey(checkRemote(remote)));
   }
 
   /**
@@ -296,6 +326,12 @@ export class IceLiteResponder {
       return this.#error(msg, from, 400, 'Bad Request', true);
     }
     if (controlled) return this.#error(msg, from, 487, 'Role Conflict', true);
+
+    const key = addressKey(from);
+    const known = this.#validated.indexOf(key);
+    if (known >= 0) this.#validated.splice(known, 1);
+    this.#validated.push(key);
+    if (this.#validated.length > MAX_VALIDATED) this.#validated.shift();
 
     let selectedChanged = false;
     if (msg.useCandidate) {

@@ -304,3 +304,26 @@ test('constructor and handle() reject caller mistakes with stable codes', () => 
   // A family that does not match the address is a caller bug surfaced by the serializer.
   assert.throws(() => ice.handle(check(), { address: '::1', port: 1, family: 'IPv4' }), code('ERR_INVALID_ARG_VALUE'));
 });
+
+test('isValidatedAddress: only addresses with authenticated checks, the last 8 of them', () => {
+  const ice = responder();
+  assert.equal(ice.isValidatedAddress(PEER), false);
+  ice.handle(check({ pwd: 'wrongPasswordOf22Chars' }), PEER);
+  ice.handle(check({ username: null }), PEER);
+  assert.equal(ice.isValidatedAddress(PEER), false);
+  ice.handle(check(), PEER);
+  assert.equal(ice.isValidatedAddress(PEER), true);
+  assert.equal(ice.isValidatedAddress({ ...PEER, port: PEER.port + 1 }), false);
+  assert.equal(ice.selectedAddress, undefined);
+  for (let i = 1; i <= 7; i++) ice.handle(check(), { ...PEER, port: PEER.port + i });
+  assert.equal(ice.isValidatedAddress(PEER), true);
+  ice.handle(check(), PEER2);
+  assert.equal(ice.isValidatedAddress(PEER), false); // evicted: the oldest of 9
+  assert.equal(ice.isValidatedAddress(PEER2), true);
+  // A repeat check refreshes an address.
+  ice.handle(check(), { ...PEER, port: PEER.port + 1 });
+  ice.handle(check(), PEER);
+  assert.equal(ice.isValidatedAddress({ ...PEER, port: PEER.port + 1 }), true);
+  assert.equal(ice.isValidatedAddress({ ...PEER, port: PEER.port + 2 }), false);
+  assert.throws(() => ice.isValidatedAddress(null as never), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+});
