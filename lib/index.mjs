@@ -11,5 +11,9 @@ export const {
   SrtpError,
   CertificateError,
   // ESM-EXPORTS
+  SrtpSession,
+  srtpOverhead,
+  srtpResultCode,
+  SRTP_MAX_PACKET_LENGTH,
 } = cjs;
 export default cjs;

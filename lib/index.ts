@@ -16,3 +16,14 @@ export {
   type CertificateErrorCode,
 } from './errors.js';
 // PUBLIC-EXPORTS
+export {
+  SrtpSession,
+  srtpOverhead,
+  srtpResultCode,
+  SRTP_MAX_PACKET_LENGTH,
+  type SrtpProfile,
+  type SrtpSessionOptions,
+  type SrtpStats,
+  type SrtpPacketErrorCode,
+  type SrtpBatchResult,
+} from './srtp-session.js';
