@@ -215,7 +215,9 @@ int SrtpContext::Impl::Run(Op op, uint8_t* buf, size_t length, size_t capacity) 
   const bool rtp = op == Op::kProtectRtp || op == Op::kUnprotectRtp;
   const size_t overhead = rtp ? info->rtp_overhead : info->rtcp_overhead;
 
-  if (buf == nullptr || capacity < length) return Fail(kSrtpBufferTooSmall);
+  if (capacity < length) return Fail(kSrtpBufferTooSmall);
+  // (A null buf has capacity 0, so length 0: the structure check rejects it
+  // before any byte is read.)
   if (length > kMaxPacketLength || (protect && length + overhead > kMaxPacketLength)) {
     return Fail(kSrtpBadPacket);
   }
