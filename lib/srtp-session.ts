@@ -13,7 +13,19 @@ import { native, type NativeSrtp } from './native.js';
  */
 export type SrtpProfile = 'AES_CM_128_HMAC_SHA1_80' | 'AES_CM_128_HMAC_SHA1_32' | 'AEAD_AES_128_GCM' | 'AEAD_AES_256_GCM';
 
-/** Options of {@link SrtpSession}. Keys and salts are copied; the session never keeps your buffers. */
+/**
+ * Options of {@link SrtpSession}. Keys and salts are copied; the session never keeps your buffers.
+ * @example
+ * ```ts
+ * const options: SrtpSessionOptions = {
+ *   profile: 'AEAD_AES_256_GCM',
+ *   localKey, localSalt,   // 32 + 12 bytes
+ *   remoteKey, remoteSalt, // 32 + 12 bytes
+ *   replayWindow: 1024,
+ *   maxRemoteStreams: 16,
+ * };
+ * ```
+ */
 export interface SrtpSessionOptions {
   /** The protection profile (negotiated by DTLS `use_srtp`, or from SDES signalling). */
   readonly profile: SrtpProfile;
@@ -39,7 +51,13 @@ export interface SrtpSessionOptions {
   readonly maxRemoteStreams?: number;
 }
 
-/** Error codes a packet operation can report (per packet, in stats and batch results). */
+/**
+ * Error codes a packet operation can report (per packet, in stats and batch results).
+ * @example
+ * ```ts
+ * const code: SrtpPacketErrorCode | undefined = srtpResultCode(session.unprotectRtpInPlace(buf, n));
+ * ```
+ */
 export type SrtpPacketErrorCode = Extract<
   SrtpErrorCode,
   | 'ERR_SRTP_AUTH_FAIL'
@@ -51,7 +69,15 @@ export type SrtpPacketErrorCode = Extract<
   | 'ERR_SRTP_INTERNAL'
 >;
 
-/** Counters of one {@link SrtpSession}. Bytes count the plain RTP/RTCP side of each packet. */
+/**
+ * Counters of one {@link SrtpSession}, kept natively. Bytes count the plain
+ * RTP/RTCP side of each packet; a failed packet counts only in `failures`.
+ * @example
+ * ```ts
+ * const stats: SrtpStats = session.getStats();
+ * if (stats.failures.ERR_SRTP_AUTH_FAIL > 0) console.warn('forged or corrupted SRTP received');
+ * ```
+ */
 export interface SrtpStats {
   /** RTP packets protected (sent). */
   readonly rtpPacketsProtected: number;
@@ -75,7 +101,16 @@ export interface SrtpStats {
   readonly failures: Readonly<Record<SrtpPacketErrorCode, number>>;
 }
 
-/** One packet's outcome in the copying batch forms. */
+/**
+ * One packet's outcome in the copying batch forms: the new packet, or the
+ * failure's code and libsrtp status (0 when detected before libsrtp).
+ * @example
+ * ```ts
+ * for (const r of session.unprotectRtpBatch(datagrams)) {
+ *   if (r.ok) onRtp(r.packet); else dropped[r.code]++;
+ * }
+ * ```
+ */
 export type SrtpBatchResult =
   | { readonly ok: true; readonly packet: Buffer }
   | { readonly ok: false; readonly code: SrtpPacketErrorCode; readonly status: number };
@@ -96,7 +131,14 @@ const PROFILES: Readonly<Record<SrtpProfile, ProfileInfo>> = {
   AEAD_AES_256_GCM: { id: 0x0008, keyLength: 32, saltLength: 12, rtpOverhead: 16, rtcpOverhead: 20 },
 };
 
-/** The largest packet (protected form, tag included) any operation accepts: a UDP datagram is never larger. */
+/**
+ * The largest packet (protected form, tag included) any operation accepts: a
+ * UDP datagram is never larger. Longer input fails with `ERR_SRTP_BAD_PACKET`.
+ * @example
+ * ```ts
+ * const maxRtp = SRTP_MAX_PACKET_LENGTH - srtpOverhead('AEAD_AES_128_GCM').rtp; // 65519
+ * ```
+ */
 export const SRTP_MAX_PACKET_LENGTH = 65535;
 
 // Stats layout of core::SrtpStats.
@@ -799,6 +841,11 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
  * @param profile - the negotiated profile (must match the context's)
  * @returns a live session owning `handle`
  * @throws {TypeError} `ERR_INVALID_ARG_VALUE` if the profile does not match the context
+ * @example
+ * ```ts
+ * // inside DtlsTransport.createSrtpSession():
+ * return wrapNativeSrtp(this.#endpoint.createSrtp(), this.srtpProfile);
+ * ```
  */
 export function wrapNativeSrtp(handle: NativeSrtp, profile: SrtpProfile): SrtpSession {
   const info = profileInfo(profile, 'profile');
