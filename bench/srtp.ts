@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { RtpPacket, SrtpSession as WeriftSrtpSession } from 'werift-rtp';
 import { SrtpSession, versions, type SrtpProfile } from '../lib/index.js';
 
-const REPS = Number(process.env['SRTP_BENCH_REPS'] ?? 5);
+const REPS = Number(process.env['SRTP_BENCH_REPS'] ?? 7);
 const REP_MS = Number(process.env['SRTP_BENCH_REP_MS'] ?? 120);
 const BATCH = 64;
 const PROFILES: readonly SrtpProfile[] = [
