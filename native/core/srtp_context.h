@@ -63,7 +63,6 @@ struct SrtpOptions {
 constexpr int kSrtpBufferTooSmall = -1001;  // capacity < length + the profile's overhead
 constexpr int kSrtpBadPacket = -1002;       // structurally invalid (pre-checked here)
 constexpr int kSrtpTooManyStreams = -1003;  // new remote SSRC beyond max_remote_streams
-constexpr int kSrtpClosed = -1004;          // (binding only) the context was freed
 
 // What a result means, for counting and for the error code the caller sees.
 enum class SrtpFailure : uint8_t {
