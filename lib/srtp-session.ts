@@ -527,6 +527,7 @@ export class SrtpSession implements Disposable {
    * @param packets - RTP packets
    * @returns one {@link SrtpBatchResult} per packet, in order
    * @throws {TypeError} `ERR_INVALID_ARG_TYPE` if `packets` is not an array of Uint8Array
+   * @throws {RangeError} `ERR_OUT_OF_RANGE` if the packets total more than 2 GiB
    * @throws {InvalidStateError} `ERR_INVALID_STATE` after close
    * @example
    * ```ts
@@ -787,6 +788,8 @@ export class SrtpSession implements Disposable {
       // Over-long packets get an empty slot: the native side reports them as malformed.
       if (packet.length <= SRTP_MAX_PACKET_LENGTH) total += align4(packet.length + overhead);
     }
+    // Offsets are 32-bit in the native layout.
+    if (total > 0x7fffffff) throw outOfRangeError('packets', 'at most 2 GiB in total', `${total} bytes`);
     if (this.#layout.length < 3 * count) this.#layout = new Int32Array(3 * count);
     if (this.#results.length < count) this.#results = new Int32Array(count);
     const layout = this.#layout.length === 3 * count ? this.#layout : this.#layout.subarray(0, 3 * count);
