@@ -32,5 +32,9 @@ export const {
   MAX_SDP_LENGTH,
   parseRemoteDescription,
   buildLiteAnswer,
+  SrtpSession,
+  srtpOverhead,
+  srtpResultCode,
+  SRTP_MAX_PACKET_LENGTH,
 } = cjs;
 export default cjs;

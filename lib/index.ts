@@ -67,3 +67,14 @@ export {
   type RemoteDescription,
   type LiteAnswerOptions,
 } from './sdp.js';
+export {
+  SrtpSession,
+  srtpOverhead,
+  srtpResultCode,
+  SRTP_MAX_PACKET_LENGTH,
+  type SrtpProfile,
+  type SrtpSessionOptions,
+  type SrtpStats,
+  type SrtpPacketErrorCode,
+  type SrtpBatchResult,
+} from './srtp-session.js';
