@@ -81,10 +81,15 @@ test('Chromium accepts our ICE-lite answer, connects ICE through IceLiteResponde
     { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] },
   );
   const socket = dgram.createSocket('udp4');
-  t.after(() => {
-    chrome.kill('SIGKILL');
+  t.after(async () => {
     socket.close();
-    fs.rmSync(profile, { recursive: true, force: true });
+    // Wait for Chromium (and the children writing into its profile) to exit before removing the profile.
+    const exited = chrome.exitCode !== null || chrome.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => chrome.once('exit', () => resolve()));
+    chrome.kill('SIGKILL');
+    await exited;
+    fs.rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
   const cdp = new Cdp(chrome.stdio[3] as Writable, chrome.stdio[4] as Readable);
   const { targetId } = await cdp.send<{ targetId: string }>('Target.createTarget', { url: 'about:blank' });
