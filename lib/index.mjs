@@ -11,5 +11,10 @@ export const {
   SrtpError,
   CertificateError,
   // ESM-EXPORTS
+  Certificate,
+  parseFingerprint,
+  formatFingerprint,
+  isSupportedFingerprintAlgorithm,
+  DtlsTransport,
 } = cjs;
 export default cjs;

@@ -16,3 +16,19 @@ export {
   type CertificateErrorCode,
 } from './errors.js';
 // PUBLIC-EXPORTS
+export { Certificate, type CertificateKeyType, type CertificateGenerateOptions } from './certificate.js';
+export {
+  parseFingerprint,
+  formatFingerprint,
+  isSupportedFingerprintAlgorithm,
+  type DtlsFingerprint,
+  type FingerprintAlgorithm,
+} from './fingerprint.js';
+export {
+  DtlsTransport,
+  type DtlsTransportOptions,
+  type DtlsTransportEvents,
+  type DtlsRole,
+  type DtlsState,
+  type SrtpProfile,
+} from './dtls-transport.js';
