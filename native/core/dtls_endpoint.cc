@@ -462,7 +462,9 @@ int DtlsEndpoint::CertVerify(X509_STORE_CTX* store, void* arg) {
       // Only a client can pause here (OpenSSL 3); a server has no way to, so
       // it refuses rather than finish unverified. The caller avoids that by
       // holding the client's flight (AwaitingClientFlight).
-      if (!self->is_server_ && SSL_set_retry_verify(ssl) == 1) return -1;
+      // OpenSSL suspends when the callback succeeds with SSL_RETRY_VERIFY set;
+      // `verified_` stays false, so completing from here is still refused.
+      if (!self->is_server_ && SSL_set_retry_verify(ssl) == 1) return 1;
       self->verify_failure_ = DtlsFailure::kHandshake;
       X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
       return 0;
