@@ -36,5 +36,10 @@ export const {
   srtpOverhead,
   srtpResultCode,
   SRTP_MAX_PACKET_LENGTH,
+  Certificate,
+  parseFingerprint,
+  formatFingerprint,
+  isSupportedFingerprintAlgorithm,
+  DtlsTransport,
 } = cjs;
 export default cjs;

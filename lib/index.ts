@@ -78,3 +78,19 @@ export {
   type SrtpPacketErrorCode,
   type SrtpBatchResult,
 } from './srtp-session.js';
+export { Certificate, type CertificateKeyType, type CertificateGenerateOptions } from './certificate.js';
+export {
+  parseFingerprint,
+  formatFingerprint,
+  isSupportedFingerprintAlgorithm,
+  type DtlsFingerprint,
+  type FingerprintAlgorithm,
+} from './fingerprint.js';
+export {
+  DtlsTransport,
+  type DtlsTransportOptions,
+  type DtlsTransportEvents,
+  type DtlsRole,
+  type DtlsState,
+  type SrtpProfile,
+} from './dtls-transport.js';
