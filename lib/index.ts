@@ -92,5 +92,4 @@ export {
   type DtlsTransportEvents,
   type DtlsRole,
   type DtlsState,
-  type SrtpProfile,
 } from './dtls-transport.js';
