@@ -17,6 +17,7 @@ import {
   type NativeDtlsStep,
   type NativeVerifier,
 } from './native.js';
+import { wrapNativeSrtp, type SrtpProfile, type SrtpSession } from './srtp-session.js';
 
 /** DTLS role: the client sends the ClientHello (`a=setup:active`), the server answers it. */
 export type DtlsRole = 'client' | 'server';
@@ -24,8 +25,13 @@ export type DtlsRole = 'client' | 'server';
 /** Transport state, as W3C `RTCDtlsTransportState`. */
 export type DtlsState = 'new' | 'connecting' | 'connected' | 'closed' | 'failed';
 
-/** SRTP protection profiles (RFC 5764 §4.1.2, RFC 7714 §14.2). */
-export type SrtpProfile = 'AES_CM_128_HMAC_SHA1_80' | 'AES_CM_128_HMAC_SHA1_32' | 'AEAD_AES_128_GCM' | 'AEAD_AES_256_GCM';
+/** Options of {@link DtlsTransport.createSrtpSession}. */
+export interface DtlsSrtpSessionOptions {
+  /** SRTP replay window in packets, 64 to 32767; default 1024. */
+  replayWindow?: number;
+  /** Remote SSRCs with their own replay state, 1 to 4096; default 64 (see `SrtpSessionOptions`). */
+  maxRemoteStreams?: number;
+}
 
 /** Options of {@link DtlsTransport}. */
 export interface DtlsTransportOptions {
@@ -137,6 +143,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
   #srtpProfile: SrtpProfile | undefined;
   #cipherSuite: string | undefined;
   #maxDataSize = 0;
+  readonly #sessions = new Set<SrtpSession>();
   #settle: { resolve: () => void; reject: (err: Error) => void } | undefined;
   readonly #verify: NativeVerifier = (der) => {
     const fps = this.#fingerprints;
@@ -356,6 +363,34 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
   }
 
   /**
+   * Creates an SRTP session keyed from this association: native code runs
+   * the RFC 5764 §4.2 export for the negotiated profile and assigns
+   * client/server keys by our role, so the keys never reach JavaScript.
+   * Closing the transport (or its failure, or the peer's close) closes every
+   * session it created.
+   * @param options - Replay window and remote-stream limit.
+   * @returns A new {@link SrtpSession} for `srtpProfile`.
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE when `options` or a field has the wrong type.
+   * @throws {RangeError} ERR_OUT_OF_RANGE for a field outside its range.
+   * @throws {InvalidStateError} ERR_INVALID_STATE unless connected (never before the peer is verified).
+   * @example
+   * await transport.start();
+   * const srtp = transport.createSrtpSession();
+   * socket.send(srtp.protectRtp(rtpPacket), port, host);
+   * @see https://www.rfc-editor.org/rfc/rfc5764#section-4.2
+   */
+  createSrtpSession(options: DtlsSrtpSessionOptions = {}): SrtpSession {
+    if (typeof options !== 'object' || options === null) throw argTypeError('options', 'an object', options);
+    const replayWindow = checkInteger(options.replayWindow, 'options.replayWindow', 64, 32767, 1024);
+    const maxRemoteStreams = checkInteger(options.maxRemoteStreams, 'options.maxRemoteStreams', 1, 4096, 64);
+    const handle = this.#connected();
+    const profile = this.#srtpProfile as SrtpProfile;
+    const session = wrapNativeSrtp(handle.createSrtp(replayWindow, maxRemoteStreams), profile);
+    this.#sessions.add(session);
+    return session;
+  }
+
+  /**
    * Exports keying material (RFC 5705) from the verified association, for
    * users who key SRTP or anything else outside this package. For SRTP, the
    * RFC 5764 §4.2 layout is client_key | server_key | client_salt | server_salt
@@ -385,7 +420,8 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
   /**
    * Closes the association: sends close_notify once (if connected), stops
    * timers and frees the native endpoint. Safe to call twice. A pending
-   * `start()` rejects with `InvalidStateError`.
+   * `start()` rejects with `InvalidStateError`. Closes every SRTP session
+   * created by `createSrtpSession()`.
    * @example
    * transport.close();
    */
@@ -393,6 +429,8 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     if (this.#userClosed) return;
     this.#userClosed = true;
     this.#clearTimer();
+    for (const session of this.#sessions) session.close();
+    this.#sessions.clear();
     this.#held = [];
     this.#heldBytes = 0;
     const handle = this.#native;
@@ -515,9 +553,11 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     this.#settle = undefined;
   }
 
-  /** Frees the native endpoint (anything it still had to say is sent). */
+  /** Frees the native endpoint (anything it still had to say is sent) and closes our SRTP sessions. */
   #release(): void {
     this.#clearTimer();
+    for (const session of this.#sessions) session.close();
+    this.#sessions.clear();
     this.#held = [];
     this.#heldBytes = 0;
     const handle = this.#native;

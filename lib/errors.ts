@@ -105,6 +105,23 @@ export class CertificateError extends DtlsSrtpError {
   }
 }
 
+/** Codes carried by {@link SdpError}. */
+export type SdpErrorCode = 'ERR_SDP_PARSE' | 'ERR_SDP_MISSING_ATTRIBUTE' | 'ERR_SDP_INVALID_ATTRIBUTE';
+
+/**
+ * A remote session description that cannot be used: not SDP or too large
+ * (`ERR_SDP_PARSE`), without the ICE or DTLS attributes WebRTC requires
+ * (`ERR_SDP_MISSING_ATTRIBUTE`), or with one of them malformed
+ * (`ERR_SDP_INVALID_ATTRIBUTE`).
+ */
+export class SdpError extends DtlsSrtpError {
+  override name = 'SdpError';
+  declare readonly code: SdpErrorCode;
+  constructor(code: SdpErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
 /** @internal Builds Node-style argument errors with a stable code. */
 export function argTypeError(name: string, expected: string, actual: unknown): TypeError {
   const err = new TypeError(`Expected ${name} to be ${expected} but received ${describe(actual)}`);

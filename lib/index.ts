@@ -30,5 +30,67 @@ export {
   type DtlsTransportEvents,
   type DtlsRole,
   type DtlsState,
-  type SrtpProfile,
+  type DtlsSrtpSessionOptions,
 } from './dtls-transport.js';
+export { SdpError, type SdpErrorCode } from './errors.js';
+export {
+  selectDtlsRole,
+  answerSetup,
+  dtlsRoleFromIceRole,
+  type DtlsSetup,
+  type DtlsHandshakeRole,
+  type IceRole,
+  type SelectDtlsRoleOptions,
+} from './role.js';
+export { classifyDatagram, isRtcpPacket, type DatagramKind } from './demux.js';
+export {
+  STUN_MAGIC_COOKIE,
+  STUN_HEADER_LENGTH,
+  STUN_METHOD_BINDING,
+  STUN_MAX_ATTRIBUTES,
+  StunAttributeType,
+  isStunMessage,
+  parseStunMessage,
+  serializeStunMessage,
+  verifyFingerprint,
+  verifyMessageIntegrity,
+  crc32,
+  type StunClass,
+  type StunAddress,
+  type StunRawAttribute,
+  type StunMessage,
+  type StunAttributeInit,
+  type StunMessageInit,
+  type StunSerializeOptions,
+} from './stun.js';
+export {
+  IceLiteResponder,
+  type IceRemoteAddress,
+  type IceLiteDropReason,
+  type IceLiteErrorCode,
+  type IceLiteResult,
+  type IceLiteStats,
+  type IceLiteResponderOptions,
+} from './ice-lite.js';
+export {
+  MAX_SDP_LENGTH,
+  parseRemoteDescription,
+  buildLiteAnswer,
+  type SdpFingerprint,
+  type SdpCodec,
+  type SdpCandidate,
+  type SdpMediaSection,
+  type RemoteDescription,
+  type LiteAnswerOptions,
+} from './sdp.js';
+export {
+  SrtpSession,
+  srtpOverhead,
+  srtpResultCode,
+  SRTP_MAX_PACKET_LENGTH,
+  type SrtpProfile,
+  type SrtpSessionOptions,
+  type SrtpStats,
+  type SrtpPacketErrorCode,
+  type SrtpBatchResult,
+} from './srtp-session.js';

@@ -25,6 +25,40 @@ export interface NativeVersions {
 
 // ---- SRTP (native/binding/srtp_binding.cc) ----
 // SRTP-NATIVE-INTERFACE
+/**
+ * One SRTP context (native/core/srtp_context.h). Packet methods work in place
+ * and return the new length, or a negative result code (see
+ * lib/srtp-session.ts `resultCode`); they never throw for packet failures.
+ */
+export interface NativeSrtp {
+  protectRtp(buf: Uint8Array, length: number): number;
+  unprotectRtp(buf: Uint8Array, length: number): number;
+  protectRtcp(buf: Uint8Array, length: number): number;
+  unprotectRtcp(buf: Uint8Array, length: number): number;
+  /** layout: (offset, length, capacity) per packet; results[i]: new length or negative code; returns successes. */
+  protectRtpBatch(buf: Uint8Array, layout: Int32Array, count: number, results: Int32Array): number;
+  unprotectRtpBatch(buf: Uint8Array, layout: Int32Array, count: number, results: Int32Array): number;
+  protectRtcpBatch(buf: Uint8Array, layout: Int32Array, count: number, results: Int32Array): number;
+  unprotectRtcpBatch(buf: Uint8Array, layout: Int32Array, count: number, results: Int32Array): number;
+  /** Copies the counters (core::SrtpStats order) into `out` (length >= NativeSrtpConstructor.statsLength). */
+  getStats(out: Float64Array): void;
+  /** RFC 5764 profile id of the context. */
+  profileId(): number;
+  /** Frees the libsrtp state; idempotent. */
+  close(): void;
+}
+
+/** `new NativeSrtp(profileId, localKeySalt, remoteKeySalt, replayWindow, maxRemoteStreams)`. */
+export interface NativeSrtpConstructor {
+  new (
+    profileId: number,
+    localKeySalt: Uint8Array,
+    remoteKeySalt: Uint8Array,
+    replayWindow: number,
+    maxRemoteStreams: number,
+  ): NativeSrtp;
+  readonly statsLength: number;
+}
 
 // ---- DTLS (native/binding/dtls_binding.cc) ----
 // DTLS-NATIVE-INTERFACE
@@ -91,6 +125,8 @@ export interface NativeDtls {
   info(): NativeDtlsInfo;
   remoteCertificate(): Buffer;
   exportKeyingMaterial(label: string, length: number): Buffer;
+  /** An SRTP context keyed natively from the RFC 5764 export for our role. */
+  createSrtp(replayWindow: number, maxRemoteStreams: number): NativeSrtp;
 }
 
 /** The addon's exports. */
@@ -100,6 +136,7 @@ export interface NativeBinding {
   // NATIVE-BINDING-MEMBERS
   NativeCertificate: NativeCertificateConstructor;
   NativeDtls: new (options: NativeDtlsOptions) => NativeDtls;
+  NativeSrtp: NativeSrtpConstructor;
 }
 
 const packageRoot = path.join(__dirname, '..', '..');

@@ -3,9 +3,13 @@
 
 // SRTP/SRTCP protection over the vendored libsrtp (OpenSSL crypto backend).
 // Plain C++17: no Node-API. One SrtpContext serves every SSRC of a transport
-// (libsrtp any-SSRC policies): an outbound stream for what we protect and an
-// inbound stream template for what we unprotect.
+// (libsrtp any-SSRC policies): an outbound stream template for what we
+// protect (local key) and an inbound stream template for what we unprotect
+// (remote key). libsrtp allows one template per srtp_t, so the context owns
+// two srtp_t sessions, one per direction.
 //
+// Ownership: the context owns both srtp_t and its scratch buffer; it never
+// keeps a pointer to a caller's buffer beyond the call.
 // Thread: an SrtpContext belongs to the thread that created it; libsrtp's
 // process-wide init runs once (std::call_once) and srtp_shutdown never runs.
 
@@ -26,31 +30,81 @@ enum class SrtpProfile : uint16_t {
 
 struct SrtpProfileInfo {
   SrtpProfile profile;
-  size_t key_length;   // master key bytes
-  size_t salt_length;  // master salt bytes
+  size_t key_length;     // master key bytes
+  size_t salt_length;    // master salt bytes
+  size_t rtp_overhead;   // bytes srtp_protect appends (the RTP auth tag)
+  size_t rtcp_overhead;  // bytes srtp_protect_rtcp appends (E flag + index + RTCP tag)
 };
 
 // nullptr for an unknown id.
 const SrtpProfileInfo* FindSrtpProfile(uint16_t id);
 
+// libsrtp's replay window bounds for RTP (srtp_stream_init accepts
+// 64 <= window_size < 0x8000). SRTCP uses libsrtp's fixed 128-packet window.
+constexpr uint32_t kMinReplayWindow = 64;
+constexpr uint32_t kMaxReplayWindow = 0x7fff;
+constexpr uint32_t kMaxRemoteStreamsLimit = 4096;
+
+// The largest packet (protected form, tag included) any operation accepts:
+// a UDP datagram cannot be larger. Longer input is kSrtpBadPacket.
+constexpr size_t kMaxPacketLength = 65535;
+
 struct SrtpOptions {
-  // libsrtp replay window (packets): 64 .. 0x8000 (libsrtp's bounds).
+  // libsrtp replay window (packets): kMinReplayWindow .. kMaxReplayWindow.
   uint32_t replay_window = 1024;
-  // Remote SSRCs with their own replay/ROC state; packets from further SSRCs
-  // are dropped and counted (kSrtpTooManyStreams), never allocated.
+  // Remote SSRCs with their own replay/ROC state: 1 .. kMaxRemoteStreamsLimit.
+  // Packets from further SSRCs are dropped and counted (kSrtpTooManyStreams)
+  // before libsrtp sees them, so libsrtp never allocates a stream for them.
   uint32_t max_remote_streams = 64;
 };
 
 // Results of packet operations: >= 0 is the new packet length; a negative
 // value is -(libsrtp srtp_err_status_t) or one of these (all below -1000).
-constexpr int kSrtpBufferTooSmall = -1001;  // capacity < length + max overhead
+constexpr int kSrtpBufferTooSmall = -1001;  // capacity < length + the profile's overhead
 constexpr int kSrtpBadPacket = -1002;       // structurally invalid (pre-checked here)
 constexpr int kSrtpTooManyStreams = -1003;  // new remote SSRC beyond max_remote_streams
+
+// What a result means, for counting and for the error code the caller sees.
+enum class SrtpFailure : uint8_t {
+  kAuthFail,        // ERR_SRTP_AUTH_FAIL
+  kReplayFail,      // ERR_SRTP_REPLAY_FAIL
+  kReplayOld,       // ERR_SRTP_REPLAY_OLD
+  kBadPacket,       // ERR_SRTP_BAD_PACKET
+  kBufferTooSmall,  // ERR_SRTP_BUFFER_SMALL
+  kTooManyStreams,  // ERR_SRTP_TOO_MANY_STREAMS
+  kInternal,        // ERR_SRTP_INTERNAL (any other libsrtp status)
+  kCount,
+};
+
+// Classifies a negative result. Structural problems libsrtp reports itself
+// (bad_param, parse_err) are kBadPacket; cant_check (an SRTCP packet whose
+// E flag says "not encrypted", which our policies never accept) is kAuthFail.
+SrtpFailure ClassifySrtpResult(int result);
+
+// Counters kept by the context, in this order (the binding copies them into
+// a Float64Array). Bytes count the RTP/RTCP (plaintext) side of each packet.
+struct SrtpStats {
+  enum Index : size_t {
+    kRtpProtectedPackets,
+    kRtpProtectedBytes,
+    kRtpUnprotectedPackets,
+    kRtpUnprotectedBytes,
+    kRtcpProtectedPackets,
+    kRtcpProtectedBytes,
+    kRtcpUnprotectedPackets,
+    kRtcpUnprotectedBytes,
+    kRemoteStreams,
+    kFailuresBase,  // followed by one counter per SrtpFailure
+    kCount = kFailuresBase + static_cast<size_t>(SrtpFailure::kCount),
+  };
+  double values[kCount] = {};
+};
 
 class SrtpContext {
  public:
   // key_salt buffers hold master key || master salt for the profile.
-  // Returns nullptr and sets *status (a negative result code) on failure.
+  // Returns nullptr and sets *status (a negative result code) on failure:
+  // -srtp_err_status_bad_param for wrong lengths or options.
   static std::unique_ptr<SrtpContext> Create(SrtpProfile profile, const uint8_t* local_key_salt,
                                              size_t local_length, const uint8_t* remote_key_salt,
                                              size_t remote_length, const SrtpOptions& options, int* status);
@@ -59,13 +113,16 @@ class SrtpContext {
   SrtpContext& operator=(const SrtpContext&) = delete;
 
   // In place on buf[0, length); buf has `capacity` bytes. Never reads or
-  // writes outside buf[0, capacity).
+  // writes outside buf[0, capacity). Protect needs capacity >= length +
+  // rtp_overhead (rtcp_overhead for RTCP). Every call counts into stats().
   int ProtectRtp(uint8_t* buf, size_t length, size_t capacity);
   int UnprotectRtp(uint8_t* buf, size_t length, size_t capacity);
   int ProtectRtcp(uint8_t* buf, size_t length, size_t capacity);
   int UnprotectRtcp(uint8_t* buf, size_t length, size_t capacity);
 
   SrtpProfile profile() const;
+  const SrtpProfileInfo& info() const;
+  const SrtpStats& stats() const;
 
   // (Implementation: see srtp_context.cc.)
   struct Impl;

@@ -10,6 +10,7 @@ import {
   type SrtpProfile,
 } from '../../lib/index.js';
 import { cert, keepAlive, makePair, type Pair } from './pair.js';
+import { rtcp, rtp } from '../fixtures/srtp-helpers.js';
 
 const PROFILES: SrtpProfile[] = ['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32', 'AEAD_AES_128_GCM', 'AEAD_AES_256_GCM'];
 const KEY_LENGTHS: Record<SrtpProfile, [number, number]> = {
@@ -87,10 +88,27 @@ describe('in-memory pairs: key types x profiles', () => {
         assert.equal(a.length, n);
         assert.deepEqual(a, b);
         assert.notDeepEqual(a, Buffer.alloc(n));
+        // SRTP keyed natively by role: what one side protects, the other unprotects.
+        const cs = pair.client.createSrtpSession();
+        const ss = pair.server.createSrtpSession({ replayWindow: 128, maxRemoteStreams: 4 });
+        assert.equal(cs.profile, profile);
+        const packet = rtp({ seq: 1, ssrc: 0x1234, payloadLength: 100 });
+        assert.deepEqual(ss.unprotectRtp(cs.protectRtp(packet)), packet);
+        const back = rtp({ seq: 7, ssrc: 0x5678, payloadLength: 40 });
+        assert.deepEqual(cs.unprotectRtp(ss.protectRtp(back)), back);
+        const report = rtcp({ ssrc: 0x1234, senderReport: true, blocks: 1 });
+        assert.deepEqual(ss.unprotectRtcp(cs.protectRtcp(report)), report);
+        // A session keyed for the same direction cannot read it (keys differ by role).
+        const other = pair.client.createSrtpSession();
+        assert.throws(() => other.unprotectRtp(cs.protectRtp(rtp({ seq: 2, ssrc: 0x1234 }))), { code: 'ERR_SRTP_AUTH_FAIL' });
         // Each side sees the other's certificate.
         assert.deepEqual(pair.client.getRemoteCertificate(), pair.serverCert.der);
         assert.deepEqual(pair.server.getRemoteCertificate(), pair.clientCert.der);
         pair.close();
+        // Closing the transport closed its sessions.
+        assert.equal(cs.closed, true);
+        assert.equal(ss.closed, true);
+        assert.throws(() => cs.protectRtp(packet), { code: 'ERR_INVALID_STATE' });
       });
     }
   }
@@ -124,6 +142,7 @@ describe('fingerprint mismatch', () => {
         assert.throws(() => t.exportKeyingMaterial('EXTRACTOR-dtls_srtp', 60), { code: 'ERR_INVALID_STATE' });
         assert.throws(() => t.getRemoteCertificate(), InvalidStateError);
         assert.throws(() => t.send(Buffer.from('x')), InvalidStateError);
+        assert.throws(() => t.createSrtpSession(), { code: 'ERR_INVALID_STATE' });
         assert.equal(t.srtpProfile, undefined);
       }
       assert.equal(data, 0);
@@ -183,6 +202,7 @@ describe('late remote fingerprints', () => {
       assert.equal(pair.server.state, 'connecting');
       // Nothing usable while waiting.
       assert.throws(() => waiting.exportKeyingMaterial('EXTRACTOR-dtls_srtp', 60), { code: 'ERR_INVALID_STATE' });
+      assert.throws(() => waiting.createSrtpSession(), { code: 'ERR_INVALID_STATE' });
       const peerCert = side === 'client' ? pair.serverCert : pair.clientCert;
       waiting.setRemoteFingerprints(peerCert.getFingerprints());
       await starts;
@@ -417,6 +437,7 @@ describe('close and lifecycle', () => {
     assert.throws(() => t.setRemoteFingerprints(pair.serverCert.getFingerprints()), InvalidStateError);
     assert.throws(() => t.exportKeyingMaterial('EXTRACTOR-dtls_srtp', 60), InvalidStateError);
     assert.throws(() => t.getRemoteCertificate(), InvalidStateError);
+    assert.throws(() => t.createSrtpSession(), InvalidStateError);
     t.close();
     pair.close();
   });
@@ -468,6 +489,9 @@ describe('close and lifecycle', () => {
     assert.throws(() => t.exportKeyingMaterial('', 10), { code: 'ERR_INVALID_ARG_VALUE' });
     assert.throws(() => t.exportKeyingMaterial('EXTRACTOR-dtls_srtp', 0), { code: 'ERR_OUT_OF_RANGE' });
     assert.throws(() => t.exportKeyingMaterial('EXTRACTOR-dtls_srtp', 60), { code: 'ERR_INVALID_STATE' });
+    assert.throws(() => t.createSrtpSession(), { code: 'ERR_INVALID_STATE' });
+    assert.throws(() => t.createSrtpSession({ replayWindow: 10 }), { code: 'ERR_OUT_OF_RANGE' });
+    assert.throws(() => t.createSrtpSession(null as never), { code: 'ERR_INVALID_ARG_TYPE' });
     t.close();
   });
 });

@@ -3,7 +3,9 @@
 // in both roles, wired in memory.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { RtpPacket, SrtpSession as WeriftSrtpSession } from 'werift-rtp';
 import { Certificate, DtlsTransport, type SrtpProfile } from '../../lib/index.js';
+import { rtp } from '../fixtures/srtp-helpers.js';
 
 // werift-dtls's package "main" points at a file it does not ship; load its entry directly.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -90,7 +92,25 @@ describe('werift-dtls', () => {
         const got = new Promise<Buffer>((resolve) => w.ours.once('data', resolve));
         await w.theirs.send(Buffer.from('from werift'));
         assert.equal((await got).toString(), 'from werift');
+        // SRTP cross-decrypts: ours keyed natively, werift-rtp keyed from werift-dtls's export.
+        const [keyLength, saltLength] = profile === 'AEAD_AES_128_GCM' ? [16, 12] : [16, 14];
+        const keys = w.theirs.extractSessionKeys(keyLength, saltLength);
+        const theirSrtp = new WeriftSrtpSession({
+          keys: {
+            localMasterKey: keys.localKey,
+            localMasterSalt: keys.localSalt,
+            remoteMasterKey: keys.remoteKey,
+            remoteMasterSalt: keys.remoteSalt,
+          },
+          profile: id,
+        });
+        const ourSrtp = w.ours.createSrtpSession();
+        const packet = rtp({ seq: 100, ssrc: 0xcafe, payloadLength: 200 });
+        assert.deepEqual(Buffer.from(theirSrtp.decrypt(ourSrtp.protectRtp(packet))), packet);
+        const parsed = RtpPacket.deSerialize(rtp({ seq: 5, ssrc: 0xbeef, payloadLength: 80 }));
+        assert.deepEqual(ourSrtp.unprotectRtp(theirSrtp.encrypt(parsed.payload, parsed.header)), parsed.serialize());
         w.ours.close();
+        assert.equal(ourSrtp.closed, true);
         w.theirs.close();
       });
     }

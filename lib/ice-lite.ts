@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: MIT
+/**
+ * An ICE-lite responder (RFC 8445 §2.5, §7.3): answers the peer's
+ * connectivity and consent checks and tracks the nominated remote address.
+ * Pure logic: it never touches a socket; the caller sends the returned
+ * datagram to the address it came from.
+ * @packageDocumentation
+ */
+import { randomBytes } from 'node:crypto';
+import { argTypeError, argValueError } from './errors.js';
+import {
+  STUN_METHOD_BINDING,
+  parseStunMessage,
+  serializeStunMessage,
+  verifyFingerprint,
+  verifyMessageIntegrity,
+  type StunAddress,
+  type StunAttributeInit,
+  type StunMessage,
+} from './stun.js';
+
+/** Where a datagram came from; the shape of `dgram`'s `RemoteInfo` (extra fields are ignored). */
+export interface IceRemoteAddress {
+  address: string;
+  port: number;
+  family: 'IPv4' | 'IPv6';
+}
+
+/**
+ * Why a datagram was dropped without an answer:
+ * - `malformed`: not a well-formed STUN message ({@link parseStunMessage} returned null);
+ * - `bad-fingerprint`: FINGERPRINT missing or wrong (ICE requires it, RFC 8445 §7.1);
+ * - `not-request`: an indication or a response (a lite agent sends no requests);
+ * - `unknown-method`: a request for a method other than Binding;
+ * - `wrong-username`: USERNAME is not `<our ufrag>:<their ufrag>`;
+ * - `bad-integrity`: MESSAGE-INTEGRITY does not verify with our password.
+ *
+ * Wrong credentials get no 401 on purpose: the sender is unauthenticated,
+ * its source address may be spoofed, and a browser treats silence like a
+ * failed check and retries.
+ */
+export type IceLiteDropReason =
+  | 'malformed'
+  | 'bad-fingerprint'
+  | 'not-request'
+  | 'unknown-method'
+  | 'wrong-username'
+  | 'bad-integrity';
+
+/** STUN error codes this responder sends: 400 Bad Request, 420 Unknown Attribute, 487 Role Conflict. */
+export type IceLiteErrorCode = 400 | 420 | 487;
+
+/** The outcome of {@link IceLiteResponder.handle}. */
+export type IceLiteResult =
+  | {
+      /** Send `response` to `remote`: a Binding success response. */
+      action: 'success';
+      response: Buffer;
+      remote: IceRemoteAddress;
+      /** The check carried USE-CANDIDATE. */
+      nominated: boolean;
+      /** This check made `remote` the selected address (first nomination, or a move). */
+      selectedChanged: boolean;
+    }
+  | {
+      /** Send `response` to `remote`: a Binding error response. */
+      action: 'error';
+      response: Buffer;
+      remote: IceRemoteAddress;
+      errorCode: IceLiteErrorCode;
+    }
+  | {
+      /** Send nothing. */
+      action: 'drop';
+      reason: IceLiteDropReason;
+    };
+
+/** Counters of an {@link IceLiteResponder}. */
+export interface IceLiteStats {
+  /** Binding requests that passed authentication. */
+  validChecks: number;
+  successResponses: number;
+  errorResponses: Record<IceLiteErrorCode, number>;
+  /** Checks with USE-CANDIDATE. */
+  nominations: number;
+  /** Times the selected remote address was set or moved. */
+  selectedChanges: number;
+  dropped: Record<IceLiteDropReason, number>;
+}
+
+/** Options of {@link IceLiteResponder}. */
+export interface IceLiteResponderOptions {
+  /** Our `ice-ufrag`: 4–256 ice-chars. Generated (8 chars, 48 random bits) if omitted. */
+  ufrag?: string;
+  /** Our `ice-pwd`: 22–256 ice-chars. Generated (24 chars, 144 random bits) if omitted. */
+  pwd?: string;
+  /** The peer's `ice-ufrag`; when set, USERNAME must be exactly `<ufrag>:<remoteUfrag>`. */
+  remoteUfrag?: string;
+  /** SOFTWARE attribute to add to responses (none by default). */
+  software?: string;
+}
+
+/** How many recently validated remote addresses a responder remembers. */
+const MAX_VALIDATED = 8;
+
+function addressKey(a: IceRemoteAddress): string {
+  return `${a.family}|${a.address}|${a.port}`;
+}
+
+/** ice-char = ALPHA / DIGIT / "+" / "/" (RFC 8839 §5.4). */
+const ICE_CHARS = /^[A-Za-z0-9+/]+$/;
+
+function checkIceString(value: unknown, name: string, min: number): string {
+  if (typeof value !== 'string') throw argTypeError(name, 'a string', value);
+  if (value.length < min || value.length > 256 || !ICE_CHARS.test(value)) {
+    throw argValueError(name, `${min} to 256 ice-chars (A-Z a-z 0-9 + /)`, value);
+  }
+  return value;
+}
+
+/** Random ice-chars: base64 of random bytes uses exactly the ice-char alphabet. */
+function randomIceString(bytes: number): string {
+  return randomBytes(bytes).toString('base64').replace(/=+$/, '');
+}
+
+function sameAddress(a: IceRemoteAddress | undefined, b: IceRemoteAddress): boolean {
+  return a !== undefined && a.address === b.address && a.port === b.port && a.family === b.family;
+}
+
+function checkRemote(remote: unknown): IceRemoteAddress {
+  if (typeof remote !== 'object' || remote === null) throw argTypeError('remote', 'an object', remote);
+  const { address, port, family } = remote as Record<string, unknown>;
+  if (typeof address !== 'string') throw argTypeError('remote.address', 'a string', address);
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw argValueError('remote.port', 'an integer in 0..65535', port);
+  }
+  if (family !== 'IPv4' && family !== 'IPv6') throw argValueError('remote.family', "'IPv4' or 'IPv6'", family);
+  return { address, port, family };
+}
+
+/**
+ * Answers ICE connectivity checks as an ICE-lite agent (RFC 8445 §2.5): always
+ * controlled, never sends checks of its own, selects the remote address the
+ * controlling agent nominates.
+ *
+ * For each datagram the caller hands to {@link IceLiteResponder.handle}:
+ * 1. malformed STUN, or a missing or wrong FINGERPRINT → dropped;
+ * 2. anything but a Binding request → dropped;
+ * 3. no USERNAME or no MESSAGE-INTEGRITY → 400 (RFC 5389 §10.1.2);
+ * 4. USERNAME not ours, or MESSAGE-INTEGRITY wrong → dropped (no 401, see {@link IceLiteDropReason});
+ * 5. unknown comprehension-required attributes → 420 with UNKNOWN-ATTRIBUTES (RFC 5389 §7.3.1);
+ * 6. ICE-CONTROLLED (the peer also thinks it is controlled) → 487 Role Conflict: a lite agent
+ *    cannot take the controlling role, so the peer must (RFC 8445 §7.3.1.1);
+ *    no PRIORITY, or both ICE-CONTROLLING and ICE-CONTROLLED, or neither → 400;
+ * 7. otherwise a success response with XOR-MAPPED-ADDRESS, MESSAGE-INTEGRITY and
+ *    FINGERPRINT; with USE-CANDIDATE the source becomes the selected address.
+ *    The latest nomination wins, so a browser that renominates after a network change moves the path.
+ *    Checks without USE-CANDIDATE (consent freshness, RFC 7675) are answered and change nothing.
+ *
+ * Error responses after successful authentication (420, 487) carry
+ * MESSAGE-INTEGRITY; every response carries FINGERPRINT.
+ *
+ * @example
+ * ```ts
+ * const ice = new IceLiteResponder();
+ * socket.on('message', (msg, rinfo) => {
+ *   if (classifyDatagram(msg) !== 'stun') return;
+ *   const r = ice.handle(msg, rinfo);
+ *   if (r.action !== 'drop') socket.send(r.response, r.remote.port, r.remote.address);
+ *   if (r.action === 'success' && r.selectedChanged) transport.setRemote(r.remote);
+ * });
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc8445#section-7.3
+ */
+export class IceLiteResponder {
+  readonly #ufrag: string;
+  readonly #pwd: string;
+  readonly #software: string | undefined;
+  #remoteUfrag: string | undefined;
+  #selected: IceRemoteAddress | undefined;
+  /** Addresses that sent an authenticated check, most recent last, at most {@link MAX_VALIDATED}. */
+  readonly #validated: string[] = [];
+  readonly #stats: IceLiteStats = {
+    validChecks: 0,
+    successResponses: 0,
+    errorResponses: { 400: 0, 420: 0, 487: 0 },
+    nominations: 0,
+    selectedChanges: 0,
+    dropped: {
+      malformed: 0,
+      'bad-fingerprint': 0,
+      'not-request': 0,
+      'unknown-method': 0,
+      'wrong-username': 0,
+      'bad-integrity': 0,
+    },
+  };
+
+  /**
+   * Creates a responder with given or freshly generated credentials.
+   * @param options - credentials and the optional remote ufrag
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE` for a ufrag or password
+   *   that is not 4 (ufrag) or 22 (pwd) to 256 ice-chars (RFC 8445 §5.3), or a non-string software
+   * @example
+   * ```ts
+   * const ice = new IceLiteResponder({ remoteUfrag: offer.iceUfrag });
+   * const { usernameFragment, password } = ice.localParameters; // put them in the SDP answer
+   * ```
+   */
+  constructor(options: IceLiteResponderOptions = {}) {
+    if (typeof options !== 'object' || options === null) throw argTypeError('options', 'an object', options);
+    this.#ufrag = options.ufrag === undefined ? randomIceString(6) : checkIceString(options.ufrag, 'options.ufrag', 4);
+    this.#pwd = options.pwd === undefined ? randomIceString(18) : checkIceString(options.pwd, 'options.pwd', 22);
+    if (options.remoteUfrag !== undefined) this.#remoteUfrag = checkIceString(options.remoteUfrag, 'options.remoteUfrag', 4);
+    if (options.software !== undefined && typeof options.software !== 'string') {
+      throw argTypeError('options.software', 'a string', options.software);
+    }
+    this.#software = options.software;
+  }
+
+  /**
+   * Our ICE credentials for `a=ice-ufrag`, `a=ice-pwd`, and `a=ice-lite`.
+   * @returns `{ usernameFragment, password, iceLite: true }`
+   * @example
+   * ```ts
+   * const { usernameFragment, password } = ice.localParameters;
+   * ```
+   */
+  get localParameters(): { usernameFragment: string; password: string; iceLite: true } {
+    return { usernameFragment: this.#ufrag, password: this.#pwd, iceLite: true };
+  }
+
+  /**
+   * The remote address the peer last nominated, or `undefined` before any nomination.
+   * @returns a copy of the selected address
+   * @example
+   * ```ts
+   * const path = ice.selectedAddress; // { address: '192.0.2.7', port: 50000, family: 'IPv4' }
+   * ```
+   */
+  get selectedAddress(): IceRemoteAddress | undefined {
+    return this.#selected === undefined ? undefined : { ...this.#selected };
+  }
+
+  /**
+   * Tells whether `remote` recently sent a check that passed authentication
+   * (one of the last 8 such addresses), nominated or not.
+   *
+   * Use it to admit DTLS before nomination: Chromium sends its ClientHello
+   * right after its first successful check, before the check that carries
+   * USE-CANDIDATE, so a transport that only admits the selected address would
+   * drop that first flight and wait a retransmission (about a second).
+   * Admit DTLS from the selected address, or from a validated one while
+   * nothing is selected yet.
+   * @param remote - the source of a received datagram
+   * @returns `true` if that address has passed connectivity checks
+   * @example
+   * ```ts
+   * const ok = sameAddress(ice.selectedAddress, rinfo) || (ice.selectedAddress === undefined && ice.isValidatedAddress(rinfo));
+   * ```
+   */
+  isValidatedAddress(remote: IceRemoteAddress): boolean {
+    return this.#validated.includes(addressKey(checkRemote(remote)));
+  }
+
+  /**
+   * Sets the peer's ufrag once it is known (e.g. from a later SDP); from then
+   * on USERNAME must match it exactly.
+   * @param ufrag - the remote `ice-ufrag`
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE` when it is not 4–256 ice-chars
+   * @example
+   * ```ts
+   * ice.setRemoteUfrag(remote.iceUfrag);
+   * ```
+   */
+  setRemoteUfrag(ufrag: string): void {
+    this.#remoteUfrag = checkIceString(ufrag, 'ufrag', 4);
+  }
+
+  /**
+   * Counters since creation (a copy).
+   * @returns {@link IceLiteStats}
+   * @example
+   * ```ts
+   * const { dropped } = ice.getStats(); // { malformed: 0, 'bad-integrity': 3, ... }
+   * ```
+   */
+  getStats(): IceLiteStats {
+    const s = this.#stats;
+    return { ...s, errorResponses: { ...s.errorResponses }, dropped: { ...s.dropped } };
+  }
+
+  /**
+   * Processes one datagram that the demultiplexer classified as STUN.
+   * Never throws on network input.
+   * @param datagram - the received UDP payload
+   * @param remote - where it came from (`dgram`'s `rinfo` fits)
+   * @returns what to send, if anything, and whether the selected address changed
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE` when `datagram` is not a
+   *   Uint8Array or `remote` is not `{ address, port, family }` (caller bugs, not network input)
+   * @example
+   * ```ts
+   * const r = ice.handle(msg, rinfo);
+   * if (r.action !== 'drop') socket.send(r.response, r.remote.port, r.remote.address);
+   * ```
+   */
+  handle(datagram: Uint8Array, remote: IceRemoteAddress): IceLiteResult {
+    if (!(datagram instanceof Uint8Array)) throw argTypeError('datagram', 'a Uint8Array', datagram);
+    const from = checkRemote(remote);
+    const msg = parseStunMessage(datagram);
+    if (msg === null) return this.#drop('malformed');
+    if (!verifyFingerprint(msg)) return this.#drop('bad-fingerprint');
+    if (msg.messageClass !== 'request') return this.#drop('not-request');
+    if (msg.method !== STUN_METHOD_BINDING) return this.#drop('unknown-method');
+    if (msg.username === undefined || msg.messageIntegrity === undefined) {
+      return this.#error(msg, from, 400, 'Bad Request', false);
+    }
+    if (!this.#usernameMatches(msg.username)) return this.#drop('wrong-username');
+    if (!verifyMessageIntegrity(msg, this.#pwd)) return this.#drop('bad-integrity');
+
+    this.#stats.validChecks++;
+    if (msg.unknownRequired.length > 0) return this.#error(msg, from, 420, 'Unknown Attribute', true);
+    const controlling = msg.iceControlling !== undefined;
+    const controlled = msg.iceControlled !== undefined;
+    if (msg.priority === undefined || controlling === controlled) {
+      return this.#error(msg, from, 400, 'Bad Request', true);
+    }
+    if (controlled) return this.#error(msg, from, 487, 'Role Conflict', true);
+
+    const key = addressKey(from);
+    const known = this.#validated.indexOf(key);
+    if (known >= 0) this.#validated.splice(known, 1);
+    this.#validated.push(key);
+    if (this.#validated.length > MAX_VALIDATED) this.#validated.shift();
+
+    let selectedChanged = false;
+    if (msg.useCandidate) {
+      this.#stats.nominations++;
+      if (!sameAddress(this.#selected, from)) {
+        this.#selected = from;
+        this.#stats.selectedChanges++;
+        selectedChanged = true;
+      }
+    }
+    const mapped: StunAddress = { family: from.family, address: from.address, port: from.port };
+    const response = serializeStunMessage(
+      {
+        messageClass: 'success',
+        transactionId: msg.transactionId,
+        attributes: [...this.#softwareAttr(), { type: 'xor-mapped-address', value: mapped }],
+      },
+      { integrityKey: this.#pwd },
+    );
+    this.#stats.successResponses++;
+    return { action: 'success', response, remote: { ...from }, nominated: msg.useCandidate, selectedChanged };
+  }
+
+  #usernameMatches(username: string): boolean {
+    const colon = username.indexOf(':');
+    if (colon < 0 || username.slice(0, colon) !== this.#ufrag) return false;
+    return this.#remoteUfrag === undefined || username.slice(colon + 1) === this.#remoteUfrag;
+  }
+
+  #softwareAttr(): StunAttributeInit[] {
+    return this.#software === undefined ? [] : [{ type: 'software', value: this.#software }];
+  }
+
+  #drop(reason: IceLiteDropReason): IceLiteResult {
+    this.#stats.dropped[reason]++;
+    return { action: 'drop', reason };
+  }
+
+  #error(msg: StunMessage, from: IceRemoteAddress, code: IceLiteErrorCode, reason: string, authenticated: boolean): IceLiteResult {
+    const attributes: StunAttributeInit[] = [...this.#softwareAttr(), { type: 'error-code', code, reason }];
+    if (code === 420) attributes.push({ type: 'unknown-attributes', value: msg.unknownRequired });
+    const response = serializeStunMessage(
+      { messageClass: 'error', transactionId: msg.transactionId, attributes },
+      authenticated ? { integrityKey: this.#pwd } : {},
+    );
+    this.#stats.errorResponses[code]++;
+    return { action: 'error', response, remote: { ...from }, errorCode: code };
+  }
+}

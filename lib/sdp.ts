@@ -1,0 +1,541 @@
+// SPDX-License-Identifier: MIT
+/**
+ * SDP helpers for a WebRTC media server: read the ICE and DTLS parameters of a
+ * remote offer or answer, and build the answer of an ICE-lite server. Whole-SDP
+ * parsing and writing is done by `sdp-transform`; this module adds the WebRTC
+ * rules (RFC 8829 JSEP, RFC 8839 ICE SDP, RFC 8122 fingerprints, RFC 8842 setup).
+ * @packageDocumentation
+ */
+import { randomBytes } from 'node:crypto';
+import { isIPv4, isIPv6 } from 'node:net';
+import * as sdpTransform from 'sdp-transform';
+import { SdpError, argTypeError, argValueError, outOfRangeError } from './errors.js';
+import { answerSetup, type DtlsSetup } from './role.js';
+
+/** Largest SDP accepted from the network, in characters. */
+export const MAX_SDP_LENGTH = 256 * 1024;
+
+/** A certificate fingerprint from `a=fingerprint` (RFC 8122): algorithm in lower case, value in upper-case hex pairs. */
+export interface SdpFingerprint {
+  algorithm: string;
+  value: string;
+}
+
+/** A codec offered in a media section (`a=rtpmap` with its `a=fmtp` and `a=rtcp-fb`). */
+export interface SdpCodec {
+  payloadType: number;
+  /** Encoding name as written, e.g. `'opus'`, `'VP8'`, `'rtx'`. */
+  name: string;
+  clockRate: number;
+  channels?: number;
+  /** The `a=fmtp` parameters, e.g. `'minptime=10;useinbandfec=1'`. */
+  fmtp?: string;
+  /** `a=rtcp-fb` values for this payload type (and `*`), e.g. `['nack', 'nack pli', 'transport-cc']`. */
+  rtcpFeedback: string[];
+}
+
+/** An ICE candidate from `a=candidate`. */
+export interface SdpCandidate {
+  foundation: string;
+  component: number;
+  transport: string;
+  priority: number;
+  address: string;
+  port: number;
+  type: string;
+}
+
+/** One media section (`m=` block) of a remote description, with inherited session-level values applied. */
+export interface SdpMediaSection {
+  /** `'audio'`, `'video'`, `'application'`, ... */
+  kind: string;
+  mid: string | undefined;
+  port: number;
+  protocol: string;
+  /** Port 0: the section is rejected or stopped. */
+  rejected: boolean;
+  direction: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+  iceUfrag: string | undefined;
+  icePwd: string | undefined;
+  fingerprints: SdpFingerprint[];
+  setup: DtlsSetup | undefined;
+  rtcpMux: boolean;
+  rtcpRsize: boolean;
+  codecs: SdpCodec[];
+  headerExtensions: { id: number; uri: string }[];
+  candidates: SdpCandidate[];
+  /** SSRCs announced with `a=ssrc`, in order, without duplicates. */
+  ssrcs: number[];
+  /** The `fmt` list of the `m=` line as written. */
+  formats: string;
+}
+
+/**
+ * The parts of a remote offer or answer that the security layer needs. The
+ * transport values (`iceUfrag` … `setup`) are those of the section that
+ * carries the transport: the first mid of the BUNDLE group, else the first
+ * section that is not rejected; media-level attributes override
+ * session-level ones (RFC 8839 §5, RFC 8122 §5).
+ */
+export interface RemoteDescription {
+  iceUfrag: string;
+  icePwd: string;
+  /** Every `a=fingerprint` of the transport section (RFC 8122 allows several). */
+  fingerprints: SdpFingerprint[];
+  /** `a=setup`; `'active'` when absent, the RFC 4145 §4 default. */
+  setup: DtlsSetup;
+  /** `a=ice-lite` at session level. */
+  iceLite: boolean;
+  /** Mids of all media sections, in order (sections without `a=mid` are skipped). */
+  mids: string[];
+  /** Mids of the first `a=group:BUNDLE`, or `undefined` without one. */
+  bundle: string[] | undefined;
+  /** Candidates of the transport section (empty with trickle ICE). */
+  candidates: SdpCandidate[];
+  media: SdpMediaSection[];
+}
+
+const ICE_CHARS = /^[A-Za-z0-9+/]+$/;
+const HEX_PAIRS = /^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2})*$/;
+const HASH_TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`{|}~-]{1,32}$/;
+/** Digest sizes of the hash names RFC 8122 §5 registers; other tokens are kept unchecked. */
+const DIGEST_BYTES: Readonly<Record<string, number>> = {
+  'sha-1': 20,
+  'sha-224': 28,
+  'sha-256': 32,
+  'sha-384': 48,
+  'sha-512': 64,
+  md5: 16,
+  md2: 16,
+};
+const SETUP_VALUES: readonly string[] = ['active', 'passive', 'actpass', 'holdconn'];
+const DIRECTIONS: readonly string[] = ['sendrecv', 'sendonly', 'recvonly', 'inactive'];
+
+function invalid(message: string): SdpError {
+  return new SdpError('ERR_SDP_INVALID_ATTRIBUTE', message);
+}
+
+function parseFingerprintValue(text: string): SdpFingerprint {
+  const m = /^fingerprint:(\S+) (\S+)\s*$/i.exec(text);
+  if (m === null) throw invalid('Expected a=fingerprint:<hash> <hex pairs> but received a malformed line');
+  const algorithm = (m[1] as string).toLowerCase();
+  const value = (m[2] as string).toUpperCase();
+  if (!HASH_TOKEN.test(algorithm)) throw invalid('Expected a hash function token in a=fingerprint');
+  if (value.length > 3 * 64 || !HEX_PAIRS.test(value)) {
+    throw invalid('Expected colon-separated hex pairs in a=fingerprint');
+  }
+  const bytes = (value.length + 1) / 3;
+  const expected = DIGEST_BYTES[algorithm];
+  if (expected !== undefined && bytes !== expected) {
+    throw invalid(`Expected ${expected} bytes in a ${algorithm} fingerprint but received ${bytes}`);
+  }
+  return { algorithm, value };
+}
+
+/** Splits SDP into its session block and media blocks and collects the `a=fingerprint` lines of each. */
+function fingerprintsBySection(sdp: string): { session: SdpFingerprint[]; media: SdpFingerprint[][] } {
+  const session: SdpFingerprint[] = [];
+  const media: SdpFingerprint[][] = [];
+  let current = session;
+  for (const line of sdp.split(/\r?\n/)) {
+    if (line.startsWith('m=')) {
+      current = [];
+      media.push(current);
+    } else if (/^a=fingerprint:/i.test(line)) {
+      current.push(parseFingerprintValue(line.slice(2)));
+    }
+  }
+  return { session, media };
+}
+
+function checkIce(value: string | undefined, name: string, min: number): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.length < min || value.length > 256 || !ICE_CHARS.test(value)) {
+    throw invalid(`Expected ${name} to be ${min} to 256 ice-chars`);
+  }
+  return value;
+}
+
+function checkSetup(value: string | undefined): DtlsSetup | undefined {
+  if (value === undefined) return undefined;
+  if (!SETUP_VALUES.includes(value)) throw invalid('Expected a=setup to be active, passive, actpass or holdconn');
+  return value as DtlsSetup;
+}
+
+/**
+ * Parses a remote SDP offer or answer and extracts what the ICE and DTLS
+ * layers need. Hostile input gives a typed error, never a crash.
+ *
+ * @param sdp - the remote session description text
+ * @returns the {@link RemoteDescription}
+ * @throws {SdpError} `ERR_SDP_PARSE` when the text is larger than {@link MAX_SDP_LENGTH},
+ *   has no `v=0` line, or has no media section
+ * @throws {SdpError} `ERR_SDP_MISSING_ATTRIBUTE` when the transport section has no
+ *   `a=ice-ufrag`, `a=ice-pwd` or `a=fingerprint` (at media or session level)
+ * @throws {SdpError} `ERR_SDP_INVALID_ATTRIBUTE` when an `a=fingerprint` is malformed
+ *   (bad token, non-hex, wrong length for its hash), `a=setup` is not one of the
+ *   four values, or the ICE credentials are not 4 (ufrag) / 22 (pwd) to 256 ice-chars
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` when `sdp` is not a string
+ * @example
+ * ```ts
+ * const remote = parseRemoteDescription(offerSdp);
+ * const ice = new IceLiteResponder({ remoteUfrag: remote.iceUfrag });
+ * const role = selectDtlsRole({ localSetup: 'passive', remoteSetup: remote.setup, isOfferer: false });
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc8839#section-5
+ * @see https://www.rfc-editor.org/rfc/rfc8122#section-5
+ */
+export function parseRemoteDescription(sdp: string): RemoteDescription {
+  if (typeof sdp !== 'string') throw argTypeError('sdp', 'a string', sdp);
+  if (sdp.length > MAX_SDP_LENGTH) {
+    throw new SdpError('ERR_SDP_PARSE', `Expected SDP of at most ${MAX_SDP_LENGTH} characters but received ${sdp.length}`);
+  }
+  if (!/^v=0\r?$/m.test(sdp.split('\n', 1)[0] ?? '')) {
+    throw new SdpError('ERR_SDP_PARSE', 'Expected SDP to start with v=0');
+  }
+  let parsed: sdpTransform.SessionDescription;
+  try {
+    parsed = sdpTransform.parse(sdp);
+  } catch (cause) {
+    throw new SdpError('ERR_SDP_PARSE', 'Expected parseable SDP', { cause });
+  }
+  const media = Array.isArray(parsed.media) ? parsed.media : [];
+  if (media.length === 0) throw new SdpError('ERR_SDP_PARSE', 'Expected at least one media section');
+  const fps = fingerprintsBySection(sdp);
+  if (fps.media.length !== media.length) throw new SdpError('ERR_SDP_PARSE', 'Expected every m= line to parse');
+
+  const sessionUfrag = checkIce(parsed.iceUfrag, 'a=ice-ufrag', 4);
+  const sessionPwd = checkIce(parsed.icePwd, 'a=ice-pwd', 22);
+  const sessionSetup = checkSetup(parsed.setup);
+  const sections = media.map((m, i) => toSection(m, fps.media[i] ?? [], fps.session, sessionUfrag, sessionPwd, sessionSetup));
+
+  const bundleGroup = (parsed.groups ?? []).find((g) => g.type === 'BUNDLE');
+  const bundle = bundleGroup === undefined ? undefined : String(bundleGroup.mids).split(' ').filter((s) => s !== '');
+  const tagMid = bundle?.[0];
+  const transport =
+    sections.find((s) => tagMid !== undefined && s.mid === tagMid && !s.rejected) ?? sections.find((s) => !s.rejected);
+  if (transport === undefined) throw new SdpError('ERR_SDP_MISSING_ATTRIBUTE', 'Expected a media section that is not rejected');
+  if (transport.iceUfrag === undefined || transport.icePwd === undefined) {
+    throw new SdpError('ERR_SDP_MISSING_ATTRIBUTE', 'Expected a=ice-ufrag and a=ice-pwd');
+  }
+  if (transport.fingerprints.length === 0) throw new SdpError('ERR_SDP_MISSING_ATTRIBUTE', 'Expected a=fingerprint');
+  return {
+    iceUfrag: transport.iceUfrag,
+    icePwd: transport.icePwd,
+    fingerprints: transport.fingerprints,
+    setup: transport.setup ?? 'active',
+    iceLite: parsed.icelite === 'ice-lite',
+    mids: sections.flatMap((s) => (s.mid === undefined ? [] : [s.mid])),
+    bundle,
+    candidates: transport.candidates,
+    media: sections,
+  };
+}
+
+function toSection(
+  m: sdpTransform.MediaDescription,
+  mediaFps: SdpFingerprint[],
+  sessionFps: SdpFingerprint[],
+  sessionUfrag: string | undefined,
+  sessionPwd: string | undefined,
+  sessionSetup: DtlsSetup | undefined,
+): SdpMediaSection {
+  const fmtp = new Map((m.fmtp ?? []).map((f) => [Number(f.payload), String(f.config)]));
+  const feedback = m.rtcpFb ?? [];
+  const codecs: SdpCodec[] = (m.rtp ?? []).map((r) => {
+    const pt = Number(r.payload);
+    const codec: SdpCodec = {
+      payloadType: pt,
+      name: String(r.codec),
+      clockRate: Number(r.rate ?? 0),
+      rtcpFeedback: feedback
+        .filter((f) => String(f.payload) === String(pt) || f.payload === '*')
+        .map((f) => (f.subtype === undefined ? f.type : `${f.type} ${f.subtype}`)),
+    };
+    if (r.encoding !== undefined) codec.channels = Number(r.encoding);
+    const config = fmtp.get(pt);
+    if (config !== undefined) codec.fmtp = config;
+    return codec;
+  });
+  const ssrcs: number[] = [];
+  for (const s of m.ssrcs ?? []) if (!ssrcs.includes(Number(s.id))) ssrcs.push(Number(s.id));
+  const direction = m.direction !== undefined && DIRECTIONS.includes(m.direction) ? m.direction : 'sendrecv';
+  return {
+    kind: String(m.type),
+    mid: m.mid === undefined ? undefined : String(m.mid),
+    port: Number(m.port),
+    protocol: String(m.protocol),
+    rejected: Number(m.port) === 0,
+    direction,
+    iceUfrag: checkIce(m.iceUfrag, 'a=ice-ufrag', 4) ?? sessionUfrag,
+    icePwd: checkIce(m.icePwd, 'a=ice-pwd', 22) ?? sessionPwd,
+    fingerprints: mediaFps.length > 0 ? mediaFps : sessionFps,
+    setup: checkSetup(m.setup) ?? sessionSetup,
+    rtcpMux: m.rtcpMux === 'rtcp-mux',
+    rtcpRsize: m.rtcpRsize === 'rtcp-rsize',
+    codecs,
+    headerExtensions: (m.ext ?? []).map((e) => ({ id: Number(e.value), uri: String(e.uri) })),
+    candidates: (m.candidates ?? []).map((c) => ({
+      foundation: String(c.foundation),
+      component: Number(c.component),
+      transport: String(c.transport),
+      priority: Number(c.priority),
+      address: String(c.ip),
+      port: Number(c.port),
+      type: String(c.type),
+    })),
+    ssrcs,
+    formats: String(m.payloads ?? ''),
+  };
+}
+
+/** Options of {@link buildLiteAnswer}. */
+export interface LiteAnswerOptions {
+  /** Our `ice-ufrag` (e.g. `IceLiteResponder.localParameters.usernameFragment`). */
+  iceUfrag: string;
+  /** Our `ice-pwd`. */
+  icePwd: string;
+  /** Our certificate's fingerprints (e.g. `certificate.getFingerprints()`); at least one. */
+  fingerprints: readonly SdpFingerprint[];
+  /** Our `a=setup`; default {@link answerSetup}`(offer.setup, 'passive')` (DTLS server). */
+  setup?: 'active' | 'passive';
+  /** The one host candidate: the address and UDP port our socket is bound to. */
+  candidate: { address: string; port: number };
+  /**
+   * Codec names we accept, in our order of preference, per media kind; matched
+   * case-insensitively against the offer. Default `{ audio: ['opus'], video: ['VP8'] }`.
+   */
+  codecs?: { audio?: readonly string[]; video?: readonly string[] };
+  /** Header-extension URIs we accept. Default: only `urn:ietf:params:rtp-hdrext:sdes:mid`. */
+  headerExtensions?: readonly string[];
+  /** `a=rtcp-fb` values we accept. Default `['nack', 'nack pli', 'ccm fir']`. */
+  rtcpFeedback?: readonly string[];
+  /** Also accept the offered RTX payload type of each chosen codec. Default `false`. */
+  rtx?: boolean;
+  /** What we send per mid: adds `a=ssrc:<ssrc> cname:<cname>` and `a=msid`. */
+  send?: Readonly<Record<string, { ssrc: number; cname: string; streamId?: string; trackId?: string }>>;
+  /** Origin session id (digits). Random by default. */
+  sessionId?: string;
+}
+
+const ANSWER_DIRECTION: Record<SdpMediaSection['direction'], SdpMediaSection['direction']> = {
+  sendrecv: 'sendrecv',
+  sendonly: 'recvonly',
+  recvonly: 'sendonly',
+  inactive: 'inactive',
+};
+
+/** Host candidate priority for component 1: type preference 126, local preference 65535 (RFC 8445 §5.1.2.1). */
+const HOST_PRIORITY = 126 * 2 ** 24 + 65535 * 2 ** 8 + 255;
+
+function stringList(value: unknown, name: string): string[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw argTypeError(name, 'an array of strings', value);
+  return value as string[];
+}
+
+/**
+ * Builds the SDP answer of an ICE-lite media server to a remote offer, for one
+ * BUNDLEd transport with RTCP multiplexing:
+ * - session level: `a=ice-lite`, `a=group:BUNDLE` of the accepted mids (when the offer bundles);
+ * - each accepted audio/video section: our ICE credentials, every fingerprint,
+ *   `a=setup`, one host candidate and `a=end-of-candidates`, `a=rtcp-mux`
+ *   (`a=rtcp-rsize` if offered), the mirrored direction, the chosen codec with
+ *   its offered payload type, `a=fmtp` and accepted `a=rtcp-fb`, and accepted
+ *   header extensions with their offered ids;
+ * - sections with no acceptable codec, data channels (`m=application`; no SCTP
+ *   here) and sections rejected in the offer are rejected (port 0).
+ *
+ * @param offer - the parsed remote offer ({@link parseRemoteDescription})
+ * @param options - our credentials, fingerprints, candidate and codec choices
+ * @returns the SDP answer text (CRLF line ends)
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE` for missing or malformed
+ *   options (ICE credentials, fingerprints, candidate address, setup, SSRCs)
+ * @throws {RangeError} `ERR_OUT_OF_RANGE` for a candidate port or SSRC outside its range
+ * @throws {DtlsError} `ERR_DTLS_ROLE_CONFLICT` when the offer's `a=setup` cannot be answered (holdconn)
+ * @example
+ * ```ts
+ * const offer = parseRemoteDescription(browserOffer);
+ * const ice = new IceLiteResponder({ remoteUfrag: offer.iceUfrag });
+ * const answer = buildLiteAnswer(offer, {
+ *   iceUfrag: ice.localParameters.usernameFragment,
+ *   icePwd: ice.localParameters.password,
+ *   fingerprints: certificate.getFingerprints(['sha-256']),
+ *   candidate: { address: '127.0.0.1', port: socket.address().port },
+ * });
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc8829#section-5.3
+ * @see https://www.rfc-editor.org/rfc/rfc8445#section-2.5
+ */
+export function buildLiteAnswer(offer: RemoteDescription, options: LiteAnswerOptions): string {
+  if (typeof offer !== 'object' || offer === null || !Array.isArray(offer.media)) {
+    throw argTypeError('offer', 'a RemoteDescription', offer);
+  }
+  if (typeof options !== 'object' || options === null) throw argTypeError('options', 'an object', options);
+  const ufrag = options.iceUfrag;
+  const pwd = options.icePwd;
+  if (typeof ufrag !== 'string' || ufrag.length < 4 || ufrag.length > 256 || !ICE_CHARS.test(ufrag)) {
+    throw argValueError('options.iceUfrag', '4 to 256 ice-chars', ufrag);
+  }
+  if (typeof pwd !== 'string' || pwd.length < 22 || pwd.length > 256 || !ICE_CHARS.test(pwd)) {
+    throw argValueError('options.icePwd', '22 to 256 ice-chars', pwd);
+  }
+  if (!Array.isArray(options.fingerprints) || options.fingerprints.length === 0) {
+    throw argTypeError('options.fingerprints', 'a non-empty array', options.fingerprints);
+  }
+  const fingerprints = options.fingerprints.map((f) => {
+    if (typeof f !== 'object' || f === null || typeof f.algorithm !== 'string' || typeof f.value !== 'string') {
+      throw argTypeError('options.fingerprints[]', '{ algorithm, value } strings', f);
+    }
+    try {
+      return parseFingerprintValue(`fingerprint:${f.algorithm} ${f.value}`);
+    } catch {
+      throw argValueError('options.fingerprints[]', 'a hash name and matching hex pairs', f.value);
+    }
+  });
+  const setup = options.setup === undefined ? answerSetup(offer.setup, 'passive') : options.setup;
+  if (setup !== 'active' && setup !== 'passive') throw argValueError('options.setup', "'active' or 'passive'", setup);
+  const cand = options.candidate;
+  if (typeof cand !== 'object' || cand === null) throw argTypeError('options.candidate', 'an object', cand);
+  const ipVer = isIPv4(String(cand.address)) ? 4 : isIPv6(String(cand.address)) ? 6 : 0;
+  if (ipVer === 0) throw argValueError('options.candidate.address', 'an IPv4 or IPv6 address', cand.address);
+  if (!Number.isInteger(cand.port) || cand.port < 1 || cand.port > 65535) {
+    throw outOfRangeError('options.candidate.port', 'an integer in 1..65535', cand.port);
+  }
+  const prefs = {
+    audio: stringList(options.codecs?.audio ?? ['opus'], 'options.codecs.audio').map((s) => s.toLowerCase()),
+    video: stringList(options.codecs?.video ?? ['VP8'], 'options.codecs.video').map((s) => s.toLowerCase()),
+  };
+  const extensions = stringList(options.headerExtensions ?? ['urn:ietf:params:rtp-hdrext:sdes:mid'], 'options.headerExtensions');
+  const feedback = stringList(options.rtcpFeedback ?? ['nack', 'nack pli', 'ccm fir'], 'options.rtcpFeedback');
+  const sessionId = options.sessionId ?? BigInt(`0x${randomBytes(7).toString('hex')}`).toString();
+  if (typeof sessionId !== 'string' || !/^\d{1,20}$/.test(sessionId)) {
+    throw argValueError('options.sessionId', 'a string of 1 to 20 digits', sessionId);
+  }
+
+  const accepted: string[] = [];
+  const media: sdpTransform.MediaDescription[] = offer.media.map((section) => {
+    const chosen = section.rejected ? [] : chooseCodecs(section, prefs, options.rtx === true);
+    if (chosen.length === 0 || section.mid === undefined) {
+      return rejectedSection(section);
+    }
+    accepted.push(section.mid);
+    const m: sdpTransform.MediaDescription = {
+      type: section.kind,
+      port: cand.port,
+      protocol: 'UDP/TLS/RTP/SAVPF',
+      payloads: chosen.map((c) => c.payloadType).join(' '),
+      connection: { version: ipVer, ip: cand.address },
+      rtcp: { port: cand.port, netType: 'IN', ipVer, address: cand.address },
+      iceUfrag: ufrag,
+      icePwd: pwd,
+      fingerprint: { type: (fingerprints[0] as SdpFingerprint).algorithm, hash: (fingerprints[0] as SdpFingerprint).value },
+      setup,
+      mid: section.mid,
+      direction: ANSWER_DIRECTION[section.direction],
+      rtcpMux: 'rtcp-mux',
+      candidates: [
+        {
+          foundation: '1',
+          component: 1,
+          transport: 'udp',
+          priority: HOST_PRIORITY,
+          ip: cand.address,
+          port: cand.port,
+          type: 'host',
+        },
+      ],
+      endOfCandidates: 'end-of-candidates',
+      rtp: chosen.map((c) => {
+        const r: { payload: number; codec: string; rate?: number; encoding?: number } = {
+          payload: c.payloadType,
+          codec: c.name,
+          rate: c.clockRate,
+        };
+        if (c.channels !== undefined) r.encoding = c.channels;
+        return r;
+      }),
+      fmtp: chosen.flatMap((c) => (c.fmtp === undefined ? [] : [{ payload: c.payloadType, config: c.fmtp }])),
+      rtcpFb: chosen.flatMap((c) =>
+        c.rtcpFeedback
+          .filter((f) => feedback.includes(f))
+          .map((f) => {
+            const [type = '', ...rest] = f.split(' ');
+            return rest.length === 0 ? { payload: c.payloadType, type } : { payload: c.payloadType, type, subtype: rest.join(' ') };
+          }),
+      ),
+      ext: section.headerExtensions.filter((e) => extensions.includes(e.uri)).map((e) => ({ value: e.id, uri: e.uri })),
+    };
+    if (section.rtcpRsize) m.rtcpRsize = 'rtcp-rsize';
+    if (fingerprints.length > 1) {
+      m.invalid = fingerprints.slice(1).map((f) => ({ value: `fingerprint:${f.algorithm} ${f.value}` }));
+    }
+    const send = options.send?.[section.mid];
+    if (send !== undefined) addSend(m, send, section.mid);
+    return m;
+  });
+
+  const description: sdpTransform.SessionDescription = {
+    version: 0,
+    origin: { username: '-', sessionId, sessionVersion: 2, netType: 'IN', ipVer, address: cand.address },
+    name: '-',
+    timing: { start: 0, stop: 0 },
+    icelite: 'ice-lite',
+    media,
+  };
+  if (offer.bundle !== undefined) {
+    const mids = offer.bundle.filter((mid) => accepted.includes(mid));
+    if (mids.length > 0) description.groups = [{ type: 'BUNDLE', mids: mids.join(' ') }];
+  }
+  return sdpTransform.write(description);
+}
+
+function chooseCodecs(section: SdpMediaSection, prefs: { audio: string[]; video: string[] }, rtx: boolean): SdpCodec[] {
+  if (section.kind !== 'audio' && section.kind !== 'video') return [];
+  if (!/SAVPF/.test(section.protocol)) return [];
+  for (const name of prefs[section.kind]) {
+    const codec = section.codecs.find((c) => c.name.toLowerCase() === name);
+    if (codec === undefined) continue;
+    const chosen = [codec];
+    if (rtx) {
+      const apt = section.codecs.find((c) => c.name.toLowerCase() === 'rtx' && c.fmtp === `apt=${codec.payloadType}`);
+      if (apt !== undefined) chosen.push(apt);
+    }
+    return chosen;
+  }
+  return [];
+}
+
+function rejectedSection(section: SdpMediaSection): sdpTransform.MediaDescription {
+  const m: sdpTransform.MediaDescription = {
+    type: section.kind,
+    port: 0,
+    protocol: section.protocol,
+    payloads: section.formats,
+    rtp: [],
+    fmtp: [],
+  };
+  if (section.mid !== undefined) m.mid = section.mid;
+  return m;
+}
+
+function addSend(
+  m: sdpTransform.MediaDescription,
+  send: { ssrc: number; cname: string; streamId?: string; trackId?: string },
+  mid: string,
+): void {
+  if (typeof send !== 'object' || send === null) throw argTypeError(`options.send.${mid}`, 'an object', send);
+  if (!Number.isInteger(send.ssrc) || send.ssrc < 0 || send.ssrc > 0xffffffff) {
+    throw outOfRangeError(`options.send.${mid}.ssrc`, 'an integer in 0..2^32-1', send.ssrc);
+  }
+  const token = /^[A-Za-z0-9+/._-]{1,64}$/;
+  if (typeof send.cname !== 'string' || !token.test(send.cname)) {
+    throw argValueError(`options.send.${mid}.cname`, '1 to 64 token characters', send.cname);
+  }
+  const streamId = send.streamId ?? send.cname;
+  const trackId = send.trackId ?? `${send.cname}-${mid}`;
+  if (!token.test(streamId) || !token.test(trackId)) {
+    throw argValueError(`options.send.${mid}.streamId/trackId`, '1 to 64 token characters', `${streamId} ${trackId}`);
+  }
+  m.msid = [{ id: streamId, appdata: trackId }];
+  m.ssrcs = [{ id: send.ssrc, attribute: 'cname', value: send.cname }];
+}

@@ -1,0 +1,862 @@
+// SPDX-License-Identifier: MIT
+/**
+ * SRTP/SRTCP protection (RFC 3711, RFC 7714, RFC 6188) over the native libsrtp
+ * context. One session serves every SSRC of a transport.
+ * @packageDocumentation
+ */
+import { InvalidStateError, SrtpError, argTypeError, argValueError, outOfRangeError, type SrtpErrorCode } from './errors.js';
+import { native, type NativeSrtp } from './native.js';
+
+/**
+ * An SRTP protection profile (RFC 5764 §4.1.2, RFC 7714 §14.2).
+ * @see https://www.rfc-editor.org/rfc/rfc5764#section-4.1.2
+ */
+export type SrtpProfile = 'AES_CM_128_HMAC_SHA1_80' | 'AES_CM_128_HMAC_SHA1_32' | 'AEAD_AES_128_GCM' | 'AEAD_AES_256_GCM';
+
+/**
+ * Options of {@link SrtpSession}. Keys and salts are copied; the session never keeps your buffers.
+ * @example
+ * ```ts
+ * const options: SrtpSessionOptions = {
+ *   profile: 'AEAD_AES_256_GCM',
+ *   localKey, localSalt,   // 32 + 12 bytes
+ *   remoteKey, remoteSalt, // 32 + 12 bytes
+ *   replayWindow: 1024,
+ *   maxRemoteStreams: 16,
+ * };
+ * ```
+ */
+export interface SrtpSessionOptions {
+  /** The protection profile (negotiated by DTLS `use_srtp`, or from SDES signalling). */
+  readonly profile: SrtpProfile;
+  /** Master key for what we send: 16 bytes (32 for `AEAD_AES_256_GCM`). */
+  readonly localKey: Uint8Array;
+  /** Master salt for what we send: 14 bytes for the AES_CM profiles, 12 for AEAD. */
+  readonly localSalt: Uint8Array;
+  /** Master key of the peer, for what we receive. */
+  readonly remoteKey: Uint8Array;
+  /** Master salt of the peer. */
+  readonly remoteSalt: Uint8Array;
+  /**
+   * SRTP replay window in packets, 64 to 32767 (libsrtp's bounds); default 1024.
+   * SRTCP always uses libsrtp's fixed 128-packet window.
+   */
+  readonly replayWindow?: number;
+  /**
+   * How many remote SSRCs may have their own replay/rollover state, 1 to 4096;
+   * default 64. A packet from a further SSRC is dropped with
+   * `ERR_SRTP_TOO_MANY_STREAMS` before libsrtp sees it, so no memory is
+   * allocated for it. Only SSRCs whose packets authenticated count.
+   */
+  readonly maxRemoteStreams?: number;
+}
+
+/**
+ * Error codes a packet operation can report (per packet, in stats and batch results).
+ * @example
+ * ```ts
+ * const code: SrtpPacketErrorCode | undefined = srtpResultCode(session.unprotectRtpInPlace(buf, n));
+ * ```
+ */
+export type SrtpPacketErrorCode = Extract<
+  SrtpErrorCode,
+  | 'ERR_SRTP_AUTH_FAIL'
+  | 'ERR_SRTP_REPLAY_FAIL'
+  | 'ERR_SRTP_REPLAY_OLD'
+  | 'ERR_SRTP_BAD_PACKET'
+  | 'ERR_SRTP_BUFFER_SMALL'
+  | 'ERR_SRTP_TOO_MANY_STREAMS'
+  | 'ERR_SRTP_INTERNAL'
+>;
+
+/**
+ * Counters of one {@link SrtpSession}, kept natively. Bytes count the plain
+ * RTP/RTCP side of each packet; a failed packet counts only in `failures`.
+ * @example
+ * ```ts
+ * const stats: SrtpStats = session.getStats();
+ * if (stats.failures.ERR_SRTP_AUTH_FAIL > 0) console.warn('forged or corrupted SRTP received');
+ * ```
+ */
+export interface SrtpStats {
+  /** RTP packets protected (sent). */
+  readonly rtpPacketsProtected: number;
+  /** Plain RTP bytes protected. */
+  readonly rtpBytesProtected: number;
+  /** SRTP packets that authenticated and decrypted. */
+  readonly rtpPacketsUnprotected: number;
+  /** Plain RTP bytes those packets yielded. */
+  readonly rtpBytesUnprotected: number;
+  /** RTCP packets protected. */
+  readonly rtcpPacketsProtected: number;
+  /** Plain RTCP bytes protected. */
+  readonly rtcpBytesProtected: number;
+  /** SRTCP packets that authenticated and decrypted. */
+  readonly rtcpPacketsUnprotected: number;
+  /** Plain RTCP bytes those packets yielded. */
+  readonly rtcpBytesUnprotected: number;
+  /** Remote SSRCs with their own stream state (at most `maxRemoteStreams`). */
+  readonly remoteStreams: number;
+  /** Failed packet operations by code, both directions. */
+  readonly failures: Readonly<Record<SrtpPacketErrorCode, number>>;
+}
+
+/**
+ * One packet's outcome in the copying batch forms: the new packet, or the
+ * failure's code and libsrtp status (0 when detected before libsrtp).
+ * @example
+ * ```ts
+ * for (const r of session.unprotectRtpBatch(datagrams)) {
+ *   if (r.ok) onRtp(r.packet); else dropped[r.code]++;
+ * }
+ * ```
+ */
+export type SrtpBatchResult =
+  | { readonly ok: true; readonly packet: Buffer }
+  | { readonly ok: false; readonly code: SrtpPacketErrorCode; readonly status: number };
+
+interface ProfileInfo {
+  readonly id: number;
+  readonly keyLength: number;
+  readonly saltLength: number;
+  readonly rtpOverhead: number;
+  readonly rtcpOverhead: number;
+}
+
+// Mirrors kProfiles in native/core/srtp_context.cc.
+const PROFILES: Readonly<Record<SrtpProfile, ProfileInfo>> = {
+  AES_CM_128_HMAC_SHA1_80: { id: 0x0001, keyLength: 16, saltLength: 14, rtpOverhead: 10, rtcpOverhead: 14 },
+  AES_CM_128_HMAC_SHA1_32: { id: 0x0002, keyLength: 16, saltLength: 14, rtpOverhead: 4, rtcpOverhead: 14 },
+  AEAD_AES_128_GCM: { id: 0x0007, keyLength: 16, saltLength: 12, rtpOverhead: 16, rtcpOverhead: 20 },
+  AEAD_AES_256_GCM: { id: 0x0008, keyLength: 32, saltLength: 12, rtpOverhead: 16, rtcpOverhead: 20 },
+};
+
+/**
+ * The largest packet (protected form, tag included) any operation accepts: a
+ * UDP datagram is never larger. Longer input fails with `ERR_SRTP_BAD_PACKET`.
+ * @example
+ * ```ts
+ * const maxRtp = SRTP_MAX_PACKET_LENGTH - srtpOverhead('AEAD_AES_128_GCM').rtp; // 65519
+ * ```
+ */
+export const SRTP_MAX_PACKET_LENGTH = 65535;
+
+// Stats layout of core::SrtpStats.
+const FAILURE_CODES: readonly SrtpPacketErrorCode[] = [
+  'ERR_SRTP_AUTH_FAIL',
+  'ERR_SRTP_REPLAY_FAIL',
+  'ERR_SRTP_REPLAY_OLD',
+  'ERR_SRTP_BAD_PACKET',
+  'ERR_SRTP_BUFFER_SMALL',
+  'ERR_SRTP_TOO_MANY_STREAMS',
+  'ERR_SRTP_INTERNAL',
+];
+const STATS_FAILURES_BASE = 9;
+
+/**
+ * The protection overhead of a profile: how many bytes protecting adds to an
+ * RTP packet (the authentication tag) and to an RTCP packet (E flag + SRTCP
+ * index + tag). In-place protection needs this much spare room after the packet.
+ * @param profile - an SRTP profile
+ * @returns `{ rtp, rtcp }` in bytes, e.g. `{ rtp: 10, rtcp: 14 }` for `AES_CM_128_HMAC_SHA1_80`
+ * @throws {TypeError} `ERR_INVALID_ARG_VALUE` for an unknown profile
+ * @example
+ * ```ts
+ * const { rtp } = srtpOverhead('AEAD_AES_128_GCM'); // 16
+ * const buf = Buffer.alloc(1200 + rtp);
+ * ```
+ */
+export function srtpOverhead(profile: SrtpProfile): { readonly rtp: number; readonly rtcp: number } {
+  const info = profileInfo(profile, 'profile');
+  return { rtp: info.rtpOverhead, rtcp: info.rtcpOverhead };
+}
+
+/**
+ * Translates the number an in-place or batch operation returned into an
+ * error code.
+ * @param result - a value returned by e.g. {@link SrtpSession.unprotectRtpInPlace}
+ * @returns `undefined` for a success (`result >= 0`), else the failure's code
+ * @example
+ * ```ts
+ * const n = session.unprotectRtpInPlace(datagram, datagram.length);
+ * if (n < 0) console.log(srtpResultCode(n)); // 'ERR_SRTP_AUTH_FAIL'
+ * ```
+ */
+export function srtpResultCode(result: number): SrtpPacketErrorCode | undefined {
+  if (result >= 0) return undefined;
+  switch (result) {
+    case -7: // srtp_err_status_auth_fail
+    case -14: // srtp_err_status_cant_check: SRTCP E flag clear, never accepted
+      return 'ERR_SRTP_AUTH_FAIL';
+    case -9:
+      return 'ERR_SRTP_REPLAY_FAIL';
+    case -10:
+      return 'ERR_SRTP_REPLAY_OLD';
+    case -2: // srtp_err_status_bad_param
+    case -21: // srtp_err_status_parse_err
+    case -1002:
+      return 'ERR_SRTP_BAD_PACKET';
+    case -1001:
+      return 'ERR_SRTP_BUFFER_SMALL';
+    case -1003:
+      return 'ERR_SRTP_TOO_MANY_STREAMS';
+    default:
+      return 'ERR_SRTP_INTERNAL';
+  }
+}
+
+/** libsrtp's status number for a result (0 for failures detected before libsrtp). */
+function statusOf(result: number): number {
+  return result < 0 && result > -1000 ? -result : 0;
+}
+
+const MESSAGES: Readonly<Record<SrtpPacketErrorCode, string>> = {
+  ERR_SRTP_AUTH_FAIL: 'the packet failed authentication',
+  ERR_SRTP_REPLAY_FAIL: 'the packet index was already used (replay)',
+  ERR_SRTP_REPLAY_OLD: 'the packet index is older than the replay window',
+  ERR_SRTP_BAD_PACKET: 'the packet is malformed, truncated or too long',
+  ERR_SRTP_BUFFER_SMALL: 'the buffer has no room for the protection overhead',
+  ERR_SRTP_TOO_MANY_STREAMS: 'the packet comes from a new SSRC beyond maxRemoteStreams',
+  ERR_SRTP_INTERNAL: 'libsrtp reported an unexpected failure',
+};
+
+function resultError(result: number, what: string): SrtpError {
+  const code = srtpResultCode(result) ?? 'ERR_SRTP_INTERNAL';
+  const status = statusOf(result);
+  return new SrtpError(code, status, `Could not ${what}: ${MESSAGES[code]} (result ${result})`);
+}
+
+function profileInfo(profile: unknown, name: string): ProfileInfo {
+  if (typeof profile !== 'string' || !Object.hasOwn(PROFILES, profile)) {
+    throw argValueError(name, `one of ${Object.keys(PROFILES).join(', ')}`, profile);
+  }
+  return PROFILES[profile as SrtpProfile];
+}
+
+function assertBytes(value: unknown, name: string): asserts value is Uint8Array {
+  if (!(value instanceof Uint8Array)) throw argTypeError(name, 'a Uint8Array', value);
+}
+
+function assertLength(value: Uint8Array, name: string, length: number): void {
+  if (value.length !== length) throw outOfRangeError(`${name}.length`, `${length}`, value.length);
+}
+
+function assertInteger(value: unknown, name: string, min: number, max: number): asserts value is number {
+  if (typeof value !== 'number') throw argTypeError(name, 'a number', value);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw outOfRangeError(name, `an integer from ${min} to ${max}`, value);
+  }
+}
+
+type Op = 'protectRtp' | 'unprotectRtp' | 'protectRtcp' | 'unprotectRtcp';
+type BatchOp = 'protectRtpBatch' | 'unprotectRtpBatch' | 'protectRtcpBatch' | 'unprotectRtcpBatch';
+
+const DESCRIPTIONS: Readonly<Record<Op, string>> = {
+  protectRtp: 'protect RTP packet',
+  unprotectRtp: 'unprotect SRTP packet',
+  protectRtcp: 'protect RTCP packet',
+  unprotectRtcp: 'unprotect SRTCP packet',
+};
+
+// Set only for the synchronous duration of wrapNativeSrtp's `new SrtpSession`.
+let adopting: { native: NativeSrtp; profile: SrtpProfile } | undefined;
+
+/**
+ * An SRTP/SRTCP session: protects what we send with the local master key and
+ * salt, and authenticates, replay-checks and decrypts what we receive with the
+ * remote ones. One session serves every SSRC in both directions (libsrtp
+ * wildcard-SSRC policies).
+ *
+ * Three forms of each operation:
+ * - copying (`protectRtp` ...): returns a new Buffer, throws {@link SrtpError} on failure;
+ * - in place (`protectRtpInPlace` ...): works in your buffer and returns the new
+ *   length, or a negative result code (see {@link srtpResultCode}) — it never
+ *   throws for a packet failure and allocates nothing;
+ * - batch (`protectRtpBatch` ... and `...BatchInPlace`): many packets in one
+ *   native call, a result per packet, never throws for packet failures.
+ *
+ * A repeated `(SSRC, sequence number)` on the send side fails with
+ * `ERR_SRTP_REPLAY_FAIL` (libsrtp `allow_repeat_tx` off): re-protecting an index
+ * reuses keystream, and under AES-GCM it is a nonce reuse. Retransmit with RTX.
+ *
+ * One session belongs to the thread (main or worker) that created it.
+ * @example
+ * ```ts
+ * import { SrtpSession } from 'dtls-srtp';
+ * const alice = new SrtpSession({ profile: 'AEAD_AES_128_GCM', localKey: k1, localSalt: s1, remoteKey: k2, remoteSalt: s2 });
+ * const bob = new SrtpSession({ profile: 'AEAD_AES_128_GCM', localKey: k2, localSalt: s2, remoteKey: k1, remoteSalt: s1 });
+ * const srtp = alice.protectRtp(rtpPacket);
+ * const rtp = bob.unprotectRtp(srtp); // equal to rtpPacket
+ * alice.close(); bob.close();
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc3711
+ */
+export class SrtpSession implements Disposable {
+  #native: NativeSrtp | undefined;
+  readonly #profile: SrtpProfile;
+  readonly #rtpOverhead: number;
+  readonly #rtcpOverhead: number;
+  readonly #stats: Float64Array;
+  #layout = new Int32Array(0);
+  #results = new Int32Array(0);
+
+  /**
+   * Creates a session from master keys and salts.
+   * @param options - profile, keys, salts and limits; see {@link SrtpSessionOptions}
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` when an option has the wrong type;
+   *   `ERR_INVALID_ARG_VALUE` for an unknown profile
+   * @throws {RangeError} `ERR_OUT_OF_RANGE` for a key or salt of the wrong length
+   *   for the profile, or `replayWindow`/`maxRemoteStreams` outside their bounds
+   * @throws {SrtpError} `ERR_SRTP_BAD_PARAM` if libsrtp rejects the policy
+   * @example
+   * ```ts
+   * const session = new SrtpSession({
+   *   profile: 'AES_CM_128_HMAC_SHA1_80',
+   *   localKey: randomBytes(16), localSalt: randomBytes(14),
+   *   remoteKey, remoteSalt, replayWindow: 2048,
+   * });
+   * ```
+   */
+  constructor(options: SrtpSessionOptions) {
+    const adopted = adopting;
+    adopting = undefined;
+    if (adopted !== undefined) {
+      this.#native = adopted.native;
+      this.#profile = adopted.profile;
+    } else {
+      if (typeof options !== 'object' || options === null) throw argTypeError('options', 'an object', options);
+      const info = profileInfo(options.profile, 'options.profile');
+      assertBytes(options.localKey, 'options.localKey');
+      assertBytes(options.localSalt, 'options.localSalt');
+      assertBytes(options.remoteKey, 'options.remoteKey');
+      assertBytes(options.remoteSalt, 'options.remoteSalt');
+      assertLength(options.localKey, 'options.localKey', info.keyLength);
+      assertLength(options.localSalt, 'options.localSalt', info.saltLength);
+      assertLength(options.remoteKey, 'options.remoteKey', info.keyLength);
+      assertLength(options.remoteSalt, 'options.remoteSalt', info.saltLength);
+      const replayWindow = options.replayWindow ?? 1024;
+      const maxRemoteStreams = options.maxRemoteStreams ?? 64;
+      assertInteger(replayWindow, 'options.replayWindow', 64, 32767);
+      assertInteger(maxRemoteStreams, 'options.maxRemoteStreams', 1, 4096);
+      const local = concat(options.localKey, options.localSalt);
+      const remote = concat(options.remoteKey, options.remoteSalt);
+      try {
+        this.#native = new native.NativeSrtp(info.id, local, remote, replayWindow, maxRemoteStreams);
+      } finally {
+        local.fill(0);
+        remote.fill(0);
+      }
+      this.#profile = options.profile;
+    }
+    const info = PROFILES[this.#profile];
+    this.#rtpOverhead = info.rtpOverhead;
+    this.#rtcpOverhead = info.rtcpOverhead;
+    this.#stats = new Float64Array(native.NativeSrtp.statsLength);
+  }
+
+  /** The session's protection profile. */
+  get profile(): SrtpProfile {
+    return this.#profile;
+  }
+
+  /** Bytes protecting adds to an RTP packet (the authentication tag); in-place protection needs this much room. */
+  get rtpOverhead(): number {
+    return this.#rtpOverhead;
+  }
+
+  /** Bytes protecting adds to an RTCP packet (E flag + SRTCP index + tag). */
+  get rtcpOverhead(): number {
+    return this.#rtcpOverhead;
+  }
+
+  /** `true` once {@link SrtpSession.close} ran. */
+  get closed(): boolean {
+    return this.#native === undefined;
+  }
+
+  /**
+   * Protects an RTP packet into a new Buffer (the input is not modified).
+   * @param packet - a complete RTP packet (header, CSRCs, extension, payload, padding)
+   * @returns the SRTP packet, `packet.length + rtpOverhead` bytes
+   * @throws {SrtpError} `ERR_SRTP_BAD_PACKET` (malformed or too long), `ERR_SRTP_REPLAY_FAIL`
+   *   (this SSRC and sequence number were already protected)
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` if `packet` is not a Uint8Array
+   * @throws {InvalidStateError} `ERR_INVALID_STATE` after close
+   * @example
+   * ```ts
+   * socket.send(session.protectRtp(rtp));
+   * ```
+   */
+  protectRtp(packet: Uint8Array): Buffer {
+    return this.#copy('protectRtp', packet, this.#rtpOverhead);
+  }
+
+  /**
+   * Authenticates, replay-checks and decrypts an SRTP packet into a new Buffer.
+   * @param packet - an SRTP packet as received
+   * @returns the RTP packet
+   * @throws {SrtpError} `ERR_SRTP_AUTH_FAIL`, `ERR_SRTP_REPLAY_FAIL`, `ERR_SRTP_REPLAY_OLD`,
+   *   `ERR_SRTP_BAD_PACKET`, `ERR_SRTP_TOO_MANY_STREAMS`
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` if `packet` is not a Uint8Array
+   * @throws {InvalidStateError} `ERR_INVALID_STATE` after close
+   * @example
+   * ```ts
+   * try { handleRtp(session.unprotectRtp(datagram)); } catch (err) { if (!(err instanceof SrtpError)) throw err; }
+   * ```
+   */
+  unprotectRtp(packet: Uint8Array): Buffer {
+    return this.#copy('unprotectRtp', packet, 0);
+  }
+
+  /**
+   * Protects an RTCP (compound) packet into a new Buffer.
+   * @param packet - an RTCP packet
+   * @returns the SRTCP packet, `packet.length + rtcpOverhead` bytes
+   * @throws {SrtpError} `ERR_SRTP_BAD_PACKET`
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` if `packet` is not a Uint8Array
+   * @throws {InvalidStateError} `ERR_INVALID_STATE` after close
+   * @example
+   * ```ts
+   * socket.send(session.protectRtcp(receiverReport));
+   * ```
+   */
+  protectRtcp(packet: Uint8Array): Buffer {
+    return this.#copy('protectRtcp', packet, this.#rtcpOverhead);
+  }
+
+  /**
+   * Authenticates, replay-checks and decrypts an SRTCP packet into a new Buffer.
+   * @param packet - an SRTCP packet as received
+   * @returns the RTCP packet
+   * @throws {SrtpError} `ERR_SRTP_AUTH_FAIL`, `ERR_SRTP_REPLAY_FAIL`, `ERR_SRTP_REPLAY_OLD`,
+   *   `ERR_SRTP_BAD_PACKET`, `ERR_SRTP_TOO_MANY_STREAMS`
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` if `packet` is not a Uint8Array
+   * @throws {InvalidStateError} `ERR_INVALID_STATE` after close
+   * @example
+   * ```ts
+   * const rtcp = session.unprotectRtcp(datagram);
+   * ```
+   */
+  unprotectRtcp(packet: Uint8Array): Buffer {
+    return this.#copy('unprotectRtcp', packet, 0);
+  }
+
+  /**
+   * Protects the RTP packet in `buf[0, length)` in place. Needs
+   * `buf.length >= length + rtpOverhead`; nothing outside `buf` is touched.
+   * @param buf - the buffer holding the packet, with room for the tag
+   * @param length - the RTP packet's length
+   * @returns the SRTP length (`length + rtpOverhead`), or a negative result code
+   *   for a failed packet (`ERR_SRTP_BUFFER_SMALL`, `ERR_SRTP_BAD_PACKET`,
+   *   `ERR_SRTP_REPLAY_FAIL`; see {@link srtpResultCode}). Always check `< 0`.
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for a wrong argument type
+   * @throws {RangeError} `ERR_OUT_OF_RANGE` if `length` is not an integer within `buf`
+   * @throws {InvalidStateError} `ERR_INVALID_STATE` after close
+   * @example
+   * ```ts
+   * const buf = Buffer.allocUnsafe(1500);
+   * const n = session.protectRtpInPlace(buf, writeRtp(buf));
+   * if (n >= 0) socket.send(buf.subarray(0, n));
+   * ```
+   */
+  protectRtpInPlace(buf: Uint8Array, length: number): number {
+    return this.#inPlace('protectRtp', buf, length);
+  }
+
+  /**
+   * Unprotects the SRTP packet in `buf[0, length)` in place. On failure the
+   * bytes of the packet are unspecified (AES-GCM decrypts before it can
+   * reject).
+   * @param buf - the buffer holding the received packet
+   * @param length - the SRTP packet's length
+   * @returns the RTP length, or a negative result code (`ERR_SRTP_AUTH_FAIL`,
+   *   `ERR_SRTP_REPLAY_FAIL`, `ERR_SRTP_REPLAY_OLD`, `ERR_SRTP_BAD_PACKET`,
+   *   `ERR_SRTP_TOO_MANY_STREAMS`; see {@link srtpResultCode})
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for a wrong argument type
+   * @throws {RangeError} `ERR_OUT_OF_RANGE` if `length` is not an integer within `buf`
+   * @throws {InvalidStateError} `ERR_INVALID_STATE` after close
+   * @example
+   * ```ts
+   * socket.on('message', (msg) => {
+   *   const n = session.unprotectRtpInPlace(msg, msg.length);
+   *   if (n >= 0) onRtp(msg.subarray(0, n));
+   * });
+   * ```
+   */
+  unprotectRtpInPlace(buf: Uint8Array, length: number): number {
+    return this.#inPlace('unprotectRtp', buf, length);
+  }
+
+  /**
+   * Protects the RTCP packet in `buf[0, length)` in place. Needs
+   * `buf.length >= length + rtcpOverhead`.
+   * @param buf - the buffer holding the packet, with room for the trailer
+   * @param length - the RTCP packet's length
+   * @returns the SRTCP length, or a negative result code (see {@link srtpResultCode})
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for a wrong argument type
+   * @throws {RangeError} `ERR_OUT_OF_RANGE` if `length` is not an integer within `buf`
+   * @throws {InvalidStateError} `ERR_INVALID_STATE` after close
+   * @example
+   * ```ts
+   * const n = session.protectRtcpInPlace(buf, rtcpLength);
+   * ```
+   */
+  protectRtcpInPlace(buf: Uint8Array, length: number): number {
+    return this.#inPlace('protectRtcp', buf, length);
+  }
+
+  /**
+   * Unprotects the SRTCP packet in `buf[0, length)` in place.
+   * @param buf - the buffer holding the received packet
+   * @param length - the SRTCP packet's length
+   * @returns the RTCP length, or a negative result code (see {@link srtpResultCode})
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for a wrong argument type
+   * @throws {RangeError} `ERR_OUT_OF_RANGE` if `length` is not an integer within `buf`
+   * @throws {InvalidStateError} `ERR_INVALID_STATE` after close
+   * @example
+   * ```ts
+   * const n = session.unprotectRtcpInPlace(msg, msg.length);
+   * ```
+   */
+  unprotectRtcpInPlace(buf: Uint8Array, length: number): number {
+    return this.#inPlace('unprotectRtcp', buf, length);
+  }
+
+  /**
+   * Protects many RTP packets in one native call, each into a new Buffer.
+   * @param packets - RTP packets
+   * @returns one {@link SrtpBatchResult} per packet, in order
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` if `packets` is not an array of Uint8Array
+   * @throws {RangeError} `ERR_OUT_OF_RANGE` if the packets total more than 2 GiB
+   * @throws {InvalidStateError} `ERR_INVALID_STATE` after close
+   * @example
+   * ```ts
+   * for (const r of session.protectRtpBatch(frames)) if (r.ok) socket.send(r.packet);
+   * ```
+   */
+  protectRtpBatch(packets: readonly Uint8Array[]): SrtpBatchResult[] {
+    return this.#copyBatch('protectRtpBatch', packets, this.#rtpOverhead);
+  }
+
+  /**
+   * Unprotects many SRTP packets in one native call, each into a new Buffer.
+   * Failures are results, never exceptions.
+   * @param packets - SRTP packets as received
+   * @returns one {@link SrtpBatchResult} per packet, in order
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` if `packets` is not an array of Uint8Array
+   * @throws {InvalidStateError} `ERR_INVALID_STATE` after close
+   * @example
+   * ```ts
+   * const results = session.unprotectRtpBatch(datagrams);
+   * ```
+   */
+  unprotectRtpBatch(packets: readonly Uint8Array[]): SrtpBatchResult[] {
+    return this.#copyBatch('unprotectRtpBatch', packets, 0);
+  }
+
+  /**
+   * Protects many RTCP packets in one native call, each into a new Buffer.
+   * @param packets - RTCP packets
+   * @returns one {@link SrtpBatchResult} per packet, in order
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` if `packets` is not an array of Uint8Array
+   * @throws {InvalidStateError} `ERR_INVALID_STATE` after close
+   * @example
+   * ```ts
+   * const results = session.protectRtcpBatch(reports);
+   * ```
+   */
+  protectRtcpBatch(packets: readonly Uint8Array[]): SrtpBatchResult[] {
+    return this.#copyBatch('protectRtcpBatch', packets, this.#rtcpOverhead);
+  }
+
+  /**
+   * Unprotects many SRTCP packets in one native call, each into a new Buffer.
+   * @param packets - SRTCP packets as received
+   * @returns one {@link SrtpBatchResult} per packet, in order
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` if `packets` is not an array of Uint8Array
+   * @throws {InvalidStateError} `ERR_INVALID_STATE` after close
+   * @example
+   * ```ts
+   * const results = session.unprotectRtcpBatch(datagrams);
+   * ```
+   */
+  unprotectRtcpBatch(packets: readonly Uint8Array[]): SrtpBatchResult[] {
+    return this.#copyBatch('unprotectRtcpBatch', packets, 0);
+  }
+
+  /**
+   * Protects many RTP packets in place in one native call, with no allocation.
+   * Packet `i` occupies `buffer[layout[3i], layout[3i] + layout[3i+2])`:
+   * `layout[3i+1]` is its length, `layout[3i+2]` its capacity (at least
+   * length + `rtpOverhead` for protection). Packets must not overlap.
+   * @param buffer - holds every packet
+   * @param layout - `(offset, length, capacity)` per packet
+   * @param results - receives per packet the new length or a negative result code
+   *   (see {@link srtpResultCode}); at least `layout.length / 3` entries
+   * @returns how many packets succeeded
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for wrong argument types
+   * @throws {RangeError} `ERR_OUT_OF_RANGE` if `layout` is not whole triples, an entry
+   *   lies outside `buffer`, or `results` is too short
+   * @throws {InvalidStateError} `ERR_INVALID_STATE` after close
+   * @example
+   * ```ts
+   * const ok = session.protectRtpBatchInPlace(slab, layout, results);
+   * for (let i = 0; i < results.length; i++) if (results[i] >= 0) send(slab, layout[3 * i], results[i]);
+   * ```
+   */
+  protectRtpBatchInPlace(buffer: Uint8Array, layout: Int32Array, results: Int32Array): number {
+    return this.#batchInPlace('protectRtpBatch', buffer, layout, results);
+  }
+
+  /**
+   * Unprotects many SRTP packets in place in one native call; see
+   * {@link SrtpSession.protectRtpBatchInPlace} for the layout.
+   * @param buffer - holds every packet
+   * @param layout - `(offset, length, capacity)` per packet
+   * @param results - receives per packet the new length or a negative result code
+   * @returns how many packets succeeded
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for wrong argument types
+   * @throws {RangeError} `ERR_OUT_OF_RANGE` for a bad layout or short `results`
+   * @throws {InvalidStateError} `ERR_INVALID_STATE` after close
+   * @example
+   * ```ts
+   * const ok = session.unprotectRtpBatchInPlace(slab, layout, results);
+   * ```
+   */
+  unprotectRtpBatchInPlace(buffer: Uint8Array, layout: Int32Array, results: Int32Array): number {
+    return this.#batchInPlace('unprotectRtpBatch', buffer, layout, results);
+  }
+
+  /**
+   * Protects many RTCP packets in place in one native call; capacities need
+   * `rtcpOverhead` spare bytes. See {@link SrtpSession.protectRtpBatchInPlace}.
+   * @param buffer - holds every packet
+   * @param layout - `(offset, length, capacity)` per packet
+   * @param results - receives per packet the new length or a negative result code
+   * @returns how many packets succeeded
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for wrong argument types
+   * @throws {RangeError} `ERR_OUT_OF_RANGE` for a bad layout or short `results`
+   * @throws {InvalidStateError} `ERR_INVALID_STATE` after close
+   * @example
+   * ```ts
+   * const ok = session.protectRtcpBatchInPlace(slab, layout, results);
+   * ```
+   */
+  protectRtcpBatchInPlace(buffer: Uint8Array, layout: Int32Array, results: Int32Array): number {
+    return this.#batchInPlace('protectRtcpBatch', buffer, layout, results);
+  }
+
+  /**
+   * Unprotects many SRTCP packets in place in one native call. See
+   * {@link SrtpSession.protectRtpBatchInPlace}.
+   * @param buffer - holds every packet
+   * @param layout - `(offset, length, capacity)` per packet
+   * @param results - receives per packet the new length or a negative result code
+   * @returns how many packets succeeded
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for wrong argument types
+   * @throws {RangeError} `ERR_OUT_OF_RANGE` for a bad layout or short `results`
+   * @throws {InvalidStateError} `ERR_INVALID_STATE` after close
+   * @example
+   * ```ts
+   * const ok = session.unprotectRtcpBatchInPlace(slab, layout, results);
+   * ```
+   */
+  unprotectRtcpBatchInPlace(buffer: Uint8Array, layout: Int32Array, results: Int32Array): number {
+    return this.#batchInPlace('unprotectRtcpBatch', buffer, layout, results);
+  }
+
+  /**
+   * Reads the session's counters (kept natively, so reading is cheap).
+   * @returns a snapshot of {@link SrtpStats}
+   * @throws {InvalidStateError} `ERR_INVALID_STATE` after close
+   * @example
+   * ```ts
+   * const { rtpPacketsUnprotected, failures } = session.getStats();
+   * console.log(rtpPacketsUnprotected, failures.ERR_SRTP_AUTH_FAIL);
+   * ```
+   */
+  getStats(): SrtpStats {
+    const s = this.#stats;
+    this.#live().getStats(s);
+    const failures = {} as Record<SrtpPacketErrorCode, number>;
+    FAILURE_CODES.forEach((code, i) => {
+      failures[code] = s[STATS_FAILURES_BASE + i] ?? 0;
+    });
+    return {
+      rtpPacketsProtected: s[0] ?? 0,
+      rtpBytesProtected: s[1] ?? 0,
+      rtpPacketsUnprotected: s[2] ?? 0,
+      rtpBytesUnprotected: s[3] ?? 0,
+      rtcpPacketsProtected: s[4] ?? 0,
+      rtcpBytesProtected: s[5] ?? 0,
+      rtcpPacketsUnprotected: s[6] ?? 0,
+      rtcpBytesUnprotected: s[7] ?? 0,
+      remoteStreams: s[8] ?? 0,
+      failures,
+    };
+  }
+
+  /**
+   * Frees the native SRTP state now (keys are wiped by libsrtp). Safe to call
+   * twice; every other method then throws `InvalidStateError`.
+   * @example
+   * ```ts
+   * session.close();
+   * session.closed; // true
+   * ```
+   */
+  close(): void {
+    const handle = this.#native;
+    this.#native = undefined;
+    handle?.close();
+  }
+
+  /**
+   * Same as {@link SrtpSession.close}, for `using`.
+   * @example
+   * ```ts
+   * { using session = new SrtpSession(options); session.protectRtp(rtp); } // closed here
+   * ```
+   */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #live(): NativeSrtp {
+    if (this.#native === undefined) throw new InvalidStateError('SRTP session is closed');
+    return this.#native;
+  }
+
+  #copy(op: Op, packet: Uint8Array, overhead: number): Buffer {
+    const handle = this.#live();
+    assertBytes(packet, 'packet');
+    let result: number;
+    let out: Buffer;
+    if (packet.length > SRTP_MAX_PACKET_LENGTH) {
+      // Too long for any packet: the native side rejects (and counts) it
+      // before reading or writing a byte, so the caller's buffer is safe.
+      out = Buffer.alloc(0);
+      result = handle[op](packet, packet.length);
+    } else {
+      out = Buffer.allocUnsafe(packet.length + overhead);
+      out.set(packet);
+      result = handle[op](out, packet.length);
+    }
+    if (result < 0) throw resultError(result, DESCRIPTIONS[op]);
+    return result === out.length ? out : out.subarray(0, result);
+  }
+
+  #inPlace(op: Op, buf: Uint8Array, length: number): number {
+    const handle = this.#live();
+    assertBytes(buf, 'buf');
+    assertInteger(length, 'length', 0, buf.length);
+    return handle[op](buf, length);
+  }
+
+  #batchInPlace(op: BatchOp, buffer: Uint8Array, layout: Int32Array, results: Int32Array): number {
+    const handle = this.#live();
+    assertBytes(buffer, 'buffer');
+    if (!(layout instanceof Int32Array)) throw argTypeError('layout', 'an Int32Array', layout);
+    if (!(results instanceof Int32Array)) throw argTypeError('results', 'an Int32Array', results);
+    if (layout.length % 3 !== 0) throw outOfRangeError('layout.length', 'a multiple of 3', layout.length);
+    const count = layout.length / 3;
+    if (results.length < count) throw outOfRangeError('results.length', `at least ${count}`, results.length);
+    const size = buffer.length;
+    for (let i = 0; i < count; i++) {
+      const offset = layout[3 * i] as number;
+      const length = layout[3 * i + 1] as number;
+      const capacity = layout[3 * i + 2] as number;
+      if (offset < 0 || length < 0 || capacity < length || offset + capacity > size) {
+        throw outOfRangeError(
+          `layout[${3 * i}..${3 * i + 2}]`,
+          `(offset, length, capacity) with length <= capacity inside ${size} bytes`,
+          `(${offset}, ${length}, ${capacity})`,
+        );
+      }
+    }
+    return handle[op](buffer, layout, count, results);
+  }
+
+  #copyBatch(op: BatchOp, packets: readonly Uint8Array[], overhead: number): SrtpBatchResult[] {
+    const handle = this.#live();
+    if (!Array.isArray(packets)) throw argTypeError('packets', 'an array of Uint8Array', packets);
+    const count = packets.length;
+    let total = 0;
+    for (let i = 0; i < count; i++) {
+      const packet: unknown = packets[i];
+      assertBytes(packet, `packets[${i}]`);
+      // Over-long packets get an empty slot: the native side reports them as malformed.
+      if (packet.length <= SRTP_MAX_PACKET_LENGTH) total += align4(packet.length + overhead);
+    }
+    // Offsets are 32-bit in the native layout.
+    if (total > 0x7fffffff) throw outOfRangeError('packets', 'at most 2 GiB in total', `${total} bytes`);
+    if (this.#layout.length < 3 * count) this.#layout = new Int32Array(3 * count);
+    if (this.#results.length < count) this.#results = new Int32Array(count);
+    const layout = this.#layout.length === 3 * count ? this.#layout : this.#layout.subarray(0, 3 * count);
+    const results = this.#results.length === count ? this.#results : this.#results.subarray(0, count);
+    const slab = Buffer.allocUnsafe(total);
+    let offset = 0;
+    for (let i = 0; i < count; i++) {
+      const packet = packets[i] as Uint8Array;
+      if (packet.length > SRTP_MAX_PACKET_LENGTH) {
+        layout[3 * i] = 0;
+        layout[3 * i + 1] = 0;
+        layout[3 * i + 2] = 0;
+        continue;
+      }
+      slab.set(packet, offset);
+      layout[3 * i] = offset;
+      layout[3 * i + 1] = packet.length;
+      layout[3 * i + 2] = packet.length + overhead;
+      offset += align4(packet.length + overhead);
+    }
+    handle[op](slab, layout, count, results);
+    const out: SrtpBatchResult[] = new Array<SrtpBatchResult>(count);
+    for (let i = 0; i < count; i++) {
+      const result = results[i] as number;
+      if (result >= 0) {
+        const start = layout[3 * i] as number;
+        out[i] = { ok: true, packet: slab.subarray(start, start + result) };
+      } else {
+        out[i] = { ok: false, code: srtpResultCode(result) ?? 'ERR_SRTP_INTERNAL', status: statusOf(result) };
+      }
+    }
+    return out;
+  }
+}
+
+function align4(n: number): number {
+  return (n + 3) & ~3;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+/**
+ * @internal Wraps a NativeSrtp created natively (the DTLS endpoint keys it
+ * from the RFC 5764 export, so keys never reach JavaScript) into an
+ * {@link SrtpSession}. Not exported from the package root.
+ * @param handle - the native context
+ * @param profile - the negotiated profile (must match the context's)
+ * @returns a live session owning `handle`
+ * @throws {TypeError} `ERR_INVALID_ARG_VALUE` if the profile does not match the context
+ * @example
+ * ```ts
+ * // inside DtlsTransport.createSrtpSession():
+ * return wrapNativeSrtp(this.#endpoint.createSrtp(), this.srtpProfile);
+ * ```
+ */
+export function wrapNativeSrtp(handle: NativeSrtp, profile: SrtpProfile): SrtpSession {
+  const info = profileInfo(profile, 'profile');
+  if (handle.profileId() !== info.id) throw argValueError('profile', `the context's profile`, profile);
+  adopting = { native: handle, profile };
+  try {
+    return new SrtpSession(undefined as unknown as SrtpSessionOptions);
+  } finally {
+    adopting = undefined;
+  }
+}

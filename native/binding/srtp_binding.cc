@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: MIT
+//
+// NativeSrtp: the thin Node-API adapter over core::SrtpContext. TypeScript
+// (lib/srtp-session.ts) validates every argument; this layer only checks what
+// could crash it (B3) and reports packet failures as negative numbers, so the
+// hot path never allocates and never throws.
+//
+// Thread: a NativeSrtp belongs to the JS thread (main or worker) that created
+// it. Ownership: it owns its SrtpContext until close(), the env cleanup hook
+// (worker teardown) or the GC finalizer frees it, whichever comes first.
+
+#include <napi.h>
+
+#include <cmath>
+#include <cstring>
+#include <memory>
+
+#include "addon.h"
+#include "binding/registry.h"
+#include "core/srtp_context.h"
+
+namespace dtlssrtp::binding {
+namespace {
+
+using core::SrtpContext;
+using Unique = std::unique_ptr<SrtpContext>;
+
+enum class Op { kProtectRtp, kUnprotectRtp, kProtectRtcp, kUnprotectRtcp };
+
+int RunOp(SrtpContext* ctx, Op op, uint8_t* buf, size_t length, size_t capacity) {
+  switch (op) {
+    case Op::kProtectRtp: return ctx->ProtectRtp(buf, length, capacity);
+    case Op::kUnprotectRtp: return ctx->UnprotectRtp(buf, length, capacity);
+    case Op::kProtectRtcp: return ctx->ProtectRtcp(buf, length, capacity);
+    case Op::kUnprotectRtcp: return ctx->UnprotectRtcp(buf, length, capacity);
+  }
+  return core::kSrtpBadPacket;
+}
+
+// A typed array's bytes, through one napi call (which also rejects anything
+// that is not a typed array).
+bool GetTypedArray(napi_env env, napi_value value, napi_typedarray_type want, void** data, size_t* elements) {
+  napi_typedarray_type type;
+  napi_value arraybuffer;
+  size_t offset;
+  if (napi_get_typedarray_info(env, value, &type, elements, data, &arraybuffer, &offset) != napi_ok) return false;
+  return type == want;
+}
+
+bool GetLength(napi_env env, napi_value value, double* out) {
+  if (napi_get_value_double(env, value, out) != napi_ok) return false;
+  return std::isfinite(*out) && *out >= 0 && std::floor(*out) == *out;
+}
+
+class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NativeSrtp",
+                       {
+                           InstanceMethod<&NativeSrtp::ProtectRtp>("protectRtp"),
+                           InstanceMethod<&NativeSrtp::UnprotectRtp>("unprotectRtp"),
+                           InstanceMethod<&NativeSrtp::ProtectRtcp>("protectRtcp"),
+                           InstanceMethod<&NativeSrtp::UnprotectRtcp>("unprotectRtcp"),
+                           InstanceMethod<&NativeSrtp::ProtectRtpBatch>("protectRtpBatch"),
+                           InstanceMethod<&NativeSrtp::UnprotectRtpBatch>("unprotectRtpBatch"),
+                           InstanceMethod<&NativeSrtp::ProtectRtcpBatch>("protectRtcpBatch"),
+                           InstanceMethod<&NativeSrtp::UnprotectRtcpBatch>("unprotectRtcpBatch"),
+                           InstanceMethod<&NativeSrtp::GetStats>("getStats"),
+                           InstanceMethod<&NativeSrtp::ProfileId>("profileId"),
+                           InstanceMethod<&NativeSrtp::Close>("close"),
+                           StaticValue("statsLength",
+                                       Napi::Number::New(env, static_cast<double>(core::SrtpStats::kCount))),
+                       });
+  }
+
+  // new NativeSrtp(profileId, localKeySalt, remoteKeySalt, replayWindow, maxRemoteStreams)
+  // or, from NewSrtpObject only, new NativeSrtp(External<unique_ptr<SrtpContext>>).
+  explicit NativeSrtp(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeSrtp>(info) {
+    Napi::Env env = info.Env();
+    addon_ = env.GetInstanceData<Addon>();
+    if (info.Length() == 1 && info[0].IsExternal()) {
+      // Take the context at once: NewSrtpObject's slot is only valid now.
+      Unique* slot = info[0].As<Napi::External<Unique>>().Data();
+      if (slot != nullptr) ctx_ = std::move(*slot);
+      if (!ctx_) {
+        ThrowInternalArg(env, "NativeSrtp expects a context");
+        return;
+      }
+      addon_->Track(this);
+      return;
+    }
+    if (info.Length() != 5 || !info[0].IsNumber() || !info[3].IsNumber() || !info[4].IsNumber()) {
+      ThrowInternalArg(env, "NativeSrtp expects (profileId, localKeySalt, remoteKeySalt, replayWindow, maxStreams)");
+      return;
+    }
+    void* local = nullptr;
+    void* remote = nullptr;
+    size_t local_length = 0;
+    size_t remote_length = 0;
+    double profile = 0;
+    double window = 0;
+    double streams = 0;
+    if (!GetTypedArray(env, info[1], napi_uint8_array, &local, &local_length) ||
+        !GetTypedArray(env, info[2], napi_uint8_array, &remote, &remote_length) ||
+        !GetLength(env, info[0], &profile) || profile > 0xffff || !GetLength(env, info[3], &window) ||
+        window > 0xffffffff || !GetLength(env, info[4], &streams) || streams > 0xffffffff) {
+      ThrowInternalArg(env, "NativeSrtp expects (profileId, localKeySalt, remoteKeySalt, replayWindow, maxStreams)");
+      return;
+    }
+    const core::SrtpProfileInfo* profile_info = core::FindSrtpProfile(static_cast<uint16_t>(profile));
+    if (profile_info == nullptr) {
+      ThrowInternalArg(env, "NativeSrtp: unknown profile id");
+      return;
+    }
+    core::SrtpOptions options;
+    options.replay_window = static_cast<uint32_t>(window);
+    options.max_remote_streams = static_cast<uint32_t>(streams);
+    int status = 0;
+    ctx_ = SrtpContext::Create(profile_info->profile, static_cast<const uint8_t*>(local), local_length,
+                               static_cast<const uint8_t*>(remote), remote_length, options, &status);
+    if (!ctx_) {
+      addon_->ThrowError(env, ErrorKind::kSrtp, "ERR_SRTP_BAD_PARAM",
+                         "libsrtp rejected the SRTP policy (status " + std::to_string(-status) + ")");
+      return;
+    }
+    addon_->Track(this);
+  }
+
+  // Basic finalizer (GC safety net): frees libsrtp state, runs no JS.
+  ~NativeSrtp() override { CloseNative(); }
+
+  void CloseNative() override {
+    if (addon_ != nullptr) addon_->Forget(this);
+    ctx_.reset();
+  }
+
+ private:
+  bool Live(Napi::Env env) {
+    if (ctx_) return true;
+    addon_->ThrowError(env, ErrorKind::kInvalidState, "ERR_INVALID_STATE", "SRTP session is closed");
+    return false;
+  }
+
+  // (buf: Uint8Array, length: number) -> new length or negative result code.
+  napi_value InPlace(const Napi::CallbackInfo& info, Op op) {
+    napi_env env = info.Env();
+    void* data = nullptr;
+    size_t capacity = 0;
+    double length = 0;
+    if (info.Length() < 2 || !GetTypedArray(env, info[0], napi_uint8_array, &data, &capacity) ||
+        !GetLength(env, info[1], &length) || length > static_cast<double>(capacity)) {
+      ThrowInternalArg(info.Env(), "expected (Uint8Array, length <= byteLength)");
+      return nullptr;
+    }
+    if (!Live(info.Env())) return nullptr;
+    int result = RunOp(ctx_.get(), op, static_cast<uint8_t*>(data), static_cast<size_t>(length), capacity);
+    napi_value out;
+    napi_create_int32(env, result, &out);
+    return out;
+  }
+
+  // (buf: Uint8Array, layout: Int32Array of (offset, length, capacity) per
+  // packet, count: number, results: Int32Array) -> number of successes;
+  // results[i] = new length or negative result code.
+  napi_value Batch(const Napi::CallbackInfo& info, Op op) {
+    napi_env env = info.Env();
+    void* data = nullptr;
+    size_t size = 0;
+    void* layout_data = nullptr;
+    size_t layout_length = 0;
+    void* results_data = nullptr;
+    size_t results_length = 0;
+    double count_value = 0;
+    if (info.Length() < 4 || !GetTypedArray(env, info[0], napi_uint8_array, &data, &size) ||
+        !GetTypedArray(env, info[1], napi_int32_array, &layout_data, &layout_length) ||
+        !GetLength(env, info[2], &count_value) ||
+        !GetTypedArray(env, info[3], napi_int32_array, &results_data, &results_length) ||
+        count_value > static_cast<double>(results_length) || count_value * 3 > static_cast<double>(layout_length)) {
+      ThrowInternalArg(info.Env(), "expected (Uint8Array, Int32Array layout, count, Int32Array results)");
+      return nullptr;
+    }
+    const size_t count = static_cast<size_t>(count_value);
+    const int32_t* layout = static_cast<const int32_t*>(layout_data);
+    // Check every descriptor before touching any packet.
+    for (size_t i = 0; i < count; ++i) {
+      const int64_t offset = layout[3 * i];
+      const int64_t length = layout[3 * i + 1];
+      const int64_t capacity = layout[3 * i + 2];
+      if (offset < 0 || length < 0 || capacity < length || offset + capacity > static_cast<int64_t>(size)) {
+        ThrowInternalArg(info.Env(), "batch layout entry outside the buffer");
+        return nullptr;
+      }
+    }
+    if (!Live(info.Env())) return nullptr;
+    uint8_t* base = static_cast<uint8_t*>(data);
+    int32_t* results = static_cast<int32_t*>(results_data);
+    int32_t ok = 0;
+    for (size_t i = 0; i < count; ++i) {
+      const int32_t result = RunOp(ctx_.get(), op, base + layout[3 * i], static_cast<size_t>(layout[3 * i + 1]),
+                                   static_cast<size_t>(layout[3 * i + 2]));
+      results[i] = result;
+      if (result >= 0) ++ok;
+    }
+    napi_value out;
+    napi_create_int32(env, ok, &out);
+    return out;
+  }
+
+  Napi::Value ProtectRtp(const Napi::CallbackInfo& info) { return {info.Env(), InPlace(info, Op::kProtectRtp)}; }
+  Napi::Value UnprotectRtp(const Napi::CallbackInfo& info) { return {info.Env(), InPlace(info, Op::kUnprotectRtp)}; }
+  Napi::Value ProtectRtcp(const Napi::CallbackInfo& info) { return {info.Env(), InPlace(info, Op::kProtectRtcp)}; }
+  Napi::Value UnprotectRtcp(const Napi::CallbackInfo& info) {
+    return {info.Env(), InPlace(info, Op::kUnprotectRtcp)};
+  }
+  Napi::Value ProtectRtpBatch(const Napi::CallbackInfo& info) { return {info.Env(), Batch(info, Op::kProtectRtp)}; }
+  Napi::Value UnprotectRtpBatch(const Napi::CallbackInfo& info) {
+    return {info.Env(), Batch(info, Op::kUnprotectRtp)};
+  }
+  Napi::Value ProtectRtcpBatch(const Napi::CallbackInfo& info) { return {info.Env(), Batch(info, Op::kProtectRtcp)}; }
+  Napi::Value UnprotectRtcpBatch(const Napi::CallbackInfo& info) {
+    return {info.Env(), Batch(info, Op::kUnprotectRtcp)};
+  }
+
+  // getStats(out: Float64Array of at least statsLength entries) -> undefined
+  Napi::Value GetStats(const Napi::CallbackInfo& info) {
+    napi_env env = info.Env();
+    void* data = nullptr;
+    size_t length = 0;
+    if (info.Length() < 1 || !GetTypedArray(env, info[0], napi_float64_array, &data, &length) ||
+        length < core::SrtpStats::kCount) {
+      ThrowInternalArg(info.Env(), "expected Float64Array for stats");
+      return info.Env().Undefined();
+    }
+    if (!Live(info.Env())) return info.Env().Undefined();
+    std::memcpy(data, ctx_->stats().values, sizeof(ctx_->stats().values));
+    return info.Env().Undefined();
+  }
+
+  Napi::Value ProfileId(const Napi::CallbackInfo& info) {
+    if (!Live(info.Env())) return info.Env().Undefined();
+    return Napi::Number::New(info.Env(), static_cast<double>(ctx_->profile()));
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    CloseNative();
+    return info.Env().Undefined();
+  }
+
+  // Passed by argument (the per-env Addon outlives every wrapped object).
+  Addon* addon_ = nullptr;
+  // Allocated by this.
+  Unique ctx_;
+};
+
+}  // namespace
+
+void InitSrtpBinding(Napi::Env env, Napi::Object exports, Addon* addon) {
+  Napi::Function ctor = NativeSrtp::Define(env);
+  exports.Set("NativeSrtp", ctor);
+  addon->srtp_ctor = Napi::Persistent(ctor);
+}
+
+Napi::Object NewSrtpObject(Napi::Env env, Addon* addon, std::unique_ptr<core::SrtpContext> context) {
+  // The slot lives on this stack frame for the synchronous constructor call;
+  // if the constructor never runs, the context is freed here.
+  Unique slot = std::move(context);
+  Napi::External<Unique> external = Napi::External<Unique>::New(env, &slot);
+  Napi::Object object = addon->srtp_ctor.New({external});
+  if (env.IsExceptionPending()) return Napi::Object();
+  return object;
+}
+
+}  // namespace dtlssrtp::binding

@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: MIT
+#include "core/srtp_context.h"
+
+#include <openssl/crypto.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+#include "core/ossl.h"
+#include "srtp.h"
+
+namespace dtlssrtp::core {
+namespace {
+
+// RTP tag: 10 bytes (HMAC-SHA1-80), 4 (HMAC-SHA1-32), 16 (GCM). SRTCP adds
+// the 4-byte E flag + index, and keeps an 80-bit tag for the _32 profile
+// (RFC 5764 §4.1.2: SRTCP_AUTH_TAG_LENGTH is 80 bits for both CM profiles).
+constexpr std::array<SrtpProfileInfo, 4> kProfiles = {{
+    {SrtpProfile::kAesCm128HmacSha1_80, 16, 14, 10, 4 + 10},
+    {SrtpProfile::kAesCm128HmacSha1_32, 16, 14, 4, 4 + 10},
+    {SrtpProfile::kAeadAes128Gcm, 16, 12, 16, 4 + 16},
+    {SrtpProfile::kAeadAes256Gcm, 32, 12, 16, 4 + 16},
+}};
+
+constexpr size_t kRtpHeaderLength = 12;
+constexpr size_t kRtcpHeaderLength = 8;
+// The scratch buffer for unaligned packets holds the largest packet plus
+// the largest overhead, rounded to whole 64-bit words.
+constexpr size_t kScratchWords = (kMaxPacketLength + 32 + 7) / 8;
+
+// libsrtp's process-wide crypto kernel. Initialised once; never shut down,
+// because another environment (worker) may still be using it.
+srtp_err_status_t InitLibsrtpOnce() {
+  static std::once_flag once;
+  static srtp_err_status_t result = srtp_err_status_init_fail;
+  std::call_once(once, [] {
+    ErrorScope errors;
+    result = srtp_init();
+  });
+  return result;
+}
+
+// The per-packet form of ErrorScope: the same guarantee (the thread's
+// OpenSSL error queue is empty before and after each libsrtp call), but it
+// only pays for ERR_clear_error (which walks every queue slot, ~100 ns) when
+// ERR_peek_error finds an entry, which on the packet path is never.
+class PacketErrorScope {
+ public:
+  PacketErrorScope() { Clear(); }
+  ~PacketErrorScope() { Clear(); }
+  PacketErrorScope(const PacketErrorScope&) = delete;
+  PacketErrorScope& operator=(const PacketErrorScope&) = delete;
+
+ private:
+  static void Clear() {
+    if (ERR_peek_error() != 0) ERR_clear_error();
+  }
+};
+
+struct SrtpDeleter {
+  void operator()(srtp_ctx_t* session) const {
+    if (session == nullptr) return;
+    ErrorScope errors;
+    // srtp_dealloc only fails on a corrupted session; there is nothing a
+    // destructor could do about it, and the memory is released either way.
+    srtp_err_status_t status = srtp_dealloc(session);
+    static_cast<void>(status);
+  }
+};
+using SrtpPtr = std::unique_ptr<srtp_ctx_t, SrtpDeleter>;
+
+uint32_t ReadU32(const uint8_t* p) {
+  uint32_t value;
+  std::memcpy(&value, p, sizeof value);  // network order kept: only compared
+  return value;
+}
+
+// Header (fixed part, CSRCs, extension) fits in the packet before `trailer`
+// bytes of SRTP tag; version 2.
+bool RtpStructureOk(const uint8_t* p, size_t length, size_t trailer) {
+  if (length < kRtpHeaderLength + trailer) return false;
+  if ((p[0] >> 6) != 2) return false;
+  const size_t available = length - trailer;
+  size_t header = kRtpHeaderLength + 4 * static_cast<size_t>(p[0] & 0x0f);
+  if (header > available) return false;
+  if ((p[0] & 0x10) != 0) {
+    if (header + 4 > available) return false;
+    const size_t words = (static_cast<size_t>(p[header + 2]) << 8) | p[header + 3];
+    header += 4 + 4 * words;
+    if (header > available) return false;
+  }
+  return true;
+}
+
+bool RtcpStructureOk(const uint8_t* p, size_t length, size_t trailer) {
+  if (length < kRtcpHeaderLength + trailer) return false;
+  return (p[0] >> 6) == 2;
+}
+
+enum class Op { kProtectRtp, kUnprotectRtp, kProtectRtcp, kUnprotectRtcp };
+
+bool SetCryptoPolicies(SrtpProfile profile, srtp_policy_t* policy) {
+  switch (profile) {
+    case SrtpProfile::kAesCm128HmacSha1_80:
+      srtp_crypto_policy_set_rtp_default(&policy->rtp);
+      srtp_crypto_policy_set_rtcp_default(&policy->rtcp);
+      return true;
+    case SrtpProfile::kAesCm128HmacSha1_32:
+      srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&policy->rtp);
+      srtp_crypto_policy_set_rtcp_default(&policy->rtcp);  // 80-bit SRTCP tag
+      return true;
+    case SrtpProfile::kAeadAes128Gcm:
+      srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy->rtp);
+      srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy->rtcp);
+      return true;
+    case SrtpProfile::kAeadAes256Gcm:
+      srtp_crypto_policy_set_aes_gcm_256_16_auth(&policy->rtp);
+      srtp_crypto_policy_set_aes_gcm_256_16_auth(&policy->rtcp);
+      return true;
+  }
+  return false;
+}
+
+// Creates one direction's libsrtp session with a wildcard-SSRC template.
+srtp_err_status_t CreateSession(const SrtpProfileInfo& info, srtp_ssrc_type_t direction,
+                                const uint8_t* key_salt, size_t length, uint32_t window,
+                                SrtpPtr* out) {
+  // libsrtp reads key || salt through a non-const pointer; give it our own
+  // copy and wipe it afterwards.
+  std::array<uint8_t, 64> key{};
+  if (length > key.size()) return srtp_err_status_bad_param;
+  std::memcpy(key.data(), key_salt, length);
+
+  srtp_policy_t policy;
+  std::memset(&policy, 0, sizeof policy);
+  if (!SetCryptoPolicies(info.profile, &policy)) return srtp_err_status_bad_param;
+  policy.ssrc.type = direction;
+  policy.ssrc.value = 0;
+  policy.key = key.data();
+  policy.window_size = window;
+  // Never re-protect the same (SSRC, sequence number): with AES-GCM a
+  // repeated index is a nonce reuse that reveals the GHASH key and allows
+  // forgeries, and with AES-CM two different payloads under one index leak
+  // their XOR. Retransmissions go through RTX (RFC 4588), as WebRTC does.
+  policy.allow_repeat_tx = 0;
+  policy.next = nullptr;
+
+  srtp_t session = nullptr;
+  srtp_err_status_t status;
+  {
+    ErrorScope errors;
+    status = srtp_create(&session, &policy);
+  }
+  OPENSSL_cleanse(key.data(), key.size());
+  if (status != srtp_err_status_ok) {
+    // srtp_create frees the session itself when it fails part-way.
+    return status;
+  }
+  out->reset(session);
+  return srtp_err_status_ok;
+}
+
+}  // namespace
+
+const SrtpProfileInfo* FindSrtpProfile(uint16_t id) {
+  for (const SrtpProfileInfo& info : kProfiles) {
+    if (static_cast<uint16_t>(info.profile) == id) return &info;
+  }
+  return nullptr;
+}
+
+SrtpFailure ClassifySrtpResult(int result) {
+  switch (result) {
+    case -srtp_err_status_auth_fail:
+    case -srtp_err_status_cant_check:
+      return SrtpFailure::kAuthFail;
+    case -srtp_err_status_replay_fail:
+      return SrtpFailure::kReplayFail;
+    case -srtp_err_status_replay_old:
+      return SrtpFailure::kReplayOld;
+    case -srtp_err_status_bad_param:
+    case -srtp_err_status_parse_err:
+    case kSrtpBadPacket:
+      return SrtpFailure::kBadPacket;
+    case kSrtpBufferTooSmall:
+      return SrtpFailure::kBufferTooSmall;
+    case kSrtpTooManyStreams:
+      return SrtpFailure::kTooManyStreams;
+    default:
+      return SrtpFailure::kInternal;
+  }
+}
+
+struct SrtpContext::Impl {
+  // Allocated by this.
+  const SrtpProfileInfo* info = nullptr;
+  SrtpPtr tx;  // outbound: ssrc_any_outbound template, local key
+  SrtpPtr rx;  // inbound: ssrc_any_inbound template, remote key
+  // Remote SSRCs that authenticated at least once, sorted. libsrtp holds
+  // exactly one stream for each (cloned from the template on success).
+  std::vector<uint32_t> remote_ssrcs;
+  uint32_t max_remote_streams = 0;
+  // 8-byte-aligned copy area for packets whose address is not 4-byte aligned
+  // (libsrtp reads headers and XORs keystream through uint32_t pointers).
+  // Allocated on first use: Node's own Buffers are aligned.
+  std::unique_ptr<uint64_t[]> scratch;
+  SrtpStats stats;
+
+  bool KnownRemote(uint32_t ssrc) const {
+    return std::binary_search(remote_ssrcs.begin(), remote_ssrcs.end(), ssrc);
+  }
+  void AddRemote(uint32_t ssrc) {
+    auto at = std::lower_bound(remote_ssrcs.begin(), remote_ssrcs.end(), ssrc);
+    if (at != remote_ssrcs.end() && *at == ssrc) return;
+    remote_ssrcs.insert(at, ssrc);
+    stats.values[SrtpStats::kRemoteStreams] = static_cast<double>(remote_ssrcs.size());
+  }
+
+  int Fail(int result) {
+    stats.values[SrtpStats::kFailuresBase + static_cast<size_t>(ClassifySrtpResult(result))] += 1;
+    return result;
+  }
+
+  int Run(Op op, uint8_t* buf, size_t length, size_t capacity);
+};
+
+int SrtpContext::Impl::Run(Op op, uint8_t* buf, size_t length, size_t capacity) {
+  const bool protect = op == Op::kProtectRtp || op == Op::kProtectRtcp;
+  const bool rtp = op == Op::kProtectRtp || op == Op::kUnprotectRtp;
+  const size_t overhead = rtp ? info->rtp_overhead : info->rtcp_overhead;
+
+  if (capacity < length) return Fail(kSrtpBufferTooSmall);
+  // (A null buf has capacity 0, so length 0: the structure check rejects it
+  // before any byte is read.)
+  if (length > kMaxPacketLength || (protect && length + overhead > kMaxPacketLength)) {
+    return Fail(kSrtpBadPacket);
+  }
+  const size_t trailer = protect ? 0 : overhead;
+  if (!(rtp ? RtpStructureOk(buf, length, trailer) : RtcpStructureOk(buf, length, trailer))) {
+    return Fail(kSrtpBadPacket);
+  }
+  // libsrtp 2.x appends the trailer at buf + length without knowing the
+  // buffer's size: the room must be there before the call.
+  if (protect && capacity - length < overhead) return Fail(kSrtpBufferTooSmall);
+
+  uint32_t ssrc = 0;
+  bool known = true;
+  if (!protect) {
+    ssrc = ReadU32(buf + (rtp ? 8 : 4));
+    known = KnownRemote(ssrc);
+    if (!known && remote_ssrcs.size() >= max_remote_streams) return Fail(kSrtpTooManyStreams);
+  }
+
+  uint8_t* data = buf;
+  const bool unaligned = (reinterpret_cast<uintptr_t>(buf) & 3) != 0;
+  if (unaligned) {
+    if (!scratch) scratch.reset(new uint64_t[kScratchWords]);
+    // Bounded above: length + overhead <= kMaxPacketLength + 32.
+    data = reinterpret_cast<uint8_t*>(scratch.get());
+    std::memcpy(data, buf, length);
+  }
+
+  int len = static_cast<int>(length);
+  srtp_err_status_t status;
+  {
+    PacketErrorScope errors;
+    switch (op) {
+      case Op::kProtectRtp: status = srtp_protect(tx.get(), data, &len); break;
+      case Op::kUnprotectRtp: status = srtp_unprotect(rx.get(), data, &len); break;
+      case Op::kProtectRtcp: status = srtp_protect_rtcp(tx.get(), data, &len); break;
+      case Op::kUnprotectRtcp: status = srtp_unprotect_rtcp(rx.get(), data, &len); break;
+      default: status = srtp_err_status_bad_param; break;
+    }
+  }
+  if (status != srtp_err_status_ok) return Fail(-static_cast<int>(status));
+  // Defence in depth: a result outside what we reserved would be a libsrtp
+  // bug; never report (or copy) more than the caller's buffer holds.
+  if (len < 0 || static_cast<size_t>(len) > capacity ||
+      (protect && static_cast<size_t>(len) != length + overhead)) {
+    return Fail(-static_cast<int>(srtp_err_status_fail));
+  }
+  if (unaligned) std::memcpy(buf, data, static_cast<size_t>(len));
+
+  if (!known) AddRemote(ssrc);
+  const size_t base = rtp ? (protect ? SrtpStats::kRtpProtectedPackets : SrtpStats::kRtpUnprotectedPackets)
+                          : (protect ? SrtpStats::kRtcpProtectedPackets : SrtpStats::kRtcpUnprotectedPackets);
+  stats.values[base] += 1;
+  stats.values[base + 1] += static_cast<double>(protect ? length : static_cast<size_t>(len));
+  return len;
+}
+
+std::unique_ptr<SrtpContext> SrtpContext::Create(SrtpProfile profile, const uint8_t* local_key_salt,
+                                                 size_t local_length, const uint8_t* remote_key_salt,
+                                                 size_t remote_length, const SrtpOptions& options,
+                                                 int* status) {
+  int ignored;
+  if (status == nullptr) status = &ignored;
+  const SrtpProfileInfo* info = FindSrtpProfile(static_cast<uint16_t>(profile));
+  const size_t key_salt = info == nullptr ? 0 : info->key_length + info->salt_length;
+  if (info == nullptr || local_key_salt == nullptr || remote_key_salt == nullptr ||
+      local_length != key_salt || remote_length != key_salt || options.replay_window < kMinReplayWindow ||
+      options.replay_window > kMaxReplayWindow || options.max_remote_streams < 1 ||
+      options.max_remote_streams > kMaxRemoteStreamsLimit) {
+    *status = -srtp_err_status_bad_param;
+    return nullptr;
+  }
+  srtp_err_status_t init = InitLibsrtpOnce();
+  if (init != srtp_err_status_ok) {
+    *status = -static_cast<int>(init);
+    return nullptr;
+  }
+
+  auto impl = std::make_unique<Impl>();
+  impl->info = info;
+  impl->max_remote_streams = options.max_remote_streams;
+  srtp_err_status_t result =
+      CreateSession(*info, ssrc_any_outbound, local_key_salt, local_length, options.replay_window, &impl->tx);
+  if (result == srtp_err_status_ok) {
+    result = CreateSession(*info, ssrc_any_inbound, remote_key_salt, remote_length, options.replay_window,
+                           &impl->rx);
+  }
+  if (result != srtp_err_status_ok) {
+    *status = -static_cast<int>(result);
+    return nullptr;
+  }
+  *status = 0;
+  return std::unique_ptr<SrtpContext>(new SrtpContext(std::move(impl)));
+}
+
+SrtpContext::SrtpContext(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SrtpContext::~SrtpContext() = default;
+
+int SrtpContext::ProtectRtp(uint8_t* buf, size_t length, size_t capacity) {
+  return impl_->Run(Op::kProtectRtp, buf, length, capacity);
+}
+int SrtpContext::UnprotectRtp(uint8_t* buf, size_t length, size_t capacity) {
+  return impl_->Run(Op::kUnprotectRtp, buf, length, capacity);
+}
+int SrtpContext::ProtectRtcp(uint8_t* buf, size_t length, size_t capacity) {
+  return impl_->Run(Op::kProtectRtcp, buf, length, capacity);
+}
+int SrtpContext::UnprotectRtcp(uint8_t* buf, size_t length, size_t capacity) {
+  return impl_->Run(Op::kUnprotectRtcp, buf, length, capacity);
+}
+
+SrtpProfile SrtpContext::profile() const { return impl_->info->profile; }
+const SrtpProfileInfo& SrtpContext::info() const { return *impl_->info; }
+const SrtpStats& SrtpContext::stats() const { return impl_->stats; }
+
+}  // namespace dtlssrtp::core

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The signalling pieces against a real browser: Debian's Chromium (headless,
+ * driven over the DevTools protocol on a pipe, loopback only) creates an
+ * offer; we parse it, answer as an ICE-lite server and answer its STUN checks
+ * on a UDP socket. Asserts that Chromium accepts the answer, that ICE connects
+ * through IceLiteResponder, that the nominated address is selected, and that
+ * Chromium then starts DTLS as the client, as our a=setup:passive says.
+ * Skipped when Chromium is not installed (set CHROMIUM_PATH to override).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as dgram from 'node:dgram';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import {
+  IceLiteResponder,
+  buildLiteAnswer,
+  classifyDatagram,
+  parseRemoteDescription,
+  selectDtlsRole,
+  type IceRemoteAddress,
+} from '../../lib/index.js';
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+
+/** A minimal DevTools-protocol client over `--remote-debugging-pipe` (NUL-delimited JSON on fds 3 and 4). */
+class Cdp {
+  #nextId = 0;
+  #pending = new Map<number, (msg: { result?: unknown; error?: { message: string } }) => void>();
+  #buffer = '';
+  constructor(
+    private readonly toBrowser: Writable,
+    fromBrowser: Readable,
+  ) {
+    fromBrowser.setEncoding('utf8');
+    fromBrowser.on('data', (chunk: string) => {
+      this.#buffer += chunk;
+      let end: number;
+      while ((end = this.#buffer.indexOf('\0')) >= 0) {
+        const msg = JSON.parse(this.#buffer.slice(0, end)) as { id?: number; result?: unknown; error?: { message: string } };
+        this.#buffer = this.#buffer.slice(end + 1);
+        if (msg.id !== undefined) this.#pending.get(msg.id)?.(msg);
+        if (msg.id !== undefined) this.#pending.delete(msg.id);
+      }
+    });
+  }
+  send<T>(method: string, params: object = {}, sessionId?: string): Promise<T> {
+    const id = ++this.#nextId;
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, (msg) => (msg.error ? reject(new Error(msg.error.message)) : resolve(msg.result as T)));
+      this.toBrowser.write(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }) + '\0');
+    });
+  }
+}
+
+test('Chromium accepts our ICE-lite answer, connects ICE through IceLiteResponder and starts DTLS as client', {
+  skip: fs.existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}`,
+  timeout: 60_000,
+}, async (t) => {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'dtls-srtp-chromium-'));
+  const chrome: ChildProcess = spawn(
+    CHROMIUM,
+    [
+      '--headless=new',
+      '--no-sandbox',
+      '--remote-debugging-pipe',
+      `--user-data-dir=${profile}`,
+      '--allow-loopback-in-peer-connection',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-default-apps',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-gpu',
+      'about:blank',
+    ],
+    { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] },
+  );
+  const socket = dgram.createSocket('udp4');
+  t.after(async () => {
+    socket.close();
+    // Wait for Chromium (and the children writing into its profile) to exit before removing the profile.
+    const exited = chrome.exitCode !== null || chrome.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => chrome.once('exit', () => resolve()));
+    chrome.kill('SIGKILL');
+    await exited;
+    fs.rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  });
+  const cdp = new Cdp(chrome.stdio[3] as Writable, chrome.stdio[4] as Readable);
+  const { targetId } = await cdp.send<{ targetId: string }>('Target.createTarget', { url: 'about:blank' });
+  const { sessionId } = await cdp.send<{ sessionId: string }>('Target.attachToTarget', { targetId, flatten: true });
+  const evaluate = async <T>(expression: string): Promise<T> => {
+    const r = await cdp.send<{ result: { value: T }; exceptionDetails?: unknown }>(
+      'Runtime.evaluate',
+      { expression, awaitPromise: true, returnByValue: true },
+      sessionId,
+    );
+    assert.equal(r.exceptionDetails, undefined, JSON.stringify(r.exceptionDetails));
+    return r.result.value;
+  };
+
+  const offerSdp = await evaluate<string>(`(async () => {
+    const pc = new RTCPeerConnection();
+    window.pc = pc;
+    pc.addTransceiver('audio', { direction: 'sendrecv' });
+    pc.addTransceiver('video', { direction: 'sendrecv' });
+    pc.createDataChannel('unused');
+    await pc.setLocalDescription(await pc.createOffer());
+    return pc.localDescription.sdp;
+  })()`);
+  const offer = parseRemoteDescription(offerSdp);
+  assert.equal(offer.setup, 'actpass');
+  assert.equal(offer.media.find((m) => m.kind === 'audio')?.codecs.some((c) => c.name === 'opus'), true);
+  assert.equal(offer.media.find((m) => m.kind === 'video')?.codecs.some((c) => c.name === 'VP8'), true);
+
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const ice = new IceLiteResponder({ remoteUfrag: offer.iceUfrag });
+  const dtlsFrom: IceRemoteAddress[] = [];
+  const otherKinds: string[] = [];
+  const events: string[] = [];
+  socket.on('message', (msg, rinfo) => {
+    const kind = classifyDatagram(msg);
+    const remote: IceRemoteAddress = { address: rinfo.address, port: rinfo.port, family: rinfo.family as 'IPv4' | 'IPv6' };
+    if (kind === 'stun') {
+      const r = ice.handle(msg, remote);
+      events.push(r.action === 'success' ? (r.nominated ? 'nominating-check' : 'check') : r.action);
+      if (r.action !== 'drop') socket.send(r.response, r.remote.port, r.remote.address);
+    } else if (kind === 'dtls') {
+      events.push('dtls');
+      // Whatever the order, DTLS only ever comes from an address that passed a check.
+      assert.equal(ice.isValidatedAddress(remote), true);
+      dtlsFrom.push(remote);
+    } else {
+      otherKinds.push(kind);
+    }
+  });
+
+  const answer = buildLiteAnswer(offer, {
+    iceUfrag: ice.localParameters.usernameFragment,
+    icePwd: ice.localParameters.password,
+    // Any well-formed fingerprint: this test stops before the certificate is checked.
+    fingerprints: [{ algorithm: 'sha-256', value: Array<string>(32).fill('AB').join(':') }],
+    candidate: { address: '127.0.0.1', port: socket.address().port },
+  });
+  const answerSetupValue = parseRemoteDescription(answer).setup;
+  assert.equal(selectDtlsRole({ localSetup: answerSetupValue, remoteSetup: offer.setup, isOfferer: false }), 'server');
+
+  const accepted = await evaluate<string>(
+    `pc.setRemoteDescription({ type: 'answer', sdp: ${JSON.stringify(answer)} }).then(() => 'ok', (e) => e.name + ': ' + e.message)`,
+  );
+  assert.equal(accepted, 'ok');
+  // Wait (bounded) for ICE to connect and for the first DTLS flight.
+  const state = await evaluate<string>(`new Promise((resolve) => {
+    const t0 = Date.now();
+    const poll = () => {
+      const s = pc.iceConnectionState;
+      if (s === 'connected' || s === 'completed' || s === 'failed' || Date.now() - t0 > 20000) resolve(s);
+      else setTimeout(poll, 50);
+    };
+    poll();
+  })`);
+  assert.equal(state, 'connected');
+  const directions = await evaluate<string[]>(`pc.getTransceivers().map((t) => t.mid + ':' + t.currentDirection)`);
+  assert.deepEqual(directions, ['0:sendrecv', '1:sendrecv']);
+  // Chromium may send its ClientHello before the check that carries USE-CANDIDATE: wait for both.
+  for (let i = 0; i < 400 && (dtlsFrom.length === 0 || ice.selectedAddress === undefined); i++) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  t.diagnostic(`order of events: ${events.join(', ')}`);
+
+  const stats = ice.getStats();
+  assert.ok(stats.validChecks > 0);
+  assert.ok(stats.nominations > 0);
+  assert.equal(stats.selectedChanges, 1);
+  assert.deepEqual(Object.values(stats.dropped), [0, 0, 0, 0, 0, 0]);
+  assert.deepEqual(Object.values(stats.errorResponses), [0, 0, 0]);
+  const selected = ice.selectedAddress;
+  assert.equal(selected?.address, '127.0.0.1');
+  // Chromium is the DTLS client: its ClientHello arrives, from the address it nominated.
+  assert.ok(dtlsFrom.length > 0, 'no DTLS datagram from Chromium');
+  assert.deepEqual(dtlsFrom[0], selected);
+  assert.deepEqual(otherKinds, []);
+});

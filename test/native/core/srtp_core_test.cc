@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: MIT
+// Node-free test of native/core/srtp_context (STYLE L1), built with
+// AddressSanitizer + UBSan by test/native/srtp-core.test.ts. Every packet
+// lives in a heap block of exactly its capacity, so any read or write past
+// the capacity we pass (by our code or by libsrtp) is reported by ASan.
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include <openssl/err.h>
+
+#include "core/srtp_context.h"
+
+using dtlssrtp::core::SrtpContext;
+using dtlssrtp::core::SrtpOptions;
+using dtlssrtp::core::SrtpProfile;
+using dtlssrtp::core::SrtpStats;
+
+namespace {
+
+int failures = 0;
+#define CHECK(cond)                                                   \
+  do {                                                                \
+    if (!(cond)) {                                                    \
+      std::fprintf(stderr, "%s:%d: CHECK(%s)\n", __FILE__, __LINE__, #cond); \
+      ++failures;                                                     \
+    }                                                                 \
+  } while (0)
+
+std::mt19937 rng(12345);
+
+// A heap block of exactly `capacity` bytes, optionally at an odd address
+// (one extra byte in front, still nothing behind).
+struct Block {
+  std::unique_ptr<uint8_t[]> storage;
+  uint8_t* data;
+  size_t capacity;
+  Block(size_t cap, bool unaligned) : storage(new uint8_t[cap + (unaligned ? 1 : 0) + (cap == 0 ? 1 : 0)]),
+                                      data(storage.get() + (unaligned ? 1 : 0)), capacity(cap) {}
+};
+
+std::vector<uint8_t> Rtp(uint16_t seq, uint32_t ssrc, size_t payload, int csrcs = 0, bool ext = false) {
+  std::vector<uint8_t> p(12);
+  p[0] = static_cast<uint8_t>(0x80 | (ext ? 0x10 : 0) | csrcs);
+  p[1] = 96;
+  p[2] = static_cast<uint8_t>(seq >> 8);
+  p[3] = static_cast<uint8_t>(seq);
+  p[8] = static_cast<uint8_t>(ssrc >> 24);
+  p[9] = static_cast<uint8_t>(ssrc >> 16);
+  p[10] = static_cast<uint8_t>(ssrc >> 8);
+  p[11] = static_cast<uint8_t>(ssrc);
+  for (int i = 0; i < csrcs; ++i) p.insert(p.end(), {1, 2, 3, static_cast<uint8_t>(i)});
+  if (ext) p.insert(p.end(), {0xbe, 0xde, 0x00, 0x01, 0x10, 0xaa, 0x00, 0x00});
+  for (size_t i = 0; i < payload; ++i) p.push_back(static_cast<uint8_t>(rng()));
+  return p;
+}
+
+std::vector<uint8_t> Rtcp(uint32_t ssrc, size_t body) {
+  std::vector<uint8_t> p = {0x81, 201, 0, 0, static_cast<uint8_t>(ssrc >> 24), static_cast<uint8_t>(ssrc >> 16),
+                            static_cast<uint8_t>(ssrc >> 8), static_cast<uint8_t>(ssrc)};
+  for (size_t i = 0; i < body; ++i) p.push_back(static_cast<uint8_t>(rng()));
+  return p;
+}
+
+std::unique_ptr<SrtpContext> Make(SrtpProfile profile, const std::vector<uint8_t>& local,
+                                  const std::vector<uint8_t>& remote, uint32_t streams = 64) {
+  SrtpOptions options;
+  options.max_remote_streams = streams;
+  int status = 0;
+  auto ctx = SrtpContext::Create(profile, local.data(), local.size(), remote.data(), remote.size(), options, &status);
+  CHECK(ctx != nullptr && status == 0);
+  return ctx;
+}
+
+// Protects `packet` into an exact-capacity block; returns the SRTP bytes.
+std::vector<uint8_t> Protect(SrtpContext& ctx, const std::vector<uint8_t>& packet, bool rtcp, bool unaligned) {
+  const size_t overhead = rtcp ? ctx.info().rtcp_overhead : ctx.info().rtp_overhead;
+  Block block(packet.size() + overhead, unaligned);
+  std::memcpy(block.data, packet.data(), packet.size());
+  int n = rtcp ? ctx.ProtectRtcp(block.data, packet.size(), block.capacity)
+               : ctx.ProtectRtp(block.data, packet.size(), block.capacity);
+  CHECK(n == static_cast<int>(packet.size() + overhead));
+  if (n < 0) return {};
+  return std::vector<uint8_t>(block.data, block.data + n);
+}
+
+int Unprotect(SrtpContext& ctx, const std::vector<uint8_t>& packet, bool rtcp, bool unaligned,
+              std::vector<uint8_t>* out = nullptr) {
+  Block block(packet.size(), unaligned);
+  if (!packet.empty()) std::memcpy(block.data, packet.data(), packet.size());
+  int n = rtcp ? ctx.UnprotectRtcp(block.data, packet.size(), block.capacity)
+               : ctx.UnprotectRtp(block.data, packet.size(), block.capacity);
+  if (out != nullptr && n >= 0) out->assign(block.data, block.data + n);
+  return n;
+}
+
+void TestProfile(SrtpProfile profile, size_t key_salt) {
+  std::vector<uint8_t> k1(key_salt), k2(key_salt);
+  for (auto& b : k1) b = static_cast<uint8_t>(rng());
+  for (auto& b : k2) b = static_cast<uint8_t>(rng());
+  auto a = Make(profile, k1, k2);
+  auto b = Make(profile, k2, k1, 4);
+  if (!a || !b) return;
+
+  // Round trips, aligned and not, with CSRCs and extensions.
+  for (int i = 0; i < 200; ++i) {
+    bool unaligned = (i % 2) == 1;
+    auto packet = Rtp(static_cast<uint16_t>(i + 1), 1000 + (i % 3), static_cast<size_t>(rng() % 1300), i % 4,
+                      (i % 5) == 0);
+    auto srtp = Protect(*a, packet, false, unaligned);
+    std::vector<uint8_t> plain;
+    CHECK(Unprotect(*b, srtp, false, !unaligned, &plain) == static_cast<int>(packet.size()));
+    CHECK(plain == packet);
+    auto report = Rtcp(1000 + (i % 3), static_cast<size_t>(rng() % 200));
+    auto srtcp = Protect(*a, report, true, unaligned);
+    CHECK(Unprotect(*b, srtcp, true, unaligned, &plain) == static_cast<int>(report.size()));
+    CHECK(plain == report);
+  }
+
+  // A stale OpenSSL error left on this thread by someone else neither fails
+  // a packet nor survives it: the queue is empty after each operation.
+  {
+    ERR_raise(ERR_LIB_USER, 1);
+    CHECK(ERR_peek_error() != 0);
+    auto srtp = Protect(*a, Rtp(4000, 1000, 50), false, false);
+    CHECK(ERR_peek_error() == 0);
+    ERR_raise(ERR_LIB_USER, 2);
+    CHECK(Unprotect(*b, srtp, false, false) == 62);
+    CHECK(ERR_peek_error() == 0);
+  }
+
+  // One byte short of the overhead: refused, nothing written past capacity.
+  {
+    auto packet = Rtp(5000, 1000, 100);
+    Block block(packet.size() + a->info().rtp_overhead - 1, false);
+    std::memcpy(block.data, packet.data(), packet.size());
+    CHECK(a->ProtectRtp(block.data, packet.size(), block.capacity) == dtlssrtp::core::kSrtpBufferTooSmall);
+    auto report = Rtcp(1000, 16);
+    Block rblock(report.size() + a->info().rtcp_overhead - 1, true);
+    std::memcpy(rblock.data, report.data(), report.size());
+    CHECK(a->ProtectRtcp(rblock.data, report.size(), rblock.capacity) == dtlssrtp::core::kSrtpBufferTooSmall);
+  }
+
+  // Stream cap: b accepts at most 4 remote SSRCs (3 are known already).
+  {
+    int accepted = 0, refused = 0;
+    for (uint32_t ssrc = 2000; ssrc < 2010; ++ssrc) {
+      int n = Unprotect(*b, Protect(*a, Rtp(1, ssrc, 20), false, false), false, false);
+      if (n >= 0) ++accepted;
+      if (n == dtlssrtp::core::kSrtpTooManyStreams) ++refused;
+    }
+    CHECK(accepted == 1 && refused == 9);
+    CHECK(b->stats().values[SrtpStats::kRemoteStreams] == 4);
+  }
+
+  // Hostile input: random bytes, mutated genuine packets, truncations, all in
+  // exact-size blocks. Must never succeed, crash or touch memory outside.
+  // A receiver with a large stream cap, so that random SSRCs reach libsrtp.
+  auto c = Make(profile, k2, k1, 4096);
+  if (!c) return;
+  auto genuine = Protect(*a, Rtp(6000, 1000, 300, 2, true), false, false);
+  auto genuine_rtcp = Protect(*a, Rtcp(1000, 40), true, false);
+  for (int i = 0; i < 20000; ++i) {
+    std::vector<uint8_t> p;
+    const bool rtcp = (i % 2) == 1;
+    switch (i % 6) {
+      case 0:
+      case 1: {
+        p.resize(rng() % 1600);
+        for (auto& x : p) x = static_cast<uint8_t>(rng());
+        if (!p.empty() && (i % 4) < 2) p[0] = static_cast<uint8_t>(0x80 | (p[0] & 0x3f));
+        break;
+      }
+      case 2:
+      case 3: {
+        p = rtcp ? genuine_rtcp : genuine;
+        p[rng() % p.size()] ^= static_cast<uint8_t>(1u << (rng() % 8));
+        break;
+      }
+      default: {
+        p = rtcp ? genuine_rtcp : genuine;
+        p.resize(rng() % p.size());
+        if (p.size() > 16 && (i % 3) == 0) {
+          p[0] = static_cast<uint8_t>(0x90 | (rng() % 16));  // random CSRC count, X set
+          p[14] = static_cast<uint8_t>(rng());
+          p[15] = static_cast<uint8_t>(rng());
+        }
+        break;
+      }
+    }
+    int n = Unprotect(*c, p, rtcp, (i % 7) == 0);
+    CHECK(n < 0);
+    // Protecting arbitrary bytes with exact capacity must stay in bounds too.
+    const size_t overhead = rtcp ? a->info().rtcp_overhead : a->info().rtp_overhead;
+    Block block(p.size() + overhead, (i % 5) == 0);
+    if (!p.empty()) std::memcpy(block.data, p.data(), p.size());
+    n = rtcp ? a->ProtectRtcp(block.data, p.size(), block.capacity) : a->ProtectRtp(block.data, p.size(), block.capacity);
+    CHECK(n < 0 || n == static_cast<int>(p.size() + overhead));
+  }
+  // Oversized datagrams.
+  {
+    std::vector<uint8_t> big(70000, 0x80);
+    CHECK(Unprotect(*c, big, false, false) == dtlssrtp::core::kSrtpBadPacket);
+    CHECK(Unprotect(*c, big, true, true) == dtlssrtp::core::kSrtpBadPacket);
+  }
+  // The genuine packets still decrypt after all that, and nothing else did.
+  CHECK(Unprotect(*c, genuine, false, false) >= 0);
+  CHECK(Unprotect(*c, genuine_rtcp, true, false) >= 0);
+  CHECK(c->stats().values[SrtpStats::kRemoteStreams] == 1);
+}
+
+}  // namespace
+
+int main() {
+  TestProfile(SrtpProfile::kAesCm128HmacSha1_80, 30);
+  TestProfile(SrtpProfile::kAesCm128HmacSha1_32, 30);
+  TestProfile(SrtpProfile::kAeadAes128Gcm, 28);
+  TestProfile(SrtpProfile::kAeadAes256Gcm, 44);
+  // Bad parameters are refused without allocating anything.
+  std::vector<uint8_t> key(30);
+  SrtpOptions options;
+  int status = 0;
+  CHECK(SrtpContext::Create(SrtpProfile::kAesCm128HmacSha1_80, key.data(), 29, key.data(), 30, options, &status) ==
+        nullptr);
+  CHECK(status < 0);
+  options.replay_window = 0x8000;
+  CHECK(SrtpContext::Create(SrtpProfile::kAesCm128HmacSha1_80, key.data(), 30, key.data(), 30, options, &status) ==
+        nullptr);
+  std::printf("%s (%d failures)\n", failures == 0 ? "ok" : "FAILED", failures);
+  return failures == 0 ? 0 : 1;
+}
