@@ -495,3 +495,80 @@ describe('close and lifecycle', () => {
     t.close();
   });
 });
+
+/** Splits a datagram into its DTLS records. */
+function records(d: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let off = 0; off + 13 <= d.length; ) {
+    const len = d.readUInt16BE(off + 11);
+    out.push(d.subarray(off, off + 13 + len));
+    off += 13 + len;
+  }
+  return out;
+}
+
+function record(type: number, epoch: number, seq: number, body: Buffer): Buffer {
+  const h = Buffer.alloc(13);
+  h[0] = type;
+  h.writeUInt16BE(0xfefd, 1);
+  h.writeUInt16BE(epoch, 3);
+  h.writeUIntBE(seq, 5, 6);
+  h.writeUInt16BE(body.length, 11);
+  return Buffer.concat([h, body]);
+}
+
+describe('fragmented handshake messages', () => {
+  test('a ClientHello split over two datagrams (as Chromium sends it) is reassembled by the server', async () => {
+    // No retransmission can rescue a failed reassembly: the first RTO is beyond the handshake bound.
+    const slow = { initialRetransmitMs: 60000, handshakeTimeoutMs: 5000 };
+    const pair = await makePair({ async: true, client: slow, server: slow });
+    // Rewrite the client's epoch-0 records: the ClientHello becomes two
+    // fragments in two datagrams; later epoch-0 records shift their sequence
+    // number by one so that none looks like a replay. Epoch-1 records are
+    // authenticated and pass untouched.
+    let fragmented = 0;
+    const toServer: Buffer[] = [];
+    pair.tap.toServer = (d) => {
+      const out: Buffer[] = [];
+      for (const r of records(d)) {
+        const epoch = r.readUInt16BE(3);
+        const seq = r.readUIntBE(5, 6);
+        const body = r.subarray(13);
+        if (epoch !== 0) {
+          out.push(r);
+        } else if (r[0] === 22 && body[0] === 1) {
+          const length = body.readUIntBE(1, 3);
+          const head = body.subarray(0, 12);
+          const msg = body.subarray(12);
+          const half = length >> 1;
+          const frag = (offset: number, part: Buffer): Buffer => {
+            const h = Buffer.from(head);
+            h.writeUIntBE(offset, 6, 3);
+            h.writeUIntBE(part.length, 9, 3);
+            return Buffer.concat([h, part]);
+          };
+          toServer.push(record(22, 0, seq * 2, frag(0, msg.subarray(0, half))));
+          toServer.push(record(22, 0, seq * 2 + 1, frag(half, msg.subarray(half))));
+          fragmented++;
+        } else {
+          out.push(record(r[0] as number, 0, seq + 1, body));
+        }
+      }
+      if (out.length > 0) toServer.push(Buffer.concat(out));
+      const next = toServer.shift();
+      // Deliver the queued datagrams one per call; the rest follow right after.
+      setImmediate(() => {
+        while (toServer.length > 0) {
+          const x = toServer.shift() as Buffer;
+          if (!pair.server.closed && pair.server.state === 'connecting') pair.server.receive(x);
+          else if (pair.server.state === 'connected') pair.server.receive(x);
+        }
+      });
+      return next;
+    };
+    await connect(pair);
+    assert.ok(fragmented >= 1);
+    assert.equal(pair.server.state, 'connected');
+    pair.close();
+  });
+});
