@@ -2,6 +2,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
 import {
   DtlsError,
   DtlsTransport,
@@ -569,6 +571,46 @@ describe('fragmented handshake messages', () => {
     await connect(pair);
     assert.ok(fragmented >= 1);
     assert.equal(pair.server.state, 'connected');
+    pair.close();
+  });
+});
+
+describe('timers and hostile input during the handshake', () => {
+  test('a forgotten transport mid-handshake does not keep the process alive (unref timer)', () => {
+    const lib = path.join(__dirname, '..', '..', 'lib', 'index.js');
+    const source = `
+      const { Certificate, DtlsTransport } = require(${JSON.stringify(lib)});
+      Certificate.generate().then((certificate) => {
+        const t = new DtlsTransport({ certificate, role: 'client', send: () => {}, initialRetransmitMs: 50 });
+        t.start().catch(() => {});
+        process.stdout.write('started ' + t.state);
+      });`;
+    // Exits by itself although the handshake (30 s bound) is still pending.
+    const out = execFileSync(process.execPath, ['-e', source], { encoding: 'utf8', timeout: 20000 });
+    assert.equal(out, 'started connecting');
+  });
+
+  test('junk injected in both directions mid-handshake does not stop it', async () => {
+    const pair = await makePair();
+    let n = 0;
+    const junk = (): Buffer => {
+      n++;
+      const b = Buffer.alloc(13 + (n % 200));
+      for (let j = 0; j < b.length; j++) b[j] = (n * 97 + j * 31) & 0xff;
+      b[0] = 20 + (n % 4);
+      b.writeUInt16BE(0xfefd, 1);
+      return b;
+    };
+    pair.tap.toServer = (d) => {
+      pair.server.receive(junk());
+      return d;
+    };
+    pair.tap.toClient = (d) => {
+      pair.client.receive(junk());
+      return d;
+    };
+    await connect(pair);
+    assert.ok(n > 2);
     pair.close();
   });
 });
