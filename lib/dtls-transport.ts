@@ -19,13 +19,25 @@ import {
 } from './native.js';
 import { wrapNativeSrtp, type SrtpProfile, type SrtpSession } from './srtp-session.js';
 
-/** DTLS role: the client sends the ClientHello (`a=setup:active`), the server answers it. */
+/**
+ * DTLS role: the client sends the ClientHello (`a=setup:active`), the server answers it.
+ * @example
+ * const role: DtlsRole = selectDtlsRole({ localSetup: 'active', remoteSetup: 'actpass', isOfferer: false });
+ */
 export type DtlsRole = 'client' | 'server';
 
-/** Transport state, as W3C `RTCDtlsTransportState`. */
+/**
+ * Transport state, as W3C `RTCDtlsTransportState`.
+ * @example
+ * transport.on('statechange', (state: DtlsState) => console.log('DTLS', state));
+ */
 export type DtlsState = 'new' | 'connecting' | 'connected' | 'closed' | 'failed';
 
-/** Options of {@link DtlsTransport.createSrtpSession}. */
+/**
+ * Options of {@link DtlsTransport.createSrtpSession}.
+ * @example
+ * const srtp = transport.createSrtpSession({ replayWindow: 2048, maxRemoteStreams: 16 });
+ */
 export interface DtlsSrtpSessionOptions {
   /** SRTP replay window in packets, 64 to 32767; default 1024. */
   replayWindow?: number;
@@ -33,7 +45,15 @@ export interface DtlsSrtpSessionOptions {
   maxRemoteStreams?: number;
 }
 
-/** Options of {@link DtlsTransport}. */
+/**
+ * Options of {@link DtlsTransport}.
+ * @example
+ * const options: DtlsTransportOptions = {
+ *   certificate, role: 'client', remoteFingerprints: [parseFingerprint(line)],
+ *   srtpProfiles: ['AEAD_AES_128_GCM', 'AES_CM_128_HMAC_SHA1_80'], mtu: 1200,
+ *   send: (datagram) => socket.send(datagram, port, host),
+ * };
+ */
 export interface DtlsTransportOptions {
   /** Our identity; its fingerprint goes into our SDP. */
   certificate: Certificate;
@@ -58,7 +78,12 @@ export interface DtlsTransportOptions {
   send: (datagram: Buffer) => void;
 }
 
-/** Events of {@link DtlsTransport}; there is never an `'error'` event. */
+/**
+ * Events of {@link DtlsTransport}; there is never an `'error'` event.
+ * @example
+ * transport.on('data', (data) => sctp.receive(data));
+ * transport.on('close', () => console.log('peer closed'));
+ */
 export interface DtlsTransportEvents {
   /** Every state change, with the new state. */
   statechange: [state: DtlsState];
