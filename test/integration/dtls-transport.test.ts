@@ -312,6 +312,26 @@ describe('lossy link', () => {
     }
   }
 
+  test('100% loss: the ClientHello is retransmitted with exponential backoff until the bound', async () => {
+    const pair = await makePair({
+      client: { initialRetransmitMs: 10, handshakeTimeoutMs: 300 },
+      server: { handshakeTimeoutMs: 300 },
+      link: { loss: 1 },
+    });
+    const stop = keepAlive();
+    const [c] = await Promise.allSettled([pair.client.start()]);
+    stop();
+    assert.equal(c.status, 'rejected');
+    assert.equal((c.reason as DtlsError).code, 'ERR_DTLS_TIMEOUT');
+    // Retransmitted at all, and identical each time...
+    assert.ok(pair.sentByClient.length >= 2, String(pair.sentByClient.length));
+    for (const d of pair.sentByClient) assert.equal(d[13], 1); // ClientHello
+    // ...but backing off: 10, 20, 40, 80, 160 ms leaves at most 5 sends in 300 ms
+    // (a fixed 10 ms timer would have sent about 30).
+    assert.ok(pair.sentByClient.length <= 6, String(pair.sentByClient.length));
+    pair.close();
+  });
+
   test('100% loss fails with ERR_DTLS_TIMEOUT at the handshake bound, not before', async (t) => {
     t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
     const pair = await makePair({
