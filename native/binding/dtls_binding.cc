@@ -28,11 +28,16 @@ constexpr size_t kMaxLabelLength = 256;
 
 const char* FailureCode(core::DtlsFailure failure) {
   switch (failure) {
-    case core::DtlsFailure::kFingerprint: return "ERR_DTLS_FINGERPRINT_MISMATCH";
-    case core::DtlsFailure::kNoSrtpProfile: return "ERR_DTLS_NO_SRTP_PROFILE";
-    case core::DtlsFailure::kAlert: return "ERR_DTLS_ALERT";
-    case core::DtlsFailure::kTimeout: return "ERR_DTLS_TIMEOUT";
-    default: return "ERR_DTLS_HANDSHAKE";
+    case core::DtlsFailure::kFingerprint:
+      return "ERR_DTLS_FINGERPRINT_MISMATCH";
+    case core::DtlsFailure::kNoSrtpProfile:
+      return "ERR_DTLS_NO_SRTP_PROFILE";
+    case core::DtlsFailure::kAlert:
+      return "ERR_DTLS_ALERT";
+    case core::DtlsFailure::kTimeout:
+      return "ERR_DTLS_TIMEOUT";
+    default:
+      return "ERR_DTLS_HANDSHAKE";
   }
 }
 
@@ -141,9 +146,12 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
       }
       if (!verdict.IsNumber()) return core::VerifyVerdict::kReject;
       switch (verdict.As<Napi::Number>().Int32Value()) {
-        case 1: return core::VerifyVerdict::kAccept;
-        case 2: return core::VerifyVerdict::kUnknown;
-        default: return core::VerifyVerdict::kReject;
+        case 1:
+          return core::VerifyVerdict::kAccept;
+        case 2:
+          return core::VerifyVerdict::kUnknown;
+        default:
+          return core::VerifyVerdict::kReject;
       }
     };
   }
@@ -286,7 +294,8 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
     }
     std::string label = info[0].As<Napi::String>().Utf8Value();
     const int64_t length = info[1].As<Napi::Number>().Int64Value();
-    if (label.empty() || label.size() > kMaxLabelLength || length < 1 || length > static_cast<int64_t>(kMaxExportLength)) {
+    if (label.empty() || label.size() > kMaxLabelLength || length < 1 ||
+        length > static_cast<int64_t>(kMaxExportLength)) {
       ThrowInternalArg(env, "exportKeyingMaterial arguments out of range");
       return env.Undefined();
     }
@@ -321,7 +330,8 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
     const core::SrtpProfileInfo* profile = core::FindSrtpProfile(endpoint->SrtpProfileId());
     std::vector<uint8_t> local;
     std::vector<uint8_t> remote;
-    if (profile == nullptr || !endpoint->ExportSrtpKeys(profile->key_length, profile->salt_length, &local, &remote)) {
+    if (profile == nullptr ||
+        !endpoint->ExportSrtpKeys(profile->key_length, profile->salt_length, &local, &remote)) {
       addon_->ThrowError(env, ErrorKind::kInvalidState, "ERR_INVALID_STATE",
                          "An SRTP session is available only on a connected, verified transport");
       return env.Undefined();
