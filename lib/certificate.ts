@@ -15,10 +15,19 @@ import {
 } from './fingerprint.js';
 import { native, type NativeCertificate } from './native.js';
 
-/** Key algorithms `Certificate.generate` supports. */
+/**
+ * Key algorithms `Certificate.generate` supports.
+ * @example
+ * const keyType: CertificateKeyType = 'rsa-2048';
+ * await Certificate.generate({ keyType });
+ */
 export type CertificateKeyType = 'ecdsa-p256' | 'rsa-2048';
 
-/** Options of {@link Certificate.generate}. */
+/**
+ * Options of {@link Certificate.generate}.
+ * @example
+ * const options: CertificateGenerateOptions = { keyType: 'ecdsa-p256', validityDays: 30, commonName: 'sfu-1' };
+ */
 export interface CertificateGenerateOptions {
   /** `'ecdsa-p256'` (default, what browsers use) or `'rsa-2048'`. */
   keyType?: CertificateKeyType;

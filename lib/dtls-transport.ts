@@ -17,17 +17,43 @@ import {
   type NativeDtlsStep,
   type NativeVerifier,
 } from './native.js';
+import { wrapNativeSrtp, type SrtpProfile, type SrtpSession } from './srtp-session.js';
 
-/** DTLS role: the client sends the ClientHello (`a=setup:active`), the server answers it. */
+/**
+ * DTLS role: the client sends the ClientHello (`a=setup:active`), the server answers it.
+ * @example
+ * const role: DtlsRole = selectDtlsRole({ localSetup: 'active', remoteSetup: 'actpass', isOfferer: false });
+ */
 export type DtlsRole = 'client' | 'server';
 
-/** Transport state, as W3C `RTCDtlsTransportState`. */
+/**
+ * Transport state, as W3C `RTCDtlsTransportState`.
+ * @example
+ * transport.on('statechange', (state: DtlsState) => console.log('DTLS', state));
+ */
 export type DtlsState = 'new' | 'connecting' | 'connected' | 'closed' | 'failed';
 
-/** SRTP protection profiles (RFC 5764 §4.1.2, RFC 7714 §14.2). */
-export type SrtpProfile = 'AES_CM_128_HMAC_SHA1_80' | 'AES_CM_128_HMAC_SHA1_32' | 'AEAD_AES_128_GCM' | 'AEAD_AES_256_GCM';
+/**
+ * Options of {@link DtlsTransport.createSrtpSession}.
+ * @example
+ * const srtp = transport.createSrtpSession({ replayWindow: 2048, maxRemoteStreams: 16 });
+ */
+export interface DtlsSrtpSessionOptions {
+  /** SRTP replay window in packets, 64 to 32767; default 1024. */
+  replayWindow?: number;
+  /** Remote SSRCs with their own replay state, 1 to 4096; default 64 (see `SrtpSessionOptions`). */
+  maxRemoteStreams?: number;
+}
 
-/** Options of {@link DtlsTransport}. */
+/**
+ * Options of {@link DtlsTransport}.
+ * @example
+ * const options: DtlsTransportOptions = {
+ *   certificate, role: 'client', remoteFingerprints: [parseFingerprint(line)],
+ *   srtpProfiles: ['AEAD_AES_128_GCM', 'AES_CM_128_HMAC_SHA1_80'], mtu: 1200,
+ *   send: (datagram) => socket.send(datagram, port, host),
+ * };
+ */
 export interface DtlsTransportOptions {
   /** Our identity; its fingerprint goes into our SDP. */
   certificate: Certificate;
@@ -52,7 +78,12 @@ export interface DtlsTransportOptions {
   send: (datagram: Buffer) => void;
 }
 
-/** Events of {@link DtlsTransport}; there is never an `'error'` event. */
+/**
+ * Events of {@link DtlsTransport}; there is never an `'error'` event.
+ * @example
+ * transport.on('data', (data) => sctp.receive(data));
+ * transport.on('close', () => console.log('peer closed'));
+ */
 export interface DtlsTransportEvents {
   /** Every state change, with the new state. */
   statechange: [state: DtlsState];
@@ -137,6 +168,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
   #srtpProfile: SrtpProfile | undefined;
   #cipherSuite: string | undefined;
   #maxDataSize = 0;
+  readonly #sessions = new Set<SrtpSession>();
   #settle: { resolve: () => void; reject: (err: Error) => void } | undefined;
   readonly #verify: NativeVerifier = (der) => {
     const fps = this.#fingerprints;
@@ -356,6 +388,34 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
   }
 
   /**
+   * Creates an SRTP session keyed from this association: native code runs
+   * the RFC 5764 §4.2 export for the negotiated profile and assigns
+   * client/server keys by our role, so the keys never reach JavaScript.
+   * Closing the transport (or its failure, or the peer's close) closes every
+   * session it created.
+   * @param options - Replay window and remote-stream limit.
+   * @returns A new {@link SrtpSession} for `srtpProfile`.
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE when `options` or a field has the wrong type.
+   * @throws {RangeError} ERR_OUT_OF_RANGE for a field outside its range.
+   * @throws {InvalidStateError} ERR_INVALID_STATE unless connected (never before the peer is verified).
+   * @example
+   * await transport.start();
+   * const srtp = transport.createSrtpSession();
+   * socket.send(srtp.protectRtp(rtpPacket), port, host);
+   * @see https://www.rfc-editor.org/rfc/rfc5764#section-4.2
+   */
+  createSrtpSession(options: DtlsSrtpSessionOptions = {}): SrtpSession {
+    if (typeof options !== 'object' || options === null) throw argTypeError('options', 'an object', options);
+    const replayWindow = checkInteger(options.replayWindow, 'options.replayWindow', 64, 32767, 1024);
+    const maxRemoteStreams = checkInteger(options.maxRemoteStreams, 'options.maxRemoteStreams', 1, 4096, 64);
+    const handle = this.#connected();
+    const profile = this.#srtpProfile as SrtpProfile;
+    const session = wrapNativeSrtp(handle.createSrtp(replayWindow, maxRemoteStreams), profile);
+    this.#sessions.add(session);
+    return session;
+  }
+
+  /**
    * Exports keying material (RFC 5705) from the verified association, for
    * users who key SRTP or anything else outside this package. For SRTP, the
    * RFC 5764 §4.2 layout is client_key | server_key | client_salt | server_salt
@@ -385,7 +445,8 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
   /**
    * Closes the association: sends close_notify once (if connected), stops
    * timers and frees the native endpoint. Safe to call twice. A pending
-   * `start()` rejects with `InvalidStateError`.
+   * `start()` rejects with `InvalidStateError`. Closes every SRTP session
+   * created by `createSrtpSession()`.
    * @example
    * transport.close();
    */
@@ -393,6 +454,8 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     if (this.#userClosed) return;
     this.#userClosed = true;
     this.#clearTimer();
+    for (const session of this.#sessions) session.close();
+    this.#sessions.clear();
     this.#held = [];
     this.#heldBytes = 0;
     const handle = this.#native;
@@ -515,9 +578,11 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     this.#settle = undefined;
   }
 
-  /** Frees the native endpoint (anything it still had to say is sent). */
+  /** Frees the native endpoint (anything it still had to say is sent) and closes our SRTP sessions. */
   #release(): void {
     this.#clearTimer();
+    for (const session of this.#sessions) session.close();
+    this.#sessions.clear();
     this.#held = [];
     this.#heldBytes = 0;
     const handle = this.#native;

@@ -24,12 +24,19 @@
 import * as crypto from 'node:crypto';
 import { DtlsError, argTypeError, argValueError } from './errors.js';
 
-/** Hash functions this package computes and verifies (RFC 8122 "Hash function Textual Names"). */
+/**
+ * Hash functions this package computes and verifies (RFC 8122 "Hash function Textual Names").
+ * @example
+ * const algorithms: FingerprintAlgorithm[] = ['sha-256', 'sha-512'];
+ * certificate.getFingerprints(algorithms);
+ */
 export type FingerprintAlgorithm = 'sha-1' | 'sha-224' | 'sha-256' | 'sha-384' | 'sha-512';
 
 /**
  * One certificate fingerprint, in the W3C `RTCDtlsFingerprint` shape.
  * `algorithm` is lowercase; `value` is uppercase hex pairs joined by colons.
+ * @example
+ * const fp: DtlsFingerprint = parseFingerprint('a=fingerprint:sha-256 AB:CD:…');
  */
 export interface DtlsFingerprint {
   /** Hash function name, e.g. `'sha-256'` (other RFC 8122 names parse but are never used to verify). */

@@ -12,6 +12,11 @@ export const {
   CertificateError,
   // ESM-EXPORTS
   DtlsSrtpTransport,
+  Certificate,
+  parseFingerprint,
+  formatFingerprint,
+  isSupportedFingerprintAlgorithm,
+  DtlsTransport,
   SdpError,
   selectDtlsRole,
   answerSetup,
@@ -37,10 +42,5 @@ export const {
   srtpOverhead,
   srtpResultCode,
   SRTP_MAX_PACKET_LENGTH,
-  Certificate,
-  parseFingerprint,
-  formatFingerprint,
-  isSupportedFingerprintAlgorithm,
-  DtlsTransport,
 } = cjs;
 export default cjs;

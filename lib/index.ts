@@ -26,6 +26,22 @@ export {
   type DatagramDropReason,
   type TransportAddress,
 } from './secure-transport.js';
+export { Certificate, type CertificateKeyType, type CertificateGenerateOptions } from './certificate.js';
+export {
+  parseFingerprint,
+  formatFingerprint,
+  isSupportedFingerprintAlgorithm,
+  type DtlsFingerprint,
+  type FingerprintAlgorithm,
+} from './fingerprint.js';
+export {
+  DtlsTransport,
+  type DtlsTransportOptions,
+  type DtlsTransportEvents,
+  type DtlsRole,
+  type DtlsState,
+  type DtlsSrtpSessionOptions,
+} from './dtls-transport.js';
 export { SdpError, type SdpErrorCode } from './errors.js';
 export {
   selectDtlsRole,
@@ -88,18 +104,3 @@ export {
   type SrtpPacketErrorCode,
   type SrtpBatchResult,
 } from './srtp-session.js';
-export { Certificate, type CertificateKeyType, type CertificateGenerateOptions } from './certificate.js';
-export {
-  parseFingerprint,
-  formatFingerprint,
-  isSupportedFingerprintAlgorithm,
-  type DtlsFingerprint,
-  type FingerprintAlgorithm,
-} from './fingerprint.js';
-export {
-  DtlsTransport,
-  type DtlsTransportOptions,
-  type DtlsTransportEvents,
-  type DtlsRole,
-  type DtlsState,
-} from './dtls-transport.js';

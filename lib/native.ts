@@ -125,6 +125,8 @@ export interface NativeDtls {
   info(): NativeDtlsInfo;
   remoteCertificate(): Buffer;
   exportKeyingMaterial(label: string, length: number): Buffer;
+  /** An SRTP context keyed natively from the RFC 5764 export for our role. */
+  createSrtp(replayWindow: number, maxRemoteStreams: number): NativeSrtp;
 }
 
 /** The addon's exports. */
@@ -132,9 +134,9 @@ export interface NativeBinding {
   init(makeError: typeof makeNativeError): void;
   versions(): NativeVersions;
   // NATIVE-BINDING-MEMBERS
-  NativeSrtp: NativeSrtpConstructor;
   NativeCertificate: NativeCertificateConstructor;
   NativeDtls: new (options: NativeDtlsOptions) => NativeDtls;
+  NativeSrtp: NativeSrtpConstructor;
 }
 
 const packageRoot = path.join(__dirname, '..', '..');

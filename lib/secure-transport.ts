@@ -18,8 +18,8 @@ import { checkFingerprintList, computeFingerprint, type DtlsFingerprint } from '
 import { IceLiteResponder, type IceLiteResponderOptions, type IceLiteStats } from './ice-lite.js';
 import { selectDtlsRole, type DtlsSetup } from './role.js';
 import {
-  SrtpSession,
   srtpResultCode,
+  type SrtpSession,
   type SrtpBatchResult,
   type SrtpPacketErrorCode,
   type SrtpProfile,
@@ -680,7 +680,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
 
   #onDtlsState(state: DtlsState): void {
     if (state === 'connected') {
-      this.#srtp = this.#createSrtp();
+      // Keyed natively from the RFC 5764 export: the keys never reach JavaScript.
+      this.#srtp = this.#dtls.createSrtpSession({ replayWindow: this.#replayWindow, maxRemoteStreams: this.#maxRemoteStreams });
       this.#handshakeMs = performance.now() - this.#startedAt;
       this.#remoteFingerprint = computeFingerprint(this.#dtls.getRemoteCertificate(), 'sha-256');
     } else if (state === 'closed' || state === 'failed') {
@@ -688,40 +689,6 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     }
     this.#state = state;
     this.emit('statechange', state);
-  }
-
-  /** SRTP keyed from the verified association for the negotiated profile. */
-  #createSrtp(): SrtpSession {
-    const dtls = this.#dtls as DtlsTransport & {
-      createSrtpSession?: (o: { replayWindow: number; maxRemoteStreams: number }) => SrtpSession;
-    };
-    if (typeof dtls.createSrtpSession === 'function') {
-      // Keys go from the DTLS endpoint to the SRTP context natively.
-      return dtls.createSrtpSession({ replayWindow: this.#replayWindow, maxRemoteStreams: this.#maxRemoteStreams });
-    }
-    // Until DtlsTransport keys SRTP natively: RFC 5764 §4.2 export and split.
-    const profile = this.#dtls.srtpProfile as SrtpProfile;
-    const keyLength = profile === 'AEAD_AES_256_GCM' ? 32 : 16;
-    const saltLength = profile.startsWith('AEAD') ? 12 : 14;
-    const km = this.#dtls.exportKeyingMaterial('EXTRACTOR-dtls_srtp', 2 * (keyLength + saltLength));
-    try {
-      const clientKey = km.subarray(0, keyLength);
-      const serverKey = km.subarray(keyLength, 2 * keyLength);
-      const clientSalt = km.subarray(2 * keyLength, 2 * keyLength + saltLength);
-      const serverSalt = km.subarray(2 * keyLength + saltLength);
-      const isClient = this.#dtls.role === 'client';
-      return new SrtpSession({
-        profile,
-        localKey: isClient ? clientKey : serverKey,
-        localSalt: isClient ? clientSalt : serverSalt,
-        remoteKey: isClient ? serverKey : clientKey,
-        remoteSalt: isClient ? serverSalt : clientSalt,
-        replayWindow: this.#replayWindow,
-        maxRemoteStreams: this.#maxRemoteStreams,
-      });
-    } finally {
-      km.fill(0);
-    }
   }
 
   #sendDtls(datagram: Buffer): void {

@@ -58,9 +58,14 @@ class GenerateWorker : public Napi::AsyncWorker {
 void ThrowCertificateError(Napi::Env env, Addon* addon, const core::CertificateError& error) {
   const char* code = "ERR_CERT_PARSE";
   switch (error.failure) {
-    case core::CertificateFailure::kUnsupportedAlgorithm: code = "ERR_CERT_UNSUPPORTED_ALGORITHM"; break;
-    case core::CertificateFailure::kGenerate: code = "ERR_CERT_GENERATE"; break;
-    default: break;
+    case core::CertificateFailure::kUnsupportedAlgorithm:
+      code = "ERR_CERT_UNSUPPORTED_ALGORITHM";
+      break;
+    case core::CertificateFailure::kGenerate:
+      code = "ERR_CERT_GENERATE";
+      break;
+    default:
+      break;
   }
   addon->ThrowError(env, ErrorKind::kCertificate, code, error.message, error.openssl_errors);
 }
@@ -81,7 +86,8 @@ const core::Certificate* CertificateBinding::FromValue(Addon* addon, Napi::Value
   if (!value.IsObject() || addon->certificate_ctor.IsEmpty()) return nullptr;
   Napi::Object object = value.As<Napi::Object>();
   bool is_instance = false;
-  if (napi_instanceof(value.Env(), object, addon->certificate_ctor.Value(), &is_instance) != napi_ok || !is_instance) {
+  if (napi_instanceof(value.Env(), object, addon->certificate_ctor.Value(), &is_instance) != napi_ok ||
+      !is_instance) {
     return nullptr;
   }
   CertificateBinding* self = Unwrap(object);
@@ -134,8 +140,9 @@ Napi::Value CertificateBinding::Generate(const Napi::CallbackInfo& info) {
     ThrowInternalArg(env, "generate arguments out of range");
     return env.Undefined();
   }
-  auto* worker = new GenerateWorker(env, addon, type == 0 ? core::KeyType::kEcdsaP256 : core::KeyType::kRsa2048,
-                                    static_cast<uint32_t>(days), std::move(common_name));
+  auto* worker =
+      new GenerateWorker(env, addon, type == 0 ? core::KeyType::kEcdsaP256 : core::KeyType::kRsa2048,
+                         static_cast<uint32_t>(days), std::move(common_name));
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;
@@ -149,7 +156,8 @@ Napi::Value CertificateBinding::ToPem(const Napi::CallbackInfo& info) {
   std::string cert;
   std::string key;
   if (!certificate->CertificatePem(&cert) || !certificate->PrivateKeyPem(&key)) {
-    addon_->ThrowError(env, ErrorKind::kCertificate, "ERR_CERT_PARSE", "Could not encode the certificate as PEM");
+    addon_->ThrowError(env, ErrorKind::kCertificate, "ERR_CERT_PARSE",
+                       "Could not encode the certificate as PEM");
     return env.Undefined();
   }
   Napi::Object out = Napi::Object::New(env);
@@ -164,7 +172,8 @@ Napi::Value CertificateBinding::Der(const Napi::CallbackInfo& info) {
   if (certificate == nullptr) return env.Undefined();
   std::vector<uint8_t> der;
   if (!certificate->Der(&der)) {
-    addon_->ThrowError(env, ErrorKind::kCertificate, "ERR_CERT_PARSE", "Could not encode the certificate as DER");
+    addon_->ThrowError(env, ErrorKind::kCertificate, "ERR_CERT_PARSE",
+                       "Could not encode the certificate as DER");
     return env.Undefined();
   }
   return Napi::Buffer<uint8_t>::Copy(env, der.data(), der.size());
@@ -177,7 +186,8 @@ Napi::Value CertificateBinding::NotAfter(const Napi::CallbackInfo& info) {
   if (certificate == nullptr) return env.Undefined();
   int64_t seconds = 0;
   if (!certificate->NotAfter(&seconds)) {
-    addon_->ThrowError(env, ErrorKind::kCertificate, "ERR_CERT_PARSE", "Could not read the certificate validity");
+    addon_->ThrowError(env, ErrorKind::kCertificate, "ERR_CERT_PARSE",
+                       "Could not read the certificate validity");
     return env.Undefined();
   }
   return Napi::Number::New(env, static_cast<double>(seconds));

@@ -4,6 +4,7 @@
 // no persistent handle ties the endpoint to the transport that owns it.
 
 #include <napi.h>
+#include <openssl/crypto.h>
 
 #include <memory>
 #include <string>
@@ -13,6 +14,7 @@
 #include "binding/certificate_binding.h"
 #include "binding/registry.h"
 #include "core/dtls_endpoint.h"
+#include "core/srtp_context.h"
 
 namespace dtlssrtp::binding {
 namespace {
@@ -26,11 +28,16 @@ constexpr size_t kMaxLabelLength = 256;
 
 const char* FailureCode(core::DtlsFailure failure) {
   switch (failure) {
-    case core::DtlsFailure::kFingerprint: return "ERR_DTLS_FINGERPRINT_MISMATCH";
-    case core::DtlsFailure::kNoSrtpProfile: return "ERR_DTLS_NO_SRTP_PROFILE";
-    case core::DtlsFailure::kAlert: return "ERR_DTLS_ALERT";
-    case core::DtlsFailure::kTimeout: return "ERR_DTLS_TIMEOUT";
-    default: return "ERR_DTLS_HANDSHAKE";
+    case core::DtlsFailure::kFingerprint:
+      return "ERR_DTLS_FINGERPRINT_MISMATCH";
+    case core::DtlsFailure::kNoSrtpProfile:
+      return "ERR_DTLS_NO_SRTP_PROFILE";
+    case core::DtlsFailure::kAlert:
+      return "ERR_DTLS_ALERT";
+    case core::DtlsFailure::kTimeout:
+      return "ERR_DTLS_TIMEOUT";
+    default:
+      return "ERR_DTLS_HANDSHAKE";
   }
 }
 
@@ -60,6 +67,7 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
                         InstanceMethod("info", &DtlsBinding::Info),
                         InstanceMethod("remoteCertificate", &DtlsBinding::RemoteCertificate),
                         InstanceMethod("exportKeyingMaterial", &DtlsBinding::ExportKeyingMaterial),
+                        InstanceMethod("createSrtp", &DtlsBinding::CreateSrtp),
                     });
     addon->dtls_ctor = Napi::Persistent(ctor);
     exports.Set("NativeDtls", ctor);
@@ -138,9 +146,12 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
       }
       if (!verdict.IsNumber()) return core::VerifyVerdict::kReject;
       switch (verdict.As<Napi::Number>().Int32Value()) {
-        case 1: return core::VerifyVerdict::kAccept;
-        case 2: return core::VerifyVerdict::kUnknown;
-        default: return core::VerifyVerdict::kReject;
+        case 1:
+          return core::VerifyVerdict::kAccept;
+        case 2:
+          return core::VerifyVerdict::kUnknown;
+        default:
+          return core::VerifyVerdict::kReject;
       }
     };
   }
@@ -283,7 +294,8 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
     }
     std::string label = info[0].As<Napi::String>().Utf8Value();
     const int64_t length = info[1].As<Napi::Number>().Int64Value();
-    if (label.empty() || label.size() > kMaxLabelLength || length < 1 || length > static_cast<int64_t>(kMaxExportLength)) {
+    if (label.empty() || label.size() > kMaxLabelLength || length < 1 ||
+        length > static_cast<int64_t>(kMaxExportLength)) {
       ThrowInternalArg(env, "exportKeyingMaterial arguments out of range");
       return env.Undefined();
     }
@@ -296,6 +308,48 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
     Napi::Buffer<uint8_t> result = Napi::Buffer<uint8_t>::Copy(env, out.data(), out.size());
     OPENSSL_cleanse(out.data(), out.size());
     return result;
+  }
+
+  // createSrtp(replayWindow, maxRemoteStreams) → NativeSrtp keyed from the
+  // RFC 5764 §4.2 export for our role; the keys never reach JavaScript.
+  Napi::Value CreateSrtp(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    core::DtlsEndpoint* endpoint = Live(env);
+    if (endpoint == nullptr) return env.Undefined();
+    if (info.Length() != 2 || !info[0].IsNumber() || !info[1].IsNumber()) {
+      ThrowInternalArg(env, "createSrtp expects (replayWindow, maxRemoteStreams)");
+      return env.Undefined();
+    }
+    const int64_t window = info[0].As<Napi::Number>().Int64Value();
+    const int64_t streams = info[1].As<Napi::Number>().Int64Value();
+    if (window < core::kMinReplayWindow || window > core::kMaxReplayWindow || streams < 1 ||
+        streams > core::kMaxRemoteStreamsLimit) {
+      ThrowInternalArg(env, "createSrtp arguments out of range");
+      return env.Undefined();
+    }
+    const core::SrtpProfileInfo* profile = core::FindSrtpProfile(endpoint->SrtpProfileId());
+    std::vector<uint8_t> local;
+    std::vector<uint8_t> remote;
+    if (profile == nullptr ||
+        !endpoint->ExportSrtpKeys(profile->key_length, profile->salt_length, &local, &remote)) {
+      addon_->ThrowError(env, ErrorKind::kInvalidState, "ERR_INVALID_STATE",
+                         "An SRTP session is available only on a connected, verified transport");
+      return env.Undefined();
+    }
+    core::SrtpOptions options;
+    options.replay_window = static_cast<uint32_t>(window);
+    options.max_remote_streams = static_cast<uint32_t>(streams);
+    int status = 0;
+    std::unique_ptr<core::SrtpContext> context = core::SrtpContext::Create(
+        profile->profile, local.data(), local.size(), remote.data(), remote.size(), options, &status);
+    OPENSSL_cleanse(local.data(), local.size());
+    OPENSSL_cleanse(remote.data(), remote.size());
+    if (!context) {
+      addon_->ThrowError(env, ErrorKind::kSrtp, "ERR_SRTP_BAD_PARAM",
+                         "Could not create the SRTP context (status " + std::to_string(status) + ")");
+      return env.Undefined();
+    }
+    return NewSrtpObject(env, addon_, std::move(context));
   }
 
   // Passed by argument.

@@ -33,11 +33,12 @@ bool ReadBio(BIO* bio, std::string* out) {
 
 }  // namespace
 
-std::unique_ptr<Certificate> Certificate::Generate(KeyType type, uint32_t validity_days, const std::string& common_name,
-                                                   CertificateError* error) {
+std::unique_ptr<Certificate> Certificate::Generate(KeyType type, uint32_t validity_days,
+                                                   const std::string& common_name, CertificateError* error) {
   ErrorScope scope;
-  EvpPkeyPtr key(type == KeyType::kEcdsaP256 ? EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256")
-                                             : EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048)));
+  EvpPkeyPtr key(type == KeyType::kEcdsaP256
+                     ? EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256")
+                     : EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048)));
   if (!key) {
     Fail(error, CertificateFailure::kGenerate, "Key generation failed");
     return nullptr;
@@ -49,13 +50,15 @@ std::unique_ptr<Certificate> Certificate::Generate(KeyType type, uint32_t validi
     return nullptr;
   }
   // 63 random bits: a positive INTEGER of at most 8 octets (RFC 5280 §4.1.2.2).
-  if (X509_set_version(x509.get(), 2) != 1 || BN_rand(serial.get(), 63, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) != 1 ||
+  if (X509_set_version(x509.get(), 2) != 1 ||
+      BN_rand(serial.get(), 63, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) != 1 ||
       BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(x509.get())) == nullptr) {
     Fail(error, CertificateFailure::kGenerate, "Could not set the certificate serial");
     return nullptr;
   }
   if (X509_gmtime_adj(X509_getm_notBefore(x509.get()), -kBackdateSeconds) == nullptr ||
-      X509_time_adj_ex(X509_getm_notAfter(x509.get()), static_cast<int>(validity_days), 0, nullptr) == nullptr) {
+      X509_time_adj_ex(X509_getm_notAfter(x509.get()), static_cast<int>(validity_days), 0, nullptr) ==
+          nullptr) {
     Fail(error, CertificateFailure::kGenerate, "Could not set the certificate validity");
     return nullptr;
   }
@@ -99,8 +102,8 @@ std::unique_ptr<Certificate> Certificate::FromPem(const std::string& cert_pem, c
   if (base == EVP_PKEY_EC) {
     char group[64] = {0};
     size_t group_length = 0;
-    if (EVP_PKEY_get_utf8_string_param(key.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &group_length) ==
-        1) {
+    if (EVP_PKEY_get_utf8_string_param(key.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                       &group_length) == 1) {
       supported = std::strcmp(group, "prime256v1") == 0 || std::strcmp(group, "secp384r1") == 0;
     }
   } else if (base == EVP_PKEY_RSA) {

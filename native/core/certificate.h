@@ -35,8 +35,8 @@ class Certificate {
   // Generates a key of `type` and a self-signed certificate with a random
   // 64-bit positive serial, subject = issuer = CN=`common_name`, valid from
   // one day before now (peer clock skew) for `validity_days` days.
-  static std::unique_ptr<Certificate> Generate(KeyType type, uint32_t validity_days, const std::string& common_name,
-                                               CertificateError* error);
+  static std::unique_ptr<Certificate> Generate(KeyType type, uint32_t validity_days,
+                                               const std::string& common_name, CertificateError* error);
 
   // Parses a PEM certificate and its PEM private key (PKCS#8 or traditional,
   // unencrypted). The key must match the certificate and be P-256/P-384

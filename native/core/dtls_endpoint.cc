@@ -94,8 +94,8 @@ bool DtlsEndpoint::Init(const DtlsConfig& config, std::string* message) {
     *message = "Could not set the SRTP protection profiles";
     return false;
   }
-  if (SSL_CTX_use_certificate(ctx, config.certificate) != 1 || SSL_CTX_use_PrivateKey(ctx, config.private_key) != 1 ||
-      SSL_CTX_check_private_key(ctx) != 1) {
+  if (SSL_CTX_use_certificate(ctx, config.certificate) != 1 ||
+      SSL_CTX_use_PrivateKey(ctx, config.private_key) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
     *message = "Could not use the certificate and private key";
     return false;
   }
@@ -130,7 +130,7 @@ bool DtlsEndpoint::Init(const DtlsConfig& config, std::string* message) {
     return false;
   }
   BIO_set_data(bio, this);
-  SSL_set_bio(ssl, bio, bio);  // the SSL owns the BIO from here on
+  SSL_set_bio(ssl, bio, bio);                                  // the SSL owns the BIO from here on
   if (SSL_set_mtu(ssl, static_cast<long>(config.mtu)) <= 0) {  // returns the MTU on success
     *message = "The MTU is below what DTLS needs";
     return false;
@@ -288,14 +288,16 @@ std::vector<std::vector<uint8_t>> DtlsEndpoint::TakeAppData() {
 
 int64_t DtlsEndpoint::NextTimeoutMs() {
   ErrorScope scope;
-  if (status_ == DtlsStatus::kNew || status_ == DtlsStatus::kClosed || status_ == DtlsStatus::kFailed) return -1;
+  if (status_ == DtlsStatus::kNew || status_ == DtlsStatus::kClosed || status_ == DtlsStatus::kFailed)
+    return -1;
   struct timeval tv {};
   if (DTLSv1_get_timeout(ssl_.get(), &tv) != 1) return -1;
   return static_cast<int64_t>(tv.tv_sec) * 1000 + (static_cast<int64_t>(tv.tv_usec) + 999) / 1000;
 }
 
 bool DtlsEndpoint::AwaitingClientFlight() const {
-  return is_server_ && status_ == DtlsStatus::kHandshaking && SSL_get_state(ssl_.get()) == TLS_ST_SW_SRVR_DONE;
+  return is_server_ && status_ == DtlsStatus::kHandshaking &&
+         SSL_get_state(ssl_.get()) == TLS_ST_SW_SRVR_DONE;
 }
 
 // ---- Queries ----
@@ -329,11 +331,13 @@ bool DtlsEndpoint::PeerCertificateDer(std::vector<uint8_t>* out) const {
   return i2d_X509(peer, &cursor) == length;
 }
 
-bool DtlsEndpoint::ExportKeyingMaterial(const std::string& label, size_t length, std::vector<uint8_t>* out) const {
+bool DtlsEndpoint::ExportKeyingMaterial(const std::string& label, size_t length,
+                                        std::vector<uint8_t>* out) const {
   ErrorScope scope;
   if (!Usable() || length == 0) return false;
   out->resize(length);
-  if (SSL_export_keying_material(ssl_.get(), out->data(), length, label.data(), label.size(), nullptr, 0, 0) != 1) {
+  if (SSL_export_keying_material(ssl_.get(), out->data(), length, label.data(), label.size(), nullptr, 0,
+                                 0) != 1) {
     OPENSSL_cleanse(out->data(), out->size());
     out->clear();
     return false;
@@ -344,7 +348,8 @@ bool DtlsEndpoint::ExportKeyingMaterial(const std::string& label, size_t length,
 bool DtlsEndpoint::ExportSrtpKeys(size_t key_length, size_t salt_length, std::vector<uint8_t>* local,
                                   std::vector<uint8_t>* remote) const {
   std::vector<uint8_t> material;
-  if (SrtpProfileId() == 0 || !ExportKeyingMaterial(kSrtpExporterLabel, 2 * (key_length + salt_length), &material)) {
+  if (SrtpProfileId() == 0 ||
+      !ExportKeyingMaterial(kSrtpExporterLabel, 2 * (key_length + salt_length), &material)) {
     return false;
   }
   const uint8_t* client_key = material.data();

@@ -52,7 +52,7 @@ enum class DtlsFailure {
 
 struct DtlsConfig {
   bool is_server = false;
-  X509* certificate = nullptr;  // borrowed; the SSL_CTX takes a reference
+  X509* certificate = nullptr;      // borrowed; the SSL_CTX takes a reference
   EVP_PKEY* private_key = nullptr;  // borrowed; the SSL_CTX takes a reference
   // OpenSSL use_srtp names in preference order, e.g. "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80".
   std::string srtp_profiles;

@@ -2,6 +2,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
 import {
   DtlsError,
   DtlsTransport,
@@ -10,6 +12,7 @@ import {
   type SrtpProfile,
 } from '../../lib/index.js';
 import { cert, keepAlive, makePair, type Pair } from './pair.js';
+import { rtcp, rtp } from '../fixtures/srtp-helpers.js';
 
 const PROFILES: SrtpProfile[] = ['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32', 'AEAD_AES_128_GCM', 'AEAD_AES_256_GCM'];
 const KEY_LENGTHS: Record<SrtpProfile, [number, number]> = {
@@ -87,10 +90,27 @@ describe('in-memory pairs: key types x profiles', () => {
         assert.equal(a.length, n);
         assert.deepEqual(a, b);
         assert.notDeepEqual(a, Buffer.alloc(n));
+        // SRTP keyed natively by role: what one side protects, the other unprotects.
+        const cs = pair.client.createSrtpSession();
+        const ss = pair.server.createSrtpSession({ replayWindow: 128, maxRemoteStreams: 4 });
+        assert.equal(cs.profile, profile);
+        const packet = rtp({ seq: 1, ssrc: 0x1234, payloadLength: 100 });
+        assert.deepEqual(ss.unprotectRtp(cs.protectRtp(packet)), packet);
+        const back = rtp({ seq: 7, ssrc: 0x5678, payloadLength: 40 });
+        assert.deepEqual(cs.unprotectRtp(ss.protectRtp(back)), back);
+        const report = rtcp({ ssrc: 0x1234, senderReport: true, blocks: 1 });
+        assert.deepEqual(ss.unprotectRtcp(cs.protectRtcp(report)), report);
+        // A session keyed for the same direction cannot read it (keys differ by role).
+        const other = pair.client.createSrtpSession();
+        assert.throws(() => other.unprotectRtp(cs.protectRtp(rtp({ seq: 2, ssrc: 0x1234 }))), { code: 'ERR_SRTP_AUTH_FAIL' });
         // Each side sees the other's certificate.
         assert.deepEqual(pair.client.getRemoteCertificate(), pair.serverCert.der);
         assert.deepEqual(pair.server.getRemoteCertificate(), pair.clientCert.der);
         pair.close();
+        // Closing the transport closed its sessions.
+        assert.equal(cs.closed, true);
+        assert.equal(ss.closed, true);
+        assert.throws(() => cs.protectRtp(packet), { code: 'ERR_INVALID_STATE' });
       });
     }
   }
@@ -124,6 +144,7 @@ describe('fingerprint mismatch', () => {
         assert.throws(() => t.exportKeyingMaterial('EXTRACTOR-dtls_srtp', 60), { code: 'ERR_INVALID_STATE' });
         assert.throws(() => t.getRemoteCertificate(), InvalidStateError);
         assert.throws(() => t.send(Buffer.from('x')), InvalidStateError);
+        assert.throws(() => t.createSrtpSession(), { code: 'ERR_INVALID_STATE' });
         assert.equal(t.srtpProfile, undefined);
       }
       assert.equal(data, 0);
@@ -183,6 +204,7 @@ describe('late remote fingerprints', () => {
       assert.equal(pair.server.state, 'connecting');
       // Nothing usable while waiting.
       assert.throws(() => waiting.exportKeyingMaterial('EXTRACTOR-dtls_srtp', 60), { code: 'ERR_INVALID_STATE' });
+      assert.throws(() => waiting.createSrtpSession(), { code: 'ERR_INVALID_STATE' });
       const peerCert = side === 'client' ? pair.serverCert : pair.clientCert;
       waiting.setRemoteFingerprints(peerCert.getFingerprints());
       await starts;
@@ -289,6 +311,26 @@ describe('lossy link', () => {
       });
     }
   }
+
+  test('100% loss: the ClientHello is retransmitted with exponential backoff until the bound', async () => {
+    const pair = await makePair({
+      client: { initialRetransmitMs: 10, handshakeTimeoutMs: 300 },
+      server: { handshakeTimeoutMs: 300 },
+      link: { loss: 1 },
+    });
+    const stop = keepAlive();
+    const [c] = await Promise.allSettled([pair.client.start()]);
+    stop();
+    assert.equal(c.status, 'rejected');
+    assert.equal((c.reason as DtlsError).code, 'ERR_DTLS_TIMEOUT');
+    // Retransmitted at all, and identical each time...
+    assert.ok(pair.sentByClient.length >= 2, String(pair.sentByClient.length));
+    for (const d of pair.sentByClient) assert.equal(d[13], 1); // ClientHello
+    // ...but backing off: 10, 20, 40, 80, 160 ms leaves at most 5 sends in 300 ms
+    // (a fixed 10 ms timer would have sent about 30).
+    assert.ok(pair.sentByClient.length <= 6, String(pair.sentByClient.length));
+    pair.close();
+  });
 
   test('100% loss fails with ERR_DTLS_TIMEOUT at the handshake bound, not before', async (t) => {
     t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
@@ -417,6 +459,7 @@ describe('close and lifecycle', () => {
     assert.throws(() => t.setRemoteFingerprints(pair.serverCert.getFingerprints()), InvalidStateError);
     assert.throws(() => t.exportKeyingMaterial('EXTRACTOR-dtls_srtp', 60), InvalidStateError);
     assert.throws(() => t.getRemoteCertificate(), InvalidStateError);
+    assert.throws(() => t.createSrtpSession(), InvalidStateError);
     t.close();
     pair.close();
   });
@@ -468,6 +511,126 @@ describe('close and lifecycle', () => {
     assert.throws(() => t.exportKeyingMaterial('', 10), { code: 'ERR_INVALID_ARG_VALUE' });
     assert.throws(() => t.exportKeyingMaterial('EXTRACTOR-dtls_srtp', 0), { code: 'ERR_OUT_OF_RANGE' });
     assert.throws(() => t.exportKeyingMaterial('EXTRACTOR-dtls_srtp', 60), { code: 'ERR_INVALID_STATE' });
+    assert.throws(() => t.createSrtpSession(), { code: 'ERR_INVALID_STATE' });
+    assert.throws(() => t.createSrtpSession({ replayWindow: 10 }), { code: 'ERR_OUT_OF_RANGE' });
+    assert.throws(() => t.createSrtpSession(null as never), { code: 'ERR_INVALID_ARG_TYPE' });
     t.close();
+  });
+});
+
+/** Splits a datagram into its DTLS records. */
+function records(d: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let off = 0; off + 13 <= d.length; ) {
+    const len = d.readUInt16BE(off + 11);
+    out.push(d.subarray(off, off + 13 + len));
+    off += 13 + len;
+  }
+  return out;
+}
+
+function record(type: number, epoch: number, seq: number, body: Buffer): Buffer {
+  const h = Buffer.alloc(13);
+  h[0] = type;
+  h.writeUInt16BE(0xfefd, 1);
+  h.writeUInt16BE(epoch, 3);
+  h.writeUIntBE(seq, 5, 6);
+  h.writeUInt16BE(body.length, 11);
+  return Buffer.concat([h, body]);
+}
+
+describe('fragmented handshake messages', () => {
+  test('a ClientHello split over two datagrams (as Chromium sends it) is reassembled by the server', async () => {
+    // No retransmission can rescue a failed reassembly: the first RTO is beyond the handshake bound.
+    const slow = { initialRetransmitMs: 60000, handshakeTimeoutMs: 5000 };
+    const pair = await makePair({ async: true, client: slow, server: slow });
+    // Rewrite the client's epoch-0 records: the ClientHello becomes two
+    // fragments in two datagrams; later epoch-0 records shift their sequence
+    // number by one so that none looks like a replay. Epoch-1 records are
+    // authenticated and pass untouched.
+    let fragmented = 0;
+    const toServer: Buffer[] = [];
+    pair.tap.toServer = (d) => {
+      const out: Buffer[] = [];
+      for (const r of records(d)) {
+        const epoch = r.readUInt16BE(3);
+        const seq = r.readUIntBE(5, 6);
+        const body = r.subarray(13);
+        if (epoch !== 0) {
+          out.push(r);
+        } else if (r[0] === 22 && body[0] === 1) {
+          const length = body.readUIntBE(1, 3);
+          const head = body.subarray(0, 12);
+          const msg = body.subarray(12);
+          const half = length >> 1;
+          const frag = (offset: number, part: Buffer): Buffer => {
+            const h = Buffer.from(head);
+            h.writeUIntBE(offset, 6, 3);
+            h.writeUIntBE(part.length, 9, 3);
+            return Buffer.concat([h, part]);
+          };
+          toServer.push(record(22, 0, seq * 2, frag(0, msg.subarray(0, half))));
+          toServer.push(record(22, 0, seq * 2 + 1, frag(half, msg.subarray(half))));
+          fragmented++;
+        } else {
+          out.push(record(r[0] as number, 0, seq + 1, body));
+        }
+      }
+      if (out.length > 0) toServer.push(Buffer.concat(out));
+      const next = toServer.shift();
+      // Deliver the queued datagrams one per call; the rest follow right after.
+      setImmediate(() => {
+        while (toServer.length > 0) {
+          const x = toServer.shift() as Buffer;
+          if (!pair.server.closed && pair.server.state === 'connecting') pair.server.receive(x);
+          else if (pair.server.state === 'connected') pair.server.receive(x);
+        }
+      });
+      return next;
+    };
+    await connect(pair);
+    assert.ok(fragmented >= 1);
+    assert.equal(pair.server.state, 'connected');
+    pair.close();
+  });
+});
+
+describe('timers and hostile input during the handshake', () => {
+  test('a forgotten transport mid-handshake does not keep the process alive (unref timer)', () => {
+    const lib = path.join(__dirname, '..', '..', 'lib', 'index.js');
+    const source = `
+      const { Certificate, DtlsTransport } = require(${JSON.stringify(lib)});
+      Certificate.generate().then((certificate) => {
+        const t = new DtlsTransport({ certificate, role: 'client', send: () => {}, initialRetransmitMs: 50 });
+        t.start().catch(() => {});
+        process.stdout.write('started ' + t.state);
+      });`;
+    // Exits by itself although the handshake (30 s bound) is still pending.
+    const out = execFileSync(process.execPath, ['-e', source], { encoding: 'utf8', timeout: 20000 });
+    assert.equal(out, 'started connecting');
+  });
+
+  test('junk injected in both directions mid-handshake does not stop it', async () => {
+    const pair = await makePair();
+    let n = 0;
+    const junk = (): Buffer => {
+      n++;
+      const b = Buffer.alloc(13 + (n % 200));
+      for (let j = 0; j < b.length; j++) b[j] = (n * 97 + j * 31) & 0xff;
+      b[0] = 20 + (n % 4);
+      b.writeUInt16BE(0xfefd, 1);
+      return b;
+    };
+    pair.tap.toServer = (d) => {
+      pair.server.receive(junk());
+      return d;
+    };
+    pair.tap.toClient = (d) => {
+      pair.client.receive(junk());
+      return d;
+    };
+    await connect(pair);
+    assert.ok(n > 2);
+    pair.close();
   });
 });
