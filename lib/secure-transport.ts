@@ -29,6 +29,8 @@ import {
 /**
  * A UDP transport address. `family` is inferred from `address` when omitted;
  * `dgram`'s `RemoteInfo` fits as is.
+ * @example
+ * const peer: TransportAddress = { address: '192.0.2.7', port: 50000 };
  */
 export interface TransportAddress {
   address: string;
@@ -41,6 +43,10 @@ export interface TransportAddress {
  * test link). The transport calls `send` for everything it sends; the
  * application hands every datagram it receives for this peer to
  * {@link DtlsSrtpTransport.receive}.
+ * @example
+ * // One socket shared by many peers: route by source address.
+ * const path: DatagramPath = { send: (d, to) => shared.send(d, to.port, to.address) };
+ * shared.on('message', (msg, rinfo) => peers.get(`${rinfo.address}|${rinfo.port}`)?.receive(msg, rinfo));
  */
 export interface DatagramPath {
   /**
@@ -53,7 +59,12 @@ export interface DatagramPath {
   send(datagram: Buffer, remote: Required<TransportAddress>): void;
 }
 
-/** The `a=setup` values of a finished offer/answer, from which the DTLS role follows (RFC 5763 §5). */
+/**
+ * The `a=setup` values of a finished offer/answer, from which the DTLS role follows (RFC 5763 §5).
+ * @example
+ * // The browser offered actpass, we answered passive: we are the DTLS server.
+ * const setup: DtlsSetupParameters = { localSetup: 'passive', remoteSetup: 'actpass', isOfferer: false };
+ */
 export interface DtlsSetupParameters {
   /** The `a=setup` of the SDP we sent. */
   localSetup: DtlsSetup;
@@ -63,7 +74,15 @@ export interface DtlsSetupParameters {
   isOfferer: boolean;
 }
 
-/** Options of {@link DtlsSrtpTransport}. Give exactly one of `socket` and `path`, and exactly one of `role` and `setup`. */
+/**
+ * Options of {@link DtlsSrtpTransport}. Give exactly one of `socket` and `path`, and exactly one of `role` and `setup`.
+ * @example
+ * const options: DtlsSrtpTransportOptions = {
+ *   certificate, role: 'server', remoteFingerprints: offer.fingerprints,
+ *   socket, iceLite: { remoteUfrag: offer.iceUfrag },
+ *   srtpProfiles: ['AEAD_AES_128_GCM', 'AES_CM_128_HMAC_SHA1_80'],
+ * };
+ */
 export interface DtlsSrtpTransportOptions {
   /** Our identity; put `certificate.getFingerprints()` into our SDP. */
   certificate: Certificate;
@@ -111,6 +130,11 @@ export interface DtlsSrtpTransportOptions {
  * - `not-started`: DTLS before `start()`;
  * - `srtp-not-ready`: RTP or RTCP before the handshake finished (or after it failed).
  */
+/**
+ * @example
+ * const { droppedDatagrams } = transport.getStats();
+ * if (droppedDatagrams['unselected-address'] > 0) log('datagrams from strangers ignored');
+ */
 export type DatagramDropReason =
   | 'unknown'
   | 'zrtp'
@@ -121,7 +145,12 @@ export type DatagramDropReason =
   | 'not-started'
   | 'srtp-not-ready';
 
-/** Events of {@link DtlsSrtpTransport}; there is never an `'error'` event. */
+/**
+ * Events of {@link DtlsSrtpTransport}; there is never an `'error'` event.
+ * @example
+ * transport.on('rtp', (packet) => router.forward(packet));
+ * transport.on('statechange', (state) => state === 'failed' && console.warn(transport.error?.code));
+ */
 export interface DtlsSrtpTransportEvents {
   /** A decrypted RTP packet from the selected address. The Buffer is yours. */
   rtp: [packet: Buffer];
@@ -139,23 +168,32 @@ export interface DtlsSrtpTransportEvents {
  * Counters and parameters of a {@link DtlsSrtpTransport}, in the spirit of
  * W3C `RTCTransportStats` (https://www.w3.org/TR/webrtc-stats/#transportstats-dict*).
  * Packet and byte counts are UDP datagrams of this peer, all protocols.
+ * @example
+ * const s = transport.getStats();
+ * console.log(s.dtlsCipher, s.srtpCipher, s.srtpFailures.ERR_SRTP_AUTH_FAIL, s.handshakeDurationMs);
  */
 export interface DtlsSrtpTransportStats {
   /** `performance.timeOrigin + performance.now()` when taken, in ms. */
   timestamp: number;
   /** Datagrams handed to the path (including STUN responses and DTLS). */
   packetsSent: number;
+  /** Bytes of those datagrams. */
   bytesSent: number;
   /** Datagrams received, from any address, before any drop. */
   packetsReceived: number;
+  /** Bytes of those datagrams. */
   bytesReceived: number;
-  /** SRTP/SRTCP packets sent and decrypted, and the plain RTP/RTCP bytes they carried. */
+  /** SRTP packets sent. */
   rtpPacketsSent: number;
+  /** SRTP packets received that decrypted (delivered as `rtp` events). */
   rtpPacketsReceived: number;
+  /** SRTCP packets sent. */
   rtcpPacketsSent: number;
+  /** SRTCP packets received that decrypted (delivered as `rtcp` events). */
   rtcpPacketsReceived: number;
   /** DTLS state (the transport's state). */
   dtlsState: DtlsState;
+  /** Our DTLS role. */
   dtlsRole: DtlsRole;
   /** The negotiated version as W3C writes it (`'FEFD'`, DTLS 1.2, the only version offered); undefined before connected. */
   tlsVersion: string | undefined;
