@@ -129,8 +129,6 @@ export interface DtlsSrtpTransportOptions {
  * - `unselected-address`: DTLS, RTP or RTCP from an address other than the selected one (or with none selected);
  * - `not-started`: DTLS before `start()`;
  * - `srtp-not-ready`: RTP or RTCP before the handshake finished (or after it failed).
- */
-/**
  * @example
  * const { droppedDatagrams } = transport.getStats();
  * if (droppedDatagrams['unselected-address'] > 0) log('datagrams from strangers ignored');
