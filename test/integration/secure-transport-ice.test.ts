@@ -208,3 +208,36 @@ test('without ICE and without a handler, STUN is counted as unhandled', async (t
   assert.equal(tr.getStats().droppedDatagrams['stun-unhandled'], 1);
   assert.equal(tr.getStats().packetsReceived, 1);
 });
+
+test('a client with no path yet counts its ClientHello as unsent, then connects once setRemoteAddress() selects one', async (t) => {
+  const [serverCert, peerCert] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1)]);
+  let peer!: DtlsSrtpTransport;
+  const server = new DtlsSrtpTransport({
+    certificate: serverCert,
+    role: 'server',
+    remoteFingerprints: peerCert.getFingerprints(),
+    remoteAddress: PEER,
+    path: { send: (d) => setImmediate(() => !peer.closed && peer.receive(d, SERVER)) },
+  });
+  peer = new DtlsSrtpTransport({
+    certificate: peerCert,
+    role: 'client',
+    remoteFingerprints: serverCert.getFingerprints(),
+    initialRetransmitMs: 10,
+    path: { send: (d) => setImmediate(() => !server.closed && server.receive(d, PEER)) },
+  });
+  t.after(() => {
+    server.close();
+    peer.close();
+  });
+  const keep = setInterval(() => {}, 1000);
+  t.after(() => clearInterval(keep));
+  const started = Promise.all([server.start(), peer.start()]);
+  assert.ok(peer.getStats().sendFailures >= 1);
+  assert.equal(peer.getStats().packetsSent, 0);
+  assert.equal(peer.remoteAddress, undefined);
+  peer.setRemoteAddress(SERVER);
+  await started;
+  assert.equal(peer.state, 'connected');
+  assert.deepEqual(peer.getStats().selectedRemoteAddress, { ...SERVER, family: 'IPv4' });
+});

@@ -382,6 +382,19 @@ test('close and dispose: children closed, socket detached, every method after cl
   q.close();
 });
 
+test('a socket the application closed: sends fail quietly and are counted, never thrown', async () => {
+  const p = await udpPair('client');
+  await Promise.all([p.a.start(), p.b.start()]);
+  p.sa.close();
+  p.a.sendRtp(rtp({ seq: 1 }));
+  p.a.sendRtpBatch([rtp({ seq: 2 }), rtp({ seq: 3 })]);
+  assert.equal(p.a.getStats().sendFailures, 3);
+  p.a.close(); // its close_notify cannot go out either
+  assert.equal(p.a.getStats().sendFailures, 4);
+  p.b.close();
+  p.sb.close();
+});
+
 const ZERO_FP = [{ algorithm: 'sha-256', value: Array<string>(32).fill('00').join(':') }];
 
 test('closing before connected rejects start() with ERR_INVALID_STATE', async (t) => {
