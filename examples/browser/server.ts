@@ -60,8 +60,15 @@ const STATIC: Record<string, { file: string; type: string }> = {
 const PAGE_DIR = path.join(__dirname, '..', '..', '..', 'examples', 'browser');
 const MAX_SESSIONS = 16;
 
-/** Rewrites the SSRC of each RTCP PLI/FIR that is about `echoSsrc` to `browserSsrc`; returns the packets to send. */
-function keyFrameRequests(compound: Buffer, echoSsrc: number, browserSsrc: number, firSeq: () => number): Buffer[] {
+/**
+ * Translates picture-loss feedback about the echo into requests to the browser's own encoder.
+ * @param compound - A decrypted (compound) RTCP packet from the browser.
+ * @param echoSsrc - Our SSRC of the echoed video.
+ * @param browserSsrc - The browser's video SSRC.
+ * @param firSeq - Returns the next FIR command sequence number.
+ * @returns A PLI (or FIR) to send for each PLI (or FIR) about `echoSsrc`; malformed input yields none.
+ */
+export function keyFrameRequests(compound: Buffer, echoSsrc: number, browserSsrc: number, firSeq: () => number): Buffer[] {
   const out: Buffer[] = [];
   for (let off = 0; off + 4 <= compound.length; ) {
     const length = 4 * (compound.readUInt16BE(off + 2) + 1);
