@@ -157,6 +157,9 @@ DtlsStatus DtlsEndpoint::Start(const Verifier& verifier) {
 DtlsStatus DtlsEndpoint::Receive(const uint8_t* data, size_t length, const Verifier& verifier) {
   ErrorScope scope;
   if (status_ != DtlsStatus::kHandshaking && status_ != DtlsStatus::kConnected) return status_;
+  // Shorter than one record header: nothing to read. (OpenSSL would take an
+  // empty read for end-of-file and fail the association.)
+  if (data == nullptr || length < DTLS1_RT_HEADER_LENGTH) return status_;
   input_ = data;
   input_length_ = length;
   return Drive(verifier);
@@ -396,7 +399,7 @@ int DtlsEndpoint::BioWrite(BIO* bio, const char* data, int length) {
 int DtlsEndpoint::BioRead(BIO* bio, char* out, int length) {
   auto* self = static_cast<DtlsEndpoint*>(BIO_get_data(bio));
   BIO_clear_retry_flags(bio);
-  if (self == nullptr || self->input_ == nullptr || length <= 0) {
+  if (self == nullptr || self->input_ == nullptr || self->input_length_ == 0 || length <= 0) {
     BIO_set_retry_read(bio);
     return -1;
   }
