@@ -448,3 +448,62 @@ test('constructor validation: stable codes for every kind of mistake', async (t)
   assert.throws(() => ok.receive(Buffer.alloc(1), { address: '127.0.0.1', port: 70000 }), { code: 'ERR_OUT_OF_RANGE' });
   ok.close();
 });
+
+test('hostile input: 20000 random datagrams of every RFC 7983 class from the peer and a stranger never throw, never break the association', async (t) => {
+  const [ca, cb] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1)]);
+  const addrA = { address: '127.0.0.1', port: 41001 };
+  const addrB = { address: '127.0.0.1', port: 41002 };
+  const stranger = { address: '127.0.0.1', port: 41003 };
+  let a!: DtlsSrtpTransport;
+  let b!: DtlsSrtpTransport;
+  a = new DtlsSrtpTransport({
+    certificate: ca, role: 'client', remoteFingerprints: cb.getFingerprints(), remoteAddress: addrB, iceLite: {},
+    path: { send: (d) => setImmediate(() => !b.closed && b.receive(d, addrA)) },
+  });
+  b = new DtlsSrtpTransport({
+    certificate: cb, role: 'server', remoteFingerprints: ca.getFingerprints(), remoteAddress: addrA,
+    path: { send: (d) => setImmediate(() => !a.closed && a.receive(d, addrB)) },
+  });
+  t.after(() => { a.close(); b.close(); });
+  await Promise.all([a.start(), b.start()]);
+  let events = 0;
+  a.on('rtp', () => events++);
+  a.on('rtcp', () => events++);
+  a.on('data', () => events++);
+  // Deterministic pseudo-random bytes (xorshift32).
+  let x = 0x9e3779b9;
+  const next = (): number => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return x >>> 0;
+  };
+  const firstBytes = [0, 1, 3, 16, 19, 20, 22, 23, 63, 64, 79, 128, 129, 144, 191, 192, 255];
+  for (let i = 0; i < 20000; i++) {
+    const len = next() % 300;
+    const d = Buffer.alloc(len);
+    for (let k = 0; k < len; k++) d[k] = next() & 0xff;
+    if (len > 0) d[0] = firstBytes[next() % firstBytes.length] as number;
+    if (len > 13 && d[0] === 22) {
+      d[1] = 0xfe; // a DTLS 1.2 record header with a random body
+      d[2] = 0xfd;
+    }
+    if (len > 1 && (d[0] as number) >= 128 && (d[0] as number) < 192 && i % 2 === 0) d[1] = 200 + (i % 5); // RTCP types
+    a.receive(d, i % 3 === 0 ? stranger : addrB);
+  }
+  await new Promise((r) => setImmediate(r));
+  assert.equal(events, 0);
+  assert.equal(a.state, 'connected');
+  const s = a.getStats();
+  assert.ok(s.packetsReceived >= 20000);
+  assert.ok(s.droppedDatagrams['unselected-address'] > 0);
+  assert.ok(s.droppedDatagrams['stun-rejected'] > 0);
+  assert.ok(s.srtpFailures.ERR_SRTP_AUTH_FAIL + s.srtpFailures.ERR_SRTP_BAD_PACKET > 0);
+  // The association still works both ways.
+  const got: Buffer[] = [];
+  a.on('rtp', (p) => got.push(Buffer.from(p)));
+  b.on('rtp', (p) => got.push(Buffer.from(p)));
+  b.sendRtp(rtp({ seq: 1, ssrc: 1 }));
+  a.sendRtp(rtp({ seq: 1, ssrc: 2 }));
+  await until(() => got.length === 2);
+});

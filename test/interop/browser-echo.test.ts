@@ -22,7 +22,11 @@ const SCREENSHOT = path.join(__dirname, '..', '..', '..', 'docs', 'browser-echo.
 interface PageEcho {
   state: string;
   error: string | null;
-  stats: { inbound: Record<string, number>; outbound: Record<string, number> } | null;
+  stats: {
+    inbound: Record<string, number>;
+    outbound: Record<string, number>;
+    transport: { dtlsCipher?: string; srtpCipher?: string; dtlsRole?: string; tlsVersion?: string } | null;
+  } | null;
   serverStats: { rtpDecrypted: number; authFailures: number; byCodec: Record<string, number> } | null;
   video: { width: number; height: number; frames: number };
 }
@@ -97,10 +101,17 @@ test('Chromium sends Opus + VP8 over DTLS-SRTP to the example server and receive
 
   const id = await page.evaluate<string | undefined>('window.echo.id');
   const full = id === undefined ? undefined : server.stats(id);
-  if (full !== undefined) {
+  assert.ok(full !== undefined, 'the page has no session id');
+  {
     t.diagnostic(`server: ${JSON.stringify(full)}`);
     assert.equal(full.srtpFailures['ERR_SRTP_AUTH_FAIL'], 0);
     assert.equal(full.state, 'connected');
+    // Both ends agree on what was negotiated: Chromium's transport stats against ours.
+    const transport = echo.stats?.transport;
+    assert.equal(transport?.dtlsRole, 'client');
+    assert.equal(transport?.tlsVersion, 'FEFD');
+    assert.equal(transport?.dtlsCipher, full.dtlsCipher);
+    assert.equal(transport?.srtpCipher, `SRTP_${full.srtpProfile ?? ''}`);
   }
   fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
   await page.screenshot({ path: SCREENSHOT });
