@@ -23,6 +23,7 @@ import {
   answerSetup,
   buildLiteAnswer,
   parseRemoteDescription,
+  type RemoteDescription,
 } from '../../lib/index.js';
 
 /** What `/stats?id=` returns for one peer. */
@@ -124,11 +125,29 @@ export async function startEchoServer(port = 0): Promise<{ url: string; stats(id
     };
   };
 
+  const end = (id: string): void => {
+    const session = sessions.get(id);
+    if (session === undefined) return;
+    sessions.delete(id);
+    session.transport.close();
+    session.socket.close();
+  };
+
   const answerOffer = async (sdp: unknown): Promise<{ sdp: string; id: string }> => {
     if (typeof sdp !== 'string') throw new Error('expected {"sdp": "<offer>"}');
     const offer = parseRemoteDescription(sdp);
+    const setup = answerSetup(offer.setup, 'passive');
     const socket = dgram.createSocket('udp4');
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    try {
+      return answerOn(socket, offer, setup);
+    } catch (err) {
+      socket.close();
+      throw err;
+    }
+  };
+
+  const answerOn = (socket: dgram.Socket, offer: RemoteDescription, setup: 'active' | 'passive'): { sdp: string; id: string } => {
     const ice = new IceLiteResponder({ remoteUfrag: offer.iceUfrag });
     const cname = randomBytes(6).toString('hex');
     /** Our SSRC per accepted audio/video mid. */
@@ -136,7 +155,6 @@ export async function startEchoServer(port = 0): Promise<{ url: string; stats(id
     for (const m of offer.media) {
       if (m.mid !== undefined && (m.kind === 'audio' || m.kind === 'video')) send[m.mid] = { ssrc: randomBytes(4).readUInt32BE(0) || 1, cname };
     }
-    const setup = answerSetup(offer.setup, 'passive');
     const answer = buildLiteAnswer(offer, {
       iceUfrag: ice.localParameters.usernameFragment,
       icePwd: ice.localParameters.password,
@@ -162,7 +180,16 @@ export async function startEchoServer(port = 0): Promise<{ url: string; stats(id
     });
     const id = randomUUID();
     const session: Session = { transport, socket, stats: { byCodec: {}, echoed: 0, keyFrameRequests: 0 } };
+    // Keep at most MAX_SESSIONS: the oldest peer makes room (page reloads leave old ones behind).
+    if (sessions.size >= MAX_SESSIONS) {
+      const [oldest] = sessions.keys();
+      if (oldest !== undefined) end(oldest);
+    }
     sessions.set(id, session);
+    // A peer that closed (close_notify) or failed is forgotten a little later (its stats stay readable until then).
+    transport.on('statechange', (state) => {
+      if (state === 'closed' || state === 'failed') setTimeout(() => end(id), 10_000).unref();
+    });
     let browserVideoSsrc: number | undefined;
     let echoVideoSsrc: number | undefined;
     let firSeq = 0;
@@ -212,7 +239,6 @@ export async function startEchoServer(port = 0): Promise<{ url: string; stats(id
       if (stats === undefined) reply(404, '{"error":"unknown id"}');
       else reply(200, JSON.stringify(stats));
     } else if (req.method === 'POST' && url.pathname === '/offer') {
-      if (sessions.size >= MAX_SESSIONS) return reply(503, '{"error":"too many sessions"}');
       let body = '';
       req.setEncoding('utf8');
       req.on('data', (chunk: string) => {
@@ -241,11 +267,7 @@ export async function startEchoServer(port = 0): Promise<{ url: string; stats(id
     url: `http://127.0.0.1:${address.port}/`,
     stats: statsOf,
     close: async () => {
-      for (const s of sessions.values()) {
-        s.transport.close();
-        s.socket.close();
-      }
-      sessions.clear();
+      for (const id of [...sessions.keys()]) end(id);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
