@@ -416,6 +416,30 @@ describe('errors and alerts', () => {
     pair.close();
   });
 
+  test('a spoofed protected-epoch record too short for AEAD does not end the association', async () => {
+    // OpenSSL 3.0 alone would answer these with a fatal internal_error alert.
+    const pair = await makePair();
+    await connect(pair);
+    const before = pair.sentByServer.length;
+    for (const type of [20, 21, 22, 23]) {
+      for (let length = 1; length < 24; length++) {
+        const forged = Buffer.alloc(13 + length, 0x41);
+        forged[0] = type;
+        forged.writeUInt16BE(0xfefd, 1);
+        forged.writeUInt16BE(1, 3); // epoch 1
+        forged.writeUIntBE(1000 + length, 5, 6);
+        forged.writeUInt16BE(length, 11);
+        pair.server.receive(forged);
+      }
+    }
+    assert.equal(pair.server.state, 'connected');
+    assert.equal(pair.sentByServer.length, before); // no alert went out
+    const got = nextData(pair.server);
+    pair.client.send(Buffer.from('still connected'));
+    assert.equal((await got).toString(), 'still connected');
+    pair.close();
+  });
+
   test('server cookies: HelloVerifyRequest first, then the handshake completes', async () => {
     const pair = await makePair({ server: { serverCookies: true } });
     await connect(pair);
