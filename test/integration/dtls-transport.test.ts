@@ -46,6 +46,19 @@ async function settle(pair: Pair): Promise<[PromiseSettledResult<void>, PromiseS
   }
 }
 
+/**
+ * Resolves once the side without fingerprints sits at its wait point: a
+ * client has received the server's flight (and, paused, sends nothing more);
+ * a server has received the client's certificate flight (and holds it).
+ */
+async function reachedWait(pair: Pair, side: 'client' | 'server'): Promise<void> {
+  const sent = side === 'client' ? pair.sentByServer : pair.sentByClient;
+  const needed = side === 'client' ? 1 : 2; // server flight 4 / client flight 5 (after ClientHello)
+  while (sent.length < needed) await new Promise((r) => setTimeout(r, 1));
+  // Let the in-flight datagrams be delivered (setImmediate links).
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+}
+
 function flipFirstByte(fp: DtlsFingerprint): DtlsFingerprint {
   const first = parseInt(fp.value.slice(0, 2), 16) ^ 0x01;
   return { algorithm: fp.algorithm, value: first.toString(16).toUpperCase().padStart(2, '0') + fp.value.slice(2) };
@@ -199,7 +212,7 @@ describe('late remote fingerprints', () => {
       const waiting = side === 'client' ? pair.client : pair.server;
       const stop = keepAlive();
       const starts = Promise.all([pair.server.start(), pair.client.start()]);
-      await new Promise((r) => setTimeout(r, 50));
+      await reachedWait(pair, side);
       assert.equal(pair.client.state, 'connecting');
       assert.equal(pair.server.state, 'connecting');
       // Nothing usable while waiting.
@@ -226,7 +239,7 @@ describe('late remote fingerprints', () => {
       const peer = side === 'client' ? pair.server : pair.client;
       const stop = keepAlive();
       const results = Promise.allSettled([waiting.start(), peer.start()]);
-      await new Promise((r) => setTimeout(r, 50));
+      await reachedWait(pair, side);
       waiting.setRemoteFingerprints(other.getFingerprints());
       const [w, p] = await results;
       stop();
