@@ -2,6 +2,7 @@
 #include "core/dtls_endpoint.h"
 
 #include <openssl/crypto.h>
+#include <openssl/obj_mac.h>
 #include <openssl/rand.h>
 #include <openssl/srtp.h>
 
@@ -160,9 +161,34 @@ DtlsStatus DtlsEndpoint::Receive(const uint8_t* data, size_t length, const Verif
   // Shorter than one record header: nothing to read. (OpenSSL would take an
   // empty read for end-of-file and fail the association.)
   if (data == nullptr || length < DTLS1_RT_HEADER_LENGTH) return status_;
+  if (!RecordsPlausible(data, length)) return status_;
   input_ = data;
   input_length_ = length;
   return Drive(verifier);
+}
+
+// The record pre-filter. OpenSSL 3.0 answers a protected-epoch record too
+// short to hold the AEAD nonce and tag (1..23 bytes for AES-GCM) with a fatal
+// internal_error alert instead of discarding it, so one spoofed 14-byte
+// datagram would end any association. Such datagrams never come from a real
+// peer; they are dropped here, whole, before OpenSSL sees them. Partial
+// records at the end are left to OpenSSL, which discards them itself.
+bool DtlsEndpoint::RecordsPlausible(const uint8_t* data, size_t length) const {
+  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl_.get());
+  // ChaCha20-Poly1305 (RFC 7905): 16-byte tag, no explicit nonce. AES-GCM
+  // (RFC 5288), and anything not yet negotiated: 8-byte nonce + 16-byte tag.
+  const size_t min_protected =
+      cipher != nullptr && SSL_CIPHER_get_cipher_nid(cipher) == NID_chacha20_poly1305 ? 16 : 24;
+  size_t offset = 0;
+  while (offset + DTLS1_RT_HEADER_LENGTH <= length) {
+    const uint8_t* header = data + offset;
+    const unsigned epoch = (static_cast<unsigned>(header[3]) << 8) | header[4];
+    const size_t record_length = (static_cast<size_t>(header[11]) << 8) | header[12];
+    if (offset + DTLS1_RT_HEADER_LENGTH + record_length > length) break;
+    if (epoch != 0 && record_length != 0 && record_length < min_protected) return false;
+    offset += DTLS1_RT_HEADER_LENGTH + record_length;
+  }
+  return true;
 }
 
 DtlsStatus DtlsEndpoint::ContinueHandshake(const Verifier& verifier) {

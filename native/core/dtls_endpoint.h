@@ -126,6 +126,7 @@ class DtlsEndpoint {
   DtlsEndpoint() = default;
   bool Init(const DtlsConfig& config, std::string* message);
   DtlsStatus Drive(const Verifier& verifier);
+  bool RecordsPlausible(const uint8_t* data, size_t length) const;
   void DriveHandshake();
   void ReadAppData();
   void FailWith(DtlsFailure failure);

@@ -11,3 +11,10 @@ test('examples/udp-pair runs: handshake over UDP, data, SRTP round trip', () => 
   assert.match(out, /bob got: hello over DTLS/);
   assert.match(out, /SRTP round trip ok: true/);
 });
+
+test('examples/loopback runs: late server fingerprint, then connected with equal keys', () => {
+  const script = path.join(__dirname, '..', '..', 'examples', 'loopback.js');
+  const out = execFileSync(process.execPath, [script], { encoding: 'utf8', timeout: 30000 });
+  assert.match(out, /server: connecting\nserver: connected/);
+  assert.match(out, /same keying material: true/);
+});

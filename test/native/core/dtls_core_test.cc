@@ -207,6 +207,42 @@ void TestHandshake(const Certificate& c, const Certificate& s, size_t mtu) {
   auto record = p.client->TakeDatagrams();
   for (int i = 0; i < 3000; ++i) Feed(p.server.get(), Mutate(record[0]), p.server_verifier);
   CHECK(p.server->status() == DtlsStatus::kConnected);
+  // Forged plaintext records after the handshake: a fatal alert and a
+  // close_notify in epoch 0 (and in epoch 1 without valid protection) are
+  // ignored - they would otherwise let anyone who can spoof a datagram end
+  // the association.
+  // Protected-epoch records too short for the AEAD nonce and tag: OpenSSL
+  // itself would answer them with a fatal internal_error; the pre-filter drops them.
+  for (uint8_t type : {20, 21, 22, 23}) {
+    for (uint8_t length = 1; length < 24; ++length) {
+      std::vector<uint8_t> forged = {type, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 1, 0, 0, length};
+      forged.resize(13 + length, 0x41);
+      Feed(p.server.get(), forged, p.server_verifier);
+    }
+  }
+  CHECK(p.server->status() == DtlsStatus::kConnected);
+  CHECK(p.server->sent_alert() < 0);
+  for (uint16_t epoch : {0, 1}) {
+    for (uint8_t level_description : {0x00, 0x28}) {
+      std::vector<uint8_t> alert = {21,
+                                    0xfe,
+                                    0xfd,
+                                    0,
+                                    static_cast<uint8_t>(epoch),
+                                    0,
+                                    0,
+                                    0,
+                                    0,
+                                    0,
+                                    99,
+                                    0,
+                                    2,
+                                    static_cast<uint8_t>(level_description == 0 ? 1 : 2),
+                                    level_description};
+      Feed(p.server.get(), alert, p.server_verifier);
+      CHECK(p.server->status() == DtlsStatus::kConnected);
+    }
+  }
   Feed(p.server.get(), record[0], p.server_verifier);
   CHECK(p.server->TakeAppData().size() == 1);
   // close_notify.
