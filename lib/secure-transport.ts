@@ -189,6 +189,8 @@ export interface DtlsSrtpTransportStats {
   rtcpPacketsSent: number;
   /** SRTCP packets received that decrypted (delivered as `rtcp` events). */
   rtcpPacketsReceived: number;
+  /** DTLS datagrams from the selected address handed to the DTLS transport (which silently discards records it cannot use). */
+  dtlsPacketsReceived: number;
   /** DTLS state (the transport's state). */
   dtlsState: DtlsState;
   /** Our DTLS role. */
@@ -342,6 +344,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     rtpPacketsReceived: 0,
     rtcpPacketsSent: 0,
     rtcpPacketsReceived: 0,
+    dtlsPacketsReceived: 0,
     dtlsRetransmissions: 0,
     sendFailures: 0,
   };
@@ -767,6 +770,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       case 'dtls':
         if (!this.#admit(address, port, family)) return this.#drop('unselected-address');
         if (this.#state === 'new') return this.#drop('not-started');
+        this.#counters.dtlsPacketsReceived++;
         this.#dtlsCall(() => this.#dtls.receive(msg));
         return;
       case 'rtp':

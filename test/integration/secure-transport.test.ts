@@ -161,6 +161,7 @@ for (const profile of PROFILES) {
       assert.equal(s.srtp?.rtpPacketsUnprotected, 3);
       assert.equal(s.sendFailures, 0);
       assert.equal(s.ice, undefined);
+      assert.ok(s.dtlsPacketsReceived >= 1);
     });
   }
 }
@@ -506,4 +507,54 @@ test('hostile input: 20000 random datagrams of every RFC 7983 class from the pee
   b.sendRtp(rtp({ seq: 1, ssrc: 1 }));
   a.sendRtp(rtp({ seq: 1, ssrc: 2 }));
   await until(() => got.length === 2);
+});
+
+test('RFC 7983 routing table: every first byte reaches the right handler or drop counter', async (t) => {
+  const [ca, cb] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1)]);
+  const addrA = { address: '127.0.0.1', port: 42001 };
+  const addrB = { address: '127.0.0.1', port: 42002 };
+  let a!: DtlsSrtpTransport;
+  let b!: DtlsSrtpTransport;
+  a = new DtlsSrtpTransport({
+    certificate: ca, role: 'client', remoteFingerprints: cb.getFingerprints(), remoteAddress: addrB, iceLite: {},
+    path: { send: (d) => setImmediate(() => !b.closed && b.receive(d, addrA)) },
+  });
+  b = new DtlsSrtpTransport({
+    certificate: cb, role: 'server', remoteFingerprints: ca.getFingerprints(), remoteAddress: addrA,
+    path: { send: (d) => setImmediate(() => !a.closed && a.receive(d, addrB)) },
+  });
+  t.after(() => { a.close(); b.close(); });
+  await Promise.all([a.start(), b.start()]);
+  const snapshot = () => {
+    const s = a.getStats();
+    return {
+      stun: s.droppedDatagrams['stun-rejected'],
+      unknown: s.droppedDatagrams.unknown,
+      zrtp: s.droppedDatagrams.zrtp,
+      turn: s.droppedDatagrams['turn-channel'],
+      srtp: Object.values(s.srtpFailures).reduce((x, y) => x + y, 0),
+      dtls: s.dtlsPacketsReceived,
+    };
+  };
+  const expectFor = (first: number): string => {
+    if (first <= 3) return 'stun';
+    if (first <= 15) return 'unknown';
+    if (first <= 19) return 'zrtp';
+    if (first <= 63) return 'dtls';
+    if (first <= 79) return 'turn';
+    if (first <= 127) return 'unknown';
+    if (first <= 191) return 'srtp';
+    return 'unknown';
+  };
+  for (let first = 0; first < 256; first++) {
+    const before = snapshot();
+    const d = Buffer.alloc(40, 0x42);
+    d[0] = first;
+    a.receive(d, addrB);
+    const after = snapshot();
+    const changed = (Object.keys(after) as (keyof typeof after)[]).filter((k) => after[k] !== before[k]);
+    const want = expectFor(first);
+    assert.deepEqual(changed, [want], `first byte ${first}`);
+  }
+  assert.equal(a.state, 'connected');
 });
