@@ -219,7 +219,7 @@ export interface DtlsSrtpTransportStats {
   droppedDatagrams: Record<DatagramDropReason, number>;
   /** The ICE-lite responder's counters, when there is one. */
   ice: IceLiteStats | undefined;
-  /** The SRTP session's own counters (both directions) once connected. */
+  /** The SRTP session's own counters (both directions) while it is open: from connected until `close()`, or until the peer closed or the association failed. */
   srtp: SrtpStats | undefined;
 }
 
