@@ -558,3 +558,41 @@ test('RFC 7983 routing table: every first byte reaches the right handler or drop
   }
   assert.equal(a.state, 'connected');
 });
+
+test('IPv6: a UDP pair on ::1 connects and pins the IPv6 peer', async (t) => {
+  const bind6 = () =>
+    new Promise<dgram.Socket | undefined>((resolve) => {
+      const s = dgram.createSocket('udp6');
+      s.once('error', () => resolve(undefined));
+      s.bind(0, '::1', () => resolve(s));
+    });
+  const [sa, sb] = await Promise.all([bind6(), bind6()]);
+  if (sa === undefined || sb === undefined) {
+    sa?.close();
+    sb?.close();
+    t.skip('no IPv6 loopback on this machine');
+    return;
+  }
+  const [ca, cb] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1)]);
+  const a = new DtlsSrtpTransport({
+    certificate: ca, role: 'client', remoteFingerprints: cb.getFingerprints(), socket: sa,
+    remoteAddress: { address: '::1', port: sb.address().port },
+  });
+  const b = new DtlsSrtpTransport({
+    certificate: cb, role: 'server', remoteFingerprints: ca.getFingerprints(), socket: sb,
+    remoteAddress: { address: '::1', port: sa.address().port },
+  });
+  t.after(() => {
+    a.close();
+    b.close();
+    sa.close();
+    sb.close();
+  });
+  await Promise.all([a.start(), b.start()]);
+  const got: Buffer[] = [];
+  b.on('rtp', (p) => got.push(Buffer.from(p)));
+  a.sendRtp(rtp({ seq: 1 }));
+  await until(() => got.length === 1);
+  assert.deepEqual(got[0], rtp({ seq: 1 }));
+  assert.deepEqual(b.getStats().selectedRemoteAddress, { address: '::1', port: sa.address().port, family: 'IPv6' });
+});
