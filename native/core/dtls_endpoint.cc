@@ -438,7 +438,7 @@ int DtlsEndpoint::BioRead(BIO* bio, char* out, int length) {
   return static_cast<int>(n);
 }
 
-long DtlsEndpoint::BioCtrl(BIO* bio, int cmd, long num, void* ptr) {
+long DtlsEndpoint::BioCtrl(BIO* bio, int cmd, long /*num*/, void* /*ptr*/) {
   auto* self = static_cast<DtlsEndpoint*>(BIO_get_data(bio));
   switch (cmd) {
     case BIO_CTRL_FLUSH:
