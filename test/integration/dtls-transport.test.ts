@@ -314,6 +314,11 @@ describe('stats and bounds', () => {
 describe('MTU', () => {
   for (const mtu of [500, 1200]) {
     test(`RSA-2048 with MTU ${mtu}: every datagram (retransmissions too) fits`, async () => {
+      // Reference: how many datagrams a handshake takes without loss.
+      const clean = await makePair({ keyType: 'rsa-2048', client: { mtu }, server: { mtu } });
+      await connect(clean);
+      const lossless = clean.sentByClient.length + clean.sentByServer.length;
+      clean.close();
       const pair = await makePair({
         keyType: 'rsa-2048',
         client: { mtu, initialRetransmitMs: 10 },
@@ -321,6 +326,8 @@ describe('MTU', () => {
         link: { loss: 0.2, seed: 7 },
       });
       await connect(pair);
+      // Losses forced retransmissions, which the size check below covers too.
+      assert.ok(pair.sentByClient.length + pair.sentByServer.length > lossless);
       const maxData = pair.client.maxDataSize;
       assert.ok(maxData > 0 && maxData < mtu);
       const got = nextData(pair.server);
