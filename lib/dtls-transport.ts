@@ -169,7 +169,10 @@ function checkInteger(value: unknown, name: string, min: number, max: number, fa
  * keying material, no SRTP session and no application data before that.
  *
  * A transport belongs to the thread that created it. Timers are unref'd:
- * a forgotten transport never keeps the process alive.
+ * a forgotten transport never keeps the process alive. One forgotten in
+ * the middle of a handshake stays reachable from its timer until the
+ * handshake timeout fails it (then the native state is freed); `close()`
+ * frees everything at once.
  *
  * Failures are reported three ways — `state === 'failed'`, the `error`
  * property and the rejection of `start()` — never as an `'error'` event.
