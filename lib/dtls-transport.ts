@@ -79,6 +79,39 @@ export interface DtlsTransportOptions {
 }
 
 /**
+ * Counters of one {@link DtlsTransport}. Dropped datagrams never raise
+ * anything; they are counted here by reason.
+ * @example
+ * const { datagramsReceived, dropped } = transport.getStats();
+ * if (dropped.malformed > 0) console.warn('forged or corrupt DTLS datagrams arrived');
+ */
+export interface DtlsStats {
+  /** Datagrams handed to `send`. */
+  readonly datagramsSent: number;
+  /** Bytes handed to `send`. */
+  readonly bytesSent: number;
+  /** Datagrams given to `receive()`. */
+  readonly datagramsReceived: number;
+  /** Bytes given to `receive()`. */
+  readonly bytesReceived: number;
+  /** Application-data records sent. */
+  readonly messagesSent: number;
+  /** Application-data records delivered (`data` events). */
+  readonly messagesReceived: number;
+  /** Datagrams dropped before OpenSSL saw them, by reason. */
+  readonly dropped: {
+    /** Not a DTLS record by RFC 7983 (first byte outside 20..63), shorter than a record header, or larger than UDP allows. */
+    readonly notDtls: number;
+    /** Failed the native record pre-filter (a protected record too short for its AEAD nonce and tag). */
+    readonly malformed: number;
+    /** Server waiting for fingerprints: the bounded hold buffer was full. */
+    readonly holdOverflow: number;
+    /** Arrived after the association failed or the peer closed it. */
+    readonly inactive: number;
+  };
+}
+
+/**
  * Events of {@link DtlsTransport}; there is never an `'error'` event.
  * @example
  * transport.on('data', (data) => sctp.receive(data));
@@ -136,7 +169,10 @@ function checkInteger(value: unknown, name: string, min: number, max: number, fa
  * keying material, no SRTP session and no application data before that.
  *
  * A transport belongs to the thread that created it. Timers are unref'd:
- * a forgotten transport never keeps the process alive.
+ * a forgotten transport never keeps the process alive. One forgotten in
+ * the middle of a handshake stays reachable from its timer until the
+ * handshake timeout fails it (then the native state is freed); `close()`
+ * frees everything at once.
  *
  * Failures are reported three ways — `state === 'failed'`, the `error`
  * property and the rejection of `start()` — never as an `'error'` event.
@@ -169,6 +205,18 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
   #cipherSuite: string | undefined;
   #maxDataSize = 0;
   readonly #sessions = new Set<SrtpSession>();
+  readonly #stats = {
+    datagramsSent: 0,
+    bytesSent: 0,
+    datagramsReceived: 0,
+    bytesReceived: 0,
+    messagesSent: 0,
+    messagesReceived: 0,
+    notDtls: 0,
+    malformed: 0,
+    holdOverflow: 0,
+    inactive: 0,
+  };
   #settle: { resolve: () => void; reject: (err: Error) => void } | undefined;
   readonly #verify: NativeVerifier = (der) => {
     const fps = this.#fingerprints;
@@ -298,11 +346,17 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     if (this.#userClosed) throw new InvalidStateError('DtlsTransport is closed');
     if (!(datagram instanceof Uint8Array)) throw argTypeError('datagram', 'a Uint8Array', datagram);
     if (this.#state === 'new') throw new InvalidStateError('Call start() before receive()');
+    this.#stats.datagramsReceived++;
+    this.#stats.bytesReceived += datagram.length;
     const handle = this.#native;
-    if (handle === undefined || (this.#state !== 'connecting' && this.#state !== 'connected')) return;
+    if (handle === undefined || (this.#state !== 'connecting' && this.#state !== 'connected')) {
+      this.#stats.inactive++;
+      return;
+    }
     // RFC 7983: DTLS records start with a content type in 20..63; a record header is 13 bytes.
     const first = datagram[0];
     if (datagram.length < 13 || datagram.length > MAX_DATAGRAM || first === undefined || first < 20 || first > 63) {
+      this.#stats.notDtls++;
       return;
     }
     if (
@@ -316,6 +370,8 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
       if (this.#held.length < MAX_HELD_DATAGRAMS && this.#heldBytes + datagram.length <= MAX_HELD_BYTES) {
         this.#held.push(Buffer.from(datagram));
         this.#heldBytes += datagram.length;
+      } else {
+        this.#stats.holdOverflow++;
       }
       return;
     }
@@ -374,6 +430,33 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
       throw outOfRangeError('data.length', `from 1 to ${this.#maxDataSize}`, data.length);
     }
     for (const datagram of handle.send(data)) this.#output(datagram);
+    this.#stats.messagesSent++;
+  }
+
+  /**
+   * Traffic and drop counters (see {@link DtlsStats}), in every state until `close()`.
+   * @returns A new snapshot object.
+   * @throws {InvalidStateError} ERR_INVALID_STATE after `close()`.
+   * @example
+   * console.log(transport.getStats().dropped);
+   */
+  getStats(): DtlsStats {
+    if (this.#userClosed) throw new InvalidStateError('DtlsTransport is closed');
+    this.#syncMalformed();
+    const s = this.#stats;
+    return {
+      datagramsSent: s.datagramsSent,
+      bytesSent: s.bytesSent,
+      datagramsReceived: s.datagramsReceived,
+      bytesReceived: s.bytesReceived,
+      messagesSent: s.messagesSent,
+      messagesReceived: s.messagesReceived,
+      dropped: { notDtls: s.notDtls, malformed: s.malformed, holdOverflow: s.holdOverflow, inactive: s.inactive },
+    };
+  }
+
+  #syncMalformed(): void {
+    if (this.#native !== undefined) this.#stats.malformed = this.#native.info().malformedDropped;
   }
 
   /**
@@ -490,6 +573,8 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
   }
 
   #output(datagram: Buffer): void {
+    this.#stats.datagramsSent++;
+    this.#stats.bytesSent += datagram.length;
     try {
       this.#send(datagram);
     } catch {
@@ -516,6 +601,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     if (step.data !== undefined) {
       for (const data of step.data) {
         if (this.#state !== 'connected') break;
+        this.#stats.messagesReceived++;
         this.emit('data', data);
       }
     }
@@ -580,6 +666,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
 
   /** Frees the native endpoint (anything it still had to say is sent) and closes our SRTP sessions. */
   #release(): void {
+    this.#syncMalformed();
     this.#clearTimer();
     for (const session of this.#sessions) session.close();
     this.#sessions.clear();

@@ -41,6 +41,7 @@ export {
   type DtlsRole,
   type DtlsState,
   type DtlsSrtpSessionOptions,
+  type DtlsStats,
 } from './dtls-transport.js';
 export { SdpError, type SdpErrorCode } from './errors.js';
 export {

@@ -113,6 +113,8 @@ export interface NativeDtlsInfo {
   cipherSuite: string;
   maxDataSize: number;
   verified: boolean;
+  /** Datagrams the native record pre-filter dropped. */
+  malformedDropped: number;
 }
 export interface NativeDtls {
   start(verify: NativeVerifier): NativeDtlsStep;

@@ -257,7 +257,7 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
     return Napi::Boolean::New(env, endpoint->AwaitingClientFlight());
   }
 
-  // info() → { srtpProfileId, cipherSuite, maxDataSize, verified }
+  // info() → { srtpProfileId, cipherSuite, maxDataSize, verified, malformedDropped }
   Napi::Value Info(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     core::DtlsEndpoint* endpoint = Live(env);
@@ -267,6 +267,7 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
     out.Set("cipherSuite", endpoint->CipherSuite());
     out.Set("maxDataSize", Napi::Number::New(env, static_cast<double>(endpoint->MaxDataSize())));
     out.Set("verified", Napi::Boolean::New(env, endpoint->verified()));
+    out.Set("malformedDropped", Napi::Number::New(env, static_cast<double>(endpoint->malformed_dropped())));
     return out;
   }
 

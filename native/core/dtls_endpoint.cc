@@ -160,8 +160,10 @@ DtlsStatus DtlsEndpoint::Receive(const uint8_t* data, size_t length, const Verif
   if (status_ != DtlsStatus::kHandshaking && status_ != DtlsStatus::kConnected) return status_;
   // Shorter than one record header: nothing to read. (OpenSSL would take an
   // empty read for end-of-file and fail the association.)
-  if (data == nullptr || length < DTLS1_RT_HEADER_LENGTH) return status_;
-  if (!RecordsPlausible(data, length)) return status_;
+  if (data == nullptr || length < DTLS1_RT_HEADER_LENGTH || !RecordsPlausible(data, length)) {
+    ++malformed_dropped_;
+    return status_;
+  }
   input_ = data;
   input_length_ = length;
   return Drive(verifier);
@@ -436,7 +438,7 @@ int DtlsEndpoint::BioRead(BIO* bio, char* out, int length) {
   return static_cast<int>(n);
 }
 
-long DtlsEndpoint::BioCtrl(BIO* bio, int cmd, long num, void* ptr) {
+long DtlsEndpoint::BioCtrl(BIO* bio, int cmd, long /*num*/, void* /*ptr*/) {
   auto* self = static_cast<DtlsEndpoint*>(BIO_get_data(bio));
   switch (cmd) {
     case BIO_CTRL_FLUSH:

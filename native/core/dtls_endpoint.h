@@ -105,6 +105,8 @@ class DtlsEndpoint {
   int sent_alert() const { return sent_alert_; }
   int received_alert() const { return received_alert_; }
   const std::vector<std::string>& failure_errors() const { return failure_errors_; }
+  // Datagrams the record pre-filter dropped before OpenSSL saw them.
+  uint64_t malformed_dropped() const { return malformed_dropped_; }
 
   // Largest application-data payload whose record fits the MTU; 0 before connected.
   size_t MaxDataSize() const;
@@ -168,6 +170,7 @@ class DtlsEndpoint {
   int sent_alert_ = -1;
   int received_alert_ = -1;
   bool received_fatal_ = false;
+  uint64_t malformed_dropped_ = 0;
   std::vector<std::string> failure_errors_;
   std::vector<std::vector<uint8_t>> datagrams_;
   std::vector<std::vector<uint8_t>> app_data_;

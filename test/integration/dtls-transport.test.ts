@@ -277,9 +277,48 @@ describe('late remote fingerprints', () => {
   }
 });
 
+describe('stats and bounds', () => {
+  test('server holding the client flight: the hold buffer is bounded and overflow is counted', async () => {
+    const pair = await makePair({ server: { remoteFingerprints: undefined } });
+    const stop = keepAlive();
+    const starts = Promise.all([pair.server.start(), pair.client.start()]);
+    await reachedWait(pair, 'server');
+    const fake = Buffer.alloc(1000, 0x42);
+    fake[0] = 22;
+    for (let i = 0; i < 100; i++) pair.server.receive(fake);
+    const held = pair.server.getStats();
+    assert.ok(held.dropped.holdOverflow >= 100 - 32, JSON.stringify(held));
+    // The genuine flight was held first, so the handshake still completes.
+    pair.server.setRemoteFingerprints(pair.clientCert.getFingerprints());
+    await starts;
+    stop();
+    assert.equal(pair.server.state, 'connected');
+    pair.close();
+  });
+
+  test('counts traffic, and input after a failure as inactive', async () => {
+    const other = await cert('ecdsa-p256', 2);
+    const pair = await makePair({ client: { remoteFingerprints: other.getFingerprints() } });
+    await settle(pair);
+    const s = pair.client.getStats();
+    assert.ok(s.datagramsSent >= 2 && s.bytesSent > 100);
+    assert.ok(s.datagramsReceived >= 1 && s.bytesReceived > 100);
+    pair.client.receive(pair.sentByServer[0] as Buffer);
+    assert.equal(pair.client.getStats().dropped.inactive, 1);
+    pair.client.close();
+    assert.throws(() => pair.client.getStats(), InvalidStateError);
+    pair.close();
+  });
+});
+
 describe('MTU', () => {
   for (const mtu of [500, 1200]) {
     test(`RSA-2048 with MTU ${mtu}: every datagram (retransmissions too) fits`, async () => {
+      // Reference: how many datagrams a handshake takes without loss.
+      const clean = await makePair({ keyType: 'rsa-2048', client: { mtu }, server: { mtu } });
+      await connect(clean);
+      const lossless = clean.sentByClient.length + clean.sentByServer.length;
+      clean.close();
       const pair = await makePair({
         keyType: 'rsa-2048',
         client: { mtu, initialRetransmitMs: 10 },
@@ -287,6 +326,8 @@ describe('MTU', () => {
         link: { loss: 0.2, seed: 7 },
       });
       await connect(pair);
+      // Losses forced retransmissions, which the size check below covers too.
+      assert.ok(pair.sentByClient.length + pair.sentByServer.length > lossless);
       const maxData = pair.client.maxDataSize;
       assert.ok(maxData > 0 && maxData < mtu);
       const got = nextData(pair.server);
@@ -420,12 +461,21 @@ describe('errors and alerts', () => {
     }
     let data = 0;
     pair.server.on('data', () => data++);
+    const before = pair.server.getStats();
     for (const j of junk) pair.server.receive(j);
     assert.equal(pair.server.state, 'connected');
     assert.equal(data, 0);
+    const after = pair.server.getStats();
+    assert.equal(after.datagramsReceived - before.datagramsReceived, junk.length);
+    const notDtls = junk.filter((j) => j.length < 13 || (j[0] as number) < 20 || (j[0] as number) > 63).length;
+    assert.ok(notDtls >= 3);
+    assert.equal(after.dropped.notDtls - before.dropped.notDtls, notDtls);
+    assert.equal(after.messagesReceived, before.messagesReceived);
     const got = nextData(pair.server);
     pair.client.send(Buffer.from('still alive'));
     assert.equal((await got).toString(), 'still alive');
+    assert.equal(pair.server.getStats().messagesReceived, before.messagesReceived + 1);
+    assert.equal(pair.client.getStats().messagesSent, 1);
     pair.close();
   });
 
@@ -447,6 +497,7 @@ describe('errors and alerts', () => {
     }
     assert.equal(pair.server.state, 'connected');
     assert.equal(pair.sentByServer.length, before); // no alert went out
+    assert.equal(pair.server.getStats().dropped.malformed, 4 * 23);
     const got = nextData(pair.server);
     pair.client.send(Buffer.from('still connected'));
     assert.equal((await got).toString(), 'still connected');

@@ -180,6 +180,51 @@ describe('openssl s_server / s_client over UDP', { skip: !hasOpenssl && 'openssl
     });
   }
 
+  test('ChaCha20-Poly1305 when the openssl client offers only that suite; 1-byte records pass the pre-filter', async () => {
+    const theirs = await files();
+    const ours = await Certificate.generate();
+    const socket = dgram.createSocket('udp4');
+    await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
+    const { port } = socket.address();
+    let remote: dgram.RemoteInfo | undefined;
+    const transport = new DtlsTransport({
+      certificate: ours,
+      role: 'server',
+      remoteFingerprints: theirs.certificate.getFingerprints(),
+      send: (d) => {
+        if (remote !== undefined) socket.send(d, remote.port, remote.address);
+      },
+    });
+    socket.on('message', (m, rinfo) => {
+      remote ??= rinfo;
+      transport.receive(m);
+    });
+    const started = transport.start();
+    const peer = new Peer([
+      's_client', '-dtls1_2', '-connect', `127.0.0.1:${port}`, '-cert', theirs.cert, '-key', theirs.key,
+      '-cipher', 'ECDHE-ECDSA-CHACHA20-POLY1305', '-use_srtp', 'SRTP_AEAD_AES_128_GCM',
+      '-keymatexport', 'EXTRACTOR-dtls_srtp', '-keymatexportlen', '56',
+    ]);
+    try {
+      await started;
+      assert.equal(transport.cipherSuite, 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256');
+      const [, hex] = await peer.waitFor(/Keying material: ([0-9A-F]+)/);
+      assert.equal(transport.exportKeyingMaterial('EXTRACTOR-dtls_srtp', 56).toString('hex').toUpperCase(), hex);
+      // A 1-byte record is 17 bytes protected: below the AES-GCM minimum, fine for ChaCha20.
+      const got = nextData(transport, 'x');
+      peer.child.stdin.write('x');
+      await got;
+      transport.send(Buffer.from('chacha-ok\n'));
+      await peer.waitFor(/chacha-ok/);
+      assert.equal(transport.getStats().dropped.malformed, 0);
+      transport.close();
+    } finally {
+      socket.close();
+      await peer.stop();
+      fs.rmSync(theirs.dir, { recursive: true, force: true });
+    }
+  });
+
   test('openssl peer with the wrong certificate is refused (fingerprint mismatch, bad_certificate)', async () => {
     const theirs = await files();
     const expected = await Certificate.generate();
