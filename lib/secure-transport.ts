@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import type { Socket as DgramSocket, RemoteInfo } from 'node:dgram';
 import { Certificate, nativeCertificateOf } from './certificate.js';
 import { classifyDatagram } from './demux.js';
-import { DtlsTransport, type DtlsRole, type DtlsState } from './dtls-transport.js';
+import { DtlsTransport, type DtlsRole, type DtlsState, type DtlsStats } from './dtls-transport.js';
 import { InvalidStateError, argTypeError, argValueError, outOfRangeError, type DtlsError } from './errors.js';
 import { checkFingerprintList, computeFingerprint, type DtlsFingerprint } from './fingerprint.js';
 import { IceLiteResponder, type IceLiteResponderOptions, type IceLiteStats } from './ice-lite.js';
@@ -217,6 +217,8 @@ export interface DtlsSrtpTransportStats {
   srtpFailures: Record<SrtpPacketErrorCode, number>;
   /** Received datagrams dropped before DTLS/SRTP, by reason. */
   droppedDatagrams: Record<DatagramDropReason, number>;
+  /** The DTLS transport's own counters (records, application data, DTLS datagrams it discarded by reason). */
+  dtls: DtlsStats;
   /** The ICE-lite responder's counters, when there is one. */
   ice: IceLiteStats | undefined;
   /** The SRTP session's own counters (both directions) while it is open: from connected until `close()`, or until the peer closed or the association failed. */
@@ -662,6 +664,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       handshakeDurationMs: this.#handshakeMs,
       srtpFailures: { ...this.#srtpFailures },
       droppedDatagrams: { ...this.#dropped },
+      dtls: this.#dtls.getStats(),
       ice: this.#ice?.getStats(),
       srtp,
     };

@@ -162,6 +162,8 @@ for (const profile of PROFILES) {
       assert.equal(s.sendFailures, 0);
       assert.equal(s.ice, undefined);
       assert.ok(s.dtlsPacketsReceived >= 1);
+      assert.equal(s.dtls.datagramsReceived, s.dtlsPacketsReceived);
+      assert.ok(s.dtls.datagramsSent >= 1);
     });
   }
 }
