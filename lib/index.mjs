@@ -11,6 +11,11 @@ export const {
   SrtpError,
   CertificateError,
   // ESM-EXPORTS
+  Certificate,
+  parseFingerprint,
+  formatFingerprint,
+  isSupportedFingerprintAlgorithm,
+  DtlsTransport,
   SdpError,
   selectDtlsRole,
   answerSetup,

@@ -16,6 +16,23 @@ export {
   type CertificateErrorCode,
 } from './errors.js';
 // PUBLIC-EXPORTS
+export { Certificate, type CertificateKeyType, type CertificateGenerateOptions } from './certificate.js';
+export {
+  parseFingerprint,
+  formatFingerprint,
+  isSupportedFingerprintAlgorithm,
+  type DtlsFingerprint,
+  type FingerprintAlgorithm,
+} from './fingerprint.js';
+export {
+  DtlsTransport,
+  type DtlsTransportOptions,
+  type DtlsTransportEvents,
+  type DtlsRole,
+  type DtlsState,
+  type DtlsSrtpSessionOptions,
+  type DtlsStats,
+} from './dtls-transport.js';
 export { SdpError, type SdpErrorCode } from './errors.js';
 export {
   selectDtlsRole,

@@ -62,12 +62,82 @@ export interface NativeSrtpConstructor {
 
 // ---- DTLS (native/binding/dtls_binding.cc) ----
 // DTLS-NATIVE-INTERFACE
+/** native/binding/certificate_binding.cc */
+export interface NativeCertificate {
+  toPem(): { cert: string; key: string };
+  der(): Buffer;
+  /** notAfter, seconds since the epoch. */
+  notAfter(): number;
+}
+export interface NativeCertificateConstructor {
+  new (certPem: string, keyPem: string): NativeCertificate;
+  /** keyType 0 = ECDSA P-256, 1 = RSA-2048. */
+  generate(keyType: 0 | 1, validityDays: number, commonName: string): Promise<NativeCertificate>;
+}
+/** Verdict on the peer certificate: 0 reject, 1 accept, 2 not known yet. */
+export type NativeVerifier = (der: Buffer) => 0 | 1 | 2;
+/** core::DtlsStatus */
+export const enum NativeDtlsStatus {
+  New = 0,
+  Handshaking = 1,
+  WaitingVerify = 2,
+  Connected = 3,
+  Closed = 4,
+  Failed = 5,
+}
+export interface NativeDtlsStep {
+  status: NativeDtlsStatus;
+  /** One Buffer per datagram to send, each at most the MTU. */
+  datagrams: Buffer[];
+  /** Application data received (only ever once verified). */
+  data?: Buffer[];
+  /** Milliseconds until handleTimeout is due; -1 for none. */
+  timeoutMs: number;
+  sentAlert?: number;
+  receivedAlert?: number;
+  /** Set when status is Failed: a DtlsErrorCode. */
+  failure?: string;
+  opensslErrors?: string[];
+}
+export interface NativeDtlsOptions {
+  certificate: NativeCertificate;
+  isServer: boolean;
+  /** OpenSSL use_srtp names joined by ':'. */
+  srtpProfiles: string;
+  mtu: number;
+  initialRtoMs: number;
+  serverCookies: boolean;
+}
+export interface NativeDtlsInfo {
+  srtpProfileId: number;
+  cipherSuite: string;
+  maxDataSize: number;
+  verified: boolean;
+  /** Datagrams the native record pre-filter dropped. */
+  malformedDropped: number;
+}
+export interface NativeDtls {
+  start(verify: NativeVerifier): NativeDtlsStep;
+  receive(datagram: Uint8Array, verify: NativeVerifier): NativeDtlsStep;
+  handleTimeout(verify: NativeVerifier): NativeDtlsStep;
+  continueHandshake(verify: NativeVerifier): NativeDtlsStep;
+  send(data: Uint8Array): Buffer[];
+  close(): Buffer[];
+  awaitingClientFlight(): boolean;
+  info(): NativeDtlsInfo;
+  remoteCertificate(): Buffer;
+  exportKeyingMaterial(label: string, length: number): Buffer;
+  /** An SRTP context keyed natively from the RFC 5764 export for our role. */
+  createSrtp(replayWindow: number, maxRemoteStreams: number): NativeSrtp;
+}
 
 /** The addon's exports. */
 export interface NativeBinding {
   init(makeError: typeof makeNativeError): void;
   versions(): NativeVersions;
   // NATIVE-BINDING-MEMBERS
+  NativeCertificate: NativeCertificateConstructor;
+  NativeDtls: new (options: NativeDtlsOptions) => NativeDtls;
   NativeSrtp: NativeSrtpConstructor;
 }
 

@@ -16,6 +16,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) : env_(env) {
                            InstanceMethod("versions", &Addon::Versions),
                        });
   binding::InitSrtpBinding(env, exports, this);
+  binding::InitDtlsBinding(env, exports, this);
   napi_add_env_cleanup_hook(env, &Addon::CleanupHook, this);
 }
 

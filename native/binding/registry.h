@@ -15,6 +15,8 @@ class Addon;
 namespace binding {
 
 void InitSrtpBinding(Napi::Env env, Napi::Object exports, Addon* addon);
+// NativeCertificate and NativeDtls (dtls_binding.cc).
+void InitDtlsBinding(Napi::Env env, Napi::Object exports, Addon* addon);
 
 // Wraps a context created natively (the DTLS endpoint's keying export) in a
 // new NativeSrtp JS object, so keys never cross into JavaScript.

@@ -1,0 +1,713 @@
+// SPDX-License-Identifier: MIT
+/**
+ * DTLS 1.2 over a datagram path the caller owns (RFC 6347, RFC 5764,
+ * RFC 8827): the handshake state machine, its timers, the fingerprint gate
+ * and application data. OpenSSL runs in the native endpoint; this class
+ * decides.
+ * @packageDocumentation
+ */
+import { EventEmitter } from 'node:events';
+import { Certificate, nativeCertificateOf } from './certificate.js';
+import { DtlsError, InvalidStateError, argTypeError, argValueError, outOfRangeError, type DtlsErrorCode } from './errors.js';
+import { certificateMatches, checkFingerprintList, type DtlsFingerprint } from './fingerprint.js';
+import {
+  native,
+  NativeDtlsStatus,
+  type NativeDtls,
+  type NativeDtlsStep,
+  type NativeVerifier,
+} from './native.js';
+import { wrapNativeSrtp, type SrtpProfile, type SrtpSession } from './srtp-session.js';
+
+/**
+ * DTLS role: the client sends the ClientHello (`a=setup:active`), the server answers it.
+ * @example
+ * const role: DtlsRole = selectDtlsRole({ localSetup: 'active', remoteSetup: 'actpass', isOfferer: false });
+ */
+export type DtlsRole = 'client' | 'server';
+
+/**
+ * Transport state, as W3C `RTCDtlsTransportState`.
+ * @example
+ * transport.on('statechange', (state: DtlsState) => console.log('DTLS', state));
+ */
+export type DtlsState = 'new' | 'connecting' | 'connected' | 'closed' | 'failed';
+
+/**
+ * Options of {@link DtlsTransport.createSrtpSession}.
+ * @example
+ * const srtp = transport.createSrtpSession({ replayWindow: 2048, maxRemoteStreams: 16 });
+ */
+export interface DtlsSrtpSessionOptions {
+  /** SRTP replay window in packets, 64 to 32767; default 1024. */
+  replayWindow?: number;
+  /** Remote SSRCs with their own replay state, 1 to 4096; default 64 (see `SrtpSessionOptions`). */
+  maxRemoteStreams?: number;
+}
+
+/**
+ * Options of {@link DtlsTransport}.
+ * @example
+ * const options: DtlsTransportOptions = {
+ *   certificate, role: 'client', remoteFingerprints: [parseFingerprint(line)],
+ *   srtpProfiles: ['AEAD_AES_128_GCM', 'AES_CM_128_HMAC_SHA1_80'], mtu: 1200,
+ *   send: (datagram) => socket.send(datagram, port, host),
+ * };
+ */
+export interface DtlsTransportOptions {
+  /** Our identity; its fingerprint goes into our SDP. */
+  certificate: Certificate;
+  /** `'client'` or `'server'` (see `selectDtlsRole` for deriving it from `a=setup`). */
+  role: DtlsRole;
+  /** The peer's `a=fingerprint` values, if already known; otherwise call `setRemoteFingerprints` later. */
+  remoteFingerprints?: readonly DtlsFingerprint[];
+  /** use_srtp preference list, most preferred first; default GCM-128, GCM-256, CM-80, CM-32. */
+  srtpProfiles?: readonly SrtpProfile[];
+  /** Largest datagram we send, 256 to 65507 bytes; default 1200. */
+  mtu?: number;
+  /** First retransmission timeout in ms (doubling up to 60 s, RFC 6347 §4.2.4.1): 1 to 60000, default 1000. */
+  initialRetransmitMs?: number;
+  /** The handshake must finish within this many ms of `start()`: 1 to 600000, default 30000. */
+  handshakeTimeoutMs?: number;
+  /** Server only: answer the first ClientHello with a HelloVerifyRequest cookie (off by default; browsers send none unasked). */
+  serverCookies?: boolean;
+  /**
+   * Sends one datagram to the peer. Called synchronously; an exception
+   * thrown here counts as a lost datagram (DTLS retransmits).
+   */
+  send: (datagram: Buffer) => void;
+}
+
+/**
+ * Counters of one {@link DtlsTransport}. Dropped datagrams never raise
+ * anything; they are counted here by reason.
+ * @example
+ * const { datagramsReceived, dropped } = transport.getStats();
+ * if (dropped.malformed > 0) console.warn('forged or corrupt DTLS datagrams arrived');
+ */
+export interface DtlsStats {
+  /** Datagrams handed to `send`. */
+  readonly datagramsSent: number;
+  /** Bytes handed to `send`. */
+  readonly bytesSent: number;
+  /** Datagrams given to `receive()`. */
+  readonly datagramsReceived: number;
+  /** Bytes given to `receive()`. */
+  readonly bytesReceived: number;
+  /** Application-data records sent. */
+  readonly messagesSent: number;
+  /** Application-data records delivered (`data` events). */
+  readonly messagesReceived: number;
+  /** Datagrams dropped before OpenSSL saw them, by reason. */
+  readonly dropped: {
+    /** Not a DTLS record by RFC 7983 (first byte outside 20..63), shorter than a record header, or larger than UDP allows. */
+    readonly notDtls: number;
+    /** Failed the native record pre-filter (a protected record too short for its AEAD nonce and tag). */
+    readonly malformed: number;
+    /** Server waiting for fingerprints: the bounded hold buffer was full. */
+    readonly holdOverflow: number;
+    /** Arrived after the association failed or the peer closed it. */
+    readonly inactive: number;
+  };
+}
+
+/**
+ * Events of {@link DtlsTransport}; there is never an `'error'` event.
+ * @example
+ * transport.on('data', (data) => sctp.receive(data));
+ * transport.on('close', () => console.log('peer closed'));
+ */
+export interface DtlsTransportEvents {
+  /** Every state change, with the new state. */
+  statechange: [state: DtlsState];
+  /** The handshake finished and the peer certificate matched. */
+  connected: [];
+  /** One application-data record from the peer. */
+  data: [data: Buffer];
+  /** The association ended: `close()` or the peer's close_notify. */
+  close: [];
+}
+
+const PROFILE_OPENSSL: Readonly<Record<SrtpProfile, string>> = {
+  AES_CM_128_HMAC_SHA1_80: 'SRTP_AES128_CM_SHA1_80',
+  AES_CM_128_HMAC_SHA1_32: 'SRTP_AES128_CM_SHA1_32',
+  AEAD_AES_128_GCM: 'SRTP_AEAD_AES_128_GCM',
+  AEAD_AES_256_GCM: 'SRTP_AEAD_AES_256_GCM',
+};
+const PROFILE_BY_ID: ReadonlyMap<number, SrtpProfile> = new Map<number, SrtpProfile>([
+  [0x0001, 'AES_CM_128_HMAC_SHA1_80'],
+  [0x0002, 'AES_CM_128_HMAC_SHA1_32'],
+  [0x0007, 'AEAD_AES_128_GCM'],
+  [0x0008, 'AEAD_AES_256_GCM'],
+]);
+const DEFAULT_PROFILES: readonly SrtpProfile[] = [
+  'AEAD_AES_128_GCM',
+  'AEAD_AES_256_GCM',
+  'AES_CM_128_HMAC_SHA1_80',
+  'AES_CM_128_HMAC_SHA1_32',
+];
+
+/** Held client datagrams (server waiting for fingerprints): bounded. */
+const MAX_HELD_DATAGRAMS = 32;
+const MAX_HELD_BYTES = 64 * 1024;
+const MAX_DATAGRAM = 65535;
+const MAX_EXPORT = 1024;
+
+function checkInteger(value: unknown, name: string, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number') throw argTypeError(name, 'a number', value);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw outOfRangeError(name, `an integer from ${min} to ${max}`, value);
+  }
+  return value;
+}
+
+/**
+ * One DTLS 1.2 association for DTLS-SRTP. Feed it every DTLS datagram from
+ * the path (`receive`); it sends through your `send`. The peer certificate
+ * must match the remote fingerprints before anything becomes usable: no
+ * keying material, no SRTP session and no application data before that.
+ *
+ * A transport belongs to the thread that created it. Timers are unref'd:
+ * a forgotten transport never keeps the process alive. One forgotten in
+ * the middle of a handshake stays reachable from its timer until the
+ * handshake timeout fails it (then the native state is freed); `close()`
+ * frees everything at once.
+ *
+ * Failures are reported three ways — `state === 'failed'`, the `error`
+ * property and the rejection of `start()` — never as an `'error'` event.
+ * @example
+ * const transport = new DtlsTransport({
+ *   certificate, role: 'server', remoteFingerprints: [remoteFp],
+ *   send: (datagram) => socket.send(datagram, port, host),
+ * });
+ * socket.on('message', (msg) => transport.receive(msg));
+ * await transport.start();
+ * const keys = transport.exportKeyingMaterial('EXTRACTOR-dtls_srtp', 60);
+ * @see https://www.rfc-editor.org/rfc/rfc5764
+ */
+export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements Disposable {
+  #native: NativeDtls | undefined;
+  readonly #role: DtlsRole;
+  readonly #send: (datagram: Buffer) => void;
+  readonly #handshakeTimeoutMs: number;
+  #state: DtlsState = 'new';
+  #nativeStatus: NativeDtlsStatus = NativeDtlsStatus.New;
+  #fingerprints: DtlsFingerprint[] | undefined;
+  #error: DtlsError | undefined;
+  #userClosed = false;
+  #timer: NodeJS.Timeout | undefined;
+  #retransmitAt: number | undefined;
+  #deadline: number | undefined;
+  #held: Buffer[] = [];
+  #heldBytes = 0;
+  #srtpProfile: SrtpProfile | undefined;
+  #cipherSuite: string | undefined;
+  #maxDataSize = 0;
+  readonly #sessions = new Set<SrtpSession>();
+  readonly #stats = {
+    datagramsSent: 0,
+    bytesSent: 0,
+    datagramsReceived: 0,
+    bytesReceived: 0,
+    messagesSent: 0,
+    messagesReceived: 0,
+    notDtls: 0,
+    malformed: 0,
+    holdOverflow: 0,
+    inactive: 0,
+  };
+  #settle: { resolve: () => void; reject: (err: Error) => void } | undefined;
+  readonly #verify: NativeVerifier = (der) => {
+    const fps = this.#fingerprints;
+    if (fps === undefined) return 2;
+    return certificateMatches(der, fps) ? 1 : 0;
+  };
+
+  /**
+   * Creates the transport in state `'new'`; nothing is sent before `start()`.
+   * @param options - See {@link DtlsTransportOptions}.
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for invalid options.
+   * @throws {RangeError} ERR_OUT_OF_RANGE for numbers outside their ranges.
+   * @throws {DtlsError} ERR_DTLS_BAD_FINGERPRINT for malformed remote fingerprints;
+   *   ERR_DTLS_INTERNAL if OpenSSL cannot set the endpoint up.
+   * @example
+   * const t = new DtlsTransport({ certificate, role: 'client', send: (d) => socket.send(d) });
+   */
+  constructor(options: DtlsTransportOptions) {
+    super();
+    if (typeof options !== 'object' || options === null) throw argTypeError('options', 'an object', options);
+    const handle = nativeCertificateOf(options.certificate);
+    if (handle === undefined) throw argTypeError('options.certificate', 'a Certificate', options.certificate);
+    if (options.role !== 'client' && options.role !== 'server') {
+      throw argValueError('options.role', "'client' or 'server'", options.role);
+    }
+    if (typeof options.send !== 'function') throw argTypeError('options.send', 'a function', options.send);
+    const profiles = options.srtpProfiles ?? DEFAULT_PROFILES;
+    if (!Array.isArray(profiles)) throw argTypeError('options.srtpProfiles', 'an array', profiles);
+    if (profiles.length === 0 || new Set(profiles).size !== profiles.length) {
+      throw argValueError('options.srtpProfiles', 'a non-empty list of distinct profiles', profiles);
+    }
+    const names = profiles.map((p: unknown, i) => {
+      if (typeof p !== 'string' || !Object.prototype.hasOwnProperty.call(PROFILE_OPENSSL, p)) {
+        throw argValueError(`options.srtpProfiles[${i}]`, 'an SRTP profile name', p);
+      }
+      return PROFILE_OPENSSL[p as SrtpProfile];
+    });
+    const mtu = checkInteger(options.mtu, 'options.mtu', 256, 65507, 1200);
+    const rto = checkInteger(options.initialRetransmitMs, 'options.initialRetransmitMs', 1, 60000, 1000);
+    this.#handshakeTimeoutMs = checkInteger(options.handshakeTimeoutMs, 'options.handshakeTimeoutMs', 1, 600000, 30000);
+    const cookies = options.serverCookies ?? false;
+    if (typeof cookies !== 'boolean') throw argTypeError('options.serverCookies', 'a boolean', cookies);
+    if (options.remoteFingerprints !== undefined) {
+      this.#fingerprints = checkFingerprintList(options.remoteFingerprints, 'options.remoteFingerprints');
+    }
+    this.#role = options.role;
+    this.#send = options.send;
+    this.#native = new native.NativeDtls({
+      certificate: handle,
+      isServer: options.role === 'server',
+      srtpProfiles: names.join(':'),
+      mtu,
+      initialRtoMs: rto,
+      serverCookies: cookies,
+    });
+  }
+
+  /** Current state: `new → connecting → connected → closed | failed`. */
+  get state(): DtlsState {
+    return this.#state;
+  }
+
+  /** Our role. */
+  get role(): DtlsRole {
+    return this.#role;
+  }
+
+  /** Why the transport failed (`state === 'failed'`), else `undefined`. */
+  get error(): DtlsError | undefined {
+    return this.#error;
+  }
+
+  /** `true` once `close()` was called. */
+  get closed(): boolean {
+    return this.#userClosed;
+  }
+
+  /** The negotiated SRTP profile once connected, else `undefined`. */
+  get srtpProfile(): SrtpProfile | undefined {
+    return this.#srtpProfile;
+  }
+
+  /** The negotiated cipher suite's IANA name once connected (e.g. `TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256`). */
+  get cipherSuite(): string | undefined {
+    return this.#cipherSuite;
+  }
+
+  /** Largest `send()` payload whose record fits the MTU; 0 before connected. */
+  get maxDataSize(): number {
+    return this.#state === 'connected' ? this.#maxDataSize : 0;
+  }
+
+  /**
+   * Starts the handshake (a client sends its ClientHello now; a server waits
+   * for one) and resolves once connected and the peer certificate matched.
+   * @returns A promise that resolves on `connected`.
+   * @throws {DtlsError} (rejection) ERR_DTLS_HANDSHAKE, ERR_DTLS_FINGERPRINT_MISMATCH, ERR_DTLS_NO_SRTP_PROFILE,
+   *   ERR_DTLS_ALERT, ERR_DTLS_TIMEOUT — the same error as `transport.error`.
+   * @throws {InvalidStateError} (rejection) ERR_INVALID_STATE when started twice, after close, or closed
+   *   before connecting.
+   * @example
+   * await transport.start();
+   */
+  start(): Promise<void> {
+    if (this.#userClosed) return Promise.reject(new InvalidStateError('DtlsTransport is closed'));
+    if (this.#state !== 'new') return Promise.reject(new InvalidStateError('DtlsTransport was already started'));
+    const promise = new Promise<void>((resolve, reject) => {
+      this.#settle = { resolve, reject };
+    });
+    this.#deadline = Date.now() + this.#handshakeTimeoutMs;
+    this.#setState('connecting');
+    if (this.#native !== undefined) this.#apply(this.#native.start(this.#verify));
+    return promise;
+  }
+
+  /**
+   * Hands one received DTLS datagram to the transport. Garbage, replays,
+   * truncated and oversized datagrams are dropped silently; network input
+   * never throws. After a failure or the peer's close, input is ignored.
+   * @param datagram - The UDP payload (read only during this call).
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE when `datagram` is not a Uint8Array.
+   * @throws {InvalidStateError} ERR_INVALID_STATE before `start()` or after `close()`.
+   * @example
+   * socket.on('message', (msg) => transport.receive(msg));
+   */
+  receive(datagram: Uint8Array): void {
+    if (this.#userClosed) throw new InvalidStateError('DtlsTransport is closed');
+    if (!(datagram instanceof Uint8Array)) throw argTypeError('datagram', 'a Uint8Array', datagram);
+    if (this.#state === 'new') throw new InvalidStateError('Call start() before receive()');
+    this.#stats.datagramsReceived++;
+    this.#stats.bytesReceived += datagram.length;
+    const handle = this.#native;
+    if (handle === undefined || (this.#state !== 'connecting' && this.#state !== 'connected')) {
+      this.#stats.inactive++;
+      return;
+    }
+    // RFC 7983: DTLS records start with a content type in 20..63; a record header is 13 bytes.
+    const first = datagram[0];
+    if (datagram.length < 13 || datagram.length > MAX_DATAGRAM || first === undefined || first < 20 || first > 63) {
+      this.#stats.notDtls++;
+      return;
+    }
+    if (
+      this.#role === 'server' &&
+      this.#fingerprints === undefined &&
+      this.#state === 'connecting' &&
+      handle.awaitingClientFlight()
+    ) {
+      // OpenSSL cannot pause a server at the client's certificate, so the
+      // client's flight waits here, unread, until the fingerprints arrive.
+      if (this.#held.length < MAX_HELD_DATAGRAMS && this.#heldBytes + datagram.length <= MAX_HELD_BYTES) {
+        this.#held.push(Buffer.from(datagram));
+        this.#heldBytes += datagram.length;
+      } else {
+        this.#stats.holdOverflow++;
+      }
+      return;
+    }
+    this.#apply(handle.receive(datagram, this.#verify));
+  }
+
+  /**
+   * Sets the peer's fingerprints (from the remote SDP) once they are known.
+   * A client waiting at the peer certificate resumes; a server reads the
+   * client flight it held back. See the matching policy in `fingerprint.ts`.
+   * @param fingerprints - One or more `{ algorithm, value }` (1 to 16).
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for a bad list.
+   * @throws {DtlsError} ERR_DTLS_BAD_FINGERPRINT for a malformed fingerprint.
+   * @throws {InvalidStateError} ERR_INVALID_STATE after close, failure, or once the peer was verified.
+   * @example
+   * transport.setRemoteFingerprints([parseFingerprint(sdpLine)]);
+   */
+  setRemoteFingerprints(fingerprints: readonly DtlsFingerprint[]): void {
+    if (this.#userClosed) throw new InvalidStateError('DtlsTransport is closed');
+    const list = checkFingerprintList(fingerprints, 'fingerprints');
+    if (this.#state === 'connected' || this.#state === 'closed' || this.#state === 'failed') {
+      throw new InvalidStateError(`Remote fingerprints cannot change in state ${this.#state}`);
+    }
+    this.#fingerprints = list;
+    const handle = this.#native;
+    if (handle === undefined || this.#state !== 'connecting') return;
+    if (this.#nativeStatus === NativeDtlsStatus.WaitingVerify) {
+      this.#apply(handle.continueHandshake(this.#verify));
+    }
+    const held = this.#held;
+    this.#held = [];
+    this.#heldBytes = 0;
+    for (const datagram of held) {
+      if (this.#native === undefined || (this.#state !== 'connecting' && this.#state !== 'connected')) break;
+      this.#apply(this.#native.receive(datagram, this.#verify));
+    }
+  }
+
+  /**
+   * Sends application data (e.g. SCTP for data channels) as one DTLS record.
+   * @param data - At most `maxDataSize` bytes (one record must fit the MTU).
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE when `data` is not a Uint8Array.
+   * @throws {RangeError} ERR_OUT_OF_RANGE when empty or larger than `maxDataSize`.
+   * @throws {InvalidStateError} ERR_INVALID_STATE unless connected.
+   * @example
+   * transport.send(Buffer.from('hello'));
+   */
+  send(data: Uint8Array): void {
+    if (this.#userClosed) throw new InvalidStateError('DtlsTransport is closed');
+    if (!(data instanceof Uint8Array)) throw argTypeError('data', 'a Uint8Array', data);
+    const handle = this.#native;
+    if (this.#state !== 'connected' || handle === undefined) {
+      throw new InvalidStateError(`Cannot send application data in state ${this.#state}`);
+    }
+    if (data.length < 1 || data.length > this.#maxDataSize) {
+      throw outOfRangeError('data.length', `from 1 to ${this.#maxDataSize}`, data.length);
+    }
+    for (const datagram of handle.send(data)) this.#output(datagram);
+    this.#stats.messagesSent++;
+  }
+
+  /**
+   * Traffic and drop counters (see {@link DtlsStats}), in every state until `close()`.
+   * @returns A new snapshot object.
+   * @throws {InvalidStateError} ERR_INVALID_STATE after `close()`.
+   * @example
+   * console.log(transport.getStats().dropped);
+   */
+  getStats(): DtlsStats {
+    if (this.#userClosed) throw new InvalidStateError('DtlsTransport is closed');
+    this.#syncMalformed();
+    const s = this.#stats;
+    return {
+      datagramsSent: s.datagramsSent,
+      bytesSent: s.bytesSent,
+      datagramsReceived: s.datagramsReceived,
+      bytesReceived: s.bytesReceived,
+      messagesSent: s.messagesSent,
+      messagesReceived: s.messagesReceived,
+      dropped: { notDtls: s.notDtls, malformed: s.malformed, holdOverflow: s.holdOverflow, inactive: s.inactive },
+    };
+  }
+
+  #syncMalformed(): void {
+    if (this.#native !== undefined) this.#stats.malformed = this.#native.info().malformedDropped;
+  }
+
+  /**
+   * The peer's certificate (DER) — only once it was verified.
+   * @returns A new Buffer.
+   * @throws {InvalidStateError} ERR_INVALID_STATE unless connected.
+   * @example
+   * const der = transport.getRemoteCertificate();
+   */
+  getRemoteCertificate(): Buffer {
+    return this.#connected().remoteCertificate();
+  }
+
+  /**
+   * Creates an SRTP session keyed from this association: native code runs
+   * the RFC 5764 §4.2 export for the negotiated profile and assigns
+   * client/server keys by our role, so the keys never reach JavaScript.
+   * Closing the transport (or its failure, or the peer's close) closes every
+   * session it created.
+   * @param options - Replay window and remote-stream limit.
+   * @returns A new {@link SrtpSession} for `srtpProfile`.
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE when `options` or a field has the wrong type.
+   * @throws {RangeError} ERR_OUT_OF_RANGE for a field outside its range.
+   * @throws {InvalidStateError} ERR_INVALID_STATE unless connected (never before the peer is verified).
+   * @example
+   * await transport.start();
+   * const srtp = transport.createSrtpSession();
+   * socket.send(srtp.protectRtp(rtpPacket), port, host);
+   * @see https://www.rfc-editor.org/rfc/rfc5764#section-4.2
+   */
+  createSrtpSession(options: DtlsSrtpSessionOptions = {}): SrtpSession {
+    if (typeof options !== 'object' || options === null) throw argTypeError('options', 'an object', options);
+    const replayWindow = checkInteger(options.replayWindow, 'options.replayWindow', 64, 32767, 1024);
+    const maxRemoteStreams = checkInteger(options.maxRemoteStreams, 'options.maxRemoteStreams', 1, 4096, 64);
+    const handle = this.#connected();
+    const profile = this.#srtpProfile as SrtpProfile;
+    const session = wrapNativeSrtp(handle.createSrtp(replayWindow, maxRemoteStreams), profile);
+    this.#sessions.add(session);
+    return session;
+  }
+
+  /**
+   * Exports keying material (RFC 5705) from the verified association, for
+   * users who key SRTP or anything else outside this package. For SRTP, the
+   * RFC 5764 §4.2 layout is client_key | server_key | client_salt | server_salt
+   * under the label `EXTRACTOR-dtls_srtp`.
+   * @param label - The exporter label (1 to 256 ASCII characters).
+   * @param length - Bytes to export, 1 to 1024.
+   * @returns A new Buffer — secret material; the caller owns it.
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for a bad label.
+   * @throws {RangeError} ERR_OUT_OF_RANGE for a bad length.
+   * @throws {InvalidStateError} ERR_INVALID_STATE unless connected (never before the peer is verified).
+   * @example
+   * const km = transport.exportKeyingMaterial('EXTRACTOR-dtls_srtp', 60);
+   * @see https://www.rfc-editor.org/rfc/rfc5764#section-4.2
+   */
+  exportKeyingMaterial(label: string, length: number): Buffer {
+    if (typeof label !== 'string') throw argTypeError('label', 'a string', label);
+    if (label.length < 1 || label.length > 256 || !/^[\x20-\x7e]+$/.test(label)) {
+      throw argValueError('label', '1 to 256 printable ASCII characters', label);
+    }
+    if (typeof length !== 'number') throw argTypeError('length', 'a number', length);
+    if (!Number.isInteger(length) || length < 1 || length > MAX_EXPORT) {
+      throw outOfRangeError('length', `an integer from 1 to ${MAX_EXPORT}`, length);
+    }
+    return this.#connected().exportKeyingMaterial(label, length);
+  }
+
+  /**
+   * Closes the association: sends close_notify once (if connected), stops
+   * timers and frees the native endpoint. Safe to call twice. A pending
+   * `start()` rejects with `InvalidStateError`. Closes every SRTP session
+   * created by `createSrtpSession()`.
+   * @example
+   * transport.close();
+   */
+  close(): void {
+    if (this.#userClosed) return;
+    this.#userClosed = true;
+    this.#clearTimer();
+    for (const session of this.#sessions) session.close();
+    this.#sessions.clear();
+    this.#held = [];
+    this.#heldBytes = 0;
+    const handle = this.#native;
+    this.#native = undefined;
+    if (handle !== undefined) {
+      for (const datagram of handle.close()) this.#output(datagram);
+    }
+    if (this.#state !== 'closed' && this.#state !== 'failed') {
+      this.#settle?.reject(new InvalidStateError('DtlsTransport was closed before it connected'));
+      this.#settle = undefined;
+      this.#setState('closed');
+      this.emit('close');
+    }
+  }
+
+  /** Same as `close()`, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #connected(): NativeDtls {
+    if (this.#userClosed) throw new InvalidStateError('DtlsTransport is closed');
+    if (this.#state !== 'connected' || this.#native === undefined) {
+      throw new InvalidStateError(`Not available in state ${this.#state}`);
+    }
+    return this.#native;
+  }
+
+  #setState(state: DtlsState): void {
+    this.#state = state;
+    this.emit('statechange', state);
+  }
+
+  #output(datagram: Buffer): void {
+    this.#stats.datagramsSent++;
+    this.#stats.bytesSent += datagram.length;
+    try {
+      this.#send(datagram);
+    } catch {
+      // A failing send is a lost datagram; DTLS retransmits handshake flights.
+    }
+  }
+
+  #apply(step: NativeDtlsStep): void {
+    this.#nativeStatus = step.status;
+    for (const datagram of step.datagrams) this.#output(datagram);
+    switch (step.status) {
+      case NativeDtlsStatus.Connected:
+        if (this.#state === 'connecting') this.#onConnected();
+        break;
+      case NativeDtlsStatus.Closed:
+        this.#onRemoteClose();
+        return;
+      case NativeDtlsStatus.Failed:
+        this.#fail(this.#errorFrom(step));
+        return;
+      default:
+        break;
+    }
+    if (step.data !== undefined) {
+      for (const data of step.data) {
+        if (this.#state !== 'connected') break;
+        this.#stats.messagesReceived++;
+        this.emit('data', data);
+      }
+    }
+    if (this.#native !== undefined && (this.#state === 'connecting' || this.#state === 'connected')) {
+      this.#retransmitAt = step.timeoutMs >= 0 ? Date.now() + step.timeoutMs : undefined;
+      this.#arm();
+    }
+  }
+
+  #errorFrom(step: NativeDtlsStep): DtlsError {
+    const code = (step.failure ?? 'ERR_DTLS_HANDSHAKE') as DtlsErrorCode;
+    const messages: Partial<Record<DtlsErrorCode, string>> = {
+      ERR_DTLS_FINGERPRINT_MISMATCH: 'The peer certificate does not match the remote fingerprints',
+      ERR_DTLS_NO_SRTP_PROFILE: 'The peer agreed on no SRTP protection profile',
+      ERR_DTLS_ALERT: `The peer sent a fatal alert (${step.receivedAlert ?? 'close_notify during the handshake'})`,
+      ERR_DTLS_TIMEOUT: 'The peer stopped answering handshake retransmissions',
+    };
+    return new DtlsError(code, messages[code] ?? 'The DTLS handshake failed', {
+      sentAlert: step.sentAlert,
+      receivedAlert: step.receivedAlert,
+      opensslErrors: step.opensslErrors ?? [],
+    });
+  }
+
+  #onConnected(): void {
+    const handle = this.#native;
+    if (handle === undefined) return;
+    const info = handle.info();
+    const profile = PROFILE_BY_ID.get(info.srtpProfileId);
+    if (!info.verified || profile === undefined) {
+      // Native refuses both already; a second look costs nothing.
+      this.#fail(new DtlsError('ERR_DTLS_NO_SRTP_PROFILE', 'The peer agreed on no SRTP protection profile'));
+      return;
+    }
+    this.#srtpProfile = profile;
+    this.#cipherSuite = info.cipherSuite;
+    this.#maxDataSize = info.maxDataSize;
+    this.#deadline = undefined;
+    this.#setState('connected');
+    this.#settle?.resolve();
+    this.#settle = undefined;
+    this.emit('connected');
+  }
+
+  #onRemoteClose(): void {
+    this.#release();
+    if (this.#state === 'closed' || this.#state === 'failed') return;
+    this.#settle?.reject(new InvalidStateError('The peer closed the association before it connected'));
+    this.#settle = undefined;
+    this.#setState('closed');
+    this.emit('close');
+  }
+
+  #fail(error: DtlsError): void {
+    if (this.#state === 'failed' || this.#state === 'closed') return;
+    this.#error = error;
+    this.#release();
+    this.#setState('failed');
+    this.#settle?.reject(error);
+    this.#settle = undefined;
+  }
+
+  /** Frees the native endpoint (anything it still had to say is sent) and closes our SRTP sessions. */
+  #release(): void {
+    this.#syncMalformed();
+    this.#clearTimer();
+    for (const session of this.#sessions) session.close();
+    this.#sessions.clear();
+    this.#held = [];
+    this.#heldBytes = 0;
+    const handle = this.#native;
+    this.#native = undefined;
+    if (handle !== undefined) {
+      for (const datagram of handle.close()) this.#output(datagram);
+    }
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** One timer for whichever comes first: the retransmission or the handshake deadline. */
+  #arm(): void {
+    this.#clearTimer();
+    const deadline = this.#state === 'connecting' ? this.#deadline : undefined;
+    let due = this.#retransmitAt;
+    if (deadline !== undefined && (due === undefined || deadline < due)) due = deadline;
+    if (due === undefined) return;
+    const timer = setTimeout(() => this.#onTimer(), Math.max(0, due - Date.now()));
+    (timer as { unref?: () => void }).unref?.();
+    this.#timer = timer;
+  }
+
+  #onTimer(): void {
+    this.#timer = undefined;
+    const handle = this.#native;
+    if (handle === undefined) return;
+    if (this.#state === 'connecting' && this.#deadline !== undefined && Date.now() >= this.#deadline) {
+      this.#fail(new DtlsError('ERR_DTLS_TIMEOUT', `The handshake did not finish within ${this.#handshakeTimeoutMs} ms`));
+      return;
+    }
+    if (this.#retransmitAt !== undefined && Date.now() >= this.#retransmitAt) {
+      this.#apply(handle.handleTimeout(this.#verify));
+    } else {
+      this.#arm();
+    }
+  }
+}

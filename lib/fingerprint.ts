@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Certificate fingerprints as SDP carries them (`a=fingerprint`, RFC 8122) and
+ * the decision, taken during the DTLS handshake, whether a peer certificate
+ * matches them.
+ *
+ * ## Matching policy (RFC 8122 §5)
+ * - Hash functions we can verify: `sha-1`, `sha-224`, `sha-256`, `sha-384`,
+ *   `sha-512`. Lines naming any other hash (`md5`, `md2`, unknown tokens) are
+ *   ignored: they can neither accept nor reject a certificate.
+ * - Downgrade protection: if any line uses `sha-256`, `sha-384` or `sha-512`,
+ *   the `sha-1` and `sha-224` lines are ignored too — a weak hash can never
+ *   widen what is accepted next to a strong one. Among the strong hashes all
+ *   three are always accepted.
+ * - The certificate is accepted when it matches at least one remaining line
+ *   (a remote description may list fingerprints of several certificates it
+ *   might use, RFC 8122 §5); lines that do not match are not an error.
+ * - No remaining line (empty list, or only unsupported hashes) means no
+ *   match: the handshake fails with `ERR_DTLS_FINGERPRINT_MISMATCH`.
+ * - Comparison hashes the DER certificate with `node:crypto` and compares the
+ *   digests with `crypto.timingSafeEqual`.
+ * @packageDocumentation
+ */
+import * as crypto from 'node:crypto';
+import { DtlsError, argTypeError, argValueError } from './errors.js';
+
+/**
+ * Hash functions this package computes and verifies (RFC 8122 "Hash function Textual Names").
+ * @example
+ * const algorithms: FingerprintAlgorithm[] = ['sha-256', 'sha-512'];
+ * certificate.getFingerprints(algorithms);
+ */
+export type FingerprintAlgorithm = 'sha-1' | 'sha-224' | 'sha-256' | 'sha-384' | 'sha-512';
+
+/**
+ * One certificate fingerprint, in the W3C `RTCDtlsFingerprint` shape.
+ * `algorithm` is lowercase; `value` is uppercase hex pairs joined by colons.
+ * @example
+ * const fp: DtlsFingerprint = parseFingerprint('a=fingerprint:sha-256 AB:CD:…');
+ */
+export interface DtlsFingerprint {
+  /** Hash function name, e.g. `'sha-256'` (other RFC 8122 names parse but are never used to verify). */
+  algorithm: string;
+  /** Uppercase hex pairs separated by colons, e.g. `'AB:CD:…'`. */
+  value: string;
+}
+
+/** Digest length in bytes per supported hash. */
+const DIGEST_BYTES: Readonly<Record<FingerprintAlgorithm, number>> = {
+  'sha-1': 20,
+  'sha-224': 28,
+  'sha-256': 32,
+  'sha-384': 48,
+  'sha-512': 64,
+};
+
+/** node:crypto names of the supported hashes. */
+const NODE_HASH: Readonly<Record<FingerprintAlgorithm, string>> = {
+  'sha-1': 'sha1',
+  'sha-224': 'sha224',
+  'sha-256': 'sha256',
+  'sha-384': 'sha384',
+  'sha-512': 'sha512',
+};
+
+const STRONG: ReadonlySet<string> = new Set(['sha-256', 'sha-384', 'sha-512']);
+
+/** Longest input accepted (a sha-512 line is about 210 characters). */
+const MAX_INPUT = 1024;
+const HASH_TOKEN = /^[a-z0-9][a-z0-9_.!%*+`'~-]{0,31}$/;
+const HEX_VALUE = /^[0-9A-F]{2}(?::[0-9A-F]{2})*$/;
+
+/**
+ * Whether `algorithm` (any case) names a hash this package can verify.
+ * @param algorithm - A hash function textual name, e.g. `'SHA-256'`.
+ * @returns `true` for sha-1, sha-224, sha-256, sha-384, sha-512.
+ * @example
+ * isSupportedFingerprintAlgorithm('SHA-256'); // true
+ */
+export function isSupportedFingerprintAlgorithm(algorithm: string): algorithm is FingerprintAlgorithm {
+  return Object.prototype.hasOwnProperty.call(DIGEST_BYTES, algorithm.toLowerCase());
+}
+
+function bad(message: string): DtlsError {
+  return new DtlsError('ERR_DTLS_BAD_FINGERPRINT', message);
+}
+
+/**
+ * Validates and normalises one fingerprint (lowercase hash name, uppercase
+ * hex). For a supported hash the value must have exactly the digest length.
+ * @internal
+ */
+export function normalizeFingerprint(algorithm: string, value: string): DtlsFingerprint {
+  if (algorithm.length > 32 || value.length > MAX_INPUT) throw bad('Fingerprint input is too long');
+  const name = algorithm.toLowerCase();
+  if (!HASH_TOKEN.test(name)) throw bad(`Expected a hash function name but received '${algorithm}'`);
+  const hex = value.toUpperCase();
+  if (!HEX_VALUE.test(hex)) throw bad('Expected hex pairs separated by colons as the fingerprint value');
+  const bytes = (hex.length + 1) / 3;
+  if (isSupportedFingerprintAlgorithm(name) && bytes !== DIGEST_BYTES[name]) {
+    throw bad(`Expected ${DIGEST_BYTES[name]} bytes for ${name} but received ${bytes}`);
+  }
+  return { algorithm: name, value: hex };
+}
+
+/**
+ * Parses an SDP fingerprint attribute: a whole line
+ * (`a=fingerprint:sha-256 AB:CD:…`), the attribute without `a=`
+ * (`fingerprint:sha-256 AB:…`) or just its value (`sha-256 AB:…`).
+ * Hash names and hex digits are case-insensitive; the result is normalised.
+ * @param input - The line or attribute value.
+ * @returns The fingerprint with a lowercase `algorithm` and uppercase `value`.
+ * @throws {TypeError} ERR_INVALID_ARG_TYPE when `input` is not a string.
+ * @throws {DtlsError} ERR_DTLS_BAD_FINGERPRINT when the input is malformed: too long, not hex pairs,
+ *   odd digits, or the wrong length for a supported hash.
+ * @example
+ * const fp = parseFingerprint('a=fingerprint:SHA-256 ab:cd:…');
+ * // { algorithm: 'sha-256', value: 'AB:CD:…' }
+ * @see https://www.rfc-editor.org/rfc/rfc8122#section-5
+ */
+export function parseFingerprint(input: string): DtlsFingerprint {
+  if (typeof input !== 'string') throw argTypeError('input', 'a string', input);
+  if (input.length > MAX_INPUT) throw bad(`Expected at most ${MAX_INPUT} characters but received ${input.length}`);
+  let text = input.trim();
+  const lower = text.toLowerCase();
+  if (lower.startsWith('a=fingerprint:')) text = text.slice('a=fingerprint:'.length);
+  else if (lower.startsWith('fingerprint:')) text = text.slice('fingerprint:'.length);
+  const match = /^(\S+)[ \t]+(\S+)$/.exec(text.trim());
+  if (match === null) throw bad('Expected "<hash-function> <hex:pairs>"');
+  return normalizeFingerprint(match[1] as string, match[2] as string);
+}
+
+/**
+ * Formats a fingerprint as the value of an SDP `a=fingerprint` attribute
+ * (prefix it with `a=fingerprint:` for a full line).
+ * @param fingerprint - `{ algorithm, value }` in any case.
+ * @returns `'sha-256 AB:CD:…'`.
+ * @throws {TypeError} ERR_INVALID_ARG_TYPE when the fields are not strings.
+ * @throws {DtlsError} ERR_DTLS_BAD_FINGERPRINT when the fingerprint is malformed.
+ * @example
+ * const [fp] = certificate.getFingerprints();
+ * const line = `a=fingerprint:${formatFingerprint(fp)}`;
+ */
+export function formatFingerprint(fingerprint: DtlsFingerprint): string {
+  const fp = checkFingerprintObject(fingerprint, 'fingerprint');
+  return `${fp.algorithm} ${fp.value}`;
+}
+
+/** @internal Validates one `{ algorithm, value }` object and normalises it. */
+export function checkFingerprintObject(value: unknown, name: string): DtlsFingerprint {
+  if (typeof value !== 'object' || value === null) throw argTypeError(name, 'an object', value);
+  const { algorithm, value: hex } = value as { algorithm?: unknown; value?: unknown };
+  if (typeof algorithm !== 'string') throw argTypeError(`${name}.algorithm`, 'a string', algorithm);
+  if (typeof hex !== 'string') throw argTypeError(`${name}.value`, 'a string', hex);
+  return normalizeFingerprint(algorithm, hex);
+}
+
+/** @internal Validates a list of remote fingerprints (1 to 16 entries). */
+export function checkFingerprintList(value: unknown, name: string): DtlsFingerprint[] {
+  if (!Array.isArray(value)) throw argTypeError(name, 'an array of fingerprints', value);
+  if (value.length === 0 || value.length > 16) throw argValueError(name, '1 to 16 fingerprints', value);
+  return value.map((fp, i) => checkFingerprintObject(fp, `${name}[${i}]`));
+}
+
+/**
+ * Computes a fingerprint of DER bytes.
+ * @internal
+ */
+export function computeFingerprint(der: Uint8Array, algorithm: FingerprintAlgorithm): DtlsFingerprint {
+  const digest = crypto.createHash(NODE_HASH[algorithm]).update(der).digest('hex').toUpperCase();
+  return { algorithm, value: (digest.match(/../g) ?? []).join(':') };
+}
+
+/**
+ * The handshake's fingerprint decision (see the policy in this module's
+ * documentation): does the peer certificate `der` match `remote`?
+ * @param der - The peer certificate (DER), as the handshake presents it.
+ * @param remote - Normalised remote fingerprints.
+ * @returns `true` when a usable line matches.
+ * @internal
+ */
+export function certificateMatches(der: Uint8Array, remote: readonly DtlsFingerprint[]): boolean {
+  const supported = remote.filter((fp) => isSupportedFingerprintAlgorithm(fp.algorithm));
+  const hasStrong = supported.some((fp) => STRONG.has(fp.algorithm));
+  const usable = hasStrong ? supported.filter((fp) => STRONG.has(fp.algorithm)) : supported;
+  let matched = false;
+  const digests = new Map<string, Buffer>();
+  for (const fp of usable) {
+    const algorithm = fp.algorithm as FingerprintAlgorithm;
+    let digest = digests.get(algorithm);
+    if (digest === undefined) {
+      digest = crypto.createHash(NODE_HASH[algorithm]).update(der).digest();
+      digests.set(algorithm, digest);
+    }
+    const expected = Buffer.from(fp.value.replace(/:/g, ''), 'hex');
+    // Every line is compared (no early exit), each in constant time.
+    if (expected.length === digest.length && crypto.timingSafeEqual(expected, digest)) matched = true;
+  }
+  return matched;
+}

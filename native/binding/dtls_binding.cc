@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: MIT
+// NativeDtls: the JS face of core::DtlsEndpoint. Every step takes the
+// TypeScript verifier as an argument instead of keeping a reference to it, so
+// no persistent handle ties the endpoint to the transport that owns it.
+
+#include <napi.h>
+#include <openssl/crypto.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "addon.h"
+#include "binding/certificate_binding.h"
+#include "binding/registry.h"
+#include "core/dtls_endpoint.h"
+#include "core/srtp_context.h"
+
+namespace dtlssrtp::binding {
+namespace {
+
+constexpr uint32_t kMinMtu = 256;
+constexpr uint32_t kMaxMtu = 65507;  // largest UDP payload over IPv4
+constexpr uint32_t kMaxInitialRtoMs = 60000;
+constexpr size_t kMaxDatagram = 65535;
+constexpr size_t kMaxExportLength = 1024;
+constexpr size_t kMaxLabelLength = 256;
+
+const char* FailureCode(core::DtlsFailure failure) {
+  switch (failure) {
+    case core::DtlsFailure::kFingerprint:
+      return "ERR_DTLS_FINGERPRINT_MISMATCH";
+    case core::DtlsFailure::kNoSrtpProfile:
+      return "ERR_DTLS_NO_SRTP_PROFILE";
+    case core::DtlsFailure::kAlert:
+      return "ERR_DTLS_ALERT";
+    case core::DtlsFailure::kTimeout:
+      return "ERR_DTLS_TIMEOUT";
+    default:
+      return "ERR_DTLS_HANDSHAKE";
+  }
+}
+
+Napi::Array ToBufferArray(Napi::Env env, const std::vector<std::vector<uint8_t>>& items) {
+  Napi::Array out = Napi::Array::New(env, items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    out.Set(static_cast<uint32_t>(i), Napi::Buffer<uint8_t>::Copy(env, items[i].data(), items[i].size()));
+  }
+  return out;
+}
+
+}  // namespace
+
+class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
+ public:
+  static void Init(Napi::Env env, Napi::Object exports, Addon* addon) {
+    Napi::Function ctor =
+        DefineClass(env, "NativeDtls",
+                    {
+                        InstanceMethod("start", &DtlsBinding::Start),
+                        InstanceMethod("receive", &DtlsBinding::Receive),
+                        InstanceMethod("handleTimeout", &DtlsBinding::HandleTimeout),
+                        InstanceMethod("continueHandshake", &DtlsBinding::ContinueHandshake),
+                        InstanceMethod("send", &DtlsBinding::Send),
+                        InstanceMethod("close", &DtlsBinding::Close),
+                        InstanceMethod("awaitingClientFlight", &DtlsBinding::AwaitingClientFlight),
+                        InstanceMethod("info", &DtlsBinding::Info),
+                        InstanceMethod("remoteCertificate", &DtlsBinding::RemoteCertificate),
+                        InstanceMethod("exportKeyingMaterial", &DtlsBinding::ExportKeyingMaterial),
+                        InstanceMethod("createSrtp", &DtlsBinding::CreateSrtp),
+                    });
+    addon->dtls_ctor = Napi::Persistent(ctor);
+    exports.Set("NativeDtls", ctor);
+  }
+
+  // new NativeDtls({ certificate, isServer, srtpProfiles, mtu, initialRtoMs, serverCookies })
+  explicit DtlsBinding(const Napi::CallbackInfo& info)
+      : Napi::ObjectWrap<DtlsBinding>(info), addon_(info.Env().GetInstanceData<Addon>()) {
+    Napi::Env env = info.Env();
+    addon_->Track(this);
+    if (info.Length() != 1 || !info[0].IsObject()) {
+      ThrowInternalArg(env, "NativeDtls expects an options object");
+      return;
+    }
+    Napi::Object options = info[0].As<Napi::Object>();
+    const core::Certificate* certificate = CertificateBinding::FromValue(addon_, options.Get("certificate"));
+    if (env.IsExceptionPending()) return;
+    Napi::Value is_server = options.Get("isServer");
+    Napi::Value profiles = options.Get("srtpProfiles");
+    Napi::Value mtu = options.Get("mtu");
+    Napi::Value rto = options.Get("initialRtoMs");
+    Napi::Value cookies = options.Get("serverCookies");
+    if (env.IsExceptionPending()) return;
+    if (certificate == nullptr || !is_server.IsBoolean() || !profiles.IsString() || !mtu.IsNumber() ||
+        !rto.IsNumber() || !cookies.IsBoolean()) {
+      ThrowInternalArg(env, "NativeDtls options have the wrong types");
+      return;
+    }
+    core::DtlsConfig config;
+    config.is_server = is_server.As<Napi::Boolean>().Value();
+    config.certificate = certificate->x509();
+    config.private_key = certificate->key();
+    config.srtp_profiles = profiles.As<Napi::String>().Utf8Value();
+    const int64_t mtu_value = mtu.As<Napi::Number>().Int64Value();
+    const int64_t rto_value = rto.As<Napi::Number>().Int64Value();
+    if (mtu_value < kMinMtu || mtu_value > kMaxMtu || rto_value < 1 || rto_value > kMaxInitialRtoMs) {
+      ThrowInternalArg(env, "NativeDtls mtu or initialRtoMs out of range");
+      return;
+    }
+    config.mtu = static_cast<size_t>(mtu_value);
+    config.initial_rto_ms = static_cast<uint32_t>(rto_value);
+    config.server_cookies = cookies.As<Napi::Boolean>().Value();
+    std::string message;
+    std::vector<std::string> errors;
+    endpoint_ = core::DtlsEndpoint::Create(config, &message, &errors);
+    if (!endpoint_) addon_->ThrowError(env, ErrorKind::kDtls, "ERR_DTLS_INTERNAL", message, errors);
+  }
+
+  ~DtlsBinding() override {
+    addon_->Forget(this);
+    endpoint_.reset();
+  }
+
+  void CloseNative() override { endpoint_.reset(); }
+
+ private:
+  core::DtlsEndpoint* Live(Napi::Env env) {
+    if (!endpoint_) {
+      addon_->ThrowError(env, ErrorKind::kInvalidState, "ERR_INVALID_STATE", "DTLS endpoint is closed");
+      return nullptr;
+    }
+    return endpoint_.get();
+  }
+
+  // Wraps the TypeScript verifier: (der: Buffer) => 0 reject | 1 accept | 2 unknown.
+  static core::Verifier MakeVerifier(Napi::Env env, Napi::Value value) {
+    if (!value.IsFunction()) return core::Verifier();
+    Napi::Function fn = value.As<Napi::Function>();
+    return [env, fn](const uint8_t* der, size_t length) {
+      Napi::HandleScope scope(env);
+      Napi::Value verdict = fn.Call({Napi::Buffer<uint8_t>::Copy(env, der, length)});
+      if (env.IsExceptionPending()) {
+        // A throwing verifier is a bug in our TS; never let it accept.
+        env.GetAndClearPendingException();
+        return core::VerifyVerdict::kReject;
+      }
+      if (!verdict.IsNumber()) return core::VerifyVerdict::kReject;
+      switch (verdict.As<Napi::Number>().Int32Value()) {
+        case 1:
+          return core::VerifyVerdict::kAccept;
+        case 2:
+          return core::VerifyVerdict::kUnknown;
+        default:
+          return core::VerifyVerdict::kReject;
+      }
+    };
+  }
+
+  // { status, datagrams, data?, timeoutMs, failure?, sentAlert?, receivedAlert?, opensslErrors? }
+  Napi::Object StepResult(Napi::Env env, core::DtlsEndpoint* endpoint, core::DtlsStatus status) {
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("status", Napi::Number::New(env, static_cast<int>(status)));
+    out.Set("datagrams", ToBufferArray(env, endpoint->TakeDatagrams()));
+    std::vector<std::vector<uint8_t>> data = endpoint->TakeAppData();
+    if (!data.empty()) out.Set("data", ToBufferArray(env, data));
+    out.Set("timeoutMs", Napi::Number::New(env, static_cast<double>(endpoint->NextTimeoutMs())));
+    if (endpoint->sent_alert() >= 0) out.Set("sentAlert", Napi::Number::New(env, endpoint->sent_alert()));
+    if (endpoint->received_alert() >= 0) {
+      out.Set("receivedAlert", Napi::Number::New(env, endpoint->received_alert()));
+    }
+    if (status == core::DtlsStatus::kFailed) {
+      out.Set("failure", FailureCode(endpoint->failure()));
+      const std::vector<std::string>& errors = endpoint->failure_errors();
+      Napi::Array list = Napi::Array::New(env, errors.size());
+      for (size_t i = 0; i < errors.size(); ++i) list.Set(static_cast<uint32_t>(i), errors[i]);
+      out.Set("opensslErrors", list);
+    }
+    return out;
+  }
+
+  Napi::Value Start(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    core::DtlsEndpoint* endpoint = Live(env);
+    if (endpoint == nullptr) return env.Undefined();
+    core::Verifier verifier = MakeVerifier(env, info[0]);
+    return StepResult(env, endpoint, endpoint->Start(verifier));
+  }
+
+  // receive(datagram: Uint8Array, verifier)
+  Napi::Value Receive(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    core::DtlsEndpoint* endpoint = Live(env);
+    if (endpoint == nullptr) return env.Undefined();
+    if (info.Length() < 2 || !info[0].IsTypedArray() ||
+        info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+      ThrowInternalArg(env, "receive expects a Uint8Array");
+      return env.Undefined();
+    }
+    Napi::Uint8Array datagram = info[0].As<Napi::Uint8Array>();
+    if (datagram.ByteLength() > kMaxDatagram) {
+      ThrowInternalArg(env, "receive: datagram too large");
+      return env.Undefined();
+    }
+    core::Verifier verifier = MakeVerifier(env, info[1]);
+    return StepResult(env, endpoint, endpoint->Receive(datagram.Data(), datagram.ByteLength(), verifier));
+  }
+
+  Napi::Value HandleTimeout(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    core::DtlsEndpoint* endpoint = Live(env);
+    if (endpoint == nullptr) return env.Undefined();
+    core::Verifier verifier = MakeVerifier(env, info[0]);
+    return StepResult(env, endpoint, endpoint->HandleTimeout(verifier));
+  }
+
+  Napi::Value ContinueHandshake(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    core::DtlsEndpoint* endpoint = Live(env);
+    if (endpoint == nullptr) return env.Undefined();
+    core::Verifier verifier = MakeVerifier(env, info[0]);
+    return StepResult(env, endpoint, endpoint->ContinueHandshake(verifier));
+  }
+
+  // send(data: Uint8Array) → Buffer[] (the datagrams to send)
+  Napi::Value Send(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    core::DtlsEndpoint* endpoint = Live(env);
+    if (endpoint == nullptr) return env.Undefined();
+    if (info.Length() != 1 || !info[0].IsTypedArray() ||
+        info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+      ThrowInternalArg(env, "send expects a Uint8Array");
+      return env.Undefined();
+    }
+    Napi::Uint8Array data = info[0].As<Napi::Uint8Array>();
+    if (!endpoint->Send(data.Data(), data.ByteLength())) {
+      addon_->ThrowError(env, ErrorKind::kInvalidState, "ERR_INVALID_STATE",
+                         "Application data can only be sent on a connected, verified transport");
+      return env.Undefined();
+    }
+    return ToBufferArray(env, endpoint->TakeDatagrams());
+  }
+
+  // close() → Buffer[] (close_notify, at most once); frees the endpoint.
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!endpoint_) return Napi::Array::New(env, 0);
+    endpoint_->Close();
+    Napi::Array out = ToBufferArray(env, endpoint_->TakeDatagrams());
+    endpoint_.reset();
+    return out;
+  }
+
+  Napi::Value AwaitingClientFlight(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    core::DtlsEndpoint* endpoint = Live(env);
+    if (endpoint == nullptr) return env.Undefined();
+    return Napi::Boolean::New(env, endpoint->AwaitingClientFlight());
+  }
+
+  // info() → { srtpProfileId, cipherSuite, maxDataSize, verified, malformedDropped }
+  Napi::Value Info(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    core::DtlsEndpoint* endpoint = Live(env);
+    if (endpoint == nullptr) return env.Undefined();
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("srtpProfileId", Napi::Number::New(env, endpoint->SrtpProfileId()));
+    out.Set("cipherSuite", endpoint->CipherSuite());
+    out.Set("maxDataSize", Napi::Number::New(env, static_cast<double>(endpoint->MaxDataSize())));
+    out.Set("verified", Napi::Boolean::New(env, endpoint->verified()));
+    out.Set("malformedDropped", Napi::Number::New(env, static_cast<double>(endpoint->malformed_dropped())));
+    return out;
+  }
+
+  Napi::Value RemoteCertificate(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    core::DtlsEndpoint* endpoint = Live(env);
+    if (endpoint == nullptr) return env.Undefined();
+    std::vector<uint8_t> der;
+    if (!endpoint->PeerCertificateDer(&der)) {
+      addon_->ThrowError(env, ErrorKind::kInvalidState, "ERR_INVALID_STATE",
+                         "The remote certificate is available only once verified");
+      return env.Undefined();
+    }
+    return Napi::Buffer<uint8_t>::Copy(env, der.data(), der.size());
+  }
+
+  // exportKeyingMaterial(label: string, length: number) → Buffer
+  Napi::Value ExportKeyingMaterial(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    core::DtlsEndpoint* endpoint = Live(env);
+    if (endpoint == nullptr) return env.Undefined();
+    if (info.Length() != 2 || !info[0].IsString() || !info[1].IsNumber()) {
+      ThrowInternalArg(env, "exportKeyingMaterial expects (label, length)");
+      return env.Undefined();
+    }
+    std::string label = info[0].As<Napi::String>().Utf8Value();
+    const int64_t length = info[1].As<Napi::Number>().Int64Value();
+    if (label.empty() || label.size() > kMaxLabelLength || length < 1 ||
+        length > static_cast<int64_t>(kMaxExportLength)) {
+      ThrowInternalArg(env, "exportKeyingMaterial arguments out of range");
+      return env.Undefined();
+    }
+    std::vector<uint8_t> out;
+    if (!endpoint->ExportKeyingMaterial(label, static_cast<size_t>(length), &out)) {
+      addon_->ThrowError(env, ErrorKind::kInvalidState, "ERR_INVALID_STATE",
+                         "Keying material is available only on a connected, verified transport");
+      return env.Undefined();
+    }
+    Napi::Buffer<uint8_t> result = Napi::Buffer<uint8_t>::Copy(env, out.data(), out.size());
+    OPENSSL_cleanse(out.data(), out.size());
+    return result;
+  }
+
+  // createSrtp(replayWindow, maxRemoteStreams) → NativeSrtp keyed from the
+  // RFC 5764 §4.2 export for our role; the keys never reach JavaScript.
+  Napi::Value CreateSrtp(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    core::DtlsEndpoint* endpoint = Live(env);
+    if (endpoint == nullptr) return env.Undefined();
+    if (info.Length() != 2 || !info[0].IsNumber() || !info[1].IsNumber()) {
+      ThrowInternalArg(env, "createSrtp expects (replayWindow, maxRemoteStreams)");
+      return env.Undefined();
+    }
+    const int64_t window = info[0].As<Napi::Number>().Int64Value();
+    const int64_t streams = info[1].As<Napi::Number>().Int64Value();
+    if (window < core::kMinReplayWindow || window > core::kMaxReplayWindow || streams < 1 ||
+        streams > core::kMaxRemoteStreamsLimit) {
+      ThrowInternalArg(env, "createSrtp arguments out of range");
+      return env.Undefined();
+    }
+    const core::SrtpProfileInfo* profile = core::FindSrtpProfile(endpoint->SrtpProfileId());
+    std::vector<uint8_t> local;
+    std::vector<uint8_t> remote;
+    if (profile == nullptr ||
+        !endpoint->ExportSrtpKeys(profile->key_length, profile->salt_length, &local, &remote)) {
+      addon_->ThrowError(env, ErrorKind::kInvalidState, "ERR_INVALID_STATE",
+                         "An SRTP session is available only on a connected, verified transport");
+      return env.Undefined();
+    }
+    core::SrtpOptions options;
+    options.replay_window = static_cast<uint32_t>(window);
+    options.max_remote_streams = static_cast<uint32_t>(streams);
+    int status = 0;
+    std::unique_ptr<core::SrtpContext> context = core::SrtpContext::Create(
+        profile->profile, local.data(), local.size(), remote.data(), remote.size(), options, &status);
+    OPENSSL_cleanse(local.data(), local.size());
+    OPENSSL_cleanse(remote.data(), remote.size());
+    if (!context) {
+      addon_->ThrowError(env, ErrorKind::kSrtp, "ERR_SRTP_BAD_PARAM",
+                         "Could not create the SRTP context (status " + std::to_string(status) + ")");
+      return env.Undefined();
+    }
+    return NewSrtpObject(env, addon_, std::move(context));
+  }
+
+  // Passed by argument.
+  Addon* addon_;
+  // Allocated by this.
+  std::unique_ptr<core::DtlsEndpoint> endpoint_;
+};
+
+void InitDtlsBinding(Napi::Env env, Napi::Object exports, Addon* addon) {
+  CertificateBinding::Init(env, exports, addon);
+  DtlsBinding::Init(env, exports, addon);
+}
+
+}  // namespace dtlssrtp::binding

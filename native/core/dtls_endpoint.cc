@@ -1,0 +1,551 @@
+// SPDX-License-Identifier: MIT
+#include "core/dtls_endpoint.h"
+
+#include <openssl/crypto.h>
+#include <openssl/obj_mac.h>
+#include <openssl/rand.h>
+#include <openssl/srtp.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace dtlssrtp::core {
+namespace {
+
+// DTLS 1.2 with ECDHE and AEAD only (RFC 8827 §6.5 / RFC 7525); ChaCha20 is
+// kept where this OpenSSL has it.
+constexpr const char* kCipherList =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+constexpr const char* kGroups = "X25519:P-256";
+constexpr unsigned int kMaxRtoUs = 60u * 1000u * 1000u;  // RFC 6347 §4.2.4.1
+// A peer's certificate chain larger than this is refused (memory bound).
+constexpr long kMaxCertList = 64 * 1024;
+constexpr size_t kCookieLength = 32;
+constexpr const char* kSrtpExporterLabel = "EXTRACTOR-dtls_srtp";
+
+DtlsEndpoint* FromSsl(const SSL* ssl) { return static_cast<DtlsEndpoint*>(SSL_get_ex_data(ssl, 0)); }
+
+}  // namespace
+
+std::unique_ptr<DtlsEndpoint> DtlsEndpoint::Create(const DtlsConfig& config, std::string* message,
+                                                   std::vector<std::string>* openssl_errors) {
+  ErrorScope scope;
+  std::unique_ptr<DtlsEndpoint> endpoint(new DtlsEndpoint());
+  if (!endpoint->Init(config, message)) {
+    *openssl_errors = DrainErrors();
+    return nullptr;
+  }
+  return endpoint;
+}
+
+DtlsEndpoint::~DtlsEndpoint() {
+  // SSL_free runs callbacks that may look at `this`; keep them harmless.
+  ErrorScope scope;
+  verifier_ = nullptr;
+  ssl_.reset();
+  ctx_.reset();
+}
+
+bool DtlsEndpoint::Init(const DtlsConfig& config, std::string* message) {
+  is_server_ = config.is_server;
+  mtu_ = config.mtu;
+  initial_rto_us_ = std::min<uint32_t>(config.initial_rto_ms, kMaxRtoUs / 1000) * 1000u;
+  if (config.certificate == nullptr || config.private_key == nullptr) {
+    *message = "A certificate and its private key are required";
+    return false;
+  }
+
+  bio_method_.reset(BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "dtls-srtp datagram"));
+  if (!bio_method_ || BIO_meth_set_write(bio_method_.get(), &DtlsEndpoint::BioWrite) != 1 ||
+      BIO_meth_set_read(bio_method_.get(), &DtlsEndpoint::BioRead) != 1 ||
+      BIO_meth_set_ctrl(bio_method_.get(), &DtlsEndpoint::BioCtrl) != 1 ||
+      BIO_meth_set_create(bio_method_.get(), &DtlsEndpoint::BioCreate) != 1 ||
+      BIO_meth_set_destroy(bio_method_.get(), &DtlsEndpoint::BioDestroy) != 1) {
+    *message = "Could not create the datagram BIO method";
+    return false;
+  }
+
+  ctx_.reset(SSL_CTX_new(DTLS_method()));
+  if (!ctx_) {
+    *message = "Could not create the DTLS context";
+    return false;
+  }
+  SSL_CTX* ctx = ctx_.get();
+  if (SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_max_proto_version(ctx, DTLS1_2_VERSION) != 1) {
+    *message = "Could not restrict the context to DTLS 1.2";
+    return false;
+  }
+  SSL_CTX_set_options(ctx, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION |
+                               SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  SSL_CTX_set_max_cert_list(ctx, kMaxCertList);
+  if (SSL_CTX_set_cipher_list(ctx, kCipherList) != 1) {
+    *message = "Could not set the cipher suites";
+    return false;
+  }
+  if (SSL_CTX_set1_groups_list(ctx, kGroups) != 1) {
+    *message = "Could not set the key-exchange groups";
+    return false;
+  }
+  // Returns 0 on success (sic).
+  if (config.srtp_profiles.empty() || SSL_CTX_set_tlsext_use_srtp(ctx, config.srtp_profiles.c_str()) != 0) {
+    *message = "Could not set the SRTP protection profiles";
+    return false;
+  }
+  if (SSL_CTX_use_certificate(ctx, config.certificate) != 1 ||
+      SSL_CTX_use_PrivateKey(ctx, config.private_key) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+    *message = "Could not use the certificate and private key";
+    return false;
+  }
+  // A peer certificate is required in both roles; whether it is acceptable is
+  // decided by the fingerprint check alone (self-signed by design, RFC 8827).
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  SSL_CTX_set_cert_verify_callback(ctx, &DtlsEndpoint::CertVerify, this);
+  if (config.is_server && config.server_cookies) {
+    cookie_secret_.resize(kCookieLength);
+    if (RAND_bytes(cookie_secret_.data(), static_cast<int>(cookie_secret_.size())) != 1) {
+      *message = "Could not generate the cookie secret";
+      return false;
+    }
+    SSL_CTX_set_cookie_generate_cb(ctx, &DtlsEndpoint::CookieGenerate);
+    SSL_CTX_set_cookie_verify_cb(ctx, &DtlsEndpoint::CookieVerify);
+  }
+
+  ssl_.reset(SSL_new(ctx));
+  if (!ssl_) {
+    *message = "Could not create the DTLS session";
+    return false;
+  }
+  SSL* ssl = ssl_.get();
+  if (SSL_set_ex_data(ssl, 0, this) != 1) {
+    *message = "Could not attach the endpoint to its session";
+    return false;
+  }
+  if (config.is_server && config.server_cookies) SSL_set_options(ssl, SSL_OP_COOKIE_EXCHANGE);
+  BIO* bio = BIO_new(bio_method_.get());
+  if (bio == nullptr) {
+    *message = "Could not create the datagram BIO";
+    return false;
+  }
+  BIO_set_data(bio, this);
+  SSL_set_bio(ssl, bio, bio);                                  // the SSL owns the BIO from here on
+  if (SSL_set_mtu(ssl, static_cast<long>(config.mtu)) <= 0) {  // returns the MTU on success
+    *message = "The MTU is below what DTLS needs";
+    return false;
+  }
+  DTLS_set_timer_cb(ssl, &DtlsEndpoint::TimerCallback);
+  SSL_set_info_callback(ssl, &DtlsEndpoint::InfoCallback);
+  if (config.is_server) {
+    SSL_set_accept_state(ssl);
+  } else {
+    SSL_set_connect_state(ssl);
+  }
+  return true;
+}
+
+// ---- Steps ----
+
+DtlsStatus DtlsEndpoint::Start(const Verifier& verifier) {
+  ErrorScope scope;
+  if (status_ != DtlsStatus::kNew) return status_;
+  status_ = DtlsStatus::kHandshaking;
+  return Drive(verifier);
+}
+
+DtlsStatus DtlsEndpoint::Receive(const uint8_t* data, size_t length, const Verifier& verifier) {
+  ErrorScope scope;
+  if (status_ != DtlsStatus::kHandshaking && status_ != DtlsStatus::kConnected) return status_;
+  // Shorter than one record header: nothing to read. (OpenSSL would take an
+  // empty read for end-of-file and fail the association.)
+  if (data == nullptr || length < DTLS1_RT_HEADER_LENGTH || !RecordsPlausible(data, length)) {
+    ++malformed_dropped_;
+    return status_;
+  }
+  input_ = data;
+  input_length_ = length;
+  return Drive(verifier);
+}
+
+// The record pre-filter. OpenSSL 3.0 answers a protected-epoch record too
+// short to hold the AEAD nonce and tag (1..23 bytes for AES-GCM) with a fatal
+// internal_error alert instead of discarding it, so one spoofed 14-byte
+// datagram would end any association. Such datagrams never come from a real
+// peer; they are dropped here, whole, before OpenSSL sees them. Partial
+// records at the end are left to OpenSSL, which discards them itself.
+bool DtlsEndpoint::RecordsPlausible(const uint8_t* data, size_t length) const {
+  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl_.get());
+  // ChaCha20-Poly1305 (RFC 7905): 16-byte tag, no explicit nonce. AES-GCM
+  // (RFC 5288), and anything not yet negotiated: 8-byte nonce + 16-byte tag.
+  const size_t min_protected =
+      cipher != nullptr && SSL_CIPHER_get_cipher_nid(cipher) == NID_chacha20_poly1305 ? 16 : 24;
+  size_t offset = 0;
+  while (offset + DTLS1_RT_HEADER_LENGTH <= length) {
+    const uint8_t* header = data + offset;
+    const unsigned epoch = (static_cast<unsigned>(header[3]) << 8) | header[4];
+    const size_t record_length = (static_cast<size_t>(header[11]) << 8) | header[12];
+    if (offset + DTLS1_RT_HEADER_LENGTH + record_length > length) break;
+    if (epoch != 0 && record_length != 0 && record_length < min_protected) return false;
+    offset += DTLS1_RT_HEADER_LENGTH + record_length;
+  }
+  return true;
+}
+
+DtlsStatus DtlsEndpoint::ContinueHandshake(const Verifier& verifier) {
+  ErrorScope scope;
+  if (status_ != DtlsStatus::kWaitingVerify) return status_;
+  return Drive(verifier);
+}
+
+DtlsStatus DtlsEndpoint::HandleTimeout(const Verifier& verifier) {
+  ErrorScope scope;
+  if (status_ != DtlsStatus::kHandshaking && status_ != DtlsStatus::kWaitingVerify &&
+      status_ != DtlsStatus::kConnected) {
+    return status_;
+  }
+  verifier_ = &verifier;
+  if (DTLSv1_handle_timeout(ssl_.get()) < 0) FailWith(DtlsFailure::kTimeout);
+  verifier_ = nullptr;
+  return status_;
+}
+
+DtlsStatus DtlsEndpoint::Drive(const Verifier& verifier) {
+  verifier_ = &verifier;
+  if (status_ == DtlsStatus::kHandshaking || status_ == DtlsStatus::kWaitingVerify) DriveHandshake();
+  if (status_ == DtlsStatus::kConnected) ReadAppData();
+  // Whatever OpenSSL did not read of the datagram is dropped with it.
+  verifier_ = nullptr;
+  input_ = nullptr;
+  input_length_ = 0;
+  return status_;
+}
+
+void DtlsEndpoint::DriveHandshake() {
+  const int ret = SSL_do_handshake(ssl_.get());
+  if (ret == 1) {
+    // SSL_VERIFY_FAIL_IF_NO_PEER_CERT makes an unverified completion
+    // impossible; refuse it anyway rather than trust that.
+    if (!verified_) {
+      FailWith(DtlsFailure::kHandshake);
+      return;
+    }
+    status_ = DtlsStatus::kConnected;
+    return;
+  }
+  switch (SSL_get_error(ssl_.get(), ret)) {
+    case SSL_ERROR_WANT_READ:
+    case SSL_ERROR_WANT_WRITE:
+      status_ = DtlsStatus::kHandshaking;
+      return;
+    case SSL_ERROR_WANT_RETRY_VERIFY:
+      status_ = DtlsStatus::kWaitingVerify;
+      return;
+    case SSL_ERROR_ZERO_RETURN:
+      // close_notify in the middle of the handshake: the peer gave up.
+      FailWith(DtlsFailure::kAlert);
+      return;
+    default:
+      FailWith(verify_failure_ != DtlsFailure::kNone ? verify_failure_
+               : received_fatal_                     ? DtlsFailure::kAlert
+                                                     : DtlsFailure::kHandshake);
+      return;
+  }
+}
+
+void DtlsEndpoint::ReadAppData() {
+  // One datagram in, at most a few records out: bounded by the datagram size.
+  unsigned char buffer[16384];
+  for (;;) {
+    const int n = SSL_read(ssl_.get(), buffer, static_cast<int>(sizeof buffer));
+    if (n > 0) {
+      if (verified_) app_data_.emplace_back(buffer, buffer + n);
+      continue;
+    }
+    switch (SSL_get_error(ssl_.get(), n)) {
+      case SSL_ERROR_WANT_READ:
+      case SSL_ERROR_WANT_WRITE:
+        return;
+      case SSL_ERROR_ZERO_RETURN:
+        // Answer close_notify with ours (RFC 5246 §7.2.1), once.
+        if (!close_sent_) {
+          close_sent_ = true;
+          SSL_shutdown(ssl_.get());
+        }
+        status_ = DtlsStatus::kClosed;
+        return;
+      default:
+        FailWith(received_fatal_ ? DtlsFailure::kAlert : DtlsFailure::kHandshake);
+        return;
+    }
+  }
+}
+
+void DtlsEndpoint::FailWith(DtlsFailure failure) {
+  status_ = DtlsStatus::kFailed;
+  failure_ = failure;
+  failure_errors_ = DrainErrors();
+}
+
+bool DtlsEndpoint::Send(const uint8_t* data, size_t length) {
+  ErrorScope scope;
+  if (!Usable() || length == 0 || length > MaxDataSize()) return false;
+  const int n = SSL_write(ssl_.get(), data, static_cast<int>(length));
+  return n == static_cast<int>(length);
+}
+
+void DtlsEndpoint::Close() {
+  ErrorScope scope;
+  if (status_ == DtlsStatus::kConnected && !close_sent_) {
+    close_sent_ = true;
+    SSL_shutdown(ssl_.get());
+  }
+  close_sent_ = true;
+  if (status_ != DtlsStatus::kFailed) status_ = DtlsStatus::kClosed;
+}
+
+std::vector<std::vector<uint8_t>> DtlsEndpoint::TakeDatagrams() {
+  std::vector<std::vector<uint8_t>> out;
+  out.swap(datagrams_);
+  return out;
+}
+
+std::vector<std::vector<uint8_t>> DtlsEndpoint::TakeAppData() {
+  std::vector<std::vector<uint8_t>> out;
+  out.swap(app_data_);
+  return out;
+}
+
+int64_t DtlsEndpoint::NextTimeoutMs() {
+  ErrorScope scope;
+  if (status_ == DtlsStatus::kNew || status_ == DtlsStatus::kClosed || status_ == DtlsStatus::kFailed)
+    return -1;
+  struct timeval tv {};
+  if (DTLSv1_get_timeout(ssl_.get(), &tv) != 1) return -1;
+  return static_cast<int64_t>(tv.tv_sec) * 1000 + (static_cast<int64_t>(tv.tv_usec) + 999) / 1000;
+}
+
+bool DtlsEndpoint::AwaitingClientFlight() const {
+  return is_server_ && status_ == DtlsStatus::kHandshaking &&
+         SSL_get_state(ssl_.get()) == TLS_ST_SW_SRVR_DONE;
+}
+
+// ---- Queries ----
+
+size_t DtlsEndpoint::MaxDataSize() const {
+  if (status_ != DtlsStatus::kConnected) return 0;
+  return DTLS_get_data_mtu(ssl_.get());
+}
+
+uint16_t DtlsEndpoint::SrtpProfileId() const {
+  const SRTP_PROTECTION_PROFILE* profile = SSL_get_selected_srtp_profile(ssl_.get());
+  return profile == nullptr ? 0 : static_cast<uint16_t>(profile->id);
+}
+
+std::string DtlsEndpoint::CipherSuite() const {
+  if (status_ != DtlsStatus::kConnected) return std::string();
+  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl_.get());
+  const char* name = cipher == nullptr ? nullptr : SSL_CIPHER_standard_name(cipher);
+  return name == nullptr ? std::string() : std::string(name);
+}
+
+bool DtlsEndpoint::PeerCertificateDer(std::vector<uint8_t>* out) const {
+  ErrorScope scope;
+  if (!Usable()) return false;
+  X509* peer = SSL_get0_peer_certificate(ssl_.get());
+  if (peer == nullptr) return false;
+  const int length = i2d_X509(peer, nullptr);
+  if (length <= 0) return false;
+  out->resize(static_cast<size_t>(length));
+  unsigned char* cursor = out->data();
+  return i2d_X509(peer, &cursor) == length;
+}
+
+bool DtlsEndpoint::ExportKeyingMaterial(const std::string& label, size_t length,
+                                        std::vector<uint8_t>* out) const {
+  ErrorScope scope;
+  if (!Usable() || length == 0) return false;
+  out->resize(length);
+  if (SSL_export_keying_material(ssl_.get(), out->data(), length, label.data(), label.size(), nullptr, 0,
+                                 0) != 1) {
+    OPENSSL_cleanse(out->data(), out->size());
+    out->clear();
+    return false;
+  }
+  return true;
+}
+
+bool DtlsEndpoint::ExportSrtpKeys(size_t key_length, size_t salt_length, std::vector<uint8_t>* local,
+                                  std::vector<uint8_t>* remote) const {
+  std::vector<uint8_t> material;
+  if (SrtpProfileId() == 0 ||
+      !ExportKeyingMaterial(kSrtpExporterLabel, 2 * (key_length + salt_length), &material)) {
+    return false;
+  }
+  const uint8_t* client_key = material.data();
+  const uint8_t* server_key = client_key + key_length;
+  const uint8_t* client_salt = server_key + key_length;
+  const uint8_t* server_salt = client_salt + salt_length;
+  const uint8_t* local_key = is_server_ ? server_key : client_key;
+  const uint8_t* local_salt = is_server_ ? server_salt : client_salt;
+  const uint8_t* remote_key = is_server_ ? client_key : server_key;
+  const uint8_t* remote_salt = is_server_ ? client_salt : server_salt;
+  local->assign(local_key, local_key + key_length);
+  local->insert(local->end(), local_salt, local_salt + salt_length);
+  remote->assign(remote_key, remote_key + key_length);
+  remote->insert(remote->end(), remote_salt, remote_salt + salt_length);
+  OPENSSL_cleanse(material.data(), material.size());
+  return true;
+}
+
+// ---- OpenSSL callbacks ----
+
+int DtlsEndpoint::BioCreate(BIO* bio) {
+  BIO_set_init(bio, 1);
+  return 1;
+}
+
+int DtlsEndpoint::BioDestroy(BIO* bio) {
+  BIO_set_data(bio, nullptr);
+  return 1;
+}
+
+// Every write is one record or one buffered flight segment that OpenSSL
+// sized to the MTU: it becomes exactly one datagram.
+int DtlsEndpoint::BioWrite(BIO* bio, const char* data, int length) {
+  auto* self = static_cast<DtlsEndpoint*>(BIO_get_data(bio));
+  BIO_clear_retry_flags(bio);
+  if (self == nullptr || length < 0) return -1;
+  const auto* bytes = reinterpret_cast<const uint8_t*>(data);
+  self->datagrams_.emplace_back(bytes, bytes + length);
+  return length;
+}
+
+// Hands out the current datagram once; anything beyond `length` is cut off,
+// as a datagram socket would.
+int DtlsEndpoint::BioRead(BIO* bio, char* out, int length) {
+  auto* self = static_cast<DtlsEndpoint*>(BIO_get_data(bio));
+  BIO_clear_retry_flags(bio);
+  if (self == nullptr || self->input_ == nullptr || self->input_length_ == 0 || length <= 0) {
+    BIO_set_retry_read(bio);
+    return -1;
+  }
+  const size_t n = std::min(self->input_length_, static_cast<size_t>(length));
+  std::memcpy(out, self->input_, n);
+  self->input_ = nullptr;
+  self->input_length_ = 0;
+  return static_cast<int>(n);
+}
+
+long DtlsEndpoint::BioCtrl(BIO* bio, int cmd, long /*num*/, void* /*ptr*/) {
+  auto* self = static_cast<DtlsEndpoint*>(BIO_get_data(bio));
+  switch (cmd) {
+    case BIO_CTRL_FLUSH:
+      return 1;
+    case BIO_CTRL_DGRAM_QUERY_MTU:
+    case BIO_CTRL_DGRAM_GET_FALLBACK_MTU:
+    case BIO_CTRL_DGRAM_GET_MTU:
+      return self == nullptr ? 0 : static_cast<long>(self->mtu_);
+    case BIO_CTRL_DGRAM_GET_MTU_OVERHEAD:  // our MTU already is the UDP payload size
+    case BIO_CTRL_DGRAM_MTU_EXCEEDED:
+    case BIO_CTRL_WPENDING:
+    case BIO_CTRL_PENDING:
+      return 0;
+    case BIO_CTRL_DGRAM_SET_NEXT_TIMEOUT:  // timers live in TypeScript
+    case BIO_CTRL_DGRAM_SET_MTU:
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+int DtlsEndpoint::CertVerify(X509_STORE_CTX* store, void* arg) {
+  auto* self = static_cast<DtlsEndpoint*>(arg);
+  SSL* ssl = self->ssl_.get();
+  X509* leaf = X509_STORE_CTX_get0_cert(store);
+  if (leaf == nullptr || self->verifier_ == nullptr || !*self->verifier_) {
+    self->verify_failure_ = DtlsFailure::kHandshake;
+    X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
+    return 0;
+  }
+  // The peer's ServerHello/ClientHello has been processed by now: refuse a
+  // peer that agreed on no SRTP profile before anything else happens.
+  if (SSL_get_selected_srtp_profile(ssl) == nullptr) {
+    self->verify_failure_ = DtlsFailure::kNoSrtpProfile;
+    X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);  // handshake_failure alert
+    return 0;
+  }
+  const int length = i2d_X509(leaf, nullptr);
+  if (length <= 0) {
+    self->verify_failure_ = DtlsFailure::kHandshake;
+    X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
+    return 0;
+  }
+  std::vector<uint8_t> der(static_cast<size_t>(length));
+  unsigned char* cursor = der.data();
+  if (i2d_X509(leaf, &cursor) != length) {
+    self->verify_failure_ = DtlsFailure::kHandshake;
+    X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
+    return 0;
+  }
+  switch ((*self->verifier_)(der.data(), der.size())) {
+    case VerifyVerdict::kAccept:
+      self->verified_ = true;
+      X509_STORE_CTX_set_error(store, X509_V_OK);
+      return 1;
+    case VerifyVerdict::kUnknown:
+      // Only a client can pause here (OpenSSL 3); a server has no way to, so
+      // it refuses rather than finish unverified. The caller avoids that by
+      // holding the client's flight (AwaitingClientFlight).
+      // OpenSSL suspends when the callback succeeds with SSL_RETRY_VERIFY set;
+      // `verified_` stays false, so completing from here is still refused.
+      if (!self->is_server_ && SSL_set_retry_verify(ssl) == 1) return 1;
+      self->verify_failure_ = DtlsFailure::kHandshake;
+      X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
+      return 0;
+    case VerifyVerdict::kReject:
+    default:
+      self->verify_failure_ = DtlsFailure::kFingerprint;
+      X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);  // bad_certificate alert
+      return 0;
+  }
+}
+
+unsigned int DtlsEndpoint::TimerCallback(SSL* ssl, unsigned int previous_us) {
+  DtlsEndpoint* self = FromSsl(ssl);
+  if (previous_us == 0) return self == nullptr ? 1000000u : self->initial_rto_us_;
+  return previous_us >= kMaxRtoUs / 2 ? kMaxRtoUs : previous_us * 2;
+}
+
+void DtlsEndpoint::InfoCallback(const SSL* ssl, int where, int ret) {
+  if ((where & SSL_CB_ALERT) == 0) return;
+  DtlsEndpoint* self = FromSsl(ssl);
+  if (self == nullptr) return;
+  const int level = (ret >> 8) & 0xff;
+  const int description = ret & 0xff;
+  if ((where & SSL_CB_WRITE) != 0) {
+    self->sent_alert_ = description;
+  } else {
+    self->received_alert_ = description;
+    if (level == SSL3_AL_FATAL) self->received_fatal_ = true;
+  }
+}
+
+// The endpoint serves one path, so the cookie need not encode the peer's
+// address: a per-endpoint random value proves the client sees our datagrams.
+int DtlsEndpoint::CookieGenerate(SSL* ssl, unsigned char* cookie, unsigned int* length) {
+  DtlsEndpoint* self = FromSsl(ssl);
+  if (self == nullptr || self->cookie_secret_.size() != kCookieLength) return 0;
+  std::memcpy(cookie, self->cookie_secret_.data(), kCookieLength);
+  *length = static_cast<unsigned int>(kCookieLength);
+  return 1;
+}
+
+int DtlsEndpoint::CookieVerify(SSL* ssl, const unsigned char* cookie, unsigned int length) {
+  DtlsEndpoint* self = FromSsl(ssl);
+  if (self == nullptr || length != kCookieLength || self->cookie_secret_.size() != kCookieLength) return 0;
+  return CRYPTO_memcmp(cookie, self->cookie_secret_.data(), kCookieLength) == 0 ? 1 : 0;
+}
+
+}  // namespace dtlssrtp::core

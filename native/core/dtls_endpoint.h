@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// One side of a DTLS 1.2 association over a datagram path that this class
+// never touches: the caller feeds each received datagram to Receive() and
+// sends each datagram that TakeDatagrams() returns. Plain C++17 over OpenSSL;
+// no Node-API, no I/O, no timers (NextTimeoutMs() says when HandleTimeout()
+// is due), no threads.
+//
+// Ownership: a DtlsEndpoint owns its SSL_CTX, its SSL and the one BIO (read
+// and write side) through which OpenSSL sees the path. The certificate and key
+// are up-referenced by the SSL_CTX, so the caller's Certificate may go first.
+// Thread: an endpoint belongs to the thread that created it.
+//
+// Security invariant, enforced here and not only by the caller: until the
+// peer certificate was accepted by the Verifier (`verified`), no keying
+// material is exported, no SRTP keys leave, no application data is returned
+// and the peer certificate is not handed out.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/ossl.h"
+
+namespace dtlssrtp::core {
+
+// The caller's decision about the peer certificate (DER), asked synchronously
+// from inside the handshake.
+enum class VerifyVerdict { kAccept, kReject, kUnknown };
+
+enum class DtlsStatus {
+  kNew = 0,
+  kHandshaking = 1,
+  kWaitingVerify = 2,  // client paused (SSL_set_retry_verify) until ContinueHandshake
+  kConnected = 3,
+  kClosed = 4,  // close_notify received (or sent by Close)
+  kFailed = 5,
+};
+
+enum class DtlsFailure {
+  kNone = 0,
+  kHandshake = 1,
+  kFingerprint = 2,
+  kNoSrtpProfile = 3,
+  kAlert = 4,
+  kTimeout = 5,
+};
+
+struct DtlsConfig {
+  bool is_server = false;
+  X509* certificate = nullptr;      // borrowed; the SSL_CTX takes a reference
+  EVP_PKEY* private_key = nullptr;  // borrowed; the SSL_CTX takes a reference
+  // OpenSSL use_srtp names in preference order, e.g. "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80".
+  std::string srtp_profiles;
+  size_t mtu = 1200;  // largest datagram we write
+  uint32_t initial_rto_ms = 1000;
+  bool server_cookies = false;  // server only: HelloVerifyRequest before any state
+};
+
+using Verifier = std::function<VerifyVerdict(const uint8_t* der, size_t length)>;
+
+class DtlsEndpoint {
+ public:
+  // nullptr on failure, with the reason in *message and *openssl_errors.
+  static std::unique_ptr<DtlsEndpoint> Create(const DtlsConfig& config, std::string* message,
+                                              std::vector<std::string>* openssl_errors);
+  ~DtlsEndpoint();
+  DtlsEndpoint(const DtlsEndpoint&) = delete;
+  DtlsEndpoint& operator=(const DtlsEndpoint&) = delete;
+
+  // Each step returns the new status; datagrams to send and application
+  // data received accumulate until taken. `verifier` is called (at most once
+  // per step) while the step runs and is not kept afterwards.
+  DtlsStatus Start(const Verifier& verifier);
+  // Reads the datagram only during this call (never keeps the pointer).
+  DtlsStatus Receive(const uint8_t* data, size_t length, const Verifier& verifier);
+  DtlsStatus HandleTimeout(const Verifier& verifier);
+  // Resumes a client paused in kWaitingVerify (asks the verifier again).
+  DtlsStatus ContinueHandshake(const Verifier& verifier);
+  // Encrypts one application-data record. False (nothing written) unless
+  // connected and verified, or if length > MaxDataSize().
+  bool Send(const uint8_t* data, size_t length);
+  // Sends close_notify once (only after a completed handshake), then the
+  // endpoint is closed. Idempotent.
+  void Close();
+
+  std::vector<std::vector<uint8_t>> TakeDatagrams();
+  std::vector<std::vector<uint8_t>> TakeAppData();
+
+  // Milliseconds until HandleTimeout is due; -1 when no timer runs.
+  int64_t NextTimeoutMs();
+  // Server: has sent its flight (ServerHelloDone) and reads nothing of the
+  // client's next flight yet. The caller may hold datagrams here until it
+  // can judge the client certificate, which OpenSSL cannot pause for.
+  bool AwaitingClientFlight() const;
+
+  DtlsStatus status() const { return status_; }
+  DtlsFailure failure() const { return failure_; }
+  bool verified() const { return verified_; }
+  // Last alert description sent/received (RFC 5246 §7.2), -1 if none.
+  int sent_alert() const { return sent_alert_; }
+  int received_alert() const { return received_alert_; }
+  const std::vector<std::string>& failure_errors() const { return failure_errors_; }
+  // Datagrams the record pre-filter dropped before OpenSSL saw them.
+  uint64_t malformed_dropped() const { return malformed_dropped_; }
+
+  // Largest application-data payload whose record fits the MTU; 0 before connected.
+  size_t MaxDataSize() const;
+  // Negotiated use_srtp profile id (RFC 5764 §4.1.2), 0 if none.
+  uint16_t SrtpProfileId() const;
+  // IANA name of the negotiated cipher suite; empty before connected.
+  std::string CipherSuite() const;
+
+  // Refuse (false) unless connected and verified.
+  bool PeerCertificateDer(std::vector<uint8_t>* out) const;
+  bool ExportKeyingMaterial(const std::string& label, size_t length, std::vector<uint8_t>* out) const;
+  // RFC 5764 §4.2: splits EXTRACTOR-dtls_srtp output (client_key|server_key|
+  // client_salt|server_salt) into our (local) and the peer's (remote)
+  // key||salt, by our role.
+  bool ExportSrtpKeys(size_t key_length, size_t salt_length, std::vector<uint8_t>* local,
+                      std::vector<uint8_t>* remote) const;
+
+ private:
+  DtlsEndpoint() = default;
+  bool Init(const DtlsConfig& config, std::string* message);
+  DtlsStatus Drive(const Verifier& verifier);
+  bool RecordsPlausible(const uint8_t* data, size_t length) const;
+  void DriveHandshake();
+  void ReadAppData();
+  void FailWith(DtlsFailure failure);
+  bool Usable() const { return status_ == DtlsStatus::kConnected && verified_; }
+
+  // OpenSSL callbacks (C linkage shims find `this` via app data / BIO data).
+  static int BioWrite(BIO* bio, const char* data, int length);
+  static int BioRead(BIO* bio, char* out, int length);
+  static long BioCtrl(BIO* bio, int cmd, long num, void* ptr);
+  static int BioCreate(BIO* bio);
+  static int BioDestroy(BIO* bio);
+  static int CertVerify(X509_STORE_CTX* store, void* arg);
+  static unsigned int TimerCallback(SSL* ssl, unsigned int previous_us);
+  static void InfoCallback(const SSL* ssl, int where, int ret);
+  static int CookieGenerate(SSL* ssl, unsigned char* cookie, unsigned int* length);
+  static int CookieVerify(SSL* ssl, const unsigned char* cookie, unsigned int length);
+
+  // Allocated by this. Declaration order matters: the BIO method must
+  // outlive the SSL (which frees the BIO).
+  BioMethodPtr bio_method_;
+  SslCtxPtr ctx_;
+  SslPtr ssl_;
+
+  // Passed by argument, valid only during one step.
+  const Verifier* verifier_ = nullptr;
+  const uint8_t* input_ = nullptr;
+  size_t input_length_ = 0;
+
+  // Others.
+  bool is_server_ = false;
+  size_t mtu_ = 1200;
+  uint32_t initial_rto_us_ = 1000000;
+  std::vector<uint8_t> cookie_secret_;
+  DtlsStatus status_ = DtlsStatus::kNew;
+  DtlsFailure failure_ = DtlsFailure::kNone;
+  DtlsFailure verify_failure_ = DtlsFailure::kNone;
+  bool verified_ = false;
+  bool close_sent_ = false;
+  int sent_alert_ = -1;
+  int received_alert_ = -1;
+  bool received_fatal_ = false;
+  uint64_t malformed_dropped_ = 0;
+  std::vector<std::string> failure_errors_;
+  std::vector<std::vector<uint8_t>> datagrams_;
+  std::vector<std::vector<uint8_t>> app_data_;
+};
+
+}  // namespace dtlssrtp::core

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: MIT
+// Real peers over UDP on 127.0.0.1: the openssl command-line s_server and
+// s_client, both roles, every SRTP profile. Our RFC 5764 export must equal
+// what OpenSSL prints, and application data must cross both ways.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import * as dgram from 'node:dgram';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { once } from 'node:events';
+import { Certificate, DtlsTransport, type SrtpProfile } from '../../lib/index.js';
+
+const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+
+const CASES: { profile: SrtpProfile; openssl: string; length: number }[] = [
+  { profile: 'AES_CM_128_HMAC_SHA1_80', openssl: 'SRTP_AES128_CM_SHA1_80', length: 60 },
+  { profile: 'AES_CM_128_HMAC_SHA1_32', openssl: 'SRTP_AES128_CM_SHA1_32', length: 60 },
+  { profile: 'AEAD_AES_128_GCM', openssl: 'SRTP_AEAD_AES_128_GCM', length: 56 },
+  { profile: 'AEAD_AES_256_GCM', openssl: 'SRTP_AEAD_AES_256_GCM', length: 88 },
+];
+
+class Peer {
+  output = '';
+  readonly child: ChildProcessWithoutNullStreams;
+  #waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
+  constructor(args: string[]) {
+    this.child = spawn('openssl', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const onData = (chunk: Buffer): void => {
+      this.output += chunk.toString('latin1');
+      this.#waiters = this.#waiters.filter((w) => {
+        const m = this.output.match(w.re);
+        if (m !== null) w.resolve(m);
+        return m === null;
+      });
+    };
+    this.child.stdout.on('data', onData);
+    this.child.stderr.on('data', onData);
+  }
+  /** Resolves when the output matches; rejects (with the output so far) after `ms`. */
+  waitFor(re: RegExp, ms = 10000): Promise<RegExpMatchArray> {
+    const m = this.output.match(re);
+    if (m !== null) return Promise.resolve(m);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`openssl output never matched ${re}:\n${this.output}`)), ms);
+      this.#waiters.push({
+        re,
+        resolve: (x) => {
+          clearTimeout(timer);
+          resolve(x);
+        },
+      });
+    });
+  }
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = once(this.child, 'exit');
+    this.child.kill();
+    await exited;
+  }
+}
+
+async function freeUdpPort(): Promise<number> {
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
+  const { port } = s.address();
+  await new Promise<void>((r) => s.close(r));
+  return port;
+}
+
+async function files(): Promise<{ dir: string; cert: string; key: string; certificate: Certificate }> {
+  const certificate = await Certificate.generate();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dtls-srtp-interop-'));
+  const { cert, key } = certificate.toPem();
+  fs.writeFileSync(path.join(dir, 'cert.pem'), cert);
+  fs.writeFileSync(path.join(dir, 'key.pem'), key, { mode: 0o600 });
+  return { dir, cert: path.join(dir, 'cert.pem'), key: path.join(dir, 'key.pem'), certificate };
+}
+
+function nextData(t: DtlsTransport, text: string): Promise<void> {
+  return new Promise((resolve) => {
+    let got = '';
+    const on = (d: Buffer): void => {
+      got += d.toString();
+      if (got.includes(text)) {
+        t.off('data', on);
+        resolve();
+      }
+    };
+    t.on('data', on);
+  });
+}
+
+describe('openssl s_server / s_client over UDP', { skip: !hasOpenssl && 'openssl CLI not installed' }, () => {
+  for (const c of CASES) {
+    test(`we are the client, openssl s_server: ${c.profile}`, async () => {
+      const theirs = await files();
+      const ours = await Certificate.generate();
+      const port = await freeUdpPort();
+      const peer = new Peer([
+        's_server', '-dtls1_2', '-accept', `127.0.0.1:${port}`, '-cert', theirs.cert, '-key', theirs.key,
+        '-use_srtp', c.openssl, '-keymatexport', 'EXTRACTOR-dtls_srtp', '-keymatexportlen', String(c.length),
+        '-Verify', '1',
+      ]);
+      const socket = dgram.createSocket('udp4');
+      await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
+      try {
+        await peer.waitFor(/ACCEPT/);
+        const transport = new DtlsTransport({
+          certificate: ours,
+          role: 'client',
+          remoteFingerprints: theirs.certificate.getFingerprints(),
+          srtpProfiles: [c.profile],
+          send: (d) => socket.send(d, port, '127.0.0.1'),
+        });
+        socket.on('message', (m) => transport.receive(m));
+        await transport.start();
+        assert.equal(transport.srtpProfile, c.profile);
+        const [, hex] = await peer.waitFor(/Keying material: ([0-9A-F]+)/);
+        assert.equal(transport.exportKeyingMaterial('EXTRACTOR-dtls_srtp', c.length).toString('hex').toUpperCase(), hex);
+        // s_server saw our certificate (it requires one with -Verify).
+        assert.match(peer.output, /Client certificate/);
+        // Application data both ways.
+        transport.send(Buffer.from('hello-from-dtls-srtp\n'));
+        await peer.waitFor(/hello-from-dtls-srtp/);
+        const got = nextData(transport, 'hello-from-openssl');
+        peer.child.stdin.write('hello-from-openssl\n');
+        await got;
+        transport.close();
+      } finally {
+        socket.close();
+        await peer.stop();
+        fs.rmSync(theirs.dir, { recursive: true, force: true });
+      }
+    });
+
+    test(`we are the server, openssl s_client: ${c.profile}`, async () => {
+      const theirs = await files();
+      const ours = await Certificate.generate();
+      const socket = dgram.createSocket('udp4');
+      await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
+      const { port } = socket.address();
+      let remote: dgram.RemoteInfo | undefined;
+      const transport = new DtlsTransport({
+        certificate: ours,
+        role: 'server',
+        remoteFingerprints: theirs.certificate.getFingerprints(),
+        srtpProfiles: [c.profile],
+        send: (d) => {
+          if (remote !== undefined) socket.send(d, remote.port, remote.address);
+        },
+      });
+      socket.on('message', (m, rinfo) => {
+        remote ??= rinfo;
+        transport.receive(m);
+      });
+      const started = transport.start();
+      const peer = new Peer([
+        's_client', '-dtls1_2', '-connect', `127.0.0.1:${port}`, '-cert', theirs.cert, '-key', theirs.key,
+        '-use_srtp', c.openssl, '-keymatexport', 'EXTRACTOR-dtls_srtp', '-keymatexportlen', String(c.length),
+      ]);
+      try {
+        await started;
+        assert.equal(transport.srtpProfile, c.profile);
+        const [, hex] = await peer.waitFor(/Keying material: ([0-9A-F]+)/);
+        assert.equal(transport.exportKeyingMaterial('EXTRACTOR-dtls_srtp', c.length).toString('hex').toUpperCase(), hex);
+        assert.match(peer.output, new RegExp(`SRTP Extension negotiated, profile=${c.openssl}`));
+        transport.send(Buffer.from('hello-from-dtls-srtp\n'));
+        await peer.waitFor(/hello-from-dtls-srtp/);
+        const got = nextData(transport, 'hello-from-openssl');
+        peer.child.stdin.write('hello-from-openssl\n');
+        await got;
+        transport.close();
+      } finally {
+        socket.close();
+        await peer.stop();
+        fs.rmSync(theirs.dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  test('ChaCha20-Poly1305 when the openssl client offers only that suite; 1-byte records pass the pre-filter', async () => {
+    const theirs = await files();
+    const ours = await Certificate.generate();
+    const socket = dgram.createSocket('udp4');
+    await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
+    const { port } = socket.address();
+    let remote: dgram.RemoteInfo | undefined;
+    const transport = new DtlsTransport({
+      certificate: ours,
+      role: 'server',
+      remoteFingerprints: theirs.certificate.getFingerprints(),
+      send: (d) => {
+        if (remote !== undefined) socket.send(d, remote.port, remote.address);
+      },
+    });
+    socket.on('message', (m, rinfo) => {
+      remote ??= rinfo;
+      transport.receive(m);
+    });
+    const started = transport.start();
+    const peer = new Peer([
+      's_client', '-dtls1_2', '-connect', `127.0.0.1:${port}`, '-cert', theirs.cert, '-key', theirs.key,
+      '-cipher', 'ECDHE-ECDSA-CHACHA20-POLY1305', '-use_srtp', 'SRTP_AEAD_AES_128_GCM',
+      '-keymatexport', 'EXTRACTOR-dtls_srtp', '-keymatexportlen', '56',
+    ]);
+    try {
+      await started;
+      assert.equal(transport.cipherSuite, 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256');
+      const [, hex] = await peer.waitFor(/Keying material: ([0-9A-F]+)/);
+      assert.equal(transport.exportKeyingMaterial('EXTRACTOR-dtls_srtp', 56).toString('hex').toUpperCase(), hex);
+      // A 1-byte record is 17 bytes protected: below the AES-GCM minimum, fine for ChaCha20.
+      const got = nextData(transport, 'x');
+      peer.child.stdin.write('x');
+      await got;
+      transport.send(Buffer.from('chacha-ok\n'));
+      await peer.waitFor(/chacha-ok/);
+      assert.equal(transport.getStats().dropped.malformed, 0);
+      transport.close();
+    } finally {
+      socket.close();
+      await peer.stop();
+      fs.rmSync(theirs.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('openssl peer with the wrong certificate is refused (fingerprint mismatch, bad_certificate)', async () => {
+    const theirs = await files();
+    const expected = await Certificate.generate();
+    const ours = await Certificate.generate();
+    const port = await freeUdpPort();
+    const peer = new Peer([
+      's_server', '-dtls1_2', '-accept', `127.0.0.1:${port}`, '-cert', theirs.cert, '-key', theirs.key,
+      '-use_srtp', 'SRTP_AES128_CM_SHA1_80', '-Verify', '1',
+    ]);
+    const socket = dgram.createSocket('udp4');
+    await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
+    try {
+      await peer.waitFor(/ACCEPT/);
+      const transport = new DtlsTransport({
+        certificate: ours,
+        role: 'client',
+        remoteFingerprints: expected.getFingerprints(),
+        send: (d) => socket.send(d, port, '127.0.0.1'),
+      });
+      socket.on('message', (m) => transport.receive(m));
+      await assert.rejects(transport.start(), { code: 'ERR_DTLS_FINGERPRINT_MISMATCH', sentAlert: 42 });
+      await peer.waitFor(/bad certificate/i);
+      transport.close();
+    } finally {
+      socket.close();
+      await peer.stop();
+      fs.rmSync(theirs.dir, { recursive: true, force: true });
+    }
+  });
+});
