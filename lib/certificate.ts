@@ -11,7 +11,6 @@ import {
   computeFingerprint,
   isSupportedFingerprintAlgorithm,
   type DtlsFingerprint,
-  type FingerprintAlgorithm,
 } from './fingerprint.js';
 import { native, type NativeCertificate } from './native.js';
 
@@ -162,7 +161,7 @@ export class Certificate {
       if (!isSupportedFingerprintAlgorithm(lower)) {
         throw argValueError(`algorithms[${i}]`, 'one of sha-1, sha-224, sha-256, sha-384, sha-512', name);
       }
-      return computeFingerprint(this.#der, lower as FingerprintAlgorithm);
+      return computeFingerprint(this.#der, lower);
     });
   }
 }

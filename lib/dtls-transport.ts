@@ -691,7 +691,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     let due = this.#retransmitAt;
     if (deadline !== undefined && (due === undefined || deadline < due)) due = deadline;
     if (due === undefined) return;
-    const timer = setTimeout(() => this.#onTimer(), Math.max(0, due - Date.now()));
+    const timer = setTimeout(() => { this.#onTimer(); }, Math.max(0, due - Date.now()));
     (timer as { unref?: () => void }).unref?.();
     this.#timer = timer;
   }

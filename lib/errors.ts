@@ -100,6 +100,8 @@ export class SrtpError extends DtlsSrtpError {
 export class CertificateError extends DtlsSrtpError {
   override name = 'CertificateError';
   declare readonly code: CertificateErrorCode;
+  // Narrows `code` to this class's codes.
+  // eslint-disable-next-line @typescript-eslint/no-useless-constructor
   constructor(code: CertificateErrorCode, message: string, options?: { cause?: unknown; opensslErrors?: readonly string[] }) {
     super(code, message, options);
   }
@@ -117,6 +119,8 @@ export type SdpErrorCode = 'ERR_SDP_PARSE' | 'ERR_SDP_MISSING_ATTRIBUTE' | 'ERR_
 export class SdpError extends DtlsSrtpError {
   override name = 'SdpError';
   declare readonly code: SdpErrorCode;
+  // Narrows `code` to this class's codes.
+  // eslint-disable-next-line @typescript-eslint/no-useless-constructor
   constructor(code: SdpErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
   }
@@ -150,7 +154,7 @@ function describe(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
   if (value instanceof Uint8Array) return `${value.constructor.name} of ${value.length} bytes`;
   if (typeof value === 'function') return 'function';
-  return `an instance of ${(value as object).constructor?.name ?? 'Object'}`;
+  return `an instance of ${(value).constructor?.name ?? 'Object'}`;
 }
 
 /**

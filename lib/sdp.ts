@@ -330,7 +330,7 @@ const HOST_PRIORITY = 126 * 2 ** 24 + 65535 * 2 ** 8 + 255;
 
 function stringList(value: unknown, name: string): string[] {
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw argTypeError(name, 'an array of strings', value);
-  return value as string[];
+  return value;
 }
 
 /**
@@ -382,9 +382,10 @@ export function buildLiteAnswer(offer: RemoteDescription, options: LiteAnswerOpt
   if (!Array.isArray(options.fingerprints) || options.fingerprints.length === 0) {
     throw argTypeError('options.fingerprints', 'a non-empty array', options.fingerprints);
   }
-  const fingerprints = options.fingerprints.map((f) => {
+  const fingerprints = (options.fingerprints as readonly unknown[]).map((entry) => {
+    const f = entry as { algorithm?: unknown; value?: unknown } | null;
     if (typeof f !== 'object' || f === null || typeof f.algorithm !== 'string' || typeof f.value !== 'string') {
-      throw argTypeError('options.fingerprints[]', '{ algorithm, value } strings', f);
+      throw argTypeError('options.fingerprints[]', '{ algorithm, value } strings', entry);
     }
     try {
       return parseFingerprintValue(`fingerprint:${f.algorithm} ${f.value}`);

@@ -550,8 +550,8 @@ function encodeAttribute(attr: StunAttributeInit, transactionId: Uint8Array): [n
     case 'unknown-attributes': {
       if (!Array.isArray(attr.value)) throw argTypeError('unknown-attributes', 'an array', attr.value);
       const v = Buffer.alloc(attr.value.length * 2);
-      attr.value.forEach((t, i) => {
-        if (!Number.isInteger(t) || t < 0 || t > 0xffff) throw outOfRangeError('unknown-attributes', 'integers in 0..65535', t);
+      (attr.value as readonly unknown[]).forEach((t, i) => {
+        if (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t > 0xffff) throw outOfRangeError('unknown-attributes', 'integers in 0..65535', t);
         v.writeUInt16BE(t, i * 2);
       });
       return [StunAttributeType.UNKNOWN_ATTRIBUTES, v];

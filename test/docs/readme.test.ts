@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 
 const root = path.join(__dirname, '..', '..', '..');
@@ -25,10 +26,12 @@ for (const [i, code] of blocks.entries()) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dtls-srtp-readme-'));
     try {
       const js = ts.transpileModule(code, {
-        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
       }).outputText;
-      const file = path.join(dir, `example-${i}.js`);
-      fs.writeFileSync(file, js.replaceAll('"dtls-srtp"', JSON.stringify(path.join(root, 'dist', 'lib', 'index.js'))));
+      // As an ES module through the package's ESM entry, the way `import ... from 'dtls-srtp'` resolves.
+      const file = path.join(dir, `example-${i}.mjs`);
+      const entry = pathToFileURL(path.join(root, 'lib', 'index.mjs')).href;
+      fs.writeFileSync(file, js.replaceAll("'dtls-srtp'", JSON.stringify(entry)));
       const out = execFileSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000 });
       // A `console.log(...); // word ...` comment names what that line prints first.
       const expected = [...code.matchAll(/console\.log\(.*\);\s*\/\/ ([\w.-]+)/gm)].map((m) => m[1] ?? '');

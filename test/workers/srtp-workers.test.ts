@@ -42,17 +42,31 @@ if (workerData.spin) {
 parentPort.postMessage({ packets });
 `;
 
-function startWorker(data: Record<string, unknown>): Worker {
-  return new Worker(WORKER_SOURCE, { eval: true, workerData: { helpers, ...data } });
+interface Started {
+  worker: Worker;
+  /** The worker's report; listened for from the start, so an early message is never missed. */
+  report: Promise<{ packets: number }>;
+  exited: Promise<unknown>;
+}
+
+function startWorker(data: Record<string, unknown>): Started {
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { helpers, ...data } });
+  const report = new Promise<{ packets: number }>((resolve, reject) => {
+    worker.on('message', (m: { packets?: number }) => {
+      if (typeof m.packets === 'number') resolve({ packets: m.packets });
+    });
+    worker.once('error', reject);
+  });
+  return { worker, report, exited: once(worker, 'exit') };
 }
 
 test('four workers run SRTP sessions at once', async () => {
   const workers = [1, 2, 3, 4].map((id) => startWorker({ id, count: 300, keepOpen: id % 2 === 0 }));
   const results = await Promise.all(
-    workers.map(async (worker) => {
-      const [message] = (await once(worker, 'message')) as [{ packets: number }];
-      await once(worker, 'exit');
-      return message.packets;
+    workers.map(async ({ report, exited }) => {
+      const { packets } = await report;
+      await exited;
+      return packets;
     }),
   );
   assert.deepEqual(results, [1200, 1200, 1200, 1200]);
@@ -63,16 +77,13 @@ test('terminating a worker mid-use frees its sessions and leaves the others work
   const busy = [startWorker({ id: 10, count: 500 }), startWorker({ id: 11, count: 500, keepOpen: true })];
   // Wait until the spinning worker is inside its protect/unprotect loop.
   for (;;) {
-    const [message] = (await once(spinning, 'message')) as [{ started?: boolean }];
+    const [message] = (await once(spinning.worker, 'message')) as [{ started?: boolean }];
     if (message.started === true) break;
   }
-  const exitCode = await spinning.terminate();
+  const exitCode = await spinning.worker.terminate();
   assert.equal(exitCode, 1);
   const counts = await Promise.all(
-    busy.map(async (worker) => {
-      const [message] = (await once(worker, 'message')) as [{ packets: number }];
-      return message.packets;
-    }),
+    busy.map(async ({ report }) => (await report).packets),
   );
   assert.deepEqual(counts, [2000, 2000]);
   // And the main thread's own sessions are unaffected.
