@@ -266,7 +266,7 @@ function checkAddress(value: unknown, name: string): Required<TransportAddress> 
   if (family !== undefined && family !== 'IPv4' && family !== 'IPv6') {
     throw argValueError(`${name}.family`, "'IPv4' or 'IPv6'", family);
   }
-  return { address, port, family: (family as 'IPv4' | 'IPv6' | undefined) ?? inferred };
+  return { address, port, family: family ?? inferred };
 }
 
 function sameAddress(a: Required<TransportAddress> | undefined, address: string, port: number): boolean {
@@ -433,15 +433,21 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       mtu: options.mtu,
       initialRetransmitMs: options.initialRetransmitMs,
       handshakeTimeoutMs: options.handshakeTimeoutMs,
-      send: (datagram) => this.#sendDtls(datagram),
+      send: (datagram) => {
+        this.#sendDtls(datagram);
+      },
     });
-    this.#dtls.on('statechange', (state) => this.#onDtlsState(state));
+    this.#dtls.on('statechange', (state) => {
+      this.#onDtlsState(state);
+    });
     this.#dtls.on('data', (data) => this.emit('data', data));
 
     this.#socket = options.socket;
     this.#path = options.path;
     if (this.#socket !== undefined) {
-      this.#onMessage = (msg, rinfo) => this.#handle(msg, rinfo.address, rinfo.port, rinfo.family);
+      this.#onMessage = (msg, rinfo) => {
+        this.#handle(msg, rinfo.address, rinfo.port, rinfo.family);
+      };
       this.#socket.on('message', this.#onMessage);
     }
   }
@@ -536,7 +542,9 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
    */
   setRemoteFingerprints(fingerprints: readonly DtlsFingerprint[]): void {
     if (this.#closed) throw new InvalidStateError('DtlsSrtpTransport is closed');
-    this.#dtlsCall(() => this.#dtls.setRemoteFingerprints(fingerprints));
+    this.#dtlsCall(() => {
+      this.#dtls.setRemoteFingerprints(fingerprints);
+    });
   }
 
   /**
@@ -635,7 +643,9 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
    */
   sendData(data: Uint8Array): void {
     this.#keyed();
-    this.#dtlsCall(() => this.#dtls.send(data));
+    this.#dtlsCall(() => {
+      this.#dtls.send(data);
+    });
   }
 
   /**
@@ -683,7 +693,9 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     const stats = this.getStats();
     this.#closed = true;
     if (this.#socket !== undefined && this.#onMessage !== undefined) this.#socket.off('message', this.#onMessage);
-    this.#dtlsCall(() => this.#dtls.close());
+    this.#dtlsCall(() => {
+      this.#dtls.close();
+    });
     this.#srtp?.close();
     this.#srtp = undefined;
     // The close_notify above is counted in the final snapshot too.
@@ -765,39 +777,52 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   #handle(msg: Buffer, address: string, port: number, family: string): void {
     this.#counters.packetsReceived++;
     this.#counters.bytesReceived += msg.length;
-    if (msg.length > MAX_DATAGRAM) return this.#drop('unknown');
-    const kind = classifyDatagram(msg);
+    const kind = msg.length > MAX_DATAGRAM ? 'unknown' : classifyDatagram(msg);
     switch (kind) {
       case 'stun':
-        return this.#handleStun(msg, { address, port, family: family === 'IPv6' ? 'IPv6' : 'IPv4' });
+        this.#handleStun(msg, { address, port, family: family === 'IPv6' ? 'IPv6' : 'IPv4' });
+        break;
       case 'dtls':
-        if (!this.#admit(address, port, family)) return this.#drop('unselected-address');
-        if (this.#state === 'new') return this.#drop('not-started');
-        this.#counters.dtlsPacketsReceived++;
-        this.#dtlsCall(() => this.#dtls.receive(msg));
-        return;
-      case 'rtp':
-      case 'rtcp': {
-        if (!sameAddress(this.#remote, address, port)) return this.#drop('unselected-address');
-        const srtp = this.#srtp;
-        if (srtp === undefined || this.#state !== 'connected') return this.#drop('srtp-not-ready');
-        if (kind === 'rtp') {
-          const n = srtp.unprotectRtpInPlace(msg, msg.length);
-          if (n < 0) return this.#srtpFailure(n);
-          this.#counters.rtpPacketsReceived++;
-          this.emit('rtp', msg.subarray(0, n));
-        } else {
-          const n = srtp.unprotectRtcpInPlace(msg, msg.length);
-          if (n < 0) return this.#srtpFailure(n);
-          this.#counters.rtcpPacketsReceived++;
-          this.emit('rtcp', msg.subarray(0, n));
+        if (!this.#admit(address, port, family)) this.#drop('unselected-address');
+        else if (this.#state === 'new') this.#drop('not-started');
+        else {
+          this.#counters.dtlsPacketsReceived++;
+          this.#dtlsCall(() => {
+            this.#dtls.receive(msg);
+          });
         }
-        return;
-      }
+        break;
+      case 'rtp':
+      case 'rtcp':
+        if (!sameAddress(this.#remote, address, port)) this.#drop('unselected-address');
+        else if (this.#srtp === undefined || this.#state !== 'connected') this.#drop('srtp-not-ready');
+        else this.#unprotect(this.#srtp, msg, kind);
+        break;
       case 'zrtp':
       case 'turn-channel':
       case 'unknown':
-        return this.#drop(kind);
+        this.#drop(kind);
+        break;
+    }
+  }
+
+  #unprotect(srtp: SrtpSession, msg: Buffer, kind: 'rtp' | 'rtcp'): void {
+    if (kind === 'rtp') {
+      const n = srtp.unprotectRtpInPlace(msg, msg.length);
+      if (n < 0) {
+        this.#srtpFailure(n);
+        return;
+      }
+      this.#counters.rtpPacketsReceived++;
+      this.emit('rtp', msg.subarray(0, n));
+    } else {
+      const n = srtp.unprotectRtcpInPlace(msg, msg.length);
+      if (n < 0) {
+        this.#srtpFailure(n);
+        return;
+      }
+      this.#counters.rtcpPacketsReceived++;
+      this.emit('rtcp', msg.subarray(0, n));
     }
   }
 
@@ -821,12 +846,15 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
 
   #handleStun(msg: Buffer, from: Required<TransportAddress>): void {
     if (this.#ice === undefined) {
-      if (this.#onStun === undefined) return this.#drop('stun-unhandled');
-      this.#onStun(msg, from);
+      if (this.#onStun === undefined) this.#drop('stun-unhandled');
+      else this.#onStun(msg, from);
       return;
     }
     const r = this.#ice.handle(msg, from);
-    if (r.action === 'drop') return this.#drop('stun-rejected');
+    if (r.action === 'drop') {
+      this.#drop('stun-rejected');
+      return;
+    }
     this.#sendTo(r.response, r.remote);
     if (r.action === 'success' && r.nominated) {
       const selected = this.#ice.selectedAddress;
