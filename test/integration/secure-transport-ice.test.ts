@@ -86,6 +86,7 @@ test('ICE-lite pinning: stranger ignored before and after selection, early DTLS 
     peer.close();
     stranger.close();
   });
+  assert.equal(server.iceLite?.localParameters.usernameFragment, ICE.ufrag);
   const moves: string[] = [];
   server.on('remoteaddresschange', (r) => moves.push(key(r)));
 

@@ -428,6 +428,7 @@ test('constructor validation: stable codes for every kind of mistake', async (t)
   bad({ ...base, role: undefined }, 'ERR_INVALID_ARG_VALUE');
   bad({ ...base, setup: { localSetup: 'active', remoteSetup: 'actpass', isOfferer: false } }, 'ERR_INVALID_ARG_VALUE');
   bad({ ...base, role: 'boss' }, 'ERR_INVALID_ARG_VALUE');
+  bad({ ...base, role: undefined, setup: 'actpass' }, 'ERR_INVALID_ARG_TYPE');
   bad({ ...base, role: undefined, setup: { localSetup: 'active', remoteSetup: 'active', isOfferer: false } }, 'ERR_DTLS_ROLE_CONFLICT');
   bad({ ...base, socket: undefined }, 'ERR_INVALID_ARG_VALUE');
   bad({ ...base, path: { send: () => {} } }, 'ERR_INVALID_ARG_VALUE');
@@ -447,6 +448,8 @@ test('constructor validation: stable codes for every kind of mistake', async (t)
   assert.equal(socket.listenerCount('message'), 0);
   const ok = new DtlsSrtpTransport(base);
   assert.equal(ok.state, 'new');
+  assert.deepEqual(ok.localFingerprints, ca.getFingerprints(['sha-256']));
+  assert.equal(ok.iceLite, undefined);
   assert.throws(() => ok.receive('x' as unknown as Uint8Array, { address: '127.0.0.1', port: 1 }), { code: 'ERR_INVALID_ARG_TYPE' });
   assert.throws(() => ok.receive(Buffer.alloc(1), { address: '127.0.0.1', port: 70000 }), { code: 'ERR_OUT_OF_RANGE' });
   ok.close();
