@@ -128,7 +128,7 @@ async function main(): Promise<number> {
 
   const start = performance.now();
   const end = start + duration * 1000;
-  const tty = process.stdout.isTTY === true;
+  const tty = process.stdout.isTTY;
   let lastShown = start;
   let lastPackets = 0;
   const show = (now: number, final: boolean): void => {
@@ -148,7 +148,10 @@ async function main(): Promise<number> {
     let nextRtcp = start;
     const tick = (): void => {
       const now = performance.now();
-      if (now >= end) return resolve();
+      if (now >= end) {
+        resolve();
+        return;
+      }
       sentByA += pump(a, fromA, sentByA - rtpAtB);
       sentByB += pump(b, fromB, sentByB - rtpAtA);
       if (now >= nextRtcp) {
