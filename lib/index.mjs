@@ -11,6 +11,7 @@ export const {
   SrtpError,
   CertificateError,
   // ESM-EXPORTS
+  DtlsSrtpTransport,
   Certificate,
   parseFingerprint,
   formatFingerprint,

@@ -16,6 +16,16 @@ export {
   type CertificateErrorCode,
 } from './errors.js';
 // PUBLIC-EXPORTS
+export {
+  DtlsSrtpTransport,
+  type DtlsSrtpTransportOptions,
+  type DtlsSrtpTransportEvents,
+  type DtlsSrtpTransportStats,
+  type DtlsSetupParameters,
+  type DatagramPath,
+  type DatagramDropReason,
+  type TransportAddress,
+} from './secure-transport.js';
 export { Certificate, type CertificateKeyType, type CertificateGenerateOptions } from './certificate.js';
 export {
   parseFingerprint,

@@ -28,6 +28,7 @@ async function main() {
   });
   if (!response.ok) throw new Error(`server answered ${response.status}: ${await response.text()}`);
   const { sdp, id } = await response.json();
+  window.echo.id = id;
   await pc.setRemoteDescription({ type: 'answer', sdp });
 
   setInterval(async () => {

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The browser echo server: serves the page, answers its offer as an ICE-lite
+ * endpoint with a DtlsSrtpTransport on one UDP socket per peer (127.0.0.1),
+ * decrypts the browser's SRTP and sends every RTP packet back re-encrypted on
+ * the SSRCs announced in the answer. Picture-loss feedback (PLI, FIR) about the
+ * echoed video is translated to the browser's own video SSRC, so its encoder
+ * sends a key frame and the echo decodes.
+ *
+ * Run: `npm run example:browser` (then open http://127.0.0.1:8080/), or
+ * `node dist/examples/browser/server.js --port <port>`.
+ */
+import * as dgram from 'node:dgram';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  Certificate,
+  DtlsSrtpTransport,
+  IceLiteResponder,
+  MAX_SDP_LENGTH,
+  answerSetup,
+  buildLiteAnswer,
+  parseRemoteDescription,
+  type RemoteDescription,
+} from '../../lib/index.js';
+
+/** What `/stats?id=` returns for one peer. */
+export interface EchoStats {
+  state: string;
+  /** SRTP packets from the browser that decrypted. */
+  rtpDecrypted: number;
+  /** SRTP/SRTCP packets from the browser that failed authentication. */
+  authFailures: number;
+  /** Decrypted RTP packets by codec name (e.g. `{ opus: 500, VP8: 800 }`). */
+  byCodec: Record<string, number>;
+  /** RTP packets sent back. */
+  echoed: number;
+  rtcpDecrypted: number;
+  /** PLI/FIR from the browser about the echo, forwarded to its own video SSRC. */
+  keyFrameRequests: number;
+  srtpProfile: string | undefined;
+  dtlsCipher: string | undefined;
+  handshakeMs: number | undefined;
+  srtpFailures: Record<string, number>;
+  droppedDatagrams: Record<string, number>;
+}
+
+interface Session {
+  transport: DtlsSrtpTransport;
+  socket: dgram.Socket;
+  stats: Pick<EchoStats, 'byCodec' | 'echoed' | 'keyFrameRequests'>;
+}
+
+const STATIC: Record<string, { file: string; type: string }> = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/client.js': { file: 'client.js', type: 'text/javascript; charset=utf-8' },
+};
+/** The page lives next to this file's source (compiled code runs from dist/). */
+const PAGE_DIR = path.join(__dirname, '..', '..', '..', 'examples', 'browser');
+const MAX_SESSIONS = 16;
+
+/**
+ * Translates picture-loss feedback about the echo into requests to the browser's own encoder.
+ * @param compound - A decrypted (compound) RTCP packet from the browser.
+ * @param echoSsrc - Our SSRC of the echoed video.
+ * @param browserSsrc - The browser's video SSRC.
+ * @param firSeq - Returns the next FIR command sequence number.
+ * @returns A PLI (or FIR) to send for each PLI (or FIR) about `echoSsrc`; malformed input yields none.
+ */
+export function keyFrameRequests(compound: Buffer, echoSsrc: number, browserSsrc: number, firSeq: () => number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let off = 0; off + 4 <= compound.length; ) {
+    const length = 4 * (compound.readUInt16BE(off + 2) + 1);
+    if (off + length > compound.length) break;
+    const fmt = (compound[off] as number) & 0x1f;
+    if (compound[off + 1] === 206 && length >= 12) {
+      if (fmt === 1 && compound.readUInt32BE(off + 8) === echoSsrc) {
+        const pli = Buffer.alloc(12);
+        pli.writeUInt32BE(0x81ce0002, 0); // V=2, FMT=1, PT=206 (PSFB), length 2
+        pli.writeUInt32BE(echoSsrc, 4);
+        pli.writeUInt32BE(browserSsrc, 8);
+        out.push(pli);
+      } else if (fmt === 4 && length >= 20 && compound.readUInt32BE(off + 12) === echoSsrc) {
+        const fir = Buffer.alloc(20);
+        fir.writeUInt32BE(0x84ce0004, 0); // V=2, FMT=4, PT=206, length 4
+        fir.writeUInt32BE(echoSsrc, 4);
+        fir.writeUInt32BE(browserSsrc, 12);
+        fir[16] = firSeq() & 0xff;
+        out.push(fir);
+      }
+    }
+    off += length;
+  }
+  return out;
+}
+
+/**
+ * Starts the echo server on 127.0.0.1.
+ * @param port - HTTP port; 0 picks a free one.
+ * @returns The page URL, a stats reader and `close()`.
+ */
+export async function startEchoServer(port = 0): Promise<{ url: string; stats(id: string): EchoStats | undefined; close(): Promise<void> }> {
+  const certificate = await Certificate.generate();
+  const sessions = new Map<string, Session>();
+
+  const statsOf = (id: string): EchoStats | undefined => {
+    const session = sessions.get(id);
+    if (session === undefined) return undefined;
+    const s = session.transport.getStats();
+    return {
+      state: s.dtlsState,
+      rtpDecrypted: s.rtpPacketsReceived,
+      authFailures: s.srtpFailures.ERR_SRTP_AUTH_FAIL,
+      byCodec: { ...session.stats.byCodec },
+      echoed: session.stats.echoed,
+      rtcpDecrypted: s.rtcpPacketsReceived,
+      keyFrameRequests: session.stats.keyFrameRequests,
+      srtpProfile: s.srtpCipher,
+      dtlsCipher: s.dtlsCipher,
+      handshakeMs: s.handshakeDurationMs,
+      srtpFailures: s.srtpFailures,
+      droppedDatagrams: s.droppedDatagrams,
+    };
+  };
+
+  const end = (id: string): void => {
+    const session = sessions.get(id);
+    if (session === undefined) return;
+    sessions.delete(id);
+    session.transport.close();
+    session.socket.close();
+  };
+
+  const answerOffer = async (sdp: unknown): Promise<{ sdp: string; id: string }> => {
+    if (typeof sdp !== 'string') throw new Error('expected {"sdp": "<offer>"}');
+    const offer = parseRemoteDescription(sdp);
+    const setup = answerSetup(offer.setup, 'passive');
+    const socket = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    try {
+      return answerOn(socket, offer, setup);
+    } catch (err) {
+      socket.close();
+      throw err;
+    }
+  };
+
+  const answerOn = (socket: dgram.Socket, offer: RemoteDescription, setup: 'active' | 'passive'): { sdp: string; id: string } => {
+    const ice = new IceLiteResponder({ remoteUfrag: offer.iceUfrag });
+    const cname = randomBytes(6).toString('hex');
+    /** Our SSRC per accepted audio/video mid. */
+    const send: Record<string, { ssrc: number; cname: string }> = {};
+    for (const m of offer.media) {
+      if (m.mid !== undefined && (m.kind === 'audio' || m.kind === 'video')) send[m.mid] = { ssrc: randomBytes(4).readUInt32BE(0) || 1, cname };
+    }
+    const answer = buildLiteAnswer(offer, {
+      iceUfrag: ice.localParameters.usernameFragment,
+      icePwd: ice.localParameters.password,
+      fingerprints: certificate.getFingerprints(['sha-256']),
+      setup,
+      candidate: { address: '127.0.0.1', port: socket.address().port },
+      // No generic NACK: without RTX a retransmission would reuse an SRTP index.
+      rtcpFeedback: ['nack pli', 'ccm fir'],
+      send,
+    });
+    // Payload type -> (codec, our SSRC for that mid), from what we accepted.
+    const route = new Map<number, { codec: string; ssrc: number; video: boolean }>();
+    for (const m of parseRemoteDescription(answer).media) {
+      if (m.rejected || m.mid === undefined || send[m.mid] === undefined) continue;
+      for (const c of m.codecs) route.set(c.payloadType, { codec: c.name, ssrc: (send[m.mid] as { ssrc: number }).ssrc, video: m.kind === 'video' });
+    }
+    const transport = new DtlsSrtpTransport({
+      certificate,
+      setup: { localSetup: setup, remoteSetup: offer.setup, isOfferer: false },
+      remoteFingerprints: offer.fingerprints,
+      socket,
+      iceLite: ice,
+    });
+    const id = randomUUID();
+    const session: Session = { transport, socket, stats: { byCodec: {}, echoed: 0, keyFrameRequests: 0 } };
+    // Keep at most MAX_SESSIONS: the oldest peer makes room (page reloads leave old ones behind).
+    if (sessions.size >= MAX_SESSIONS) {
+      const [oldest] = sessions.keys();
+      if (oldest !== undefined) end(oldest);
+    }
+    sessions.set(id, session);
+    // A peer that closed (close_notify) or failed is forgotten a little later (its stats stay readable until then).
+    transport.on('statechange', (state) => {
+      if (state === 'closed' || state === 'failed') setTimeout(() => end(id), 10_000).unref();
+    });
+    let browserVideoSsrc: number | undefined;
+    let echoVideoSsrc: number | undefined;
+    let firSeq = 0;
+    transport.on('rtp', (packet) => {
+      const r = route.get((packet[1] as number) & 0x7f);
+      if (r === undefined) return;
+      session.stats.byCodec[r.codec] = (session.stats.byCodec[r.codec] ?? 0) + 1;
+      if (r.video) {
+        browserVideoSsrc = packet.readUInt32BE(8);
+        echoVideoSsrc = r.ssrc;
+      }
+      packet.writeUInt32BE(r.ssrc, 8);
+      try {
+        transport.sendRtp(packet);
+        session.stats.echoed++;
+      } catch {
+        // Closed meanwhile: nothing to echo to.
+      }
+    });
+    transport.on('rtcp', (packet) => {
+      if (browserVideoSsrc === undefined || echoVideoSsrc === undefined) return;
+      for (const request of keyFrameRequests(packet, echoVideoSsrc, browserVideoSsrc, () => ++firSeq)) {
+        session.stats.keyFrameRequests++;
+        try {
+          transport.sendRtcp(request);
+        } catch {
+          // Closed meanwhile.
+        }
+      }
+    });
+    // A failed handshake shows in /stats (state 'failed'); the session stays until the server closes.
+    transport.start().catch(() => undefined);
+    return { sdp: answer, id };
+  };
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const reply = (status: number, body: string, type = 'application/json'): void => {
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+      res.end(body);
+    };
+    const page = STATIC[url.pathname];
+    if (req.method === 'GET' && page !== undefined) {
+      fs.readFile(path.join(PAGE_DIR, page.file), (err, data) => (err ? reply(500, '{}') : reply(200, data.toString(), page.type)));
+    } else if (req.method === 'GET' && url.pathname === '/stats') {
+      const stats = statsOf(url.searchParams.get('id') ?? '');
+      if (stats === undefined) reply(404, '{"error":"unknown id"}');
+      else reply(200, JSON.stringify(stats));
+    } else if (req.method === 'POST' && url.pathname === '/offer') {
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (chunk: string) => {
+        body += chunk;
+        if (body.length > MAX_SDP_LENGTH + 1024) req.destroy();
+      });
+      req.on('end', () => {
+        let sdp: unknown;
+        try {
+          sdp = (JSON.parse(body) as { sdp?: unknown }).sdp;
+        } catch {
+          return reply(400, '{"error":"expected JSON"}');
+        }
+        answerOffer(sdp).then(
+          (answer) => reply(200, JSON.stringify(answer)),
+          (err: unknown) => reply(400, JSON.stringify({ error: (err as { code?: string }).code ?? String(err) })),
+        );
+      });
+    } else {
+      reply(404, '{"error":"not found"}');
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const address = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${address.port}/`,
+    stats: statsOf,
+    close: async () => {
+      for (const id of [...sessions.keys()]) end(id);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+if (require.main === module) {
+  const i = process.argv.indexOf('--port');
+  const port = i > 0 ? Number(process.argv[i + 1]) : 8080;
+  startEchoServer(port).then(
+    (s) => {
+      console.log(`dtls-srtp echo: open ${s.url} (camera and microphone go to this server over DTLS-SRTP and come back)`);
+      process.once('SIGINT', () => void s.close());
+    },
+    (err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
+}

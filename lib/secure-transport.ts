@@ -1,0 +1,864 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The drop-in secure transport of a media server: one object per peer
+ * connection that sits on the UDP path, demultiplexes what arrives (RFC 7983),
+ * answers ICE-lite checks, runs DTLS, keys SRTP from it and hands back
+ * decrypted RTP and RTCP.
+ * @packageDocumentation
+ */
+import { EventEmitter } from 'node:events';
+import { isIPv6 } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { Socket as DgramSocket, RemoteInfo } from 'node:dgram';
+import { Certificate, nativeCertificateOf } from './certificate.js';
+import { classifyDatagram } from './demux.js';
+import { DtlsTransport, type DtlsRole, type DtlsState, type DtlsStats } from './dtls-transport.js';
+import { InvalidStateError, argTypeError, argValueError, outOfRangeError, type DtlsError } from './errors.js';
+import { checkFingerprintList, computeFingerprint, type DtlsFingerprint } from './fingerprint.js';
+import { IceLiteResponder, type IceLiteResponderOptions, type IceLiteStats } from './ice-lite.js';
+import { selectDtlsRole, type DtlsSetup } from './role.js';
+import {
+  srtpResultCode,
+  type SrtpSession,
+  type SrtpBatchResult,
+  type SrtpPacketErrorCode,
+  type SrtpProfile,
+  type SrtpStats,
+} from './srtp-session.js';
+
+/**
+ * A UDP transport address. `family` is inferred from `address` when omitted;
+ * `dgram`'s `RemoteInfo` fits as is.
+ * @example
+ * const peer: TransportAddress = { address: '192.0.2.7', port: 50000 };
+ */
+export interface TransportAddress {
+  address: string;
+  port: number;
+  family?: 'IPv4' | 'IPv6';
+}
+
+/**
+ * A datagram path the application owns (a shared socket, a TURN allocation, a
+ * test link). The transport calls `send` for everything it sends; the
+ * application hands every datagram it receives for this peer to
+ * {@link DtlsSrtpTransport.receive}.
+ * @example
+ * // One socket shared by many peers: route by source address.
+ * const path: DatagramPath = { send: (d, to) => shared.send(d, to.port, to.address) };
+ * shared.on('message', (msg, rinfo) => peers.get(`${rinfo.address}|${rinfo.port}`)?.receive(msg, rinfo));
+ */
+export interface DatagramPath {
+  /**
+   * Sends one datagram. Called synchronously; an exception counts the
+   * datagram as unsent (DTLS retransmits its flights; media is lost as on any
+   * UDP path). The buffer is not reused by the transport after the call.
+   * @param datagram - The UDP payload.
+   * @param remote - Where it goes: the selected address, or the source of a STUN check being answered.
+   */
+  send(datagram: Buffer, remote: Required<TransportAddress>): void;
+}
+
+/**
+ * The `a=setup` values of a finished offer/answer, from which the DTLS role follows (RFC 5763 §5).
+ * @example
+ * // The browser offered actpass, we answered passive: we are the DTLS server.
+ * const setup: DtlsSetupParameters = { localSetup: 'passive', remoteSetup: 'actpass', isOfferer: false };
+ */
+export interface DtlsSetupParameters {
+  /** The `a=setup` of the SDP we sent. */
+  localSetup: DtlsSetup;
+  /** The `a=setup` of the SDP the peer sent. */
+  remoteSetup: DtlsSetup;
+  /** `true` if we sent the offer. */
+  isOfferer: boolean;
+}
+
+/**
+ * Options of {@link DtlsSrtpTransport}. Give exactly one of `socket` and `path`, and exactly one of `role` and `setup`.
+ * @example
+ * const options: DtlsSrtpTransportOptions = {
+ *   certificate, role: 'server', remoteFingerprints: offer.fingerprints,
+ *   socket, iceLite: { remoteUfrag: offer.iceUfrag },
+ *   srtpProfiles: ['AEAD_AES_128_GCM', 'AES_CM_128_HMAC_SHA1_80'],
+ * };
+ */
+export interface DtlsSrtpTransportOptions {
+  /** Our identity; put `certificate.getFingerprints()` into our SDP. */
+  certificate: Certificate;
+  /** The DTLS role (`'client'` sends the ClientHello). */
+  role?: DtlsRole;
+  /** Derive the DTLS role from the `a=setup` values instead (see `selectDtlsRole`). */
+  setup?: DtlsSetupParameters;
+  /** The peer's `a=fingerprint` values, if known; else call `setRemoteFingerprints` later. */
+  remoteFingerprints?: readonly DtlsFingerprint[];
+  /** use_srtp preference list, most preferred first; default GCM-128, GCM-256, CM-80, CM-32. */
+  srtpProfiles?: readonly SrtpProfile[];
+  /** A bound `node:dgram` socket used for this peer only: the transport listens to its `'message'` events and sends on it. It is never closed by the transport. */
+  socket?: DgramSocket;
+  /** Or any datagram path the application owns; feed received datagrams to `receive()`. */
+  path?: DatagramPath;
+  /** The peer's address, when known without ICE; DTLS, RTP and RTCP are accepted from this address only. */
+  remoteAddress?: TransportAddress;
+  /**
+   * Answer ICE checks as an ICE-lite agent: a responder of yours (whose
+   * credentials went into the SDP) or options to create one. The address it
+   * selects becomes the path. Without it, STUN goes to `onStun` or is dropped.
+   */
+  iceLite?: IceLiteResponder | IceLiteResponderOptions;
+  /** Your STUN handler when you run ICE yourself; call `setRemoteAddress()` when it selects a pair. */
+  onStun?: (datagram: Buffer, remote: Required<TransportAddress>) => void;
+  /** Largest DTLS datagram we send, 256 to 65507; default 1200. */
+  mtu?: number;
+  /** First DTLS retransmission timeout in ms, 1 to 60000; default 1000. */
+  initialRetransmitMs?: number;
+  /** The handshake must finish within this many ms of `start()`, 1 to 600000; default 30000. */
+  handshakeTimeoutMs?: number;
+  /** SRTP replay window in packets, 64 to 32767; default 1024. */
+  replayWindow?: number;
+  /** Remote SSRCs with their own SRTP state, 1 to 4096; default 64. */
+  maxRemoteStreams?: number;
+}
+
+/**
+ * Why a received datagram was dropped before DTLS or SRTP saw it:
+ * - `unknown`: empty, or a first byte RFC 7983 assigns to nothing;
+ * - `zrtp`, `turn-channel`: valid RFC 7983 classes this transport does not carry;
+ * - `stun-unhandled`: STUN with neither an ICE-lite responder nor an `onStun` handler;
+ * - `stun-rejected`: STUN the ICE-lite responder dropped (details in `ice.dropped`);
+ * - `unselected-address`: DTLS, RTP or RTCP from an address other than the selected one (or with none selected);
+ * - `not-started`: DTLS before `start()`;
+ * - `srtp-not-ready`: RTP or RTCP before the handshake finished (or after it failed).
+ * @example
+ * const { droppedDatagrams } = transport.getStats();
+ * if (droppedDatagrams['unselected-address'] > 0) log('datagrams from strangers ignored');
+ */
+export type DatagramDropReason =
+  | 'unknown'
+  | 'zrtp'
+  | 'turn-channel'
+  | 'stun-unhandled'
+  | 'stun-rejected'
+  | 'unselected-address'
+  | 'not-started'
+  | 'srtp-not-ready';
+
+/**
+ * Events of {@link DtlsSrtpTransport}; there is never an `'error'` event.
+ * @example
+ * transport.on('rtp', (packet) => router.forward(packet));
+ * transport.on('statechange', (state) => state === 'failed' && console.warn(transport.error?.code));
+ */
+export interface DtlsSrtpTransportEvents {
+  /** A decrypted RTP packet from the selected address. The Buffer is yours. */
+  rtp: [packet: Buffer];
+  /** A decrypted (compound) RTCP packet from the selected address. The Buffer is yours. */
+  rtcp: [packet: Buffer];
+  /** One DTLS application-data record (e.g. SCTP for data channels). */
+  data: [data: Buffer];
+  /** Every state change, with the new state. */
+  statechange: [state: DtlsState];
+  /** The selected remote address was set or moved (ICE nomination, first validated DTLS, `setRemoteAddress`). */
+  remoteaddresschange: [remote: Required<TransportAddress>];
+}
+
+/**
+ * Counters and parameters of a {@link DtlsSrtpTransport}, in the spirit of
+ * W3C `RTCTransportStats` (https://www.w3.org/TR/webrtc-stats/#transportstats-dict*).
+ * Packet and byte counts are UDP datagrams of this peer, all protocols.
+ * @example
+ * const s = transport.getStats();
+ * console.log(s.dtlsCipher, s.srtpCipher, s.srtpFailures.ERR_SRTP_AUTH_FAIL, s.handshakeDurationMs);
+ */
+export interface DtlsSrtpTransportStats {
+  /** `performance.timeOrigin + performance.now()` when taken, in ms. */
+  timestamp: number;
+  /** Datagrams handed to the path (including STUN responses and DTLS). */
+  packetsSent: number;
+  /** Bytes of those datagrams. */
+  bytesSent: number;
+  /** Datagrams received, from any address, before any drop. */
+  packetsReceived: number;
+  /** Bytes of those datagrams. */
+  bytesReceived: number;
+  /** SRTP packets sent. */
+  rtpPacketsSent: number;
+  /** SRTP packets received that decrypted (delivered as `rtp` events). */
+  rtpPacketsReceived: number;
+  /** SRTCP packets sent. */
+  rtcpPacketsSent: number;
+  /** SRTCP packets received that decrypted (delivered as `rtcp` events). */
+  rtcpPacketsReceived: number;
+  /** DTLS datagrams from the selected address handed to the DTLS transport (which silently discards records it cannot use). */
+  dtlsPacketsReceived: number;
+  /** DTLS state (the transport's state). */
+  dtlsState: DtlsState;
+  /** Our DTLS role. */
+  dtlsRole: DtlsRole;
+  /** The negotiated version as W3C writes it (`'FEFD'`, DTLS 1.2, the only version offered); undefined before connected. */
+  tlsVersion: string | undefined;
+  /** The DTLS cipher suite's IANA name once connected. */
+  dtlsCipher: string | undefined;
+  /** The negotiated SRTP profile once connected. */
+  srtpCipher: SrtpProfile | undefined;
+  /** Our certificate's sha-256 fingerprint. */
+  localCertificateFingerprint: DtlsFingerprint;
+  /** The verified peer certificate's sha-256 fingerprint (once connected). */
+  remoteCertificateFingerprint: DtlsFingerprint | undefined;
+  /** Where DTLS and media go and are accepted from. */
+  selectedRemoteAddress: Required<TransportAddress> | undefined;
+  /** From `start()` to connected (SRTP keyed), in ms. */
+  handshakeDurationMs: number | undefined;
+  /** DTLS datagrams our retransmission timer sent (lost or slow flights). */
+  dtlsRetransmissions: number;
+  /** Datagrams the path refused (threw, or dgram reported an error) or that had no address to go to. */
+  sendFailures: number;
+  /** SRTP/SRTCP packets received that failed, by code (never thrown, never an event). */
+  srtpFailures: Record<SrtpPacketErrorCode, number>;
+  /** Received datagrams dropped before DTLS/SRTP, by reason. */
+  droppedDatagrams: Record<DatagramDropReason, number>;
+  /** The DTLS transport's own counters (records, application data, DTLS datagrams it discarded by reason). */
+  dtls: DtlsStats;
+  /** The ICE-lite responder's counters, when there is one. */
+  ice: IceLiteStats | undefined;
+  /** The SRTP session's own counters (both directions) while it is open: from connected until `close()`, or until the peer closed or the association failed. */
+  srtp: SrtpStats | undefined;
+}
+
+const SRTP_CODES: readonly SrtpPacketErrorCode[] = [
+  'ERR_SRTP_AUTH_FAIL',
+  'ERR_SRTP_REPLAY_FAIL',
+  'ERR_SRTP_REPLAY_OLD',
+  'ERR_SRTP_BAD_PACKET',
+  'ERR_SRTP_BUFFER_SMALL',
+  'ERR_SRTP_TOO_MANY_STREAMS',
+  'ERR_SRTP_INTERNAL',
+];
+const DROP_REASONS: readonly DatagramDropReason[] = [
+  'unknown',
+  'zrtp',
+  'turn-channel',
+  'stun-unhandled',
+  'stun-rejected',
+  'unselected-address',
+  'not-started',
+  'srtp-not-ready',
+];
+/** A UDP payload is never larger. */
+const MAX_DATAGRAM = 65535;
+
+function checkInteger(value: unknown, name: string, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number') throw argTypeError(name, 'a number', value);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw outOfRangeError(name, `an integer from ${min} to ${max}`, value);
+  }
+  return value;
+}
+
+function checkAddress(value: unknown, name: string): Required<TransportAddress> {
+  if (typeof value !== 'object' || value === null) throw argTypeError(name, 'an object', value);
+  const { address, port, family } = value as Record<string, unknown>;
+  if (typeof address !== 'string') throw argTypeError(`${name}.address`, 'a string', address);
+  if (typeof port !== 'number') throw argTypeError(`${name}.port`, 'a number', port);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw outOfRangeError(`${name}.port`, 'an integer from 1 to 65535', port);
+  const inferred = isIPv6(address) ? 'IPv6' : 'IPv4';
+  if (family !== undefined && family !== 'IPv4' && family !== 'IPv6') {
+    throw argValueError(`${name}.family`, "'IPv4' or 'IPv6'", family);
+  }
+  return { address, port, family: family ?? inferred };
+}
+
+function sameAddress(a: Required<TransportAddress> | undefined, address: string, port: number): boolean {
+  return a !== undefined && a.port === port && a.address === address;
+}
+
+function zeroRecord<K extends string>(keys: readonly K[]): Record<K, number> {
+  const out = {} as Record<K, number>;
+  for (const k of keys) out[k] = 0;
+  return out;
+}
+
+/**
+ * One peer connection's security layer on a UDP path: RFC 7983
+ * demultiplexing, an optional ICE-lite responder, DTLS 1.2 with the
+ * fingerprint check, SRTP keyed from the handshake, and pinning to the
+ * selected remote address.
+ *
+ * What arrives is sorted by its first byte: STUN goes to the ICE-lite
+ * responder (or your `onStun`), DTLS to the DTLS transport, RTP and RTCP
+ * (RFC 5761 payload-type rule) to SRTP; the rest is counted and dropped. Only
+ * the selected remote address reaches DTLS or SRTP: the one given as
+ * `remoteAddress` or by `setRemoteAddress()`, the one ICE nominated, or —
+ * before any nomination — an address that passed an ICE check (browsers send
+ * their ClientHello before the nominating check). A stranger's ClientHello or
+ * RTP is counted (`unselected-address`) and never touches the handshake.
+ *
+ * Network input never throws and never emits `'error'`: SRTP failures are
+ * counted by code in {@link DtlsSrtpTransport.getStats}. A handshake failure
+ * shows as `state === 'failed'`, `error` and the rejection of `start()`.
+ *
+ * A transport belongs to the thread that created it; its timers are unref'd.
+ * @example
+ * const socket = dgram.createSocket('udp4');
+ * socket.bind(0, '127.0.0.1');
+ * const transport = new DtlsSrtpTransport({
+ *   certificate, setup: { localSetup: 'passive', remoteSetup: 'actpass', isOfferer: false },
+ *   remoteFingerprints: offer.fingerprints, socket, iceLite: ice,
+ * });
+ * transport.on('rtp', (packet) => forward(packet));
+ * await transport.start();
+ * transport.sendRtp(rtpPacket);
+ * @see https://www.rfc-editor.org/rfc/rfc7983
+ * @see https://www.rfc-editor.org/rfc/rfc5764
+ */
+export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> implements Disposable {
+  readonly #dtls: DtlsTransport;
+  readonly #certificate: Certificate;
+  readonly #socket: DgramSocket | undefined;
+  readonly #path: DatagramPath | undefined;
+  readonly #ice: IceLiteResponder | undefined;
+  readonly #onStun: ((datagram: Buffer, remote: Required<TransportAddress>) => void) | undefined;
+  readonly #replayWindow: number;
+  readonly #maxRemoteStreams: number;
+  #remote: Required<TransportAddress> | undefined;
+  #srtp: SrtpSession | undefined;
+  #state: DtlsState = 'new';
+  #closed = false;
+  #started: Promise<void> | undefined;
+  #startedAt = 0;
+  #handshakeMs: number | undefined;
+  #remoteFingerprint: DtlsFingerprint | undefined;
+  #localFingerprint: DtlsFingerprint;
+  /** True while we are inside a call into the DTLS transport: sends outside one come from its timer. */
+  #inDtlsCall = false;
+  #final: DtlsSrtpTransportStats | undefined;
+  readonly #onMessage: ((msg: Buffer, rinfo: RemoteInfo) => void) | undefined;
+  readonly #onSent = (err: Error | null): void => {
+    if (err) this.#counters.sendFailures++;
+  };
+  readonly #counters = {
+    packetsSent: 0,
+    bytesSent: 0,
+    packetsReceived: 0,
+    bytesReceived: 0,
+    rtpPacketsSent: 0,
+    rtpPacketsReceived: 0,
+    rtcpPacketsSent: 0,
+    rtcpPacketsReceived: 0,
+    dtlsPacketsReceived: 0,
+    dtlsRetransmissions: 0,
+    sendFailures: 0,
+  };
+  readonly #srtpFailures = zeroRecord(SRTP_CODES);
+  readonly #dropped = zeroRecord(DROP_REASONS);
+
+  /**
+   * Creates the transport in state `'new'` and attaches it to its path (a
+   * socket's `'message'` listener is added now). Nothing is sent before
+   * `start()` except answers to ICE checks.
+   * @param options - See {@link DtlsSrtpTransportOptions}.
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for invalid options (neither or both of
+   *   `socket` and `path`, neither or both of `role` and `setup`, a bad address or ICE option).
+   * @throws {RangeError} ERR_OUT_OF_RANGE for numbers outside their ranges.
+   * @throws {DtlsError} ERR_DTLS_ROLE_CONFLICT when `setup` cannot form an association;
+   *   ERR_DTLS_BAD_FINGERPRINT for malformed remote fingerprints.
+   * @example
+   * const transport = new DtlsSrtpTransport({
+   *   certificate, role: 'client', remoteFingerprints: [peerFp],
+   *   socket, remoteAddress: { address: '127.0.0.1', port: 40000 },
+   * });
+   */
+  constructor(options: DtlsSrtpTransportOptions) {
+    super();
+    if (typeof options !== 'object' || options === null) throw argTypeError('options', 'an object', options);
+    if (nativeCertificateOf(options.certificate) === undefined) {
+      throw argTypeError('options.certificate', 'a Certificate', options.certificate);
+    }
+    if ((options.role === undefined) === (options.setup === undefined)) {
+      throw argValueError('options', 'exactly one of role and setup', options.role ?? 'neither');
+    }
+    let role: DtlsRole;
+    if (options.setup !== undefined) {
+      if (typeof options.setup !== 'object' || options.setup === null) {
+        throw argTypeError('options.setup', 'an object', options.setup);
+      }
+      role = selectDtlsRole(options.setup);
+    } else {
+      if (options.role !== 'client' && options.role !== 'server') {
+        throw argValueError('options.role', "'client' or 'server'", options.role);
+      }
+      role = options.role;
+    }
+    if ((options.socket === undefined) === (options.path === undefined)) {
+      throw argValueError('options', 'exactly one of socket and path', options.socket ?? 'neither');
+    }
+    if (options.socket !== undefined) {
+      const s = options.socket as unknown as Record<string, unknown>;
+      if (typeof s !== 'object' || s === null || typeof s['send'] !== 'function' || typeof s['on'] !== 'function') {
+        throw argTypeError('options.socket', 'a dgram.Socket', options.socket);
+      }
+    }
+    if (options.path !== undefined) {
+      if (typeof options.path !== 'object' || options.path === null || typeof options.path.send !== 'function') {
+        throw argTypeError('options.path', 'an object with a send(datagram, remote) method', options.path);
+      }
+    }
+    if (options.onStun !== undefined && typeof options.onStun !== 'function') {
+      throw argTypeError('options.onStun', 'a function', options.onStun);
+    }
+    if (options.iceLite !== undefined && options.onStun !== undefined) {
+      throw argValueError('options', 'at most one of iceLite and onStun', 'both');
+    }
+    this.#remote = options.remoteAddress === undefined ? undefined : checkAddress(options.remoteAddress, 'options.remoteAddress');
+    this.#replayWindow = checkInteger(options.replayWindow, 'options.replayWindow', 64, 32767, 1024);
+    this.#maxRemoteStreams = checkInteger(options.maxRemoteStreams, 'options.maxRemoteStreams', 1, 4096, 64);
+    if (options.remoteFingerprints !== undefined) checkFingerprintList(options.remoteFingerprints, 'options.remoteFingerprints');
+    this.#ice =
+      options.iceLite === undefined
+        ? undefined
+        : options.iceLite instanceof IceLiteResponder
+          ? options.iceLite
+          : new IceLiteResponder(options.iceLite);
+    this.#onStun = options.onStun;
+    this.#certificate = options.certificate;
+    const [local] = options.certificate.getFingerprints(['sha-256']);
+    this.#localFingerprint = local as DtlsFingerprint;
+
+    this.#dtls = new DtlsTransport({
+      certificate: options.certificate,
+      role,
+      remoteFingerprints: options.remoteFingerprints,
+      srtpProfiles: options.srtpProfiles,
+      mtu: options.mtu,
+      initialRetransmitMs: options.initialRetransmitMs,
+      handshakeTimeoutMs: options.handshakeTimeoutMs,
+      send: (datagram) => {
+        this.#sendDtls(datagram);
+      },
+    });
+    this.#dtls.on('statechange', (state) => {
+      this.#onDtlsState(state);
+    });
+    this.#dtls.on('data', (data) => this.emit('data', data));
+
+    this.#socket = options.socket;
+    this.#path = options.path;
+    if (this.#socket !== undefined) {
+      this.#onMessage = (msg, rinfo) => {
+        this.#handle(msg, rinfo.address, rinfo.port, rinfo.family);
+      };
+      this.#socket.on('message', this.#onMessage);
+    }
+  }
+
+  /** Current state: `new → connecting → connected → closed | failed`; `connected` means SRTP is keyed. */
+  get state(): DtlsState {
+    return this.#state;
+  }
+
+  /** Our DTLS role. */
+  get role(): DtlsRole {
+    return this.#dtls.role;
+  }
+
+  /** Why the transport failed (`state === 'failed'`), else `undefined`. */
+  get error(): DtlsError | undefined {
+    return this.#dtls.error;
+  }
+
+  /** `true` once `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The negotiated SRTP profile once connected. */
+  get srtpProfile(): SrtpProfile | undefined {
+    return this.#dtls.srtpProfile;
+  }
+
+  /** The ICE-lite responder (its `localParameters` go into the SDP), if the transport has one. */
+  get iceLite(): IceLiteResponder | undefined {
+    return this.#ice;
+  }
+
+  /** The selected remote address: where DTLS and media go, and the only source they are accepted from. */
+  get remoteAddress(): Required<TransportAddress> | undefined {
+    return this.#remote === undefined ? undefined : { ...this.#remote };
+  }
+
+  /** Our certificate's fingerprints (sha-256), for the local SDP. */
+  get localFingerprints(): DtlsFingerprint[] {
+    return this.#certificate.getFingerprints(['sha-256']);
+  }
+
+  /**
+   * Starts DTLS (a client sends its ClientHello to the selected address now;
+   * a server waits for one) and resolves once the peer is verified and SRTP is
+   * keyed. Calling it again returns the same promise.
+   * @returns A promise that resolves on `connected`.
+   * @throws {DtlsError} (rejection) ERR_DTLS_HANDSHAKE, ERR_DTLS_FINGERPRINT_MISMATCH, ERR_DTLS_NO_SRTP_PROFILE,
+   *   ERR_DTLS_ALERT, ERR_DTLS_TIMEOUT — the same error as `transport.error`.
+   * @throws {InvalidStateError} (rejection) ERR_INVALID_STATE after close, or when closed before connecting.
+   * @example
+   * await transport.start();
+   * console.log(transport.srtpProfile);
+   */
+  start(): Promise<void> {
+    if (this.#closed) return Promise.reject(new InvalidStateError('DtlsSrtpTransport is closed'));
+    if (this.#started !== undefined) return this.#started;
+    this.#startedAt = performance.now();
+    this.#started = this.#dtlsCall(() => this.#dtls.start());
+    return this.#started;
+  }
+
+  /**
+   * Hands one datagram received on a {@link DatagramPath} to the transport
+   * (with `socket`, the transport receives by itself). Never throws for
+   * network input: whatever cannot be used is counted and dropped.
+   * @param datagram - The UDP payload; it is copied before decryption, so it stays yours.
+   * @param remote - Its source address (`dgram`'s `rinfo` fits).
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE when `datagram` is not a Uint8Array or `remote` is malformed.
+   * @throws {InvalidStateError} ERR_INVALID_STATE after `close()`.
+   * @example
+   * shared.on('message', (msg, rinfo) => peers.get(`${rinfo.address}:${rinfo.port}`)?.receive(msg, rinfo));
+   */
+  receive(datagram: Uint8Array, remote: TransportAddress): void {
+    if (this.#closed) throw new InvalidStateError('DtlsSrtpTransport is closed');
+    if (!(datagram instanceof Uint8Array)) throw argTypeError('datagram', 'a Uint8Array', datagram);
+    const from = checkAddress(remote, 'remote');
+    this.#handle(Buffer.from(datagram), from.address, from.port, from.family);
+  }
+
+  /**
+   * Sets the peer's fingerprints once the remote SDP arrives; a handshake that
+   * waited for them resumes.
+   * @param fingerprints - One to 16 `{ algorithm, value }`.
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for a bad list.
+   * @throws {DtlsError} ERR_DTLS_BAD_FINGERPRINT for a malformed fingerprint.
+   * @throws {InvalidStateError} ERR_INVALID_STATE after close or failure, or once the peer was verified.
+   * @example
+   * transport.setRemoteFingerprints(parseRemoteDescription(answer).fingerprints);
+   */
+  setRemoteFingerprints(fingerprints: readonly DtlsFingerprint[]): void {
+    if (this.#closed) throw new InvalidStateError('DtlsSrtpTransport is closed');
+    this.#dtlsCall(() => {
+      this.#dtls.setRemoteFingerprints(fingerprints);
+    });
+  }
+
+  /**
+   * Selects the remote address explicitly (when you run ICE yourself, or move
+   * the path). DTLS and media go there and are accepted from there only.
+   * @param remote - The peer's address.
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for a malformed address.
+   * @throws {RangeError} ERR_OUT_OF_RANGE for a port outside 1..65535.
+   * @throws {InvalidStateError} ERR_INVALID_STATE after `close()`.
+   * @example
+   * transport.setRemoteAddress({ address: '192.0.2.7', port: 50000 });
+   */
+  setRemoteAddress(remote: TransportAddress): void {
+    if (this.#closed) throw new InvalidStateError('DtlsSrtpTransport is closed');
+    this.#select(checkAddress(remote, 'remote'));
+  }
+
+  /**
+   * Protects an RTP packet and sends it to the selected address.
+   * @param packet - A complete RTP packet (not modified).
+   * @throws {SrtpError} ERR_SRTP_BAD_PACKET (malformed or too long), ERR_SRTP_REPLAY_FAIL (this SSRC and
+   *   sequence number were already sent).
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE when `packet` is not a Uint8Array.
+   * @throws {InvalidStateError} ERR_INVALID_STATE unless connected.
+   * @example
+   * transport.sendRtp(rtpPacket);
+   */
+  sendRtp(packet: Uint8Array): void {
+    const srtp = this.#keyed();
+    this.#sendMedia(srtp.protectRtp(packet));
+    this.#counters.rtpPacketsSent++;
+  }
+
+  /**
+   * Protects an RTCP (compound) packet and sends it to the selected address.
+   * @param packet - An RTCP packet (not modified).
+   * @throws {SrtpError} ERR_SRTP_BAD_PACKET for a malformed packet.
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE when `packet` is not a Uint8Array.
+   * @throws {InvalidStateError} ERR_INVALID_STATE unless connected.
+   * @example
+   * transport.sendRtcp(pli);
+   */
+  sendRtcp(packet: Uint8Array): void {
+    const srtp = this.#keyed();
+    this.#sendMedia(srtp.protectRtcp(packet));
+    this.#counters.rtcpPacketsSent++;
+  }
+
+  /**
+   * Protects many RTP packets in one native call and sends each that
+   * succeeded. A packet that fails is not sent; its result says why.
+   * @param packets - RTP packets (not modified).
+   * @returns One result per packet, in order (`ok` results carry the SRTP packet that was sent).
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE when `packets` is not an array of Uint8Array.
+   * @throws {InvalidStateError} ERR_INVALID_STATE unless connected.
+   * @example
+   * const failed = transport.sendRtpBatch(frame).filter((r) => !r.ok).length;
+   */
+  sendRtpBatch(packets: readonly Uint8Array[]): SrtpBatchResult[] {
+    const results = this.#keyed().protectRtpBatch(packets);
+    for (const r of results) {
+      if (!r.ok) continue;
+      this.#sendMedia(r.packet);
+      this.#counters.rtpPacketsSent++;
+    }
+    return results;
+  }
+
+  /**
+   * Protects many RTCP packets in one native call and sends each that succeeded.
+   * @param packets - RTCP packets (not modified).
+   * @returns One result per packet, in order.
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE when `packets` is not an array of Uint8Array.
+   * @throws {InvalidStateError} ERR_INVALID_STATE unless connected.
+   * @example
+   * transport.sendRtcpBatch([senderReport, sdes]);
+   */
+  sendRtcpBatch(packets: readonly Uint8Array[]): SrtpBatchResult[] {
+    const results = this.#keyed().protectRtcpBatch(packets);
+    for (const r of results) {
+      if (!r.ok) continue;
+      this.#sendMedia(r.packet);
+      this.#counters.rtcpPacketsSent++;
+    }
+    return results;
+  }
+
+  /**
+   * Sends DTLS application data (e.g. SCTP) as one record.
+   * @param data - 1 byte up to the record size that fits the MTU.
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE when `data` is not a Uint8Array.
+   * @throws {RangeError} ERR_OUT_OF_RANGE when empty or too large for one record.
+   * @throws {InvalidStateError} ERR_INVALID_STATE unless connected.
+   * @example
+   * transport.sendData(sctpPacket);
+   */
+  sendData(data: Uint8Array): void {
+    this.#keyed();
+    this.#dtlsCall(() => {
+      this.#dtls.send(data);
+    });
+  }
+
+  /**
+   * Counters and parameters now. After `close()` it returns the snapshot
+   * taken at close (unlike other methods it does not throw: a final summary
+   * is its main use).
+   * @returns A new {@link DtlsSrtpTransportStats}.
+   * @example
+   * const { srtpFailures, droppedDatagrams, handshakeDurationMs } = transport.getStats();
+   */
+  getStats(): DtlsSrtpTransportStats {
+    if (this.#final !== undefined) return structuredClone(this.#final);
+    const connected = this.#state === 'connected' || this.#handshakeMs !== undefined;
+    const srtp = this.#srtp !== undefined && !this.#srtp.closed ? this.#srtp.getStats() : undefined;
+    return {
+      timestamp: performance.timeOrigin + performance.now(),
+      ...this.#counters,
+      dtlsState: this.#state,
+      dtlsRole: this.#dtls.role,
+      tlsVersion: connected ? 'FEFD' : undefined,
+      dtlsCipher: this.#dtls.cipherSuite,
+      srtpCipher: this.#dtls.srtpProfile,
+      localCertificateFingerprint: { ...this.#localFingerprint },
+      remoteCertificateFingerprint: this.#remoteFingerprint === undefined ? undefined : { ...this.#remoteFingerprint },
+      selectedRemoteAddress: this.remoteAddress,
+      handshakeDurationMs: this.#handshakeMs,
+      srtpFailures: { ...this.#srtpFailures },
+      droppedDatagrams: { ...this.#dropped },
+      dtls: this.#dtls.getStats(),
+      ice: this.#ice?.getStats(),
+      srtp,
+    };
+  }
+
+  /**
+   * Closes the transport: sends DTLS close_notify once (if connected), closes
+   * the SRTP session and the DTLS transport, and detaches from the socket
+   * (which stays open: it is yours). Safe to call twice; a pending `start()`
+   * rejects with `InvalidStateError`.
+   * @example
+   * transport.close();
+   */
+  close(): void {
+    if (this.#closed) return;
+    const stats = this.getStats();
+    this.#closed = true;
+    if (this.#socket !== undefined && this.#onMessage !== undefined) this.#socket.off('message', this.#onMessage);
+    this.#dtlsCall(() => {
+      this.#dtls.close();
+    });
+    this.#srtp?.close();
+    this.#srtp = undefined;
+    // The close_notify above is counted in the final snapshot too.
+    this.#final = { ...stats, ...this.#counters, dtlsState: this.#state, timestamp: performance.timeOrigin + performance.now() };
+  }
+
+  /** Same as `close()`, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #keyed(): SrtpSession {
+    if (this.#closed) throw new InvalidStateError('DtlsSrtpTransport is closed');
+    const srtp = this.#srtp;
+    if (this.#state !== 'connected' || srtp === undefined) {
+      throw new InvalidStateError(`Not available in state ${this.#state}`);
+    }
+    return srtp;
+  }
+
+  #dtlsCall<T>(fn: () => T): T {
+    const outer = this.#inDtlsCall;
+    this.#inDtlsCall = true;
+    try {
+      return fn();
+    } finally {
+      this.#inDtlsCall = outer;
+    }
+  }
+
+  #select(remote: Required<TransportAddress>): void {
+    if (sameAddress(this.#remote, remote.address, remote.port)) return;
+    this.#remote = remote;
+    this.emit('remoteaddresschange', { ...remote });
+  }
+
+  #onDtlsState(state: DtlsState): void {
+    if (state === 'connected') {
+      // Keyed natively from the RFC 5764 export: the keys never reach JavaScript.
+      this.#srtp = this.#dtls.createSrtpSession({ replayWindow: this.#replayWindow, maxRemoteStreams: this.#maxRemoteStreams });
+      this.#handshakeMs = performance.now() - this.#startedAt;
+      this.#remoteFingerprint = computeFingerprint(this.#dtls.getRemoteCertificate(), 'sha-256');
+    } else if (state === 'closed' || state === 'failed') {
+      this.#srtp?.close();
+    }
+    this.#state = state;
+    this.emit('statechange', state);
+  }
+
+  #sendDtls(datagram: Buffer): void {
+    if (!this.#inDtlsCall) this.#counters.dtlsRetransmissions++;
+    this.#sendTo(datagram, this.#remote);
+  }
+
+  #sendMedia(datagram: Buffer): void {
+    this.#sendTo(datagram, this.#remote);
+  }
+
+  #sendTo(datagram: Buffer, remote: Required<TransportAddress> | undefined): void {
+    if (remote === undefined) {
+      this.#counters.sendFailures++;
+      return;
+    }
+    this.#counters.packetsSent++;
+    this.#counters.bytesSent += datagram.length;
+    try {
+      if (this.#socket !== undefined) this.#socket.send(datagram, remote.port, remote.address, this.#onSent);
+      else this.#path?.send(datagram, remote);
+    } catch {
+      this.#counters.sendFailures++;
+    }
+  }
+
+  #drop(reason: DatagramDropReason): void {
+    this.#dropped[reason]++;
+  }
+
+  /** The demultiplexer. `msg` is owned by us (decrypted in place). */
+  #handle(msg: Buffer, address: string, port: number, family: string): void {
+    this.#counters.packetsReceived++;
+    this.#counters.bytesReceived += msg.length;
+    const kind = msg.length > MAX_DATAGRAM ? 'unknown' : classifyDatagram(msg);
+    switch (kind) {
+      case 'stun':
+        this.#handleStun(msg, { address, port, family: family === 'IPv6' ? 'IPv6' : 'IPv4' });
+        break;
+      case 'dtls':
+        if (!this.#admit(address, port, family)) this.#drop('unselected-address');
+        else if (this.#state === 'new') this.#drop('not-started');
+        else {
+          this.#counters.dtlsPacketsReceived++;
+          this.#dtlsCall(() => {
+            this.#dtls.receive(msg);
+          });
+        }
+        break;
+      case 'rtp':
+      case 'rtcp':
+        if (!sameAddress(this.#remote, address, port)) this.#drop('unselected-address');
+        else if (this.#srtp === undefined || this.#state !== 'connected') this.#drop('srtp-not-ready');
+        else this.#unprotect(this.#srtp, msg, kind);
+        break;
+      case 'zrtp':
+      case 'turn-channel':
+      case 'unknown':
+        this.#drop(kind);
+        break;
+    }
+  }
+
+  #unprotect(srtp: SrtpSession, msg: Buffer, kind: 'rtp' | 'rtcp'): void {
+    if (kind === 'rtp') {
+      const n = srtp.unprotectRtpInPlace(msg, msg.length);
+      if (n < 0) {
+        this.#srtpFailure(n);
+        return;
+      }
+      this.#counters.rtpPacketsReceived++;
+      this.emit('rtp', msg.subarray(0, n));
+    } else {
+      const n = srtp.unprotectRtcpInPlace(msg, msg.length);
+      if (n < 0) {
+        this.#srtpFailure(n);
+        return;
+      }
+      this.#counters.rtcpPacketsReceived++;
+      this.emit('rtcp', msg.subarray(0, n));
+    }
+  }
+
+  #srtpFailure(result: number): void {
+    const code = srtpResultCode(result) ?? 'ERR_SRTP_INTERNAL';
+    this.#srtpFailures[code]++;
+  }
+
+  /**
+   * DTLS is admitted from the selected address only; with ICE-lite and
+   * nothing selected yet, from an address that passed a check (which then
+   * becomes the selected one until ICE nominates).
+   */
+  #admit(address: string, port: number, family: string): boolean {
+    if (this.#remote !== undefined) return sameAddress(this.#remote, address, port);
+    const from: Required<TransportAddress> = { address, port, family: family === 'IPv6' ? 'IPv6' : 'IPv4' };
+    if (this.#ice === undefined || !this.#ice.isValidatedAddress(from)) return false;
+    this.#select(from);
+    return true;
+  }
+
+  #handleStun(msg: Buffer, from: Required<TransportAddress>): void {
+    if (this.#ice === undefined) {
+      if (this.#onStun === undefined) this.#drop('stun-unhandled');
+      else this.#onStun(msg, from);
+      return;
+    }
+    const r = this.#ice.handle(msg, from);
+    if (r.action === 'drop') {
+      this.#drop('stun-rejected');
+      return;
+    }
+    this.#sendTo(r.response, r.remote);
+    if (r.action === 'success' && r.nominated) {
+      const selected = this.#ice.selectedAddress;
+      if (selected !== undefined) this.#select(selected);
+    }
+  }
+}

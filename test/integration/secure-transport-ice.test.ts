@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Selected-path pinning of DtlsSrtpTransport with its ICE-lite responder (and
+ * with a user STUN handler): a stranger's ClientHello, STUN and RTP are
+ * ignored and counted before and after selection; DTLS is admitted from an
+ * address that passed a check before the nominating check (as Chromium does);
+ * a renomination moves the path.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import {
+  DtlsSrtpTransport,
+  DtlsTransport,
+  parseStunMessage,
+  serializeStunMessage,
+  type StunAttributeInit,
+  type TransportAddress,
+} from '../../lib/index.js';
+import { cert } from './pair.js';
+import { rtp } from '../fixtures/srtp-helpers.js';
+
+const ICE = { ufrag: 'srvU', pwd: 'serverPasswordOf22Chars', remoteUfrag: 'brws' };
+const SERVER = { address: '127.0.0.1', port: 5000 };
+const PEER = { address: '127.0.0.1', port: 6000 };
+const PEER_MOVED = { address: '127.0.0.1', port: 6001 };
+const STRANGER = { address: '127.0.0.1', port: 6666 };
+
+function check(opts: { useCandidate?: boolean; pwd?: string } = {}): Buffer {
+  const attributes: StunAttributeInit[] = [
+    { type: 'username', value: `${ICE.ufrag}:${ICE.remoteUfrag}` },
+    { type: 'ice-controlling', value: 1n },
+    { type: 'priority', value: 1853824767 },
+  ];
+  if (opts.useCandidate === true) attributes.push({ type: 'use-candidate' });
+  return serializeStunMessage(
+    { messageClass: 'request', transactionId: randomBytes(12), attributes },
+    { integrityKey: opts.pwd ?? ICE.pwd },
+  );
+}
+
+function key(a: TransportAddress): string {
+  return `${a.address}:${a.port}`;
+}
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+}
+
+test('ICE-lite pinning: stranger ignored before and after selection, early DTLS from a validated address, renomination moves the path', async (t) => {
+  const [serverCert, peerCert, strangerCert] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1), cert('ecdsa-p256', 2)]);
+  /** Everything the server sent, by destination. */
+  const sentTo = new Map<string, Buffer[]>();
+  let peerAt: TransportAddress = PEER;
+  let peer!: DtlsSrtpTransport;
+  const server = new DtlsSrtpTransport({
+    certificate: serverCert,
+    role: 'server',
+    remoteFingerprints: peerCert.getFingerprints(),
+    iceLite: ICE,
+    path: {
+      send: (d, remote) => {
+        const list = sentTo.get(key(remote)) ?? [];
+        list.push(d);
+        sentTo.set(key(remote), list);
+        if (key(remote) === key(peerAt)) setImmediate(() => !peer.closed && peer.receive(d, SERVER));
+      },
+    },
+  });
+  peer = new DtlsSrtpTransport({
+    certificate: peerCert,
+    role: 'client',
+    remoteFingerprints: serverCert.getFingerprints(),
+    remoteAddress: SERVER,
+    path: { send: (d) => setImmediate(() => !server.closed && server.receive(d, peerAt)) },
+  });
+  // A stranger with its own certificate, racing with a real ClientHello.
+  const stranger = new DtlsTransport({
+    certificate: strangerCert,
+    role: 'client',
+    remoteFingerprints: serverCert.getFingerprints(),
+    send: (d) => setImmediate(() => !server.closed && server.receive(d, STRANGER)),
+  });
+  t.after(() => {
+    server.close();
+    peer.close();
+    stranger.close();
+  });
+  assert.equal(server.iceLite?.localParameters.usernameFragment, ICE.ufrag);
+  const moves: string[] = [];
+  server.on('remoteaddresschange', (r) => moves.push(key(r)));
+
+  const serverStarted = server.start();
+  const strangerStarted = stranger.start().catch(() => undefined);
+  await settle();
+  assert.equal(server.getStats().droppedDatagrams['unselected-address'], 1);
+  assert.equal(server.remoteAddress, undefined);
+
+  // The stranger does not know the ICE password: its check is dropped, unanswered.
+  server.receive(check({ pwd: 'wrongPasswordOf22Chars!' }), STRANGER);
+  assert.equal(server.getStats().droppedDatagrams['stun-rejected'], 1);
+  assert.equal(server.getStats().ice?.dropped['bad-integrity'], 1);
+
+  // The real peer's first check (no USE-CANDIDATE) validates its address; it is answered there.
+  server.receive(check(), PEER);
+  const answer = parseStunMessage(sentTo.get(key(PEER))?.[0] ?? Buffer.alloc(0));
+  assert.equal(answer?.messageClass, 'success');
+  assert.equal(server.remoteAddress, undefined);
+
+  // Chromium's order: ClientHello right after the first check, before nomination.
+  const peerStarted = peer.start();
+  await Promise.all([serverStarted, peerStarted]);
+  assert.deepEqual(moves, [key(PEER)]);
+  assert.equal(server.state, 'connected');
+
+  // The nominating check confirms the same path: no move.
+  server.receive(check({ useCandidate: true }), PEER);
+  assert.deepEqual(moves, [key(PEER)]);
+  assert.equal(server.getStats().ice?.nominations, 1);
+
+  // After selection the stranger's ClientHello retransmissions and a replayed SRTP packet are dropped.
+  const got: Buffer[] = [];
+  server.on('rtp', (p) => got.push(Buffer.from(p)));
+  peer.sendRtp(rtp({ seq: 1 }));
+  await settle();
+  assert.equal(got.length, 1);
+  const before = server.getStats().droppedDatagrams['unselected-address'];
+  const captured = rtp({ seq: 2 });
+  // Capture what the peer sends by swapping where its path delivers for one packet.
+  const realAt = peerAt;
+  peerAt = STRANGER;
+  peer.sendRtp(captured);
+  await settle();
+  peerAt = realAt;
+  // The packet went to the server "from the stranger": dropped, SRTP never saw it, no replay slot burnt.
+  assert.equal(server.getStats().droppedDatagrams['unselected-address'], before + 1);
+  assert.equal(got.length, 1);
+  assert.equal(Object.values(server.getStats().srtpFailures).reduce((x, y) => x + y, 0), 0);
+  // Nothing was ever sent to the stranger.
+  assert.equal(sentTo.has(key(STRANGER)), false);
+
+  // Renomination from a new address moves the path; the old address is then a stranger.
+  server.receive(check({ useCandidate: true }), PEER_MOVED);
+  assert.deepEqual(moves, [key(PEER), key(PEER_MOVED)]);
+  assert.deepEqual(server.remoteAddress, { ...PEER_MOVED, family: 'IPv4' });
+  peerAt = PEER_MOVED;
+  peer.sendRtp(rtp({ seq: 3 }));
+  await settle();
+  assert.equal(got.length, 2);
+  const dropped = server.getStats().droppedDatagrams['unselected-address'];
+  peerAt = PEER;
+  peer.sendRtp(rtp({ seq: 4 }));
+  await settle();
+  assert.equal(got.length, 2);
+  assert.equal(server.getStats().droppedDatagrams['unselected-address'], dropped + 1);
+  // Media from the server now goes to the new address.
+  server.sendRtp(rtp({ seq: 1, ssrc: 99 }));
+  assert.equal(sentTo.get(key(PEER_MOVED))?.length, 2); // the STUN answer and the RTP
+  // The stranger never got an answer.
+  assert.equal(stranger.state, 'connecting');
+  stranger.close();
+  await strangerStarted;
+});
+
+test('without ICE-lite: STUN goes to onStun, nothing is admitted until setRemoteAddress()', async (t) => {
+  const [serverCert, peerCert] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1)]);
+  const stun: string[] = [];
+  let peer!: DtlsSrtpTransport;
+  const server = new DtlsSrtpTransport({
+    certificate: serverCert,
+    role: 'server',
+    remoteFingerprints: peerCert.getFingerprints(),
+    onStun: (d, remote) => {
+      stun.push(key(remote));
+      server.setRemoteAddress(remote);
+    },
+    path: { send: (d) => setImmediate(() => !peer.closed && peer.receive(d, SERVER)) },
+  });
+  peer = new DtlsSrtpTransport({
+    certificate: peerCert,
+    role: 'client',
+    remoteFingerprints: serverCert.getFingerprints(),
+    remoteAddress: SERVER,
+    initialRetransmitMs: 10,
+    path: { send: (d) => setImmediate(() => !server.closed && server.receive(d, PEER)) },
+  });
+  t.after(() => {
+    server.close();
+    peer.close();
+  });
+  const keep = setInterval(() => {}, 1000);
+  t.after(() => clearInterval(keep));
+  const started = Promise.all([server.start(), peer.start()]);
+  await settle();
+  // The ClientHello arrived before any path was selected.
+  assert.ok(server.getStats().droppedDatagrams['unselected-address'] >= 1);
+  server.receive(check(), PEER);
+  assert.deepEqual(stun, [key(PEER)]);
+  await started; // the retransmitted ClientHello is admitted
+  assert.ok(peer.getStats().dtlsRetransmissions >= 1);
+  assert.equal(server.state, 'connected');
+});
+
+test('without ICE and without a handler, STUN is counted as unhandled', async (t) => {
+  const c = await cert('ecdsa-p256', 0);
+  const tr = new DtlsSrtpTransport({ certificate: c, role: 'server', path: { send: () => {} } });
+  t.after(() => tr.close());
+  tr.receive(check(), PEER);
+  assert.equal(tr.getStats().droppedDatagrams['stun-unhandled'], 1);
+  assert.equal(tr.getStats().packetsReceived, 1);
+});
+
+test('a client with no path yet counts its ClientHello as unsent, then connects once setRemoteAddress() selects one', async (t) => {
+  const [serverCert, peerCert] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1)]);
+  let peer!: DtlsSrtpTransport;
+  const server = new DtlsSrtpTransport({
+    certificate: serverCert,
+    role: 'server',
+    remoteFingerprints: peerCert.getFingerprints(),
+    remoteAddress: PEER,
+    path: { send: (d) => setImmediate(() => !peer.closed && peer.receive(d, SERVER)) },
+  });
+  peer = new DtlsSrtpTransport({
+    certificate: peerCert,
+    role: 'client',
+    remoteFingerprints: serverCert.getFingerprints(),
+    initialRetransmitMs: 10,
+    path: { send: (d) => setImmediate(() => !server.closed && server.receive(d, PEER)) },
+  });
+  t.after(() => {
+    server.close();
+    peer.close();
+  });
+  const keep = setInterval(() => {}, 1000);
+  t.after(() => clearInterval(keep));
+  const started = Promise.all([server.start(), peer.start()]);
+  assert.ok(peer.getStats().sendFailures >= 1);
+  assert.equal(peer.getStats().packetsSent, 0);
+  assert.equal(peer.remoteAddress, undefined);
+  peer.setRemoteAddress(SERVER);
+  await started;
+  assert.equal(peer.state, 'connected');
+  assert.deepEqual(peer.getStats().selectedRemoteAddress, { ...SERVER, family: 'IPv4' });
+});
