@@ -6,18 +6,23 @@
  * server, which decrypts every packet and echoes it re-encrypted. Asserts the
  * server decrypted Opus and VP8 with zero authentication failures, that
  * Chromium's inbound-rtp stats count packets from our echo, and that the echoed
- * video decodes; saves a screenshot of the page to docs/browser-echo.png.
+ * video decodes; takes a screenshot of the page (written to docs/browser-echo.png
+ * when DTLS_SRTP_UPDATE_SCREENSHOT=1, else to a temporary file).
  * Skipped only when Chromium is absent (set CHROMIUM_PATH to override).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { startEchoServer } from '../../examples/browser/server.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const SCREENSHOT = path.join(__dirname, '..', '..', '..', 'docs', 'browser-echo.png');
+const SCREENSHOT =
+  process.env['DTLS_SRTP_UPDATE_SCREENSHOT'] === '1'
+    ? path.join(__dirname, '..', '..', '..', 'docs', 'browser-echo.png')
+    : path.join(os.tmpdir(), `dtls-srtp-browser-echo-${process.pid}.png`);
 
 interface PageEcho {
   state: string;
@@ -113,4 +118,9 @@ test('Chromium sends Opus + VP8 over DTLS-SRTP to the example server and receive
   assert.equal(transport?.srtpCipher, `SRTP_${full.srtpProfile ?? ''}`);
   fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
   await page.screenshot({ path: SCREENSHOT });
+  // A real PNG of the page, not an empty capture.
+  const png = fs.readFileSync(SCREENSHOT);
+  assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG');
+  assert.ok(png.length > 10_000, `screenshot of ${png.length} bytes`);
+  if (process.env['DTLS_SRTP_UPDATE_SCREENSHOT'] !== '1') fs.rmSync(SCREENSHOT, { force: true });
 });

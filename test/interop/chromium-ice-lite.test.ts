@@ -125,7 +125,7 @@ test('Chromium accepts our ICE-lite answer, connects ICE through IceLiteResponde
   const events: string[] = [];
   socket.on('message', (msg, rinfo) => {
     const kind = classifyDatagram(msg);
-    const remote: IceRemoteAddress = { address: rinfo.address, port: rinfo.port, family: rinfo.family as 'IPv4' | 'IPv6' };
+    const remote: IceRemoteAddress = { address: rinfo.address, port: rinfo.port, family: rinfo.family };
     if (kind === 'stun') {
       const r = ice.handle(msg, remote);
       events.push(r.action === 'success' ? (r.nominated ? 'nominating-check' : 'check') : r.action);
