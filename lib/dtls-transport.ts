@@ -8,7 +8,15 @@
  */
 import { EventEmitter } from 'node:events';
 import { Certificate, nativeCertificateOf } from './certificate.js';
-import { DtlsError, InvalidStateError, argTypeError, argValueError, outOfRangeError, type DtlsErrorCode } from './errors.js';
+import {
+  DtlsError,
+  InvalidStateError,
+  argTypeError,
+  argValueError,
+  checkInteger,
+  outOfRangeError,
+  type DtlsErrorCode,
+} from './errors.js';
 import { certificateMatches, checkFingerprintList, type DtlsFingerprint } from './fingerprint.js';
 import {
   native,
@@ -152,15 +160,6 @@ const MAX_HELD_DATAGRAMS = 32;
 const MAX_HELD_BYTES = 64 * 1024;
 const MAX_DATAGRAM = 65535;
 const MAX_EXPORT = 1024;
-
-function checkInteger(value: unknown, name: string, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number') throw argTypeError(name, 'a number', value);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw outOfRangeError(name, `an integer from ${min} to ${max}`, value);
-  }
-  return value;
-}
 
 /**
  * One DTLS 1.2 association for DTLS-SRTP. Feed it every DTLS datagram from
@@ -536,16 +535,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
   close(): void {
     if (this.#userClosed) return;
     this.#userClosed = true;
-    this.#clearTimer();
-    for (const session of this.#sessions) session.close();
-    this.#sessions.clear();
-    this.#held = [];
-    this.#heldBytes = 0;
-    const handle = this.#native;
-    this.#native = undefined;
-    if (handle !== undefined) {
-      for (const datagram of handle.close()) this.#output(datagram);
-    }
+    this.#release();
     if (this.#state !== 'closed' && this.#state !== 'failed') {
       this.#settle?.reject(new InvalidStateError('DtlsTransport was closed before it connected'));
       this.#settle = undefined;

@@ -147,6 +147,19 @@ export function outOfRangeError(name: string, expected: string, actual: unknown)
   return err;
 }
 
+/**
+ * @internal An optional integer option: `fallback` when undefined, else an
+ * integer in [min, max] (`ERR_INVALID_ARG_TYPE` / `ERR_OUT_OF_RANGE`).
+ */
+export function checkInteger(value: unknown, name: string, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number') throw argTypeError(name, 'a number', value);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw outOfRangeError(name, `an integer from ${min} to ${max}`, value);
+  }
+  return value;
+}
+
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';

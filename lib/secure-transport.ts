@@ -13,11 +13,12 @@ import type { Socket as DgramSocket, RemoteInfo } from 'node:dgram';
 import { Certificate, nativeCertificateOf } from './certificate.js';
 import { classifyDatagram } from './demux.js';
 import { DtlsTransport, type DtlsRole, type DtlsState, type DtlsStats } from './dtls-transport.js';
-import { InvalidStateError, argTypeError, argValueError, outOfRangeError, type DtlsError } from './errors.js';
+import { InvalidStateError, argTypeError, argValueError, checkInteger, outOfRangeError, type DtlsError } from './errors.js';
 import { checkFingerprintList, computeFingerprint, type DtlsFingerprint } from './fingerprint.js';
 import { IceLiteResponder, type IceLiteResponderOptions, type IceLiteStats } from './ice-lite.js';
 import { selectDtlsRole, type DtlsSetup } from './role.js';
 import {
+  SRTP_PACKET_ERROR_CODES,
   srtpResultCode,
   type SrtpSession,
   type SrtpBatchResult,
@@ -225,15 +226,6 @@ export interface DtlsSrtpTransportStats {
   srtp: SrtpStats | undefined;
 }
 
-const SRTP_CODES: readonly SrtpPacketErrorCode[] = [
-  'ERR_SRTP_AUTH_FAIL',
-  'ERR_SRTP_REPLAY_FAIL',
-  'ERR_SRTP_REPLAY_OLD',
-  'ERR_SRTP_BAD_PACKET',
-  'ERR_SRTP_BUFFER_SMALL',
-  'ERR_SRTP_TOO_MANY_STREAMS',
-  'ERR_SRTP_INTERNAL',
-];
 const DROP_REASONS: readonly DatagramDropReason[] = [
   'unknown',
   'zrtp',
@@ -246,15 +238,6 @@ const DROP_REASONS: readonly DatagramDropReason[] = [
 ];
 /** A UDP payload is never larger. */
 const MAX_DATAGRAM = 65535;
-
-function checkInteger(value: unknown, name: string, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number') throw argTypeError(name, 'a number', value);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw outOfRangeError(name, `an integer from ${min} to ${max}`, value);
-  }
-  return value;
-}
 
 function checkAddress(value: unknown, name: string): Required<TransportAddress> {
   if (typeof value !== 'object' || value === null) throw argTypeError(name, 'an object', value);
@@ -350,7 +333,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     dtlsRetransmissions: 0,
     sendFailures: 0,
   };
-  readonly #srtpFailures = zeroRecord(SRTP_CODES);
+  readonly #srtpFailures = zeroRecord(SRTP_PACKET_ERROR_CODES);
   readonly #dropped = zeroRecord(DROP_REASONS);
 
   /**

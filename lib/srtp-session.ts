@@ -142,7 +142,8 @@ const PROFILES: Readonly<Record<SrtpProfile, ProfileInfo>> = {
 export const SRTP_MAX_PACKET_LENGTH = 65535;
 
 // Stats layout of core::SrtpStats.
-const FAILURE_CODES: readonly SrtpPacketErrorCode[] = [
+/** @internal Every per-packet SRTP error code, in the native stats order. */
+export const SRTP_PACKET_ERROR_CODES: readonly SrtpPacketErrorCode[] = [
   'ERR_SRTP_AUTH_FAIL',
   'ERR_SRTP_REPLAY_FAIL',
   'ERR_SRTP_REPLAY_OLD',
@@ -679,7 +680,7 @@ export class SrtpSession implements Disposable {
     const s = this.#stats;
     this.#live().getStats(s);
     const failures = {} as Record<SrtpPacketErrorCode, number>;
-    FAILURE_CODES.forEach((code, i) => {
+    SRTP_PACKET_ERROR_CODES.forEach((code, i) => {
       failures[code] = s[STATS_FAILURES_BASE + i] ?? 0;
     });
     return {
