@@ -8,6 +8,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { Certificate, nativeCertificateOf } from './certificate.js';
+import type { DtlsRole } from './role.js';
 import {
   DtlsError,
   InvalidStateError,
@@ -27,12 +28,6 @@ import {
 } from './native.js';
 import { wrapNativeSrtp, type SrtpProfile, type SrtpSession } from './srtp-session.js';
 
-/**
- * DTLS role: the client sends the ClientHello (`a=setup:active`), the server answers it.
- * @example
- * const role: DtlsRole = selectDtlsRole({ localSetup: 'active', remoteSetup: 'actpass', isOfferer: false });
- */
-export type DtlsRole = 'client' | 'server';
 
 /**
  * Transport state, as W3C `RTCDtlsTransportState`.

@@ -38,7 +38,6 @@ export {
   DtlsTransport,
   type DtlsTransportOptions,
   type DtlsTransportEvents,
-  type DtlsRole,
   type DtlsState,
   type DtlsSrtpSessionOptions,
   type DtlsStats,
@@ -49,7 +48,7 @@ export {
   answerSetup,
   dtlsRoleFromIceRole,
   type DtlsSetup,
-  type DtlsHandshakeRole,
+  type DtlsRole,
   type IceRole,
   type SelectDtlsRoleOptions,
 } from './role.js';

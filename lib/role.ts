@@ -14,8 +14,12 @@ import { DtlsError, argTypeError, argValueError } from './errors.js';
 /** A value of the SDP `a=setup` attribute (RFC 4145 §4). */
 export type DtlsSetup = 'active' | 'passive' | 'actpass' | 'holdconn';
 
-/** The DTLS role this endpoint plays in the handshake: `client` sends the ClientHello. */
-export type DtlsHandshakeRole = 'client' | 'server';
+/**
+ * DTLS role: the client sends the ClientHello (`a=setup:active`), the server answers it.
+ * @example
+ * const role: DtlsRole = selectDtlsRole({ localSetup: 'active', remoteSetup: 'actpass', isOfferer: false });
+ */
+export type DtlsRole = 'client' | 'server';
 
 /** The ICE role of an agent (RFC 8445 §6.1.1). */
 export type IceRole = 'controlling' | 'controlled';
@@ -80,7 +84,7 @@ function checkSetup(value: unknown, name: string): DtlsSetup {
  * @see https://www.rfc-editor.org/rfc/rfc5763#section-5
  * @see https://www.rfc-editor.org/rfc/rfc8842#section-5
  */
-export function selectDtlsRole(options: SelectDtlsRoleOptions): DtlsHandshakeRole {
+export function selectDtlsRole(options: SelectDtlsRoleOptions): DtlsRole {
   if (typeof options !== 'object' || options === null) throw argTypeError('options', 'an object', options);
   const { isOfferer } = options;
   if (typeof isOfferer !== 'boolean') throw argTypeError('options.isOfferer', 'a boolean', isOfferer);
@@ -99,7 +103,7 @@ export function selectDtlsRole(options: SelectDtlsRoleOptions): DtlsHandshakeRol
     throw conflict(`Expected the answer's setup to differ from the offer's but both are ${offer}`);
   }
   // Now answer is active or passive, and offer is actpass or the opposite value.
-  const answererRole: DtlsHandshakeRole = answer === 'active' ? 'client' : 'server';
+  const answererRole: DtlsRole = answer === 'active' ? 'client' : 'server';
   if (isOfferer) return answererRole === 'client' ? 'server' : 'client';
   return answererRole;
 }
@@ -167,7 +171,7 @@ export function answerSetup(remoteOfferSetup: DtlsSetup, preferred?: 'active' | 
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc8445#section-6.1.1
  */
-export function dtlsRoleFromIceRole(iceRole: IceRole): DtlsHandshakeRole {
+export function dtlsRoleFromIceRole(iceRole: IceRole): DtlsRole {
   if (iceRole === 'controlling') return 'client';
   if (iceRole === 'controlled') return 'server';
   throw argValueError('iceRole', "'controlling' or 'controlled'", iceRole);

@@ -12,11 +12,11 @@ import { performance } from 'node:perf_hooks';
 import type { Socket as DgramSocket, RemoteInfo } from 'node:dgram';
 import { Certificate, nativeCertificateOf } from './certificate.js';
 import { classifyDatagram } from './demux.js';
-import { DtlsTransport, type DtlsRole, type DtlsState, type DtlsStats } from './dtls-transport.js';
+import { DtlsTransport, type DtlsState, type DtlsStats } from './dtls-transport.js';
 import { InvalidStateError, argTypeError, argValueError, checkInteger, outOfRangeError, type DtlsError } from './errors.js';
 import { checkFingerprintList, computeFingerprint, type DtlsFingerprint } from './fingerprint.js';
 import { IceLiteResponder, type IceLiteResponderOptions, type IceLiteStats } from './ice-lite.js';
-import { selectDtlsRole, type DtlsSetup } from './role.js';
+import { selectDtlsRole, type DtlsRole, type DtlsSetup } from './role.js';
 import {
   SRTP_PACKET_ERROR_CODES,
   srtpResultCode,
