@@ -57,12 +57,7 @@ bool DtlsEndpoint::Init(const DtlsConfig& config, std::string* message) {
     return false;
   }
 
-  bio_method_.reset(BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "dtls-srtp datagram"));
-  if (!bio_method_ || BIO_meth_set_write(bio_method_.get(), &DtlsEndpoint::BioWrite) != 1 ||
-      BIO_meth_set_read(bio_method_.get(), &DtlsEndpoint::BioRead) != 1 ||
-      BIO_meth_set_ctrl(bio_method_.get(), &DtlsEndpoint::BioCtrl) != 1 ||
-      BIO_meth_set_create(bio_method_.get(), &DtlsEndpoint::BioCreate) != 1 ||
-      BIO_meth_set_destroy(bio_method_.get(), &DtlsEndpoint::BioDestroy) != 1) {
+  if (DatagramMethod() == nullptr) {
     *message = "Could not create the datagram BIO method";
     return false;
   }
@@ -125,7 +120,7 @@ bool DtlsEndpoint::Init(const DtlsConfig& config, std::string* message) {
     return false;
   }
   if (config.is_server && config.server_cookies) SSL_set_options(ssl, SSL_OP_COOKIE_EXCHANGE);
-  BIO* bio = BIO_new(bio_method_.get());
+  BIO* bio = BIO_new(DatagramMethod());
   if (bio == nullptr) {
     *message = "Could not create the datagram BIO";
     return false;
@@ -400,6 +395,31 @@ bool DtlsEndpoint::ExportSrtpKeys(size_t key_length, size_t salt_length, std::ve
 }
 
 // ---- OpenSSL callbacks ----
+
+// One BIO_METHOD for the whole process, built on first use (thread-safe static
+// initialisation) and immutable afterwards, so sharing it across threads and
+// environments is safe. It must not be made per endpoint: BIO_get_new_index()
+// draws from a small process-wide range of type numbers (BIO_TYPE_START..255)
+// that newer OpenSSL releases refuse to exceed, and on 3.0 the numbers past 255
+// spill into the BIO_TYPE_DESCRIPTOR bits. Never freed: it lives as long as the
+// process, like OpenSSL's own built-in methods.
+const BIO_METHOD* DtlsEndpoint::DatagramMethod() {
+  static const BIO_METHOD* const method = []() -> const BIO_METHOD* {
+    ErrorScope scope;
+    const int index = BIO_get_new_index();
+    if (index <= 0) return nullptr;
+    BIO_METHOD* m = BIO_meth_new(index | BIO_TYPE_SOURCE_SINK, "dtls-srtp datagram");
+    if (m == nullptr) return nullptr;
+    if (BIO_meth_set_write(m, &DtlsEndpoint::BioWrite) != 1 || BIO_meth_set_read(m, &DtlsEndpoint::BioRead) != 1 ||
+        BIO_meth_set_ctrl(m, &DtlsEndpoint::BioCtrl) != 1 || BIO_meth_set_create(m, &DtlsEndpoint::BioCreate) != 1 ||
+        BIO_meth_set_destroy(m, &DtlsEndpoint::BioDestroy) != 1) {
+      BIO_meth_free(m);
+      return nullptr;
+    }
+    return m;
+  }();
+  return method;
+}
 
 int DtlsEndpoint::BioCreate(BIO* bio) {
   BIO_set_init(bio, 1);

@@ -135,6 +135,7 @@ class DtlsEndpoint {
   bool Usable() const { return status_ == DtlsStatus::kConnected && verified_; }
 
   // OpenSSL callbacks (C linkage shims find `this` via app data / BIO data).
+  static const BIO_METHOD* DatagramMethod();
   static int BioWrite(BIO* bio, const char* data, int length);
   static int BioRead(BIO* bio, char* out, int length);
   static long BioCtrl(BIO* bio, int cmd, long num, void* ptr);
@@ -146,9 +147,8 @@ class DtlsEndpoint {
   static int CookieGenerate(SSL* ssl, unsigned char* cookie, unsigned int* length);
   static int CookieVerify(SSL* ssl, const unsigned char* cookie, unsigned int length);
 
-  // Allocated by this. Declaration order matters: the BIO method must
-  // outlive the SSL (which frees the BIO).
-  BioMethodPtr bio_method_;
+  // Allocated by this (the datagram BIO's method is process-wide, see
+  // DatagramMethod()).
   SslCtxPtr ctx_;
   SslPtr ssl_;
 

@@ -356,6 +356,18 @@ void TestNoise(const Certificate& c, const Certificate& s) {
 
 }  // namespace
 
+// The datagram BIO method is made once per process: endpoints must not each
+// draw a BIO type number (a small process-wide range, BIO_TYPE_START..255).
+void TestBioTypeNumbersNotConsumed(const Certificate& c) {
+  const int before = BIO_get_new_index();
+  for (int i = 0; i < 200; ++i) {
+    auto e = Make(c, i % 2 == 0);
+    CHECK(e != nullptr);
+  }
+  const int after = BIO_get_new_index();
+  CHECK(after - before <= 2);
+}
+
 int main() {
   CertificateError error;
   auto c = Certificate::Generate(KeyType::kEcdsaP256, 30, "client", &error);
@@ -370,6 +382,7 @@ int main() {
   TestClientPause(*c, *s);
   TestServerRefusesUnknown(*c, *s);
   TestNoise(*c, *s);
+  TestBioTypeNumbersNotConsumed(*c);
   // Certificates: PEM round trip and refusals.
   std::string cert_pem, key_pem;
   CHECK(c->CertificatePem(&cert_pem) && c->PrivateKeyPem(&key_pem));
