@@ -107,6 +107,31 @@ export class CertificateError extends DtlsSrtpError {
   }
 }
 
+/** Codes carried by {@link IceError}. */
+export type IceErrorCode = 'ERR_ICE_CONSENT_EXPIRED';
+
+/**
+ * An ICE failure of a transport with a built-in ICE-lite responder: the peer
+ * stopped sending authenticated connectivity checks on the selected path for
+ * longer than the consent timeout (RFC 7675), so the path is presumed dead.
+ * @example
+ * ```ts
+ * transport.on('statechange', (state) => {
+ *   if (state === 'failed' && transport.error?.code === 'ERR_ICE_CONSENT_EXPIRED') dropPeer();
+ * });
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7675#section-5.1
+ */
+export class IceError extends DtlsSrtpError {
+  override name = 'IceError';
+  declare readonly code: IceErrorCode;
+  // Narrows `code` to this class's codes.
+  // eslint-disable-next-line @typescript-eslint/no-useless-constructor
+  constructor(code: IceErrorCode, message: string) {
+    super(code, message);
+  }
+}
+
 /** Codes carried by {@link SdpError}. */
 export type SdpErrorCode = 'ERR_SDP_PARSE' | 'ERR_SDP_MISSING_ATTRIBUTE' | 'ERR_SDP_INVALID_ATTRIBUTE';
 

@@ -18,6 +18,7 @@ export const {
   isSupportedFingerprintAlgorithm,
   DtlsTransport,
   SdpError,
+  IceError,
   selectDtlsRole,
   answerSetup,
   dtlsRoleFromIceRole,

@@ -42,7 +42,7 @@ export {
   type DtlsSrtpSessionOptions,
   type DtlsStats,
 } from './dtls-transport.js';
-export { SdpError, type SdpErrorCode } from './errors.js';
+export { SdpError, type SdpErrorCode, IceError, type IceErrorCode } from './errors.js';
 export {
   selectDtlsRole,
   answerSetup,

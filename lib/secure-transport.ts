@@ -13,7 +13,15 @@ import type { Socket as DgramSocket, RemoteInfo } from 'node:dgram';
 import { Certificate, nativeCertificateOf } from './certificate.js';
 import { classifyDatagram } from './demux.js';
 import { DtlsTransport, type DtlsState, type DtlsStats } from './dtls-transport.js';
-import { InvalidStateError, argTypeError, argValueError, checkInteger, outOfRangeError, type DtlsError } from './errors.js';
+import {
+  IceError,
+  InvalidStateError,
+  argTypeError,
+  argValueError,
+  checkInteger,
+  outOfRangeError,
+  type DtlsError,
+} from './errors.js';
 import { checkFingerprintList, computeFingerprint, type DtlsFingerprint } from './fingerprint.js';
 import { IceLiteResponder, type IceLiteResponderOptions, type IceLiteStats } from './ice-lite.js';
 import { selectDtlsRole, type DtlsRole, type DtlsSetup } from './role.js';
@@ -119,6 +127,13 @@ export interface DtlsSrtpTransportOptions {
   replayWindow?: number;
   /** Remote SSRCs with their own SRTP state, 1 to 4096; default 64. */
   maxRemoteStreams?: number;
+  /**
+   * With `iceLite`: consent freshness (RFC 7675). Once a path is selected, the
+   * transport fails with `ERR_ICE_CONSENT_EXPIRED` when no authenticated
+   * check arrived from it for this many ms; 0 disables. 1000 to 3600000;
+   * default 30000 (browsers send a consent check every 5 s or so).
+   */
+  consentTimeoutMs?: number;
 }
 
 /**
@@ -129,6 +144,7 @@ export interface DtlsSrtpTransportOptions {
  * - `stun-rejected`: STUN the ICE-lite responder dropped (details in `ice.dropped`);
  * - `unselected-address`: DTLS, RTP or RTCP from an address other than the selected one (or with none selected);
  * - `not-started`: DTLS before `start()`;
+ * - `ended`: DTLS after this transport ended its association itself (ICE consent expired);
  * - `srtp-not-ready`: RTP or RTCP before the handshake finished (or after it failed).
  * @example
  * const { droppedDatagrams } = transport.getStats();
@@ -142,6 +158,7 @@ export type DatagramDropReason =
   | 'stun-rejected'
   | 'unselected-address'
   | 'not-started'
+  | 'ended'
   | 'srtp-not-ready';
 
 /**
@@ -234,6 +251,7 @@ const DROP_REASONS: readonly DatagramDropReason[] = [
   'stun-rejected',
   'unselected-address',
   'not-started',
+  'ended',
   'srtp-not-ready',
 ];
 /** A UDP payload is never larger. */
@@ -304,6 +322,11 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   readonly #onStun: ((datagram: Buffer, remote: Required<TransportAddress>) => void) | undefined;
   readonly #replayWindow: number;
   readonly #maxRemoteStreams: number;
+  readonly #consentTimeoutMs: number;
+  #consentTimer: ReturnType<typeof setTimeout> | undefined;
+  #iceFailure: IceError | undefined;
+  /** DTLS counters as they were when consent expiry ended the association. */
+  #dtlsFinal: DtlsStats | undefined;
   #remote: Required<TransportAddress> | undefined;
   #srtp: SrtpSession | undefined;
   #state: DtlsState = 'new';
@@ -396,6 +419,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     this.#remote = options.remoteAddress === undefined ? undefined : checkAddress(options.remoteAddress, 'options.remoteAddress');
     this.#replayWindow = checkInteger(options.replayWindow, 'options.replayWindow', 64, 32767, 1024);
     this.#maxRemoteStreams = checkInteger(options.maxRemoteStreams, 'options.maxRemoteStreams', 1, 4096, 64);
+    this.#consentTimeoutMs =
+      options.consentTimeoutMs === 0 ? 0 : checkInteger(options.consentTimeoutMs, 'options.consentTimeoutMs', 1000, 3_600_000, 30_000);
     if (options.remoteFingerprints !== undefined) checkFingerprintList(options.remoteFingerprints, 'options.remoteFingerprints');
     this.#ice =
       options.iceLite === undefined
@@ -445,9 +470,13 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     return this.#dtls.role;
   }
 
-  /** Why the transport failed (`state === 'failed'`), else `undefined`. */
-  get error(): DtlsError | undefined {
-    return this.#dtls.error;
+  /**
+   * Why the transport failed (`state === 'failed'`), else `undefined`: a
+   * `DtlsError`, or an `IceError` (`ERR_ICE_CONSENT_EXPIRED`) when the peer
+   * stopped answering for ICE consent.
+   */
+  get error(): DtlsError | IceError | undefined {
+    return this.#iceFailure ?? this.#dtls.error;
   }
 
   /** `true` once `close()` was called. */
@@ -657,7 +686,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       handshakeDurationMs: this.#handshakeMs,
       srtpFailures: { ...this.#srtpFailures },
       droppedDatagrams: { ...this.#dropped },
-      dtls: this.#dtls.getStats(),
+      dtls: this.#dtlsFinal ?? this.#dtls.getStats(),
       ice: this.#ice?.getStats(),
       srtp,
     };
@@ -675,6 +704,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     if (this.#closed) return;
     const stats = this.getStats();
     this.#closed = true;
+    this.#stopConsent();
     if (this.#socket !== undefined && this.#onMessage !== undefined) this.#socket.off('message', this.#onMessage);
     this.#dtlsCall(() => {
       this.#dtls.close();
@@ -723,9 +753,44 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       this.#remoteFingerprint = computeFingerprint(this.#dtls.getRemoteCertificate(), 'sha-256');
     } else if (state === 'closed' || state === 'failed') {
       this.#srtp?.close();
+      this.#stopConsent();
+      // Closed by us because consent expired: that is a failure of the path.
+      if (this.#iceFailure !== undefined) state = 'failed';
     }
     this.#state = state;
     this.emit('statechange', state);
+  }
+
+  /** (Re)starts the consent clock: called on every authenticated check from the selected address. */
+  #refreshConsent(): void {
+    if (this.#consentTimeoutMs === 0 || this.#closed || this.#state === 'closed' || this.#state === 'failed') return;
+    this.#stopConsent();
+    const timer = setTimeout(() => {
+      this.#consentTimer = undefined;
+      this.#consentExpired();
+    }, this.#consentTimeoutMs);
+    // Like the DTLS timers: a forgotten transport never keeps the process alive.
+    (timer as { unref?: () => void }).unref?.();
+    this.#consentTimer = timer;
+  }
+
+  #stopConsent(): void {
+    if (this.#consentTimer !== undefined) clearTimeout(this.#consentTimer);
+    this.#consentTimer = undefined;
+  }
+
+  #consentExpired(): void {
+    if (this.#closed || this.#state === 'closed' || this.#state === 'failed') return;
+    this.#iceFailure = new IceError(
+      'ERR_ICE_CONSENT_EXPIRED',
+      `Expected an ICE consent check from the selected address within ${this.#consentTimeoutMs} ms but received none`,
+    );
+    // Ends DTLS (close_notify, in case the peer still listens) and SRTP; the
+    // DTLS state change then reports this transport as failed.
+    this.#dtlsFinal = this.#dtls.getStats();
+    this.#dtlsCall(() => {
+      this.#dtls.close();
+    });
   }
 
   #sendDtls(datagram: Buffer): void {
@@ -768,6 +833,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       case 'dtls':
         if (!this.#admit(address, port, family)) this.#drop('unselected-address');
         else if (this.#state === 'new') this.#drop('not-started');
+        else if (this.#dtls.closed) this.#drop('ended');
         else {
           this.#counters.dtlsPacketsReceived++;
           this.#dtlsCall(() => {
@@ -839,9 +905,12 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       return;
     }
     this.#sendTo(r.response, r.remote);
-    if (r.action === 'success' && r.nominated) {
+    if (r.action !== 'success') return;
+    if (r.nominated) {
       const selected = this.#ice.selectedAddress;
       if (selected !== undefined) this.#select(selected);
     }
+    // An authenticated check on the selected path renews consent (RFC 7675 §5.1).
+    if (sameAddress(this.#remote, from.address, from.port)) this.#refreshConsent();
   }
 }

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import {
   DtlsSrtpTransport,
   DtlsTransport,
+  IceError,
   parseStunMessage,
   serializeStunMessage,
   type StunAttributeInit,
@@ -241,4 +242,96 @@ test('a client with no path yet counts its ClientHello as unsent, then connects 
   await started;
   assert.equal(peer.state, 'connected');
   assert.deepEqual(peer.getStats().selectedRemoteAddress, { ...SERVER, family: 'IPv4' });
+});
+
+test('ICE consent (RFC 7675): checks on the selected path keep the transport alive; when they stop it fails with ERR_ICE_CONSENT_EXPIRED', async (t) => {
+  const [serverCert, peerCert] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1)]);
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  let peer!: DtlsSrtpTransport;
+  const server = new DtlsSrtpTransport({
+    certificate: serverCert,
+    role: 'server',
+    remoteFingerprints: peerCert.getFingerprints(),
+    iceLite: ICE,
+    consentTimeoutMs: 5000,
+    path: { send: (d, remote) => key(remote) === key(PEER) && setImmediate(() => !peer.closed && peer.receive(d, SERVER)) },
+  });
+  peer = new DtlsSrtpTransport({
+    certificate: peerCert,
+    role: 'client',
+    remoteFingerprints: serverCert.getFingerprints(),
+    remoteAddress: SERVER,
+    path: { send: (d) => setImmediate(() => !server.closed && server.receive(d, PEER)) },
+  });
+  const states: string[] = [];
+  server.on('statechange', (s) => states.push(s));
+  server.receive(check({ useCandidate: true }), PEER);
+  await Promise.all([server.start(), peer.start()]);
+  assert.equal(server.state, 'connected');
+
+  // 40 s of consent checks every 4 s: still connected, media still flows.
+  for (let i = 0; i < 10; i++) {
+    t.mock.timers.tick(4000);
+    server.receive(check(), PEER);
+  }
+  assert.equal(server.state, 'connected');
+  assert.equal(server.error, undefined);
+  server.sendRtp(rtp({ seq: 1 }));
+
+  // A check from another address (valid credentials, not nominated) does not renew consent for the path.
+  t.mock.timers.tick(3000);
+  server.receive(check(), STRANGER);
+  t.mock.timers.tick(1999);
+  assert.equal(server.state, 'connected');
+  t.mock.timers.tick(2);
+  assert.equal(server.state, 'failed');
+  const failure: unknown = server.error; // (re-read: the earlier assertion narrowed it)
+  assert.ok(failure instanceof IceError);
+  assert.equal(failure.code, 'ERR_ICE_CONSENT_EXPIRED');
+  assert.deepEqual(states, ['connecting', 'connected', 'failed']);
+  // SRTP is gone with the path, and the peer got a close_notify.
+  assert.throws(() => server.sendRtp(rtp({ seq: 2 })), { code: 'ERR_INVALID_STATE' });
+  await settle();
+  assert.equal(peer.state, 'closed');
+  // The peer's answering close_notify reaches a DTLS association we ended: dropped and counted, never thrown.
+  const stats = server.getStats();
+  assert.equal(stats.dtlsState, 'failed');
+  assert.ok(stats.droppedDatagrams.ended >= 1, JSON.stringify(stats.droppedDatagrams));
+  assert.ok(stats.dtls.datagramsSent > 0);
+  // A late check changes nothing.
+  server.receive(check(), PEER);
+  assert.equal(server.state, 'failed');
+  server.close();
+  peer.close();
+});
+
+test('ICE consent: 0 disables it; without a selected path the clock does not run; bad values are typed errors', async (t) => {
+  const [serverCert, peerCert] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1)]);
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const make = (consentTimeoutMs?: number) =>
+    new DtlsSrtpTransport({
+      certificate: serverCert,
+      role: 'server',
+      remoteFingerprints: peerCert.getFingerprints(),
+      iceLite: ICE,
+      consentTimeoutMs,
+      path: { send: () => undefined },
+    });
+  const disabled = make(0);
+  disabled.receive(check({ useCandidate: true }), PEER);
+  const unselected = make();
+  t.mock.timers.tick(3_600_000);
+  assert.equal(disabled.state, 'new');
+  assert.equal(unselected.state, 'new');
+  // The default is 30 s once a path is selected.
+  unselected.receive(check({ useCandidate: true }), PEER);
+  t.mock.timers.tick(29_999);
+  assert.equal(unselected.state, 'new');
+  t.mock.timers.tick(1);
+  assert.equal(unselected.state, 'failed');
+  assert.equal(unselected.error?.code, 'ERR_ICE_CONSENT_EXPIRED');
+  disabled.close();
+  unselected.close();
+  assert.throws(() => make(999), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
+  assert.throws(() => make('30' as unknown as number), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
 });

@@ -249,6 +249,7 @@ test('SRTP receive failures are counted by code, never thrown, never an event', 
     'stun-rejected': 0,
     'unselected-address': 0,
     'not-started': 0,
+    ended: 0,
     'srtp-not-ready': 0,
   });
   // The receive buffer given to receive() is the caller's: it is not decrypted in place.
