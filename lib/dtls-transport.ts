@@ -23,6 +23,7 @@ import {
   native,
   NativeDtlsStatus,
   type NativeDtls,
+  type NativeDropReason,
   type NativeDtlsStep,
   type NativeVerifier,
 } from './native.js';
@@ -83,10 +84,19 @@ export interface DtlsTransportOptions {
 
 /**
  * Counters of one {@link DtlsTransport}. Dropped datagrams never raise
- * anything; they are counted here by reason.
+ * anything; they are counted here by reason, one count per datagram.
+ *
+ * Before the handshake completes, DTLS 1.2 cannot authenticate what arrives,
+ * and the OpenSSL 3.0 this package links mishandles several shapes of forged
+ * plaintext records (one spoofed datagram could stall or fail the handshake,
+ * or make a session hold hundreds of KiB). The native pre-filter drops those
+ * shapes before OpenSSL sees them: `implausibleSequence`, `helloRequest`,
+ * `oversizedMessage`, `futureMessage`, `earlyEpoch` and part of `malformed`.
+ * A count there means someone on the path is forging datagrams (or a peer is
+ * badly broken); the handshake goes on.
  * @example
  * const { datagramsReceived, dropped } = transport.getStats();
- * if (dropped.malformed > 0) console.warn('forged or corrupt DTLS datagrams arrived');
+ * if (dropped.malformed + dropped.implausibleSequence > 0) console.warn('forged DTLS datagrams arrived');
  */
 export interface DtlsStats {
   /** Datagrams handed to `send`. */
@@ -105,8 +115,44 @@ export interface DtlsStats {
   readonly dropped: {
     /** Not a DTLS record by RFC 7983 (first byte outside 20..63), shorter than a record header, or larger than UDP allows. */
     readonly notDtls: number;
-    /** Failed the native record pre-filter (a protected record too short for its AEAD nonce and tag). */
+    /**
+     * Failed the native record pre-filter's structure checks: bytes that are
+     * not whole records, a protected record too short for its AEAD nonce and
+     * tag, and, before the handshake completes, a plaintext record OpenSSL 3.0
+     * would fail the handshake on (a content type other than handshake,
+     * ChangeCipherSpec or alert; a ChangeCipherSpec other than `{1}`; an
+     * alert not of two bytes; a handshake fragment header cut short, or a
+     * fragment beyond its message or its record; one message_seq declared
+     * with two lengths).
+     */
     readonly malformed: number;
+    /**
+     * Before the handshake completes: a plaintext (epoch 0) record whose
+     * sequence number is more than 256 above the highest seen from the peer,
+     * which starts at 0 and counts up by one per record. (OpenSSL 3.0 would
+     * take such a record into its replay window and then discard the
+     * genuine records as replays.)
+     */
+    readonly implausibleSequence: number;
+    /** A HelloRequest, in either role: we never renegotiate (RFC 8827), and OpenSSL 3.0 fails on one before the ServerHello. */
+    readonly helloRequest: number;
+    /**
+     * Before the handshake completes: a handshake message declaring more
+     * than 8 KiB, or a new message whose declared length would take the
+     * peer's messages of this handshake together past 16 KiB (a WebRTC
+     * peer's add up to a few KiB). This bounds what a peer can make a
+     * session buffer.
+     */
+    readonly oversizedMessage: number;
+    /** Before the handshake completes: a handshake message_seq above 7 (a DTLS 1.2 WebRTC handshake uses 0 to 6). */
+    readonly futureMessage: number;
+    /**
+     * Before the handshake completes: a protected (epoch 1) record that
+     * arrived before the peer's ChangeCipherSpec was processed, which
+     * OpenSSL 3.0 would buffer with a 17 KiB read buffer each (a genuine one
+     * comes again with the peer's retransmission). Counted once per datagram.
+     */
+    readonly earlyEpoch: number;
     /** Server waiting for fingerprints: the bounded hold buffer was full. */
     readonly holdOverflow: number;
     /** Arrived after the association failed or the peer closed it. */
@@ -199,6 +245,15 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
   #cipherSuite: string | undefined;
   #maxDataSize = 0;
   readonly #sessions = new Set<SrtpSession>();
+  /** The native pre-filter's counters, last read from the endpoint (kept after it is freed). */
+  #nativeDrops: Record<NativeDropReason, number> = {
+    malformed: 0,
+    implausibleSequence: 0,
+    helloRequest: 0,
+    oversizedMessage: 0,
+    futureMessage: 0,
+    earlyEpoch: 0,
+  };
   readonly #stats = {
     datagramsSent: 0,
     bytesSent: 0,
@@ -207,7 +262,6 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     messagesSent: 0,
     messagesReceived: 0,
     notDtls: 0,
-    malformed: 0,
     holdOverflow: 0,
     inactive: 0,
   };
@@ -406,10 +460,14 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
 
   /**
    * Sends application data (e.g. SCTP for data channels) as one DTLS record.
+   * If OpenSSL fails to write the record, the association fails (state
+   * `'failed'`, `error` set) and that error is thrown.
    * @param data - At most `maxDataSize` bytes (one record must fit the MTU).
    * @throws {TypeError} ERR_INVALID_ARG_TYPE when `data` is not a Uint8Array.
    * @throws {RangeError} ERR_OUT_OF_RANGE when empty or larger than `maxDataSize`.
    * @throws {InvalidStateError} ERR_INVALID_STATE unless connected.
+   * @throws {DtlsError} ERR_DTLS_WRITE when OpenSSL could not write the record (`opensslErrors` says why);
+   *   the transport has failed with the same error.
    * @example
    * transport.send(Buffer.from('hello'));
    */
@@ -423,8 +481,13 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     if (data.length < 1 || data.length > this.#maxDataSize) {
       throw outOfRangeError('data.length', `from 1 to ${this.#maxDataSize}`, data.length);
     }
-    for (const datagram of handle.send(data)) this.#output(datagram);
+    const step = handle.send(data);
+    if (step.status === NativeDtlsStatus.Failed) {
+      this.#apply(step);
+      throw this.#error ?? this.#errorFrom(step);
+    }
     this.#stats.messagesSent++;
+    this.#apply(step);
   }
 
   /**
@@ -436,8 +499,9 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
    */
   getStats(): DtlsStats {
     if (this.#userClosed) throw new InvalidStateError('DtlsTransport is closed');
-    this.#syncMalformed();
+    this.#syncNativeDrops();
     const s = this.#stats;
+    const n = this.#nativeDrops;
     return {
       datagramsSent: s.datagramsSent,
       bytesSent: s.bytesSent,
@@ -445,12 +509,22 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
       bytesReceived: s.bytesReceived,
       messagesSent: s.messagesSent,
       messagesReceived: s.messagesReceived,
-      dropped: { notDtls: s.notDtls, malformed: s.malformed, holdOverflow: s.holdOverflow, inactive: s.inactive },
+      dropped: {
+        notDtls: s.notDtls,
+        malformed: n.malformed,
+        implausibleSequence: n.implausibleSequence,
+        helloRequest: n.helloRequest,
+        oversizedMessage: n.oversizedMessage,
+        futureMessage: n.futureMessage,
+        earlyEpoch: n.earlyEpoch,
+        holdOverflow: s.holdOverflow,
+        inactive: s.inactive,
+      },
     };
   }
 
-  #syncMalformed(): void {
-    if (this.#native !== undefined) this.#stats.malformed = this.#native.info().malformedDropped;
+  #syncNativeDrops(): void {
+    if (this.#native !== undefined) this.#nativeDrops = { ...this.#native.info().dropped };
   }
 
   /**
@@ -603,6 +677,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
       ERR_DTLS_NO_SRTP_PROFILE: 'The peer agreed on no SRTP protection profile',
       ERR_DTLS_ALERT: `The peer sent a fatal alert (${step.receivedAlert ?? 'close_notify during the handshake'})`,
       ERR_DTLS_TIMEOUT: 'The peer stopped answering handshake retransmissions',
+      ERR_DTLS_WRITE: 'OpenSSL could not write an application-data record',
     };
     return new DtlsError(code, messages[code] ?? 'The DTLS handshake failed', {
       sentAlert: step.sentAlert,
@@ -651,7 +726,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
 
   /** Frees the native endpoint (anything it still had to say is sent) and closes our SRTP sessions. */
   #release(): void {
-    this.#syncMalformed();
+    this.#syncNativeDrops();
     this.#clearTimer();
     for (const session of this.#sessions) session.close();
     this.#sessions.clear();

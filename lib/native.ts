@@ -113,15 +113,24 @@ export interface NativeDtlsInfo {
   cipherSuite: string;
   maxDataSize: number;
   verified: boolean;
-  /** Datagrams the native record pre-filter dropped. */
-  malformedDropped: number;
+  /** Datagrams the native record pre-filter dropped, by reason (core::DropReason; names from the addon). */
+  dropped: Record<NativeDropReason, number>;
 }
+/** The reasons of NativeDtlsInfo.dropped, as the addon names them (a test holds the two lists together). */
+export type NativeDropReason =
+  | 'malformed'
+  | 'implausibleSequence'
+  | 'helloRequest'
+  | 'oversizedMessage'
+  | 'futureMessage'
+  | 'earlyEpoch';
 export interface NativeDtls {
   start(verify: NativeVerifier): NativeDtlsStep;
   receive(datagram: Uint8Array, verify: NativeVerifier): NativeDtlsStep;
   handleTimeout(verify: NativeVerifier): NativeDtlsStep;
   continueHandshake(verify: NativeVerifier): NativeDtlsStep;
-  send(data: Uint8Array): Buffer[];
+  /** Throws ERR_INVALID_STATE on misuse; an SSL_write failure is a Failed step. */
+  send(data: Uint8Array): NativeDtlsStep;
   close(): Buffer[];
   awaitingClientFlight(): boolean;
   info(): NativeDtlsInfo;

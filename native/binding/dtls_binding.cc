@@ -36,10 +36,29 @@ const char* FailureCode(core::DtlsFailure failure) {
       return "ERR_DTLS_ALERT";
     case core::DtlsFailure::kTimeout:
       return "ERR_DTLS_TIMEOUT";
+    case core::DtlsFailure::kWrite:
+      return "ERR_DTLS_WRITE";
     default:
       return "ERR_DTLS_HANDSHAKE";
   }
 }
+
+// The names info().dropped uses for core::DropReason (TypeScript's
+// DtlsStats.dropped takes them from here; a test holds the two together).
+struct DropName {
+  core::DropReason reason;
+  const char* name;
+};
+constexpr DropName kDropNames[] = {
+    {core::DropReason::kMalformed, "malformed"},
+    {core::DropReason::kImplausibleSequence, "implausibleSequence"},
+    {core::DropReason::kHelloRequest, "helloRequest"},
+    {core::DropReason::kOversizedMessage, "oversizedMessage"},
+    {core::DropReason::kFutureMessage, "futureMessage"},
+    {core::DropReason::kEarlyEpoch, "earlyEpoch"},
+};
+static_assert(sizeof kDropNames / sizeof kDropNames[0] == core::kDropReasonCount - 1,
+              "every drop reason has a name");
 
 Napi::Array ToBufferArray(Napi::Env env, const std::vector<std::vector<uint8_t>>& items) {
   Napi::Array out = Napi::Array::New(env, items.size());
@@ -221,7 +240,8 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
     return StepResult(env, endpoint, endpoint->ContinueHandshake(verifier));
   }
 
-  // send(data: Uint8Array) → Buffer[] (the datagrams to send)
+  // send(data: Uint8Array) → step result (as receive). Misuse throws
+  // ERR_INVALID_STATE; an SSL_write failure comes back as a failed step.
   Napi::Value Send(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     core::DtlsEndpoint* endpoint = Live(env);
@@ -232,12 +252,12 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
       return env.Undefined();
     }
     Napi::Uint8Array data = info[0].As<Napi::Uint8Array>();
-    if (!endpoint->Send(data.Data(), data.ByteLength())) {
+    if (endpoint->Send(data.Data(), data.ByteLength()) == core::DtlsEndpoint::SendResult::kRefused) {
       addon_->ThrowError(env, ErrorKind::kInvalidState, "ERR_INVALID_STATE",
                          "Application data can only be sent on a connected, verified transport");
       return env.Undefined();
     }
-    return ToBufferArray(env, endpoint->TakeDatagrams());
+    return StepResult(env, endpoint, endpoint->status());
   }
 
   // close() → Buffer[] (close_notify, at most once); frees the endpoint.
@@ -257,7 +277,7 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
     return Napi::Boolean::New(env, endpoint->AwaitingClientFlight());
   }
 
-  // info() → { srtpProfileId, cipherSuite, maxDataSize, verified, malformedDropped }
+  // info() → { srtpProfileId, cipherSuite, maxDataSize, verified, dropped: { [reason]: count } }
   Napi::Value Info(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     core::DtlsEndpoint* endpoint = Live(env);
@@ -267,7 +287,11 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
     out.Set("cipherSuite", endpoint->CipherSuite());
     out.Set("maxDataSize", Napi::Number::New(env, static_cast<double>(endpoint->MaxDataSize())));
     out.Set("verified", Napi::Boolean::New(env, endpoint->verified()));
-    out.Set("malformedDropped", Napi::Number::New(env, static_cast<double>(endpoint->malformed_dropped())));
+    Napi::Object dropped = Napi::Object::New(env);
+    for (const DropName& drop : kDropNames) {
+      dropped.Set(drop.name, Napi::Number::New(env, static_cast<double>(endpoint->dropped(drop.reason))));
+    }
+    out.Set("dropped", dropped);
     return out;
   }
 

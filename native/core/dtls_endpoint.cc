@@ -20,12 +20,68 @@ constexpr const char* kCipherList =
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 constexpr const char* kGroups = "X25519:P-256";
 constexpr unsigned int kMaxRtoUs = 60u * 1000u * 1000u;  // RFC 6347 §4.2.4.1
-// A peer's certificate chain larger than this is refused (memory bound).
-constexpr long kMaxCertList = 64 * 1024;
+// ---- Pre-filter bounds (before the handshake completes; see Inspect()) ----
+// Largest plaintext handshake message accepted, declared length. The largest
+// a WebRTC peer sends is its Certificate (one self-signed certificate: about
+// 0.5 KB for ECDSA P-256, 0.8 KB for RSA-2048, 1.4 KB for RSA-4096) or a
+// ClientHello with a post-quantum key share (about 1.5-2 KB); 8 KiB leaves
+// four times that. Also our max_cert_list. (OpenSSL's own floor for DTLS
+// reassembly is about 17 KiB per message, whatever max_cert_list says.)
+constexpr uint32_t kMaxHandshakeMessage = 8 * 1024;
+// The declared lengths of all distinct plaintext messages (by message_seq)
+// of one handshake together: a WebRTC flight sums to 2-7 KB even with
+// HelloVerifyRequest and RSA-4096. OpenSSL reassembles each message in a
+// buffer of its declared length plus one bit per byte, so this bounds what a
+// peer can make a session hold (about 18 KiB plus bookkeeping).
+constexpr size_t kHandshakeBudget = 16 * 1024;
+// An epoch-0 record more than this above the highest sequence number passed
+// so far is dropped. A genuine peer starts at 0 and adds one per record, so
+// only a run of more lost records than this (dozens of lost flights) makes a
+// genuine jump this large. Safety does not rest on this bound: OpenSSL never
+// sees the peer's epoch-0 numbers (Inspect() renumbers them).
+constexpr uint64_t kMaxSequenceJump = 256;
 constexpr size_t kCookieLength = 32;
 constexpr const char* kSrtpExporterLabel = "EXTRACTOR-dtls_srtp";
 
 DtlsEndpoint* FromSsl(const SSL* ssl) { return static_cast<DtlsEndpoint*>(SSL_get_ex_data(ssl, 0)); }
+
+uint32_t Get24(const uint8_t* p) {
+  return (static_cast<uint32_t>(p[0]) << 16) | (static_cast<uint32_t>(p[1]) << 8) | p[2];
+}
+
+// Checks the handshake fragments of one plaintext record against the bounds
+// above. `declared` (length + 1 per message_seq, 0 for none) and `total` are
+// the caller's working copies: committed only if the whole datagram passes.
+DropReason InspectHandshake(const uint8_t* p, size_t n, uint32_t* declared, size_t* total,
+                            uint16_t max_message_seq) {
+  if (n == 0) return DropReason::kMalformed;
+  while (n > 0) {
+    if (n < DTLS1_HM_HEADER_LENGTH) return DropReason::kMalformed;
+    const uint8_t msg_type = p[0];
+    const uint32_t msg_length = Get24(p + 1);
+    const uint16_t message_seq = static_cast<uint16_t>((p[4] << 8) | p[5]);
+    const uint32_t fragment_offset = Get24(p + 6);
+    const uint32_t fragment_length = Get24(p + 9);
+    // All three are below 2^24: the sum cannot wrap.
+    if (fragment_length > n - DTLS1_HM_HEADER_LENGTH || fragment_offset + fragment_length > msg_length) {
+      return DropReason::kMalformed;
+    }
+    if (msg_type == SSL3_MT_HELLO_REQUEST) return DropReason::kHelloRequest;
+    if (msg_length > kMaxHandshakeMessage) return DropReason::kOversizedMessage;
+    if (message_seq > max_message_seq) return DropReason::kFutureMessage;
+    uint32_t& slot = declared[message_seq];
+    if (slot == 0) {
+      if (*total + msg_length > kHandshakeBudget) return DropReason::kOversizedMessage;
+      slot = msg_length + 1;
+      *total += msg_length;
+    } else if (slot != msg_length + 1) {
+      return DropReason::kMalformed;  // one message, two lengths
+    }
+    p += DTLS1_HM_HEADER_LENGTH + fragment_length;
+    n -= DTLS1_HM_HEADER_LENGTH + fragment_length;
+  }
+  return DropReason::kNone;
+}
 
 }  // namespace
 
@@ -46,6 +102,7 @@ DtlsEndpoint::~DtlsEndpoint() {
   verifier_ = nullptr;
   ssl_.reset();
   ctx_.reset();
+  OPENSSL_cleanse(cookie_secret_.data(), cookie_secret_.size());
 }
 
 bool DtlsEndpoint::Init(const DtlsConfig& config, std::string* message) {
@@ -76,7 +133,7 @@ bool DtlsEndpoint::Init(const DtlsConfig& config, std::string* message) {
   SSL_CTX_set_options(ctx, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION |
                                SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-  SSL_CTX_set_max_cert_list(ctx, kMaxCertList);
+  SSL_CTX_set_max_cert_list(ctx, static_cast<long>(kMaxHandshakeMessage));
   if (SSL_CTX_set_cipher_list(ctx, kCipherList) != 1) {
     *message = "Could not set the cipher suites";
     return false;
@@ -155,37 +212,155 @@ DtlsStatus DtlsEndpoint::Receive(const uint8_t* data, size_t length, const Verif
   if (status_ != DtlsStatus::kHandshaking && status_ != DtlsStatus::kConnected) return status_;
   // Shorter than one record header: nothing to read. (OpenSSL would take an
   // empty read for end-of-file and fail the association.)
-  if (data == nullptr || length < DTLS1_RT_HEADER_LENGTH || !RecordsPlausible(data, length)) {
-    ++malformed_dropped_;
+  if (data == nullptr || length < DTLS1_RT_HEADER_LENGTH) {
+    ++dropped_[static_cast<size_t>(DropReason::kMalformed)];
     return status_;
   }
-  input_ = data;
-  input_length_ = length;
-  return Drive(verifier);
+  input_copy_.assign(data, data + length);
+  const DropReason reason = Inspect(&records_);
+  if (reason != DropReason::kNone) {
+    ++dropped_[static_cast<size_t>(reason)];
+    return status_;
+  }
+  // Before the handshake completes, a next-epoch record reaches OpenSSL only
+  // once it has processed the peer's ChangeCipherSpec: until then OpenSSL 3.0
+  // buffers such records (up to 100, each with its own ~17 KiB read buffer),
+  // and nothing authenticates them yet. So the datagram goes in two parts:
+  // its epoch-0 records, then each later record as OpenSSL's state allows.
+  // A genuine Finished that overtook its ChangeCipherSpec is dropped here and
+  // comes again with the peer's retransmission.
+  size_t split = records_.size();
+  if (!HandshakeDone()) {
+    for (size_t i = 0; i < records_.size(); ++i) {
+      if (records_[i].epoch != 0) {
+        split = i;
+        break;
+      }
+    }
+  }
+  if (split > 0) {
+    input_ = input_copy_.data();
+    input_length_ = split == records_.size() ? input_copy_.size() : records_[split].offset;
+    Drive(verifier);
+  }
+  bool held_back = false;
+  for (size_t i = split; i < records_.size(); ++i) {
+    if (status_ != DtlsStatus::kHandshaking && status_ != DtlsStatus::kConnected) break;
+    if (!HandshakeDone() && records_[i].epoch != 0 && !PeerEpochSwitched()) {
+      held_back = true;
+      continue;
+    }
+    input_ = input_copy_.data() + records_[i].offset;
+    input_length_ = records_[i].length;
+    Drive(verifier);
+  }
+  if (held_back) ++dropped_[static_cast<size_t>(DropReason::kEarlyEpoch)];
+  return status_;
 }
 
-// The record pre-filter. OpenSSL 3.0 answers a protected-epoch record too
-// short to hold the AEAD nonce and tag (1..23 bytes for AES-GCM) with a fatal
-// internal_error alert instead of discarding it, so one spoofed 14-byte
-// datagram would end any association. Such datagrams never come from a real
-// peer; they are dropped here, whole, before OpenSSL sees them. Partial
-// records at the end are left to OpenSSL, which discards them itself.
-bool DtlsEndpoint::RecordsPlausible(const uint8_t* data, size_t length) const {
+bool DtlsEndpoint::PeerEpochSwitched() const {
+  const OSSL_HANDSHAKE_STATE state = SSL_get_state(ssl_.get());
+  return state == TLS_ST_CR_CHANGE || state == TLS_ST_SR_CHANGE;
+}
+
+// The record pre-filter: walks every record of the datagram (copied into
+// input_copy_) before OpenSSL sees any, and drops the whole datagram if one
+// record is refused. Always refused: bytes that do not form whole records,
+// and a protected-epoch record too short to hold the AEAD nonce and tag
+// (1..23 bytes for AES-GCM), which OpenSSL 3.0 answers with a fatal
+// internal_error alert instead of discarding it.
+//
+// Before the handshake completes, epoch-0 records are plaintext that anyone
+// who can spoof a datagram can forge, and OpenSSL 3.0 mishandles several
+// shapes of them (each measured on 3.0.19; see the core test):
+// - Any well-formed, non-fatal record (a stray ChangeCipherSpec, a fragment
+//   of a future message) enters the epoch-0 replay window: one with sequence
+//   number 2^40 makes every genuine record (numbered from 0) a "replay", and
+//   one that guesses a small number costs the genuine record with it. So
+//   OpenSSL never sees the peer's numbers: each epoch-0 record we pass is
+//   renumbered 0, 1, 2, ... here. OpenSSL's epoch-0 replay check protected
+//   nothing (the records are unauthenticated; duplicate handshake messages
+//   are discarded by message_seq). Records that jump more than
+//   kMaxSequenceJump above the highest passed are also dropped and counted;
+//   a forger can ratchet that high mark up with several datagrams, but it
+//   only decides what is counted, not what OpenSSL accepts.
+// - HelloRequest before the ServerHello fails the client (openssl#32363) and
+//   at a server before the ClientHello fails it too; we never renegotiate.
+// - A record type other than handshake, ChangeCipherSpec or alert, a
+//   ChangeCipherSpec other than {1}, a truncated handshake header or a
+//   fragment beyond its message or its record: fatal for OpenSSL.
+// - Fragments declaring large messages make OpenSSL allocate the declared
+//   length (plus a bitmap) per future message_seq, up to ten of them: 720 KiB
+//   per session from ten 41-byte fragments. Bounded by kMaxHandshakeMessage,
+//   kHandshakeBudget and kMaxMessageSeq.
+// What remains: a forged fatal alert, or a forged message with the
+// message_seq and length the genuine one will have, still ends or stalls a
+// handshake; DTLS 1.2 cannot authenticate epoch 0, and pinning the selected
+// ICE path is the defence.
+DropReason DtlsEndpoint::Inspect(std::vector<RecordSpan>* records) {
+  records->clear();
+  const uint8_t* data = input_copy_.data();
+  const size_t length = input_copy_.size();
+  const bool handshaking = !HandshakeDone();
   const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl_.get());
   // ChaCha20-Poly1305 (RFC 7905): 16-byte tag, no explicit nonce. AES-GCM
   // (RFC 5288), and anything not yet negotiated: 8-byte nonce + 16-byte tag.
   const size_t min_protected =
       cipher != nullptr && SSL_CIPHER_get_cipher_nid(cipher) == NID_chacha20_poly1305 ? 16 : 24;
+  uint64_t highest = epoch0_highest_;
+  uint32_t declared[kMaxMessageSeq + 1];
+  std::memcpy(declared, declared_, sizeof declared);
+  size_t total = declared_total_;
   size_t offset = 0;
-  while (offset + DTLS1_RT_HEADER_LENGTH <= length) {
+  while (offset < length) {
+    if (length - offset < DTLS1_RT_HEADER_LENGTH) return DropReason::kMalformed;
     const uint8_t* header = data + offset;
-    const unsigned epoch = (static_cast<unsigned>(header[3]) << 8) | header[4];
-    const size_t record_length = (static_cast<size_t>(header[11]) << 8) | header[12];
-    if (offset + DTLS1_RT_HEADER_LENGTH + record_length > length) break;
-    if (epoch != 0 && record_length != 0 && record_length < min_protected) return false;
-    offset += DTLS1_RT_HEADER_LENGTH + record_length;
+    const uint8_t type = header[0];
+    const uint16_t epoch = static_cast<uint16_t>((header[3] << 8) | header[4]);
+    uint64_t seq = 0;
+    for (int i = 5; i < 11; ++i) seq = (seq << 8) | header[i];
+    const size_t body_length = (static_cast<size_t>(header[11]) << 8) | header[12];
+    if (body_length > length - offset - DTLS1_RT_HEADER_LENGTH) return DropReason::kMalformed;
+    const uint8_t* body = header + DTLS1_RT_HEADER_LENGTH;
+    if (epoch != 0 && body_length != 0 && body_length < min_protected) return DropReason::kMalformed;
+    if (handshaking && epoch == 0) {
+      if (seq > epoch0_highest_ + kMaxSequenceJump) return DropReason::kImplausibleSequence;
+      switch (type) {
+        case SSL3_RT_CHANGE_CIPHER_SPEC:
+          if (body_length != 1 || body[0] != SSL3_MT_CCS) return DropReason::kMalformed;
+          break;
+        case SSL3_RT_ALERT:
+          if (body_length != 2 || (body[0] != SSL3_AL_WARNING && body[0] != SSL3_AL_FATAL)) {
+            return DropReason::kMalformed;
+          }
+          break;
+        case SSL3_RT_HANDSHAKE: {
+          const DropReason reason = InspectHandshake(body, body_length, declared, &total, kMaxMessageSeq);
+          if (reason != DropReason::kNone) return reason;
+          break;
+        }
+        default:
+          return DropReason::kMalformed;
+      }
+      highest = std::max(highest, seq);
+    }
+    records->push_back({offset, DTLS1_RT_HEADER_LENGTH + body_length, epoch});
+    offset += DTLS1_RT_HEADER_LENGTH + body_length;
   }
-  return true;
+  if (handshaking) {
+    epoch0_highest_ = highest;
+    std::memcpy(declared_, declared, sizeof declared_);
+    declared_total_ = total;
+    for (const RecordSpan& record : *records) {
+      if (record.epoch != 0) continue;
+      uint64_t renumbered = epoch0_renumbered_++;
+      for (int i = 10; i >= 5; --i) {
+        input_copy_[record.offset + static_cast<size_t>(i)] = static_cast<uint8_t>(renumbered);
+        renumbered >>= 8;
+      }
+    }
+  }
+  return DropReason::kNone;
 }
 
 DtlsStatus DtlsEndpoint::ContinueHandshake(const Verifier& verifier) {
@@ -283,11 +458,16 @@ void DtlsEndpoint::FailWith(DtlsFailure failure) {
   failure_errors_ = DrainErrors();
 }
 
-bool DtlsEndpoint::Send(const uint8_t* data, size_t length) {
+DtlsEndpoint::SendResult DtlsEndpoint::Send(const uint8_t* data, size_t length) {
   ErrorScope scope;
-  if (!Usable() || length == 0 || length > MaxDataSize()) return false;
+  if (!Usable() || data == nullptr || length == 0 || length > MaxDataSize()) return SendResult::kRefused;
   const int n = SSL_write(ssl_.get(), data, static_cast<int>(length));
-  return n == static_cast<int>(length);
+  if (n == static_cast<int>(length)) return SendResult::kSent;
+  // Our BIO never asks to retry and the record fits the MTU: whatever made
+  // OpenSSL fail leaves the association unusable (its write sequence number
+  // may have moved), so it ends here, with OpenSSL's errors.
+  FailWith(DtlsFailure::kWrite);
+  return SendResult::kFailed;
 }
 
 void DtlsEndpoint::Close() {
@@ -360,6 +540,8 @@ bool DtlsEndpoint::PeerCertificateDer(std::vector<uint8_t>* out) const {
 bool DtlsEndpoint::ExportKeyingMaterial(const std::string& label, size_t length,
                                         std::vector<uint8_t>* out) const {
   ErrorScope scope;
+  OPENSSL_cleanse(out->data(), out->size());
+  out->clear();
   if (!Usable() || length == 0) return false;
   out->resize(length);
   if (SSL_export_keying_material(ssl_.get(), out->data(), length, label.data(), label.size(), nullptr, 0,
@@ -373,6 +555,12 @@ bool DtlsEndpoint::ExportKeyingMaterial(const std::string& label, size_t length,
 
 bool DtlsEndpoint::ExportSrtpKeys(size_t key_length, size_t salt_length, std::vector<uint8_t>* local,
                                   std::vector<uint8_t>* remote) const {
+  // Every buffer that holds key bytes is sized once, before the first byte
+  // goes in, and wiped before it is freed: no reallocation leaves a copy.
+  OPENSSL_cleanse(local->data(), local->size());
+  OPENSSL_cleanse(remote->data(), remote->size());
+  local->clear();
+  remote->clear();
   std::vector<uint8_t> material;
   if (SrtpProfileId() == 0 ||
       !ExportKeyingMaterial(kSrtpExporterLabel, 2 * (key_length + salt_length), &material)) {
@@ -386,9 +574,11 @@ bool DtlsEndpoint::ExportSrtpKeys(size_t key_length, size_t salt_length, std::ve
   const uint8_t* local_salt = is_server_ ? server_salt : client_salt;
   const uint8_t* remote_key = is_server_ ? client_key : server_key;
   const uint8_t* remote_salt = is_server_ ? client_salt : server_salt;
-  local->assign(local_key, local_key + key_length);
+  local->reserve(key_length + salt_length);  // empty: nothing to leave behind
+  remote->reserve(key_length + salt_length);
+  local->insert(local->end(), local_key, local_key + key_length);
   local->insert(local->end(), local_salt, local_salt + salt_length);
-  remote->assign(remote_key, remote_key + key_length);
+  remote->insert(remote->end(), remote_key, remote_key + key_length);
   remote->insert(remote->end(), remote_salt, remote_salt + salt_length);
   OPENSSL_cleanse(material.data(), material.size());
   return true;

@@ -48,7 +48,35 @@ enum class DtlsFailure {
   kNoSrtpProfile = 3,
   kAlert = 4,
   kTimeout = 5,
+  kWrite = 6,  // SSL_write failed on a connected association
 };
+
+// Why the record pre-filter dropped a datagram before OpenSSL saw it. Before
+// the handshake completes, OpenSSL 3.0 lets one spoofed, unauthenticated
+// epoch-0 record poison its replay window, fail the handshake or hold
+// memory; these are the shapes refused (see Inspect() in the .cc).
+enum class DropReason {
+  kNone = 0,
+  // Not a sequence of whole, well-formed records for this stage: a protected
+  // record too short for its AEAD nonce and tag, bytes after the last record,
+  // a truncated or self-inconsistent handshake fragment header, a
+  // ChangeCipherSpec other than {1}, an alert that is not two bytes, or an
+  // epoch-0 record other than handshake/CCS/alert during the handshake.
+  kMalformed,
+  // Epoch-0 record sequence number far beyond any seen from this peer.
+  kImplausibleSequence,
+  // HelloRequest (handshake type 0): we never renegotiate.
+  kHelloRequest,
+  // Declared handshake message length above the per-message bound, or the
+  // peer's distinct messages together above the per-handshake budget.
+  kOversizedMessage,
+  // message_seq beyond any a DTLS 1.2 WebRTC handshake uses.
+  kFutureMessage,
+  // A next-epoch record before OpenSSL processed the peer's ChangeCipherSpec
+  // (OpenSSL would buffer it, with a whole read buffer, until then).
+  kEarlyEpoch,
+};
+constexpr size_t kDropReasonCount = 7;
 
 struct DtlsConfig {
   bool is_server = false;
@@ -81,9 +109,12 @@ class DtlsEndpoint {
   DtlsStatus HandleTimeout(const Verifier& verifier);
   // Resumes a client paused in kWaitingVerify (asks the verifier again).
   DtlsStatus ContinueHandshake(const Verifier& verifier);
-  // Encrypts one application-data record. False (nothing written) unless
-  // connected and verified, or if length > MaxDataSize().
-  bool Send(const uint8_t* data, size_t length);
+  // Encrypts one application-data record. kRefused (nothing written, status
+  // unchanged) unless connected and verified with 1 <= length <=
+  // MaxDataSize(): that is misuse. kFailed when SSL_write itself fails: the
+  // association is then failed (kWrite, with the OpenSSL errors).
+  enum class SendResult { kSent, kRefused, kFailed };
+  SendResult Send(const uint8_t* data, size_t length);
   // Sends close_notify once (only after a completed handshake), then the
   // endpoint is closed. Idempotent.
   void Close();
@@ -105,8 +136,9 @@ class DtlsEndpoint {
   int sent_alert() const { return sent_alert_; }
   int received_alert() const { return received_alert_; }
   const std::vector<std::string>& failure_errors() const { return failure_errors_; }
-  // Datagrams the record pre-filter dropped before OpenSSL saw them.
-  uint64_t malformed_dropped() const { return malformed_dropped_; }
+  // Datagrams the record pre-filter dropped before OpenSSL saw them, by
+  // reason (index: DropReason; kNone stays 0).
+  uint64_t dropped(DropReason reason) const { return dropped_[static_cast<size_t>(reason)]; }
 
   // Largest application-data payload whose record fits the MTU; 0 before connected.
   size_t MaxDataSize() const;
@@ -128,7 +160,18 @@ class DtlsEndpoint {
   DtlsEndpoint() = default;
   bool Init(const DtlsConfig& config, std::string* message);
   DtlsStatus Drive(const Verifier& verifier);
-  bool RecordsPlausible(const uint8_t* data, size_t length) const;
+  // Highest message_seq of a plaintext handshake message a DTLS 1.2 WebRTC
+  // handshake uses (server: HelloVerifyRequest 0 .. ServerHelloDone 5).
+  static constexpr uint16_t kMaxMessageSeq = 7;
+  // One whole record of the current datagram (offset into input_copy_).
+  struct RecordSpan {
+    size_t offset;
+    size_t length;  // header included
+    uint16_t epoch;
+  };
+  DropReason Inspect(std::vector<RecordSpan>* records);
+  bool HandshakeDone() const { return status_ == DtlsStatus::kConnected || status_ == DtlsStatus::kClosed; }
+  bool PeerEpochSwitched() const;
   void DriveHandshake();
   void ReadAppData();
   void FailWith(DtlsFailure failure);
@@ -146,6 +189,9 @@ class DtlsEndpoint {
   static void InfoCallback(const SSL* ssl, int where, int ret);
   static int CookieGenerate(SSL* ssl, unsigned char* cookie, unsigned int* length);
   static int CookieVerify(SSL* ssl, const unsigned char* cookie, unsigned int length);
+
+  // Test seam: the Node-free core test reaches the SSL through this.
+  friend class DtlsEndpointTestPeer;
 
   // Allocated by this (the datagram BIO's method is process-wide, see
   // DatagramMethod()).
@@ -170,7 +216,17 @@ class DtlsEndpoint {
   int sent_alert_ = -1;
   int received_alert_ = -1;
   bool received_fatal_ = false;
-  uint64_t malformed_dropped_ = 0;
+  uint64_t dropped_[kDropReasonCount] = {};
+  // The received datagram, copied once: the caller's buffer is read exactly
+  // once, and epoch-0 sequence numbers are rewritten here (see Receive()).
+  std::vector<uint8_t> input_copy_;
+  std::vector<RecordSpan> records_;
+  // Pre-filter state, before the handshake completes.
+  uint64_t epoch0_highest_ = 0;    // highest epoch-0 sequence number passed
+  uint64_t epoch0_renumbered_ = 0;  // next sequence number OpenSSL sees in epoch 0
+  // Declared length + 1 of each message_seq passed (0: none yet).
+  uint32_t declared_[kMaxMessageSeq + 1] = {};
+  size_t declared_total_ = 0;
   std::vector<std::string> failure_errors_;
   std::vector<std::vector<uint8_t>> datagrams_;
   std::vector<std::vector<uint8_t>> app_data_;

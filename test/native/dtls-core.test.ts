@@ -41,7 +41,7 @@ function build(): void {
   ]);
 }
 
-test('DTLS core under ASan/UBSan: handshakes, gate, pause, key split and hostile datagrams', (t) => {
+test('DTLS core under ASan/UBSan: handshakes, gate, pause, key split, hostile and forged datagrams, memory bound', (t) => {
   if (spawnSync('c++', ['--version']).status !== 0) {
     t.skip('no C++ compiler');
     return;
@@ -53,4 +53,6 @@ test('DTLS core under ASan/UBSan: handshakes, gate, pause, key split and hostile
   });
   assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
   assert.match(run.stdout, /ok \(0 failures\)/);
+  // The per-session figures (idle, and extra after each attack shape).
+  for (const line of run.stdout.split('\n')) if (line.startsWith('memory over')) t.diagnostic(line);
 });
