@@ -11,13 +11,16 @@
 // over 1,000 sessions with OpenSSL's allocator replaced (set
 // DTLS_MEMORY_SESSIONS to change the number).
 
+#include <malloc.h>
+
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <random>
 #include <string>
 #include <thread>
@@ -362,6 +365,45 @@ void TestNoise(const Certificate& c, const Certificate& s) {
   CHECK(clean == 60);
 }
 
+// ---- Freed memory must not hold key bytes ----
+// Every C++ heap block freed while `watch` is set is scanned for it before it
+// goes back to the allocator (a test program may replace operator delete).
+struct Watch {
+  const uint8_t* bytes = nullptr;
+  size_t length = 0;
+  int found = 0;
+} watch;
+
+void ScanFreed(void* p) {
+  if (p == nullptr || watch.bytes == nullptr) return;
+  const size_t n = malloc_usable_size(p);
+  const auto* block = static_cast<const uint8_t*>(p);
+  for (size_t i = 0; i + watch.length <= n; ++i) {
+    if (std::memcmp(block + i, watch.bytes, watch.length) == 0) {
+      ++watch.found;
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+void* operator new(size_t n) {
+  void* p = std::malloc(n == 0 ? 1 : n);
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
+}
+void operator delete(void* p) noexcept {
+  ScanFreed(p);
+  std::free(p);
+}
+void operator delete(void* p, size_t) noexcept {
+  ScanFreed(p);
+  std::free(p);
+}
+
+namespace {
+
 // ---- Forged plaintext records before the handshake completes ----
 
 std::vector<uint8_t> Record(uint8_t type, uint16_t epoch, uint64_t seq, const std::vector<uint8_t>& body) {
@@ -627,6 +669,38 @@ void TestSendFailure(const Certificate& c, const Certificate& s) {
   BIO_meth_free(method);
 }
 
+// ExportSrtpKeys leaves no copy of a key or salt in memory it frees (before:
+// assign(key) then insert(salt) reallocated and freed a block with the key).
+void TestKeysWiped(const Certificate& c, const Certificate& s) {
+  Pair p = NewPair(c, s);
+  p.server->Start(p.server_verifier);
+  p.client->Start(p.client_verifier);
+  Pump(&p);
+  CHECK(p.client->status() == DtlsStatus::kConnected);
+  std::vector<uint8_t> material;
+  CHECK(p.client->ExportKeyingMaterial("EXTRACTOR-dtls_srtp", 56, &material));
+  uint8_t pieces[4][16];  // client_key, server_key, client_salt, server_salt (first 12 bytes)
+  std::memcpy(pieces[0], material.data(), 16);
+  std::memcpy(pieces[1], material.data() + 16, 16);
+  std::memcpy(pieces[2], material.data() + 32, 12);
+  std::memcpy(pieces[3], material.data() + 44, 12);
+  OPENSSL_cleanse(material.data(), material.size());
+  for (int piece = 0; piece < 4; ++piece) {
+    for (DtlsEndpoint* e : {p.client.get(), p.server.get()}) {
+      watch = Watch{pieces[piece], piece < 2 ? size_t{16} : size_t{12}, 0};
+      {
+        std::vector<uint8_t> local, remote;
+        CHECK(e->ExportSrtpKeys(16, 12, &local, &remote));
+        OPENSSL_cleanse(local.data(), local.size());  // as the caller does
+        OPENSSL_cleanse(remote.data(), remote.size());
+      }
+      CHECK(watch.found == 0);
+      watch = Watch{};
+    }
+  }
+  OPENSSL_cleanse(pieces, sizeof pieces);
+}
+
 // ---- Memory a peer can make a session hold before the handshake completes ----
 
 // Counting allocator for OpenSSL (installed first thing in main, before any
@@ -773,6 +847,7 @@ int main() {
   TestForgedRecords(*c, *s);
   TestGenuineGaps(*c, *s);
   TestSendFailure(*c, *s);
+  TestKeysWiped(*c, *s);
   TestMemoryBound(*c, *s);
   TestHandshake(*c, *s, 1200);
   TestHandshake(*rsa, *s, 500);
