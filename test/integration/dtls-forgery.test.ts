@@ -7,7 +7,8 @@
 // so a forged record that got through shows as ERR_DTLS_TIMEOUT or a failure.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { DtlsError, DtlsTransport, type DtlsStats } from '../../lib/index.js';
+import * as dgram from 'node:dgram';
+import { DtlsError, DtlsSrtpTransport, DtlsTransport, type DtlsStats } from '../../lib/index.js';
 import { nativeCertificateOf } from '../../lib/certificate.js';
 import { native, NativeDtlsStatus, type NativeDtlsStep } from '../../lib/native.js';
 import { cert, keepAlive, makePair } from './pair.js';
@@ -95,6 +96,59 @@ describe('forged plaintext records before the handshake completes', () => {
         pair.close();
       });
     }
+  }
+});
+
+describe('through DtlsSrtpTransport, from the selected address', () => {
+  async function udp(): Promise<dgram.Socket> {
+    const socket = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    return socket;
+  }
+
+  for (const victim of ['client', 'server'] as const) {
+    test(`${victim}: a spoofed ChangeCipherSpec with record seq 2^40 is dropped; the handshake completes`, async (t) => {
+      const [ca, cb, sa, sb] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1), udp(), udp()]);
+      const slow = { initialRetransmitMs: 60000, handshakeTimeoutMs: 3000 };
+      const a = new DtlsSrtpTransport({
+        certificate: ca,
+        role: victim,
+        remoteFingerprints: cb.getFingerprints(),
+        socket: sa,
+        remoteAddress: { address: '127.0.0.1', port: sb.address().port },
+        ...slow,
+      });
+      const b = new DtlsSrtpTransport({
+        certificate: cb,
+        role: victim === 'client' ? 'server' : 'client',
+        remoteFingerprints: ca.getFingerprints(),
+        socket: sb,
+        remoteAddress: { address: '127.0.0.1', port: sa.address().port },
+        ...slow,
+      });
+      t.after(() => {
+        a.close();
+        b.close();
+        sa.close();
+        sb.close();
+      });
+      // The forger uses the peer's own address (here: its socket). Sent
+      // right after the victim starts, it arrives before the peer's first
+      // flight (loopback keeps the order of one socket's datagrams).
+      const forged = record(20, 0, 1n << 40n, Buffer.from([1]));
+      const starts = victim === 'client' ? [b.start(), a.start()] : [a.start()];
+      sb.send(forged, sa.address().port, '127.0.0.1');
+      if (victim === 'server') {
+        const end = Date.now() + 2000;
+        while (a.getStats().dtls.dropped.implausibleSequence === 0 && Date.now() < end) {
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        starts.push(b.start());
+      }
+      await Promise.all(starts);
+      assert.equal(a.state, 'connected');
+      assert.equal(a.getStats().dtls.dropped.implausibleSequence, 1);
+    });
   }
 });
 
