@@ -40,6 +40,9 @@ constexpr size_t kHandshakeBudget = 16 * 1024;
 // genuine jump this large. Safety does not rest on this bound: OpenSSL never
 // sees the peer's epoch-0 numbers (Inspect() renumbers them).
 constexpr uint64_t kMaxSequenceJump = 256;
+// Received-datagram scratch kept between datagrams (larger ones are freed).
+constexpr size_t kKeptInputCapacity = 2048;
+constexpr size_t kKeptRecordCapacity = 32;
 constexpr size_t kCookieLength = 32;
 constexpr const char* kSrtpExporterLabel = "EXTRACTOR-dtls_srtp";
 
@@ -220,8 +223,17 @@ DtlsStatus DtlsEndpoint::Receive(const uint8_t* data, size_t length, const Verif
   const DropReason reason = Inspect(&records_);
   if (reason != DropReason::kNone) {
     ++dropped_[static_cast<size_t>(reason)];
-    return status_;
+  } else {
+    Deliver(verifier);
   }
+  // Kept for the next datagram only while small: a peer's one 64 KiB
+  // datagram must not stay with the session.
+  if (input_copy_.capacity() > kKeptInputCapacity) std::vector<uint8_t>().swap(input_copy_);
+  if (records_.capacity() > kKeptRecordCapacity) std::vector<RecordSpan>().swap(records_);
+  return status_;
+}
+
+void DtlsEndpoint::Deliver(const Verifier& verifier) {
   // Before the handshake completes, a next-epoch record reaches OpenSSL only
   // once it has processed the peer's ChangeCipherSpec: until then OpenSSL 3.0
   // buffers such records (up to 100, each with its own ~17 KiB read buffer),
@@ -255,7 +267,6 @@ DtlsStatus DtlsEndpoint::Receive(const uint8_t* data, size_t length, const Verif
     Drive(verifier);
   }
   if (held_back) ++dropped_[static_cast<size_t>(DropReason::kEarlyEpoch)];
-  return status_;
 }
 
 bool DtlsEndpoint::PeerEpochSwitched() const {

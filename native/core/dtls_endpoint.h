@@ -170,6 +170,8 @@ class DtlsEndpoint {
     uint16_t epoch;
   };
   DropReason Inspect(std::vector<RecordSpan>* records);
+  // Hands the inspected datagram to OpenSSL (see Receive()).
+  void Deliver(const Verifier& verifier);
   bool HandshakeDone() const { return status_ == DtlsStatus::kConnected || status_ == DtlsStatus::kClosed; }
   bool PeerEpochSwitched() const;
   void DriveHandshake();
