@@ -54,5 +54,5 @@ test('DTLS core under ASan/UBSan: handshakes, gate, pause, key split, hostile an
   assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
   assert.match(run.stdout, /ok \(0 failures\)/);
   // The per-session figures (idle, and extra after each attack shape).
-  for (const line of run.stdout.split('\n')) if (line.startsWith('memory over')) t.diagnostic(line);
+  for (const line of run.stdout.split('\n')) if (line.startsWith("memory over")) t.diagnostic(line);
 });

@@ -743,29 +743,33 @@ void* CountingRealloc(void* q, size_t n, const char* file, int line) {
 // Heap bytes live now: OpenSSL's and ours (the endpoint's own buffers).
 size_t LiveBytes() { return live_bytes + live_cxx_bytes; }
 
-// Server sessions that have answered one ClientHello (idle, waiting for the
-// client's second flight), then `attack` fed to each; returns the extra heap
-// bytes (OpenSSL's and the endpoint's) per session, and the idle bytes in *idle.
-double ExtraPerSession(const Certificate& c, const Certificate& s, int sessions,
+// Sessions at their idle point before the handshake completes (a server
+// that answered one ClientHello and waits for the client's second flight; a
+// client that sent its ClientHello), then `attack` fed to each; returns the
+// extra heap bytes (OpenSSL's and the endpoint's) per session, and the idle
+// bytes in *idle.
+double ExtraPerSession(const Certificate& c, const Certificate& s, bool server, int sessions,
                        const std::vector<std::vector<uint8_t>>& attack, double* idle) {
-  auto client = Make(c, false);
   const Verifier any = [](const uint8_t*, size_t) { return VerifyVerdict::kUnknown; };
+  auto client = Make(c, false);
   client->Start(any);
   const auto hello = client->TakeDatagrams();
-  std::vector<std::unique_ptr<DtlsEndpoint>> servers;
-  servers.reserve(static_cast<size_t>(sessions));
+  std::vector<std::unique_ptr<DtlsEndpoint>> victims;
+  victims.reserve(static_cast<size_t>(sessions));
   const size_t before = LiveBytes();
   for (int i = 0; i < sessions; ++i) {
-    servers.push_back(Make(s, true));
-    servers.back()->Start(any);
-    for (auto& d : hello) Feed(servers.back().get(), d, any);
-    servers.back()->TakeDatagrams();
+    victims.push_back(Make(server ? s : c, server));
+    victims.back()->Start(any);
+    if (server) {
+      for (auto& d : hello) Feed(victims.back().get(), d, any);
+    }
+    victims.back()->TakeDatagrams();
   }
   const size_t idle_bytes = LiveBytes();
-  for (auto& server : servers) {
-    for (auto& d : attack) Feed(server.get(), d, any);
-    server->TakeDatagrams();
-    CHECK(server->status() == DtlsStatus::kHandshaking);
+  for (auto& victim : victims) {
+    for (auto& d : attack) Feed(victim.get(), d, any);
+    victim->TakeDatagrams();
+    CHECK(victim->status() == DtlsStatus::kHandshaking);
   }
   const size_t attacked = LiveBytes();
   *idle = static_cast<double>(idle_bytes - before) / sessions;
@@ -780,9 +784,9 @@ void TestMemoryBound(const Certificate& c, const Certificate& s) {
     std::vector<std::vector<uint8_t>> datagrams;
   };
   std::vector<Shape> shapes;
-  // The server expects message_seq 1 next; OpenSSL buffers fragments of
-  // message_seq 1..11 (current + ten future), each in a buffer of the
-  // declared length plus a bitmap.
+  // The idle server expects message_seq 1 next, the client 0; OpenSSL buffers
+  // fragments of the expected message_seq and the ten after it, each in a
+  // buffer of the declared length plus a bitmap.
   for (uint32_t declared : {65536u, 16384u, 4096u}) {
     Shape shape;
     shape.name = "ten 41-byte ClientHello fragments declaring " + std::to_string(declared);
@@ -823,12 +827,14 @@ void TestMemoryBound(const Certificate& c, const Certificate& s) {
     }
     shapes.push_back(shape);
   }
-  for (const Shape& shape : shapes) {
-    double idle = 0;
-    const double extra = ExtraPerSession(c, s, sessions, shape.datagrams, &idle);
-    std::printf("memory over %d sessions: idle %.0f B/session; %s: %+.0f B/session\n", sessions, idle,
-                shape.name.c_str(), extra);
-    CHECK(extra <= 32 * 1024);
+  for (const bool server : {true, false}) {
+    for (const Shape& shape : shapes) {
+      double idle = 0;
+      const double extra = ExtraPerSession(c, s, server, sessions, shape.datagrams, &idle);
+      std::printf("memory over %d %s sessions: idle %.0f B/session; %s: %+.0f B/session\n", sessions,
+                  server ? "server" : "client", idle, shape.name.c_str(), extra);
+      CHECK(extra <= 32 * 1024);
+    }
   }
 }
 
