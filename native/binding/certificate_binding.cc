@@ -94,6 +94,19 @@ class GenerateWorker : public Napi::AsyncWorker, public Closeable {
   core::CertificateError error_;
 };
 
+// Copies a JS string's UTF-8 into `out` with one allocation of its final
+// size (no reallocation leaving a stale copy). False only if the env
+// cannot read it (it is terminating).
+bool ReadSecureString(napi_env env, napi_value value, core::SecureString* out) {
+  size_t length = 0;
+  if (napi_get_value_string_utf8(env, value, nullptr, 0, &length) != napi_ok) return false;
+  out->text().resize(length);  // one allocation of length + 1
+  size_t copied = 0;
+  if (napi_get_value_string_utf8(env, value, &out->text()[0], length + 1, &copied) != napi_ok) return false;
+  out->text().resize(copied);
+  return true;
+}
+
 }  // namespace
 
 void ThrowCertificateError(Napi::Env env, Addon* addon, const core::CertificateError& error) {
@@ -146,9 +159,12 @@ CertificateBinding::CertificateBinding(const Napi::CallbackInfo& info)
     ThrowInternalArg(env, "NativeCertificate expects (certPem, keyPem)");
     return;
   }
+  // The key's text goes into memory that is wiped when freed, never into a
+  // plain std::string (Napi::String::Utf8Value would make one).
+  core::SecureString key;
+  if (!ReadSecureString(env, info[1], &key)) return;
   core::CertificateError error;
-  certificate_ = core::Certificate::FromPem(info[0].As<Napi::String>().Utf8Value(),
-                                            info[1].As<Napi::String>().Utf8Value(), &error);
+  certificate_ = core::Certificate::FromPem(info[0].As<Napi::String>().Utf8Value(), key.text(), &error);
   if (!certificate_) ThrowCertificateError(env, addon_, error);
 }
 
@@ -197,15 +213,16 @@ Napi::Value CertificateBinding::ToPem(const Napi::CallbackInfo& info) {
   const core::Certificate* certificate = Live(env);
   if (certificate == nullptr) return env.Undefined();
   std::string cert;
-  std::string key;
+  core::SecureString key;
   if (!certificate->CertificatePem(&cert) || !certificate->PrivateKeyPem(&key)) {
     addon_->ThrowError(env, ErrorKind::kCertificate, "ERR_CERT_PARSE",
                        "Could not encode the certificate as PEM");
     return env.Undefined();
   }
+  // (The JS string V8 makes of the key is beyond our reach; our copy is wiped.)
   Napi::Object out = Napi::Object::New(env);
   out.Set("cert", cert);
-  out.Set("key", key);
+  out.Set("key", Napi::String::New(env, key.data(), key.size()));
   return out;
 }
 
