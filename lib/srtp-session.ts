@@ -614,11 +614,12 @@ export class SrtpSession implements Disposable {
    * Packet `i` occupies `buffer[layout[3i], layout[3i] + layout[3i+2])`:
    * `layout[3i+1]` is its length, `layout[3i+2]` its capacity (at least
    * length + `rtpOverhead` for protection). Packets must not overlap.
-   * `layout` is read once, so it may live on a SharedArrayBuffer; so may
-   * `buffer`: each shared packet is copied into native memory, processed
-   * there and copied back, so another thread writing it during the call
-   * can garble that packet's result but never make the call read or write
-   * outside `buffer`.
+   * `layout` and `buffer` may live on a SharedArrayBuffer: native code
+   * copies the layout once and checks and uses only its copy (a layout
+   * another thread changes during the call can make it throw, never read
+   * or write outside `buffer`), and each shared packet is copied into
+   * native memory, processed there and copied back (a concurrent writer can
+   * garble that packet's result, nothing else).
    * @param buffer - holds every packet
    * @param layout - `(offset, length, capacity)` per packet
    * @param results - receives per packet the new length or a negative result code
