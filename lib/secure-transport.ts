@@ -582,7 +582,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
    * Protects an RTP packet and sends it to the selected address.
    * @param packet - A complete RTP packet (not modified).
    * @throws {SrtpError} ERR_SRTP_BAD_PACKET (malformed or too long), ERR_SRTP_REPLAY_FAIL (this SSRC and
-   *   sequence number were already sent).
+   *   sequence number were already sent), ERR_SRTP_TOO_MANY_STREAMS (a new SSRC beyond `maxLocalStreams`).
    * @throws {TypeError} ERR_INVALID_ARG_TYPE when `packet` is not a Uint8Array.
    * @throws {InvalidStateError} ERR_INVALID_STATE unless connected.
    * @example

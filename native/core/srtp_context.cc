@@ -131,17 +131,20 @@ srtp_err_status_t CreateSession(const SrtpProfileInfo& info, srtp_ssrc_type_t di
                                 const uint8_t* key_salt, size_t length, uint32_t window,
                                 SrtpPtr* out) {
   // libsrtp reads key || salt through a non-const pointer; give it our own
-  // copy and wipe it afterwards.
-  std::array<uint8_t, 64> key{};
-  if (length > key.size()) return srtp_err_status_bad_param;
-  std::memcpy(key.data(), key_salt, length);
+  // copy, wiped on every way out (libsrtp wipes its own copies).
+  struct KeyCopy {
+    std::array<uint8_t, 64> bytes{};
+    ~KeyCopy() { OPENSSL_cleanse(bytes.data(), bytes.size()); }
+  } key;
+  if (length > key.bytes.size()) return srtp_err_status_bad_param;
+  std::memcpy(key.bytes.data(), key_salt, length);
 
   srtp_policy_t policy;
   std::memset(&policy, 0, sizeof policy);
   if (!SetCryptoPolicies(info.profile, &policy)) return srtp_err_status_bad_param;
   policy.ssrc.type = direction;
   policy.ssrc.value = 0;
-  policy.key = key.data();
+  policy.key = key.bytes.data();
   policy.window_size = window;
   // Never re-protect the same (SSRC, sequence number): with AES-GCM a
   // repeated index is a nonce reuse that reveals the GHASH key and allows
@@ -156,7 +159,6 @@ srtp_err_status_t CreateSession(const SrtpProfileInfo& info, srtp_ssrc_type_t di
     ErrorScope errors;
     status = srtp_create(&session, &policy);
   }
-  OPENSSL_cleanse(key.data(), key.size());
   if (status != srtp_err_status_ok) {
     // srtp_create frees the session itself when it fails part-way.
     return status;
