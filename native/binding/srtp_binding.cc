@@ -149,6 +149,7 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
   void CloseNative() override {
     if (addon_ != nullptr) addon_->Forget(this);
     ctx_.reset();
+    std::vector<int32_t>().swap(layout_);
   }
 
  private:
