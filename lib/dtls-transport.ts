@@ -40,13 +40,15 @@ export type DtlsState = 'new' | 'connecting' | 'connected' | 'closed' | 'failed'
 /**
  * Options of {@link DtlsTransport.createSrtpSession}.
  * @example
- * const srtp = transport.createSrtpSession({ replayWindow: 2048, maxRemoteStreams: 16 });
+ * const srtp = transport.createSrtpSession({ replayWindow: 2048, maxRemoteStreams: 16, maxLocalStreams: 256 });
  */
 export interface DtlsSrtpSessionOptions {
   /** SRTP replay window in packets, 64 to 32767; default 1024. */
   replayWindow?: number;
   /** Remote SSRCs with their own replay state, 1 to 4096; default 64 (see `SrtpSessionOptions`). */
   maxRemoteStreams?: number;
+  /** Local SSRCs we protect for, 1 to 65536; default 1024 (see `SrtpSessionOptions`). */
+  maxLocalStreams?: number;
 }
 
 /**
@@ -544,7 +546,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
    * client/server keys by our role, so the keys never reach JavaScript.
    * Closing the transport (or its failure, or the peer's close) closes every
    * session it created.
-   * @param options - Replay window and remote-stream limit.
+   * @param options - Replay window and stream limits.
    * @returns A new {@link SrtpSession} for `srtpProfile`.
    * @throws {TypeError} ERR_INVALID_ARG_TYPE when `options` or a field has the wrong type.
    * @throws {RangeError} ERR_OUT_OF_RANGE for a field outside its range.
@@ -559,9 +561,10 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     if (typeof options !== 'object' || options === null) throw argTypeError('options', 'an object', options);
     const replayWindow = checkInteger(options.replayWindow, 'options.replayWindow', 64, 32767, 1024);
     const maxRemoteStreams = checkInteger(options.maxRemoteStreams, 'options.maxRemoteStreams', 1, 4096, 64);
+    const maxLocalStreams = checkInteger(options.maxLocalStreams, 'options.maxLocalStreams', 1, 65536, 1024);
     const handle = this.#connected();
     const profile = this.#srtpProfile as SrtpProfile;
-    const session = wrapNativeSrtp(handle.createSrtp(replayWindow, maxRemoteStreams), profile);
+    const session = wrapNativeSrtp(handle.createSrtp(replayWindow, maxRemoteStreams, maxLocalStreams), profile);
     this.#sessions.add(session);
     return session;
   }

@@ -48,7 +48,7 @@ export interface NativeSrtp {
   close(): void;
 }
 
-/** `new NativeSrtp(profileId, localKeySalt, remoteKeySalt, replayWindow, maxRemoteStreams)`. */
+/** `new NativeSrtp(profileId, localKeySalt, remoteKeySalt, replayWindow, maxRemoteStreams, maxLocalStreams)`. */
 export interface NativeSrtpConstructor {
   new (
     profileId: number,
@@ -56,6 +56,7 @@ export interface NativeSrtpConstructor {
     remoteKeySalt: Uint8Array,
     replayWindow: number,
     maxRemoteStreams: number,
+    maxLocalStreams: number,
   ): NativeSrtp;
   readonly statsLength: number;
 }
@@ -137,7 +138,7 @@ export interface NativeDtls {
   remoteCertificate(): Buffer;
   exportKeyingMaterial(label: string, length: number): Buffer;
   /** An SRTP context keyed natively from the RFC 5764 export for our role. */
-  createSrtp(replayWindow: number, maxRemoteStreams: number): NativeSrtp;
+  createSrtp(replayWindow: number, maxRemoteStreams: number, maxLocalStreams: number): NativeSrtp;
 }
 
 /** The addon's exports. */

@@ -127,6 +127,8 @@ export interface DtlsSrtpTransportOptions {
   replayWindow?: number;
   /** Remote SSRCs with their own SRTP state, 1 to 4096; default 64. */
   maxRemoteStreams?: number;
+  /** Local SSRCs we send with their own SRTP state, 1 to 65536; default 1024 (see `SrtpSessionOptions`). */
+  maxLocalStreams?: number;
   /**
    * With `iceLite`: consent freshness (RFC 7675). Once a path is selected, the
    * transport fails with `ERR_ICE_CONSENT_EXPIRED` when no authenticated
@@ -322,6 +324,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   readonly #onStun: ((datagram: Buffer, remote: Required<TransportAddress>) => void) | undefined;
   readonly #replayWindow: number;
   readonly #maxRemoteStreams: number;
+  readonly #maxLocalStreams: number;
   readonly #consentTimeoutMs: number;
   #consentTimer: ReturnType<typeof setTimeout> | undefined;
   #iceFailure: IceError | undefined;
@@ -419,6 +422,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     this.#remote = options.remoteAddress === undefined ? undefined : checkAddress(options.remoteAddress, 'options.remoteAddress');
     this.#replayWindow = checkInteger(options.replayWindow, 'options.replayWindow', 64, 32767, 1024);
     this.#maxRemoteStreams = checkInteger(options.maxRemoteStreams, 'options.maxRemoteStreams', 1, 4096, 64);
+    this.#maxLocalStreams = checkInteger(options.maxLocalStreams, 'options.maxLocalStreams', 1, 65536, 1024);
     this.#consentTimeoutMs =
       options.consentTimeoutMs === 0 ? 0 : checkInteger(options.consentTimeoutMs, 'options.consentTimeoutMs', 1000, 3_600_000, 30_000);
     if (options.remoteFingerprints !== undefined) checkFingerprintList(options.remoteFingerprints, 'options.remoteFingerprints');
@@ -578,7 +582,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
    * Protects an RTP packet and sends it to the selected address.
    * @param packet - A complete RTP packet (not modified).
    * @throws {SrtpError} ERR_SRTP_BAD_PACKET (malformed or too long), ERR_SRTP_REPLAY_FAIL (this SSRC and
-   *   sequence number were already sent).
+   *   sequence number were already sent), ERR_SRTP_TOO_MANY_STREAMS (a new SSRC beyond `maxLocalStreams`).
    * @throws {TypeError} ERR_INVALID_ARG_TYPE when `packet` is not a Uint8Array.
    * @throws {InvalidStateError} ERR_INVALID_STATE unless connected.
    * @example
@@ -748,7 +752,11 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   #onDtlsState(state: DtlsState): void {
     if (state === 'connected') {
       // Keyed natively from the RFC 5764 export: the keys never reach JavaScript.
-      this.#srtp = this.#dtls.createSrtpSession({ replayWindow: this.#replayWindow, maxRemoteStreams: this.#maxRemoteStreams });
+      this.#srtp = this.#dtls.createSrtpSession({
+        replayWindow: this.#replayWindow,
+        maxRemoteStreams: this.#maxRemoteStreams,
+        maxLocalStreams: this.#maxLocalStreams,
+      });
       this.#handshakeMs = performance.now() - this.#startedAt;
       this.#remoteFingerprint = computeFingerprint(this.#dtls.getRemoteCertificate(), 'sha-256');
     } else if (state === 'closed' || state === 'failed') {

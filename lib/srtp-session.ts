@@ -23,6 +23,7 @@ export type SrtpProfile = 'AES_CM_128_HMAC_SHA1_80' | 'AES_CM_128_HMAC_SHA1_32' 
  *   remoteKey, remoteSalt, // 32 + 12 bytes
  *   replayWindow: 1024,
  *   maxRemoteStreams: 16,
+ *   maxLocalStreams: 256,
  * };
  * ```
  */
@@ -49,6 +50,16 @@ export interface SrtpSessionOptions {
    * allocated for it. Only SSRCs whose packets authenticated count.
    */
   readonly maxRemoteStreams?: number;
+  /**
+   * How many local SSRCs we may protect packets for, 1 to 65536; default
+   * 1024. libsrtp keeps state (about 0.5 KiB) for every SSRC it protects,
+   * so a sender that keeps inventing SSRCs would grow the session without
+   * bound. A packet for a further SSRC fails with
+   * `ERR_SRTP_TOO_MANY_STREAMS` (a per-packet result in the in-place and
+   * batch forms). The default fits an SFU forwarding hundreds of tracks
+   * (media, RTX and FEC SSRCs) over one transport in under 1 MiB.
+   */
+  readonly maxLocalStreams?: number;
 }
 
 /**
@@ -97,6 +108,8 @@ export interface SrtpStats {
   readonly rtcpBytesUnprotected: number;
   /** Remote SSRCs with their own stream state (at most `maxRemoteStreams`). */
   readonly remoteStreams: number;
+  /** Local SSRCs with their own stream state (at most `maxLocalStreams`). */
+  readonly localStreams: number;
   /** Failed packet operations by code, both directions. */
   readonly failures: Readonly<Record<SrtpPacketErrorCode, number>>;
 }
@@ -153,6 +166,8 @@ export const SRTP_PACKET_ERROR_CODES: readonly SrtpPacketErrorCode[] = [
   'ERR_SRTP_INTERNAL',
 ];
 const STATS_FAILURES_BASE = 9;
+// core::SrtpStats::kLocalStreams follows the failure counters.
+const STATS_LOCAL_STREAMS = STATS_FAILURES_BASE + SRTP_PACKET_ERROR_CODES.length;
 
 /**
  * The protection overhead of a profile: how many bytes protecting adds to an
@@ -217,7 +232,7 @@ const MESSAGES: Readonly<Record<SrtpPacketErrorCode, string>> = {
   ERR_SRTP_REPLAY_OLD: 'the packet index is older than the replay window',
   ERR_SRTP_BAD_PACKET: 'the packet is malformed, truncated or too long',
   ERR_SRTP_BUFFER_SMALL: 'the buffer has no room for the protection overhead',
-  ERR_SRTP_TOO_MANY_STREAMS: 'the packet comes from a new SSRC beyond maxRemoteStreams',
+  ERR_SRTP_TOO_MANY_STREAMS: 'the packet has a new SSRC beyond maxRemoteStreams (received) or maxLocalStreams (sent)',
   ERR_SRTP_INTERNAL: 'libsrtp reported an unexpected failure',
 };
 
@@ -307,7 +322,7 @@ export class SrtpSession implements Disposable {
    * @throws {TypeError} `ERR_INVALID_ARG_TYPE` when an option has the wrong type;
    *   `ERR_INVALID_ARG_VALUE` for an unknown profile
    * @throws {RangeError} `ERR_OUT_OF_RANGE` for a key or salt of the wrong length
-   *   for the profile, or `replayWindow`/`maxRemoteStreams` outside their bounds
+   *   for the profile, or `replayWindow`/`maxRemoteStreams`/`maxLocalStreams` outside their bounds
    * @throws {SrtpError} `ERR_SRTP_BAD_PARAM` if libsrtp rejects the policy
    * @example
    * ```ts
@@ -337,12 +352,14 @@ export class SrtpSession implements Disposable {
       assertLength(options.remoteSalt, 'options.remoteSalt', info.saltLength);
       const replayWindow = options.replayWindow ?? 1024;
       const maxRemoteStreams = options.maxRemoteStreams ?? 64;
+      const maxLocalStreams = options.maxLocalStreams ?? 1024;
       assertInteger(replayWindow, 'options.replayWindow', 64, 32767);
       assertInteger(maxRemoteStreams, 'options.maxRemoteStreams', 1, 4096);
+      assertInteger(maxLocalStreams, 'options.maxLocalStreams', 1, 65536);
       const local = concat(options.localKey, options.localSalt);
       const remote = concat(options.remoteKey, options.remoteSalt);
       try {
-        this.#native = new native.NativeSrtp(info.id, local, remote, replayWindow, maxRemoteStreams);
+        this.#native = new native.NativeSrtp(info.id, local, remote, replayWindow, maxRemoteStreams, maxLocalStreams);
       } finally {
         local.fill(0);
         remote.fill(0);
@@ -380,7 +397,8 @@ export class SrtpSession implements Disposable {
    * @param packet - a complete RTP packet (header, CSRCs, extension, payload, padding)
    * @returns the SRTP packet, `packet.length + rtpOverhead` bytes
    * @throws {SrtpError} `ERR_SRTP_BAD_PACKET` (malformed or too long), `ERR_SRTP_REPLAY_FAIL`
-   *   (this SSRC and sequence number were already protected)
+   *   (this SSRC and sequence number were already protected), `ERR_SRTP_TOO_MANY_STREAMS`
+   *   (a new SSRC beyond `maxLocalStreams`)
    * @throws {TypeError} `ERR_INVALID_ARG_TYPE` if `packet` is not a Uint8Array
    * @throws {InvalidStateError} `ERR_INVALID_STATE` after close
    * @example
@@ -413,7 +431,7 @@ export class SrtpSession implements Disposable {
    * Protects an RTCP (compound) packet into a new Buffer.
    * @param packet - an RTCP packet
    * @returns the SRTCP packet, `packet.length + rtcpOverhead` bytes
-   * @throws {SrtpError} `ERR_SRTP_BAD_PACKET`
+   * @throws {SrtpError} `ERR_SRTP_BAD_PACKET`, `ERR_SRTP_TOO_MANY_STREAMS` (a new SSRC beyond `maxLocalStreams`)
    * @throws {TypeError} `ERR_INVALID_ARG_TYPE` if `packet` is not a Uint8Array
    * @throws {InvalidStateError} `ERR_INVALID_STATE` after close
    * @example
@@ -449,7 +467,8 @@ export class SrtpSession implements Disposable {
    * @param length - the RTP packet's length
    * @returns the SRTP length (`length + rtpOverhead`), or a negative result code
    *   for a failed packet (`ERR_SRTP_BUFFER_SMALL`, `ERR_SRTP_BAD_PACKET`,
-   *   `ERR_SRTP_REPLAY_FAIL`; see {@link srtpResultCode}). Always check `< 0`.
+   *   `ERR_SRTP_REPLAY_FAIL`, `ERR_SRTP_TOO_MANY_STREAMS`; see {@link srtpResultCode}).
+   *   Always check `< 0`.
    * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for a wrong argument type
    * @throws {RangeError} `ERR_OUT_OF_RANGE` if `length` is not an integer within `buf`
    * @throws {InvalidStateError} `ERR_INVALID_STATE` after close
@@ -465,9 +484,12 @@ export class SrtpSession implements Disposable {
   }
 
   /**
-   * Unprotects the SRTP packet in `buf[0, length)` in place. On failure the
-   * bytes of the packet are unspecified (AES-GCM decrypts before it can
-   * reject).
+   * Unprotects the SRTP packet in `buf[0, length)` in place. A failed packet
+   * never leaves unauthenticated plaintext behind (AES-GCM decrypts before it
+   * can check the tag): the RTP header is untouched and the bytes after it
+   * are either the received ones or zeros. A `buf` on a SharedArrayBuffer is
+   * processed in a private copy (read once) and keeps the received bytes on
+   * failure.
    * @param buf - the buffer holding the received packet
    * @param length - the SRTP packet's length
    * @returns the RTP length, or a negative result code (`ERR_SRTP_AUTH_FAIL`,
@@ -507,7 +529,9 @@ export class SrtpSession implements Disposable {
   }
 
   /**
-   * Unprotects the SRTCP packet in `buf[0, length)` in place.
+   * Unprotects the SRTCP packet in `buf[0, length)` in place. On failure the
+   * 8-byte RTCP header is untouched and the bytes after it are either the
+   * received ones or zeros, never unauthenticated plaintext.
    * @param buf - the buffer holding the received packet
    * @param length - the SRTCP packet's length
    * @returns the RTCP length, or a negative result code (see {@link srtpResultCode})
@@ -590,6 +614,12 @@ export class SrtpSession implements Disposable {
    * Packet `i` occupies `buffer[layout[3i], layout[3i] + layout[3i+2])`:
    * `layout[3i+1]` is its length, `layout[3i+2]` its capacity (at least
    * length + `rtpOverhead` for protection). Packets must not overlap.
+   * `layout` and `buffer` may live on a SharedArrayBuffer: native code
+   * copies the layout once and checks and uses only its copy (a layout
+   * another thread changes during the call can make it throw, never read
+   * or write outside `buffer`), and each shared packet is copied into
+   * native memory, processed there and copied back (a concurrent writer can
+   * garble that packet's result, nothing else).
    * @param buffer - holds every packet
    * @param layout - `(offset, length, capacity)` per packet
    * @param results - receives per packet the new length or a negative result code
@@ -611,7 +641,9 @@ export class SrtpSession implements Disposable {
 
   /**
    * Unprotects many SRTP packets in place in one native call; see
-   * {@link SrtpSession.protectRtpBatchInPlace} for the layout.
+   * {@link SrtpSession.protectRtpBatchInPlace} for the layout. A failed packet
+   * keeps its header and holds either the received bytes or zeros after it,
+   * never unauthenticated plaintext.
    * @param buffer - holds every packet
    * @param layout - `(offset, length, capacity)` per packet
    * @param results - receives per packet the new length or a negative result code
@@ -649,7 +681,8 @@ export class SrtpSession implements Disposable {
 
   /**
    * Unprotects many SRTCP packets in place in one native call. See
-   * {@link SrtpSession.protectRtpBatchInPlace}.
+   * {@link SrtpSession.protectRtpBatchInPlace}. A failed packet keeps its
+   * 8-byte header and holds either the received bytes or zeros after it.
    * @param buffer - holds every packet
    * @param layout - `(offset, length, capacity)` per packet
    * @param results - receives per packet the new length or a negative result code
@@ -693,6 +726,7 @@ export class SrtpSession implements Disposable {
       rtcpPacketsUnprotected: s[6] ?? 0,
       rtcpBytesUnprotected: s[7] ?? 0,
       remoteStreams: s[8] ?? 0,
+      localStreams: s[STATS_LOCAL_STREAMS] ?? 0,
       failures,
     };
   }

@@ -66,6 +66,37 @@ Napi::Value Addon::Versions(const Napi::CallbackInfo& info) {
   return out;
 }
 
+namespace {
+
+// Throws `error` unless the env can no longer run JavaScript. napi_throw
+// fails only while the env is terminating (worker.terminate(), process
+// exit), and then there is nobody left to catch the error: dropping it is
+// the only correct outcome (node-addon-api's ThrowAsJavaScriptException would
+// abort the whole process instead).
+void ThrowIfPossible(napi_env env, napi_value error) {
+  if (error == nullptr) return;
+  napi_status status = napi_throw(env, error);
+  static_cast<void>(status);
+}
+
+// A plain Error (or TypeError) with a `code` property, built with raw
+// Node-API calls that report failure instead of aborting; nullptr when the
+// env cannot build it (it is terminating).
+napi_value PlainError(napi_env env, bool type_error, const char* code, const std::string& message) {
+  napi_value code_value = nullptr;
+  napi_value message_value = nullptr;
+  napi_value error = nullptr;
+  if (napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &code_value) != napi_ok ||
+      napi_create_string_utf8(env, message.data(), message.size(), &message_value) != napi_ok) {
+    return nullptr;
+  }
+  const napi_status status = type_error ? napi_create_type_error(env, code_value, message_value, &error)
+                                        : napi_create_error(env, code_value, message_value, &error);
+  return status == napi_ok ? error : nullptr;
+}
+
+}  // namespace
+
 void Addon::ThrowError(Napi::Env env, ErrorKind kind, const char* code, const std::string& message,
                        const std::vector<std::string>& openssl_errors) {
   const char* kind_name = "DtlsError";
@@ -75,24 +106,38 @@ void Addon::ThrowError(Napi::Env env, ErrorKind kind, const char* code, const st
     case ErrorKind::kCertificate: kind_name = "CertificateError"; break;
     case ErrorKind::kInvalidState: kind_name = "InvalidStateError"; break;
   }
+  // Every step checks its status: while the env terminates, calls that run
+  // JavaScript fail, and the error is then dropped (see ThrowIfPossible).
   if (error_factory_.IsEmpty()) {
-    Napi::Error error = Napi::Error::New(env, message);
-    error.Set("code", code);
-    error.ThrowAsJavaScriptException();
+    ThrowIfPossible(env, PlainError(env, false, code, message));
     return;
   }
-  Napi::Array errors = Napi::Array::New(env, openssl_errors.size());
-  for (size_t i = 0; i < openssl_errors.size(); ++i) errors.Set(static_cast<uint32_t>(i), openssl_errors[i]);
-  Napi::Value error = error_factory_.Call({Napi::String::New(env, kind_name), Napi::String::New(env, code),
-                                           Napi::String::New(env, message), errors});
-  if (env.IsExceptionPending()) return;
-  Napi::Error(env, error).ThrowAsJavaScriptException();
+  napi_value args[4] = {nullptr, nullptr, nullptr, nullptr};
+  if (napi_create_string_utf8(env, kind_name, NAPI_AUTO_LENGTH, &args[0]) != napi_ok ||
+      napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &args[1]) != napi_ok ||
+      napi_create_string_utf8(env, message.data(), message.size(), &args[2]) != napi_ok ||
+      napi_create_array_with_length(env, openssl_errors.size(), &args[3]) != napi_ok) {
+    return;
+  }
+  for (size_t i = 0; i < openssl_errors.size(); ++i) {
+    napi_value item = nullptr;
+    if (napi_create_string_utf8(env, openssl_errors[i].data(), openssl_errors[i].size(), &item) != napi_ok ||
+        napi_set_element(env, args[3], static_cast<uint32_t>(i), item) != napi_ok) {
+      return;
+    }
+  }
+  napi_value factory = error_factory_.Value();
+  napi_value undefined = nullptr;
+  napi_value error = nullptr;
+  if (factory == nullptr || napi_get_undefined(env, &undefined) != napi_ok ||
+      napi_call_function(env, undefined, factory, 4, args, &error) != napi_ok) {
+    return;  // the factory threw (that exception stays pending) or the env is terminating
+  }
+  ThrowIfPossible(env, error);
 }
 
 void ThrowInternalArg(Napi::Env env, const char* message) {
-  Napi::TypeError error = Napi::TypeError::New(env, message);
-  error.Set("code", "ERR_INTERNAL_ARG");
-  error.ThrowAsJavaScriptException();
+  ThrowIfPossible(env, PlainError(env, true, "ERR_INTERNAL_ARG", message));
 }
 
 }  // namespace dtlssrtp

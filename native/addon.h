@@ -14,8 +14,10 @@
 
 namespace dtlssrtp {
 
-// A native object that owns OpenSSL/libsrtp resources. The Addon closes every
-// live one from its env cleanup hook when a worker is torn down.
+// A native object that owns OpenSSL/libsrtp resources, or work in flight
+// that must learn that its env is going away (the certificate generate
+// worker). The Addon closes every live one from its env cleanup hook when a
+// worker is torn down, and from its destructor.
 class Closeable {
  public:
   virtual ~Closeable() = default;
@@ -35,7 +37,9 @@ class Addon : public Napi::Addon<Addon> {
   void Forget(Closeable* object) { live_.erase(object); }
 
   // Throws (as a pending JS exception) an instance of the TypeScript error
-  // class for `kind`, built by the factory registered through init().
+  // class for `kind`, built by the factory registered through init(). While
+  // the env terminates (worker.terminate()) no JavaScript can run: then
+  // nothing is thrown, and the process goes on (never a fatal error).
   void ThrowError(Napi::Env env, ErrorKind kind, const char* code, const std::string& message,
                   const std::vector<std::string>& openssl_errors = {});
 
@@ -56,6 +60,7 @@ class Addon : public Napi::Addon<Addon> {
 
 // Throws TypeError with code ERR_INTERNAL_ARG: the TypeScript layer validates
 // every argument, so reaching this is a bug in our TS, never user error.
+// Like ThrowError, it throws nothing while the env terminates.
 void ThrowInternalArg(Napi::Env env, const char* message);
 
 }  // namespace dtlssrtp

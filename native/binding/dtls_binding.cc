@@ -335,28 +335,41 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
     return result;
   }
 
-  // createSrtp(replayWindow, maxRemoteStreams) → NativeSrtp keyed from the
-  // RFC 5764 §4.2 export for our role; the keys never reach JavaScript.
+  // createSrtp(replayWindow, maxRemoteStreams, maxLocalStreams) → NativeSrtp
+  // keyed from the RFC 5764 §4.2 export for our role; the keys never reach
+  // JavaScript, and every native copy of them is wiped before it is freed.
   Napi::Value CreateSrtp(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     core::DtlsEndpoint* endpoint = Live(env);
     if (endpoint == nullptr) return env.Undefined();
-    if (info.Length() != 2 || !info[0].IsNumber() || !info[1].IsNumber()) {
-      ThrowInternalArg(env, "createSrtp expects (replayWindow, maxRemoteStreams)");
+    if (info.Length() != 3 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber()) {
+      ThrowInternalArg(env, "createSrtp expects (replayWindow, maxRemoteStreams, maxLocalStreams)");
       return env.Undefined();
     }
     const int64_t window = info[0].As<Napi::Number>().Int64Value();
     const int64_t streams = info[1].As<Napi::Number>().Int64Value();
+    const int64_t local_streams = info[2].As<Napi::Number>().Int64Value();
     if (window < core::kMinReplayWindow || window > core::kMaxReplayWindow || streams < 1 ||
-        streams > core::kMaxRemoteStreamsLimit) {
+        streams > core::kMaxRemoteStreamsLimit || local_streams < 1 || local_streams > core::kMaxLocalStreamsLimit) {
       ThrowInternalArg(env, "createSrtp arguments out of range");
       return env.Undefined();
     }
     const core::SrtpProfileInfo* profile = core::FindSrtpProfile(endpoint->SrtpProfileId());
+    if (profile == nullptr) {
+      addon_->ThrowError(env, ErrorKind::kInvalidState, "ERR_INVALID_STATE",
+                         "An SRTP session is available only on a connected, verified transport");
+      return env.Undefined();
+    }
+    // ExportSrtpKeys fills plain vectors: give them their final capacity up
+    // front (so filling them never reallocates and leaves a copy behind) and
+    // wipe that capacity on every way out of this scope.
     std::vector<uint8_t> local;
     std::vector<uint8_t> remote;
-    if (profile == nullptr ||
-        !endpoint->ExportSrtpKeys(profile->key_length, profile->salt_length, &local, &remote)) {
+    const core::ScopedCleanse wipe_local(&local);
+    const core::ScopedCleanse wipe_remote(&remote);
+    local.reserve(profile->key_length + profile->salt_length);
+    remote.reserve(profile->key_length + profile->salt_length);
+    if (!endpoint->ExportSrtpKeys(profile->key_length, profile->salt_length, &local, &remote)) {
       addon_->ThrowError(env, ErrorKind::kInvalidState, "ERR_INVALID_STATE",
                          "An SRTP session is available only on a connected, verified transport");
       return env.Undefined();
@@ -364,11 +377,10 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
     core::SrtpOptions options;
     options.replay_window = static_cast<uint32_t>(window);
     options.max_remote_streams = static_cast<uint32_t>(streams);
+    options.max_local_streams = static_cast<uint32_t>(local_streams);
     int status = 0;
     std::unique_ptr<core::SrtpContext> context = core::SrtpContext::Create(
         profile->profile, local.data(), local.size(), remote.data(), remote.size(), options, &status);
-    OPENSSL_cleanse(local.data(), local.size());
-    OPENSSL_cleanse(remote.data(), remote.size());
     if (!context) {
       addon_->ThrowError(env, ErrorKind::kSrtp, "ERR_SRTP_BAD_PARAM",
                          "Could not create the SRTP context (status " + std::to_string(status) + ")");

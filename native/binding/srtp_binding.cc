@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "addon.h"
 #include "binding/registry.h"
@@ -27,24 +28,33 @@ using Unique = std::unique_ptr<SrtpContext>;
 
 enum class Op { kProtectRtp, kUnprotectRtp, kProtectRtcp, kUnprotectRtcp };
 
-int RunOp(SrtpContext* ctx, Op op, uint8_t* buf, size_t length, size_t capacity) {
+int RunOp(SrtpContext* ctx, Op op, uint8_t* buf, size_t length, size_t capacity, core::BufferKind kind) {
   switch (op) {
-    case Op::kProtectRtp: return ctx->ProtectRtp(buf, length, capacity);
-    case Op::kUnprotectRtp: return ctx->UnprotectRtp(buf, length, capacity);
-    case Op::kProtectRtcp: return ctx->ProtectRtcp(buf, length, capacity);
-    case Op::kUnprotectRtcp: return ctx->UnprotectRtcp(buf, length, capacity);
+    case Op::kProtectRtp: return ctx->ProtectRtp(buf, length, capacity, kind);
+    case Op::kUnprotectRtp: return ctx->UnprotectRtp(buf, length, capacity, kind);
+    case Op::kProtectRtcp: return ctx->ProtectRtcp(buf, length, capacity, kind);
+    case Op::kUnprotectRtcp: return ctx->UnprotectRtcp(buf, length, capacity, kind);
   }
   return core::kSrtpBadPacket;
 }
 
 // A typed array's bytes, through one napi call (which also rejects anything
-// that is not a typed array).
-bool GetTypedArray(napi_env env, napi_value value, napi_typedarray_type want, void** data, size_t* elements) {
+// that is not a typed array). With `kind`, also whether its memory is a
+// SharedArrayBuffer's (napi_is_arraybuffer is false for those), which
+// another thread may change while we run.
+bool GetTypedArray(napi_env env, napi_value value, napi_typedarray_type want, void** data, size_t* elements,
+                   core::BufferKind* kind = nullptr) {
   napi_typedarray_type type;
   napi_value arraybuffer;
   size_t offset;
   if (napi_get_typedarray_info(env, value, &type, elements, data, &arraybuffer, &offset) != napi_ok) return false;
-  return type == want;
+  if (type != want) return false;
+  if (kind != nullptr) {
+    bool plain = false;
+    if (napi_is_arraybuffer(env, arraybuffer, &plain) != napi_ok) return false;
+    *kind = plain ? core::BufferKind::kPrivate : core::BufferKind::kShared;
+  }
+  return true;
 }
 
 bool GetLength(napi_env env, napi_value value, double* out) {
@@ -73,7 +83,7 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
                        });
   }
 
-  // new NativeSrtp(profileId, localKeySalt, remoteKeySalt, replayWindow, maxRemoteStreams)
+  // new NativeSrtp(profileId, localKeySalt, remoteKeySalt, replayWindow, maxRemoteStreams, maxLocalStreams)
   // or, from NewSrtpObject only, new NativeSrtp(External<unique_ptr<SrtpContext>>).
   explicit NativeSrtp(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeSrtp>(info) {
     Napi::Env env = info.Env();
@@ -89,8 +99,12 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
       addon_->Track(this);
       return;
     }
-    if (info.Length() != 5 || !info[0].IsNumber() || !info[3].IsNumber() || !info[4].IsNumber()) {
-      ThrowInternalArg(env, "NativeSrtp expects (profileId, localKeySalt, remoteKeySalt, replayWindow, maxStreams)");
+    static constexpr const char* kUsage =
+        "NativeSrtp expects (profileId, localKeySalt, remoteKeySalt, replayWindow, maxRemoteStreams, "
+        "maxLocalStreams)";
+    if (info.Length() != 6 || !info[0].IsNumber() || !info[3].IsNumber() || !info[4].IsNumber() ||
+        !info[5].IsNumber()) {
+      ThrowInternalArg(env, kUsage);
       return;
     }
     void* local = nullptr;
@@ -100,11 +114,13 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
     double profile = 0;
     double window = 0;
     double streams = 0;
+    double local_streams = 0;
     if (!GetTypedArray(env, info[1], napi_uint8_array, &local, &local_length) ||
         !GetTypedArray(env, info[2], napi_uint8_array, &remote, &remote_length) ||
         !GetLength(env, info[0], &profile) || profile > 0xffff || !GetLength(env, info[3], &window) ||
-        window > 0xffffffff || !GetLength(env, info[4], &streams) || streams > 0xffffffff) {
-      ThrowInternalArg(env, "NativeSrtp expects (profileId, localKeySalt, remoteKeySalt, replayWindow, maxStreams)");
+        window > 0xffffffff || !GetLength(env, info[4], &streams) || streams > 0xffffffff ||
+        !GetLength(env, info[5], &local_streams) || local_streams > 0xffffffff) {
+      ThrowInternalArg(env, kUsage);
       return;
     }
     const core::SrtpProfileInfo* profile_info = core::FindSrtpProfile(static_cast<uint16_t>(profile));
@@ -115,6 +131,7 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
     core::SrtpOptions options;
     options.replay_window = static_cast<uint32_t>(window);
     options.max_remote_streams = static_cast<uint32_t>(streams);
+    options.max_local_streams = static_cast<uint32_t>(local_streams);
     int status = 0;
     ctx_ = SrtpContext::Create(profile_info->profile, static_cast<const uint8_t*>(local), local_length,
                                static_cast<const uint8_t*>(remote), remote_length, options, &status);
@@ -132,6 +149,7 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
   void CloseNative() override {
     if (addon_ != nullptr) addon_->Forget(this);
     ctx_.reset();
+    std::vector<int32_t>().swap(layout_);
   }
 
  private:
@@ -147,13 +165,14 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
     void* data = nullptr;
     size_t capacity = 0;
     double length = 0;
-    if (info.Length() < 2 || !GetTypedArray(env, info[0], napi_uint8_array, &data, &capacity) ||
+    core::BufferKind kind = core::BufferKind::kPrivate;
+    if (info.Length() < 2 || !GetTypedArray(env, info[0], napi_uint8_array, &data, &capacity, &kind) ||
         !GetLength(env, info[1], &length) || length > static_cast<double>(capacity)) {
       ThrowInternalArg(info.Env(), "expected (Uint8Array, length <= byteLength)");
       return nullptr;
     }
     if (!Live(info.Env())) return nullptr;
-    int result = RunOp(ctx_.get(), op, static_cast<uint8_t*>(data), static_cast<size_t>(length), capacity);
+    int result = RunOp(ctx_.get(), op, static_cast<uint8_t*>(data), static_cast<size_t>(length), capacity, kind);
     napi_value out;
     napi_create_int32(env, result, &out);
     return out;
@@ -162,16 +181,21 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
   // (buf: Uint8Array, layout: Int32Array of (offset, length, capacity) per
   // packet, count: number, results: Int32Array) -> number of successes;
   // results[i] = new length or negative result code.
+  //
+  // The layout is copied once into our own memory and only the copy is
+  // checked and used: the caller's Int32Array may live on a
+  // SharedArrayBuffer that another thread rewrites during the call.
   napi_value Batch(const Napi::CallbackInfo& info, Op op) {
     napi_env env = info.Env();
     void* data = nullptr;
     size_t size = 0;
+    core::BufferKind kind = core::BufferKind::kPrivate;
     void* layout_data = nullptr;
     size_t layout_length = 0;
     void* results_data = nullptr;
     size_t results_length = 0;
     double count_value = 0;
-    if (info.Length() < 4 || !GetTypedArray(env, info[0], napi_uint8_array, &data, &size) ||
+    if (info.Length() < 4 || !GetTypedArray(env, info[0], napi_uint8_array, &data, &size, &kind) ||
         !GetTypedArray(env, info[1], napi_int32_array, &layout_data, &layout_length) ||
         !GetLength(env, info[2], &count_value) ||
         !GetTypedArray(env, info[3], napi_int32_array, &results_data, &results_length) ||
@@ -180,7 +204,10 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
       return nullptr;
     }
     const size_t count = static_cast<size_t>(count_value);
-    const int32_t* layout = static_cast<const int32_t*>(layout_data);
+    // Grows to the largest batch seen, then no allocation per call.
+    if (layout_.size() < 3 * count) layout_.resize(3 * count);
+    if (count > 0) std::memcpy(layout_.data(), layout_data, 3 * count * sizeof(int32_t));
+    const int32_t* layout = layout_.data();
     // Check every descriptor before touching any packet.
     for (size_t i = 0; i < count; ++i) {
       const int64_t offset = layout[3 * i];
@@ -197,7 +224,7 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
     int32_t ok = 0;
     for (size_t i = 0; i < count; ++i) {
       const int32_t result = RunOp(ctx_.get(), op, base + layout[3 * i], static_cast<size_t>(layout[3 * i + 1]),
-                                   static_cast<size_t>(layout[3 * i + 2]));
+                                   static_cast<size_t>(layout[3 * i + 2]), kind);
       results[i] = result;
       if (result >= 0) ++ok;
     }
@@ -250,6 +277,8 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
   Addon* addon_ = nullptr;
   // Allocated by this.
   Unique ctx_;
+  // The batch layout as read once from the caller (see Batch).
+  std::vector<int32_t> layout_;
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include <cstdint>
 #include <cstring>
 #include <ctime>
 
@@ -23,12 +24,20 @@ void Fail(CertificateError* error, CertificateFailure failure, const char* messa
 // OpenSSL would otherwise prompt on the terminal for an encrypted key.
 int NoPassword(char*, int, int, void*) { return 0; }
 
-bool ReadBio(BIO* bio, std::string* out) {
+template <typename String>
+bool ReadBio(BIO* bio, String* out) {
   char* data = nullptr;
   long length = BIO_get_mem_data(bio, &data);
   if (length <= 0 || data == nullptr) return false;
+  out->reserve(static_cast<size_t>(length));  // one allocation: no stale copy from growing
   out->assign(data, static_cast<size_t>(length));
   return true;
+}
+
+// A read-only memory BIO over `text` (no copy; OpenSSL never writes to it).
+BioPtr ReadOnlyBio(std::string_view text) {
+  if (text.size() > static_cast<size_t>(INT32_MAX)) return nullptr;
+  return BioPtr(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
 }
 
 }  // namespace
@@ -78,11 +87,11 @@ std::unique_ptr<Certificate> Certificate::Generate(KeyType type, uint32_t validi
   return std::unique_ptr<Certificate>(new Certificate(std::move(key), std::move(x509)));
 }
 
-std::unique_ptr<Certificate> Certificate::FromPem(const std::string& cert_pem, const std::string& key_pem,
+std::unique_ptr<Certificate> Certificate::FromPem(std::string_view cert_pem, std::string_view key_pem,
                                                   CertificateError* error) {
   ErrorScope scope;
-  BioPtr cert_bio(BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size())));
-  BioPtr key_bio(BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size())));
+  BioPtr cert_bio = ReadOnlyBio(cert_pem);
+  BioPtr key_bio = ReadOnlyBio(key_pem);
   if (!cert_bio || !key_bio) {
     Fail(error, CertificateFailure::kParse, "Out of memory");
     return nullptr;
@@ -127,11 +136,14 @@ bool Certificate::CertificatePem(std::string* out) const {
   return bio && PEM_write_bio_X509(bio.get(), x509_.get()) == 1 && ReadBio(bio.get(), out);
 }
 
-bool Certificate::PrivateKeyPem(std::string* out) const {
+bool Certificate::PrivateKeyPem(SecureString* out) const {
   ErrorScope scope;
-  BioPtr bio(BIO_new(BIO_s_mem()));
+  // BIO_s_secmem: a memory BIO whose buffer OpenSSL clears whenever it
+  // grows or is freed (and takes from the secure heap if the application
+  // set one up), so the PEM leaves no copy behind in OpenSSL's memory.
+  BioPtr bio(BIO_new(BIO_s_secmem()));
   return bio && PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1 &&
-         ReadBio(bio.get(), out);
+         ReadBio(bio.get(), &out->text());
 }
 
 bool Certificate::Der(std::vector<uint8_t>* out) const {

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/ossl.h"
@@ -40,13 +41,15 @@ class Certificate {
 
   // Parses a PEM certificate and its PEM private key (PKCS#8 or traditional,
   // unencrypted). The key must match the certificate and be P-256/P-384
-  // ECDSA or RSA of at least 2048 bits.
-  static std::unique_ptr<Certificate> FromPem(const std::string& cert_pem, const std::string& key_pem,
+  // ECDSA or RSA of at least 2048 bits. Reads both in place (no copy).
+  static std::unique_ptr<Certificate> FromPem(std::string_view cert_pem, std::string_view key_pem,
                                               CertificateError* error);
 
   // Both return false (and leave *out empty) only on an OpenSSL failure.
   bool CertificatePem(std::string* out) const;
-  bool PrivateKeyPem(std::string* out) const;
+  // The private key as PKCS#8 PEM, into memory that is wiped when freed
+  // (OpenSSL's buffer too).
+  bool PrivateKeyPem(SecureString* out) const;
   bool Der(std::vector<uint8_t>* out) const;
   // notAfter as seconds since the Unix epoch; false if it cannot be read.
   bool NotAfter(int64_t* seconds) const;

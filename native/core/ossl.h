@@ -6,11 +6,14 @@
 // Plain C++17 over OpenSSL; no Node-API here (usable from native unit tests).
 
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -50,6 +53,79 @@ using X509Ptr = std::unique_ptr<X509, X509Deleter>;
 using BioPtr = std::unique_ptr<BIO, BioDeleter>;
 using BioMethodPtr = std::unique_ptr<BIO_METHOD, BioMethodDeleter>;
 using BignumPtr = std::unique_ptr<BIGNUM, BignumDeleter>;
+
+// An allocator that wipes (OPENSSL_cleanse) every block before it returns it:
+// on destruction, and on every reallocation as a container grows, so no
+// stale copy of a secret is left in freed memory. `Base` does the real
+// allocation (std::allocator; tests substitute one that checks the wipe).
+template <typename T, typename Base = std::allocator<T>>
+class CleansingAllocator {
+ public:
+  using value_type = T;
+  template <typename U>
+  struct rebind {
+    using other = CleansingAllocator<U, typename std::allocator_traits<Base>::template rebind_alloc<U>>;
+  };
+
+  CleansingAllocator() = default;
+  template <typename U, typename B>
+  CleansingAllocator(const CleansingAllocator<U, B>&) noexcept {}  // NOLINT(runtime/explicit)
+
+  T* allocate(size_t n) { return Base().allocate(n); }
+  void deallocate(T* p, size_t n) noexcept {
+    OPENSSL_cleanse(p, n * sizeof(T));
+    Base().deallocate(p, n);
+  }
+
+  template <typename U, typename B>
+  bool operator==(const CleansingAllocator<U, B>&) const noexcept {
+    return true;
+  }
+  template <typename U, typename B>
+  bool operator!=(const CleansingAllocator<U, B>&) const noexcept {
+    return false;
+  }
+};
+
+// Bytes of a secret (SRTP master key || salt, exported keying material).
+using SecureBytes = std::vector<uint8_t, CleansingAllocator<uint8_t>>;
+
+// Text of a secret (a private-key PEM). The allocator wipes heap blocks; the
+// destructor also wipes the in-object small-string buffer. Reserve the
+// final size before appending, so the text never lives in that small buffer
+// and then moves.
+class SecureString {
+ public:
+  using Storage = std::basic_string<char, std::char_traits<char>, CleansingAllocator<char>>;
+  SecureString() = default;
+  ~SecureString() { OPENSSL_cleanse(&text_[0], text_.capacity()); }
+  SecureString(const SecureString&) = delete;
+  SecureString& operator=(const SecureString&) = delete;
+
+  Storage& text() { return text_; }
+  const Storage& text() const { return text_; }
+  const char* data() const { return text_.data(); }
+  size_t size() const { return text_.size(); }
+
+ private:
+  Storage text_;
+};
+
+// Wipes a plain std::vector's whole capacity when the scope ends, for APIs
+// that fill a std::vector<uint8_t>* with a secret. Reserve the final size
+// first: a vector that reallocates frees its old block unwiped.
+class ScopedCleanse {
+ public:
+  explicit ScopedCleanse(std::vector<uint8_t>* bytes) : bytes_(bytes) {}
+  ~ScopedCleanse() {
+    if (bytes_->capacity() > 0) OPENSSL_cleanse(bytes_->data(), bytes_->capacity());
+  }
+  ScopedCleanse(const ScopedCleanse&) = delete;
+  ScopedCleanse& operator=(const ScopedCleanse&) = delete;
+
+ private:
+  std::vector<uint8_t>* bytes_;
+};
 
 // Removes every entry from this thread's OpenSSL error queue and returns them
 // as human-readable strings ("error:0A000086:SSL routines::certificate verify failed").

@@ -79,8 +79,8 @@ uint32_t ReadU32(const uint8_t* p) {
 }
 
 // Header (fixed part, CSRCs, extension) fits in the packet before `trailer`
-// bytes of SRTP tag; version 2.
-bool RtpStructureOk(const uint8_t* p, size_t length, size_t trailer) {
+// bytes of SRTP tag; version 2. Sets *header_length to the header's size.
+bool RtpStructureOk(const uint8_t* p, size_t length, size_t trailer, size_t* header_length) {
   if (length < kRtpHeaderLength + trailer) return false;
   if ((p[0] >> 6) != 2) return false;
   const size_t available = length - trailer;
@@ -92,11 +92,13 @@ bool RtpStructureOk(const uint8_t* p, size_t length, size_t trailer) {
     header += 4 + 4 * words;
     if (header > available) return false;
   }
+  *header_length = header;
   return true;
 }
 
-bool RtcpStructureOk(const uint8_t* p, size_t length, size_t trailer) {
+bool RtcpStructureOk(const uint8_t* p, size_t length, size_t trailer, size_t* header_length) {
   if (length < kRtcpHeaderLength + trailer) return false;
+  *header_length = kRtcpHeaderLength;
   return (p[0] >> 6) == 2;
 }
 
@@ -129,17 +131,20 @@ srtp_err_status_t CreateSession(const SrtpProfileInfo& info, srtp_ssrc_type_t di
                                 const uint8_t* key_salt, size_t length, uint32_t window,
                                 SrtpPtr* out) {
   // libsrtp reads key || salt through a non-const pointer; give it our own
-  // copy and wipe it afterwards.
-  std::array<uint8_t, 64> key{};
-  if (length > key.size()) return srtp_err_status_bad_param;
-  std::memcpy(key.data(), key_salt, length);
+  // copy, wiped on every way out (libsrtp wipes its own copies).
+  struct KeyCopy {
+    std::array<uint8_t, 64> bytes{};
+    ~KeyCopy() { OPENSSL_cleanse(bytes.data(), bytes.size()); }
+  } key;
+  if (length > key.bytes.size()) return srtp_err_status_bad_param;
+  std::memcpy(key.bytes.data(), key_salt, length);
 
   srtp_policy_t policy;
   std::memset(&policy, 0, sizeof policy);
   if (!SetCryptoPolicies(info.profile, &policy)) return srtp_err_status_bad_param;
   policy.ssrc.type = direction;
   policy.ssrc.value = 0;
-  policy.key = key.data();
+  policy.key = key.bytes.data();
   policy.window_size = window;
   // Never re-protect the same (SSRC, sequence number): with AES-GCM a
   // repeated index is a nonce reuse that reveals the GHASH key and allows
@@ -154,7 +159,6 @@ srtp_err_status_t CreateSession(const SrtpProfileInfo& info, srtp_ssrc_type_t di
     ErrorScope errors;
     status = srtp_create(&session, &policy);
   }
-  OPENSSL_cleanse(key.data(), key.size());
   if (status != srtp_err_status_ok) {
     // srtp_create frees the session itself when it fails part-way.
     return status;
@@ -203,20 +207,33 @@ struct SrtpContext::Impl {
   // exactly one stream for each (cloned from the template on success).
   std::vector<uint32_t> remote_ssrcs;
   uint32_t max_remote_streams = 0;
+  // Local SSRCs libsrtp was asked to protect for, sorted. libsrtp clones the
+  // outbound template for a new SSRC before it processes the packet, so an
+  // SSRC counts from its first call on, whatever the call's outcome.
+  std::vector<uint32_t> local_ssrcs;
+  uint32_t max_local_streams = 0;
   // 8-byte-aligned copy area for packets whose address is not 4-byte aligned
-  // (libsrtp reads headers and XORs keystream through uint32_t pointers).
-  // Allocated on first use: Node's own Buffers are aligned.
+  // (libsrtp reads headers and XORs keystream through uint32_t pointers) and
+  // for packets in shared memory. Allocated on first use: Node's own Buffers
+  // are aligned and private.
   std::unique_ptr<uint64_t[]> scratch;
   SrtpStats stats;
 
-  bool KnownRemote(uint32_t ssrc) const {
-    return std::binary_search(remote_ssrcs.begin(), remote_ssrcs.end(), ssrc);
+  static bool Known(const std::vector<uint32_t>& ssrcs, uint32_t ssrc) {
+    return std::binary_search(ssrcs.begin(), ssrcs.end(), ssrc);
+  }
+  static void Add(std::vector<uint32_t>* ssrcs, uint32_t ssrc) {
+    auto at = std::lower_bound(ssrcs->begin(), ssrcs->end(), ssrc);
+    if (at != ssrcs->end() && *at == ssrc) return;
+    ssrcs->insert(at, ssrc);
   }
   void AddRemote(uint32_t ssrc) {
-    auto at = std::lower_bound(remote_ssrcs.begin(), remote_ssrcs.end(), ssrc);
-    if (at != remote_ssrcs.end() && *at == ssrc) return;
-    remote_ssrcs.insert(at, ssrc);
+    Add(&remote_ssrcs, ssrc);
     stats.values[SrtpStats::kRemoteStreams] = static_cast<double>(remote_ssrcs.size());
+  }
+  void AddLocal(uint32_t ssrc) {
+    Add(&local_ssrcs, ssrc);
+    stats.values[SrtpStats::kLocalStreams] = static_cast<double>(local_ssrcs.size());
   }
 
   int Fail(int result) {
@@ -224,10 +241,10 @@ struct SrtpContext::Impl {
     return result;
   }
 
-  int Run(Op op, uint8_t* buf, size_t length, size_t capacity);
+  int Run(Op op, uint8_t* buf, size_t length, size_t capacity, BufferKind kind);
 };
 
-int SrtpContext::Impl::Run(Op op, uint8_t* buf, size_t length, size_t capacity) {
+int SrtpContext::Impl::Run(Op op, uint8_t* buf, size_t length, size_t capacity, BufferKind kind) {
   const bool protect = op == Op::kProtectRtp || op == Op::kProtectRtcp;
   const bool rtp = op == Op::kProtectRtp || op == Op::kUnprotectRtp;
   const size_t overhead = rtp ? info->rtp_overhead : info->rtcp_overhead;
@@ -238,29 +255,34 @@ int SrtpContext::Impl::Run(Op op, uint8_t* buf, size_t length, size_t capacity) 
   if (length > kMaxPacketLength || (protect && length + overhead > kMaxPacketLength)) {
     return Fail(kSrtpBadPacket);
   }
+
+  // Work on our own aligned copy when libsrtp cannot use the caller's
+  // memory directly (unaligned), or must not (shared: it could change
+  // between our checks and libsrtp's reads). Every check below reads `data`.
+  uint8_t* data = buf;
+  const bool copy = kind == BufferKind::kShared || (reinterpret_cast<uintptr_t>(buf) & 3) != 0;
+  if (copy && length > 0) {
+    if (!scratch) scratch.reset(new uint64_t[kScratchWords]);
+    // Bounded above: length + overhead <= kMaxPacketLength + 32.
+    data = reinterpret_cast<uint8_t*>(scratch.get());
+    std::memcpy(data, buf, length);
+  }
+
   const size_t trailer = protect ? 0 : overhead;
-  if (!(rtp ? RtpStructureOk(buf, length, trailer) : RtcpStructureOk(buf, length, trailer))) {
+  size_t header_length = 0;
+  if (!(rtp ? RtpStructureOk(data, length, trailer, &header_length)
+            : RtcpStructureOk(data, length, trailer, &header_length))) {
     return Fail(kSrtpBadPacket);
   }
   // libsrtp 2.x appends the trailer at buf + length without knowing the
   // buffer's size: the room must be there before the call.
   if (protect && capacity - length < overhead) return Fail(kSrtpBufferTooSmall);
 
-  uint32_t ssrc = 0;
-  bool known = true;
-  if (!protect) {
-    ssrc = ReadU32(buf + (rtp ? 8 : 4));
-    known = KnownRemote(ssrc);
-    if (!known && remote_ssrcs.size() >= max_remote_streams) return Fail(kSrtpTooManyStreams);
-  }
-
-  uint8_t* data = buf;
-  const bool unaligned = (reinterpret_cast<uintptr_t>(buf) & 3) != 0;
-  if (unaligned) {
-    if (!scratch) scratch.reset(new uint64_t[kScratchWords]);
-    // Bounded above: length + overhead <= kMaxPacketLength + 32.
-    data = reinterpret_cast<uint8_t*>(scratch.get());
-    std::memcpy(data, buf, length);
+  const uint32_t ssrc = ReadU32(data + (rtp ? 8 : 4));
+  const bool known = Known(protect ? local_ssrcs : remote_ssrcs, ssrc);
+  if (!known) {
+    const size_t streams = protect ? local_ssrcs.size() : remote_ssrcs.size();
+    if (streams >= (protect ? max_local_streams : max_remote_streams)) return Fail(kSrtpTooManyStreams);
   }
 
   int len = static_cast<int>(length);
@@ -275,16 +297,24 @@ int SrtpContext::Impl::Run(Op op, uint8_t* buf, size_t length, size_t capacity) 
       default: status = srtp_err_status_bad_param; break;
     }
   }
-  if (status != srtp_err_status_ok) return Fail(-static_cast<int>(status));
+  if (protect && !known) AddLocal(ssrc);
+  if (status != srtp_err_status_ok) {
+    // AES-GCM decrypts in place before it checks the tag: never leave what
+    // it produced for a packet that failed. (A copied packet failed in our
+    // memory; the caller's still holds what was received.)
+    if (!protect && !copy) std::memset(buf + header_length, 0, length - header_length);
+    return Fail(-static_cast<int>(status));
+  }
   // Defence in depth: a result outside what we reserved would be a libsrtp
   // bug; never report (or copy) more than the caller's buffer holds.
   if (len < 0 || static_cast<size_t>(len) > capacity ||
       (protect && static_cast<size_t>(len) != length + overhead)) {
+    if (!protect && !copy) std::memset(buf + header_length, 0, length - header_length);
     return Fail(-static_cast<int>(srtp_err_status_fail));
   }
-  if (unaligned) std::memcpy(buf, data, static_cast<size_t>(len));
+  if (copy) std::memcpy(buf, data, static_cast<size_t>(len));
 
-  if (!known) AddRemote(ssrc);
+  if (!protect && !known) AddRemote(ssrc);
   const size_t base = rtp ? (protect ? SrtpStats::kRtpProtectedPackets : SrtpStats::kRtpUnprotectedPackets)
                           : (protect ? SrtpStats::kRtcpProtectedPackets : SrtpStats::kRtcpUnprotectedPackets);
   stats.values[base] += 1;
@@ -303,7 +333,8 @@ std::unique_ptr<SrtpContext> SrtpContext::Create(SrtpProfile profile, const uint
   if (info == nullptr || local_key_salt == nullptr || remote_key_salt == nullptr ||
       local_length != key_salt || remote_length != key_salt || options.replay_window < kMinReplayWindow ||
       options.replay_window > kMaxReplayWindow || options.max_remote_streams < 1 ||
-      options.max_remote_streams > kMaxRemoteStreamsLimit) {
+      options.max_remote_streams > kMaxRemoteStreamsLimit || options.max_local_streams < 1 ||
+      options.max_local_streams > kMaxLocalStreamsLimit) {
     *status = -srtp_err_status_bad_param;
     return nullptr;
   }
@@ -316,6 +347,7 @@ std::unique_ptr<SrtpContext> SrtpContext::Create(SrtpProfile profile, const uint
   auto impl = std::make_unique<Impl>();
   impl->info = info;
   impl->max_remote_streams = options.max_remote_streams;
+  impl->max_local_streams = options.max_local_streams;
   srtp_err_status_t result =
       CreateSession(*info, ssrc_any_outbound, local_key_salt, local_length, options.replay_window, &impl->tx);
   if (result == srtp_err_status_ok) {
@@ -333,17 +365,17 @@ std::unique_ptr<SrtpContext> SrtpContext::Create(SrtpProfile profile, const uint
 SrtpContext::SrtpContext(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SrtpContext::~SrtpContext() = default;
 
-int SrtpContext::ProtectRtp(uint8_t* buf, size_t length, size_t capacity) {
-  return impl_->Run(Op::kProtectRtp, buf, length, capacity);
+int SrtpContext::ProtectRtp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind) {
+  return impl_->Run(Op::kProtectRtp, buf, length, capacity, kind);
 }
-int SrtpContext::UnprotectRtp(uint8_t* buf, size_t length, size_t capacity) {
-  return impl_->Run(Op::kUnprotectRtp, buf, length, capacity);
+int SrtpContext::UnprotectRtp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind) {
+  return impl_->Run(Op::kUnprotectRtp, buf, length, capacity, kind);
 }
-int SrtpContext::ProtectRtcp(uint8_t* buf, size_t length, size_t capacity) {
-  return impl_->Run(Op::kProtectRtcp, buf, length, capacity);
+int SrtpContext::ProtectRtcp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind) {
+  return impl_->Run(Op::kProtectRtcp, buf, length, capacity, kind);
 }
-int SrtpContext::UnprotectRtcp(uint8_t* buf, size_t length, size_t capacity) {
-  return impl_->Run(Op::kUnprotectRtcp, buf, length, capacity);
+int SrtpContext::UnprotectRtcp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind) {
+  return impl_->Run(Op::kUnprotectRtcp, buf, length, capacity, kind);
 }
 
 SrtpProfile SrtpContext::profile() const { return impl_->info->profile; }

@@ -9,7 +9,8 @@
 // two srtp_t sessions, one per direction.
 //
 // Ownership: the context owns both srtp_t and its scratch buffer; it never
-// keeps a pointer to a caller's buffer beyond the call.
+// keeps a pointer to a caller's buffer beyond the call. libsrtp holds one
+// stream per SSRC in each direction; both counts are capped (SrtpOptions).
 // Thread: an SrtpContext belongs to the thread that created it; libsrtp's
 // process-wide init runs once (std::call_once) and srtp_shutdown never runs.
 
@@ -44,6 +45,7 @@ const SrtpProfileInfo* FindSrtpProfile(uint16_t id);
 constexpr uint32_t kMinReplayWindow = 64;
 constexpr uint32_t kMaxReplayWindow = 0x7fff;
 constexpr uint32_t kMaxRemoteStreamsLimit = 4096;
+constexpr uint32_t kMaxLocalStreamsLimit = 65536;
 
 // The largest packet (protected form, tag included) any operation accepts:
 // a UDP datagram cannot be larger. Longer input is kSrtpBadPacket.
@@ -56,13 +58,28 @@ struct SrtpOptions {
   // Packets from further SSRCs are dropped and counted (kSrtpTooManyStreams)
   // before libsrtp sees them, so libsrtp never allocates a stream for them.
   uint32_t max_remote_streams = 64;
+  // Local SSRCs we protect for: 1 .. kMaxLocalStreamsLimit. libsrtp clones
+  // a stream (about 0.5 KiB) for each new SSRC it protects, so without a cap
+  // a sender that cycles SSRCs grows the context without bound. Packets for
+  // further SSRCs fail (kSrtpTooManyStreams) before libsrtp sees them. The
+  // default leaves room for an SFU forwarding hundreds of tracks (media,
+  // RTX and FEC SSRCs) on one transport at under 1 MiB per context.
+  uint32_t max_local_streams = 1024;
 };
+
+// Whether the caller's buffer can change while a call runs (memory of a
+// SharedArrayBuffer that another thread may write). A shared packet is
+// copied into the context's own memory once, checked and processed there,
+// and the result copied back: neither our checks nor libsrtp (which reads
+// header fields again after validating them) ever read a field twice from
+// memory that can change under them.
+enum class BufferKind : uint8_t { kPrivate, kShared };
 
 // Results of packet operations: >= 0 is the new packet length; a negative
 // value is -(libsrtp srtp_err_status_t) or one of these (all below -1000).
 constexpr int kSrtpBufferTooSmall = -1001;  // capacity < length + the profile's overhead
 constexpr int kSrtpBadPacket = -1002;       // structurally invalid (pre-checked here)
-constexpr int kSrtpTooManyStreams = -1003;  // new remote SSRC beyond max_remote_streams
+constexpr int kSrtpTooManyStreams = -1003;  // new SSRC beyond max_remote_streams / max_local_streams
 
 // What a result means, for counting and for the error code the caller sees.
 enum class SrtpFailure : uint8_t {
@@ -95,7 +112,10 @@ struct SrtpStats {
     kRtcpUnprotectedBytes,
     kRemoteStreams,
     kFailuresBase,  // followed by one counter per SrtpFailure
-    kCount = kFailuresBase + static_cast<size_t>(SrtpFailure::kCount),
+    // Local SSRCs with their own libsrtp stream (at most max_local_streams).
+    // After the failure counters so that the earlier indices stay put.
+    kLocalStreams = kFailuresBase + static_cast<size_t>(SrtpFailure::kCount),
+    kCount,
   };
   double values[kCount] = {};
 };
@@ -113,12 +133,16 @@ class SrtpContext {
   SrtpContext& operator=(const SrtpContext&) = delete;
 
   // In place on buf[0, length); buf has `capacity` bytes. Never reads or
-  // writes outside buf[0, capacity). Protect needs capacity >= length +
+  // writes outside buf[0, capacity), even when `kind` is kShared and the
+  // bytes change during the call. Protect needs capacity >= length +
   // rtp_overhead (rtcp_overhead for RTCP). Every call counts into stats().
-  int ProtectRtp(uint8_t* buf, size_t length, size_t capacity);
-  int UnprotectRtp(uint8_t* buf, size_t length, size_t capacity);
-  int ProtectRtcp(uint8_t* buf, size_t length, size_t capacity);
-  int UnprotectRtcp(uint8_t* buf, size_t length, size_t capacity);
+  // A failed unprotect never leaves unauthenticated plaintext in buf (AES-GCM
+  // decrypts before it checks the tag): the bytes after the RTP header (the
+  // 8-byte RTCP header) are either the received ones or zeros.
+  int ProtectRtp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind = BufferKind::kPrivate);
+  int UnprotectRtp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind = BufferKind::kPrivate);
+  int ProtectRtcp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind = BufferKind::kPrivate);
+  int UnprotectRtcp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind = BufferKind::kPrivate);
 
   SrtpProfile profile() const;
   const SrtpProfileInfo& info() const;

@@ -53,6 +53,7 @@ function build(): void {
     ...objects,
     '-lssl',
     '-lcrypto',
+    '-pthread',
     '-o',
     exe,
   ]);

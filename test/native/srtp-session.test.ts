@@ -475,7 +475,7 @@ test('option validation: types, profiles, key and salt lengths, bounds', () => {
 
 test('the native layer rejects what TypeScript would never pass with ERR_INTERNAL_ARG, without crashing', () => {
   const key = new Uint8Array(28);
-  const handle = new native.NativeSrtp(7, key, key, 1024, 8);
+  const handle = new native.NativeSrtp(7, key, key, 1024, 8, 8);
   assert.throws(() => handle.protectRtp(new Uint16Array(8) as never, 1), { code: 'ERR_INTERNAL_ARG' });
   assert.throws(() => handle.protectRtp(new Uint8Array(8), 9), { code: 'ERR_INTERNAL_ARG' });
   assert.throws(() => handle.protectRtp(new Uint8Array(8), NaN), { code: 'ERR_INTERNAL_ARG' });
@@ -488,9 +488,14 @@ test('the native layer rejects what TypeScript would never pass with ERR_INTERNA
     code: 'ERR_INTERNAL_ARG',
   });
   assert.throws(() => handle.getStats(new Float64Array(2)), { code: 'ERR_INTERNAL_ARG' });
-  assert.throws(() => new native.NativeSrtp(3, key, key, 1024, 8), { code: 'ERR_INTERNAL_ARG' });
-  assert.throws(() => new native.NativeSrtp(7, key, key.subarray(1), 1024, 8), { name: 'SrtpError', code: 'ERR_SRTP_BAD_PARAM' });
-  assert.throws(() => new native.NativeSrtp(7, key, key, 1024, 0), { code: 'ERR_SRTP_BAD_PARAM' });
+  assert.throws(() => new native.NativeSrtp(3, key, key, 1024, 8, 8), { code: 'ERR_INTERNAL_ARG' });
+  assert.throws(() => new native.NativeSrtp(7, key, key.subarray(1), 1024, 8, 8), { name: 'SrtpError', code: 'ERR_SRTP_BAD_PARAM' });
+  assert.throws(() => new native.NativeSrtp(7, key, key, 1024, 0, 8), { code: 'ERR_SRTP_BAD_PARAM' });
+  assert.throws(() => new native.NativeSrtp(7, key, key, 1024, 8, 0), { code: 'ERR_SRTP_BAD_PARAM' });
+  assert.throws(() => new native.NativeSrtp(7, key, key, 1024, 8, 65537), { code: 'ERR_SRTP_BAD_PARAM' });
+  assert.throws(() => new (native.NativeSrtp as unknown as new (...args: unknown[]) => unknown)(7, key, key, 1024, 8), {
+    code: 'ERR_INTERNAL_ARG',
+  });
   handle.close();
   handle.close();
   assert.throws(() => handle.protectRtp(new Uint8Array(40), 20), { name: 'InvalidStateError', code: 'ERR_INVALID_STATE' });
@@ -498,7 +503,7 @@ test('the native layer rejects what TypeScript would never pass with ERR_INTERNA
 
 test('wrapNativeSrtp adopts a natively created context (the DTLS path)', () => {
   const keys = randomKeys('AES_CM_128_HMAC_SHA1_32');
-  const handle = new native.NativeSrtp(2, Buffer.concat([keys.aKey, keys.aSalt]), Buffer.concat([keys.bKey, keys.bSalt]), 1024, 64);
+  const handle = new native.NativeSrtp(2, Buffer.concat([keys.aKey, keys.aSalt]), Buffer.concat([keys.bKey, keys.bSalt]), 1024, 64, 1024);
   assert.throws(() => wrapNativeSrtp(handle, 'AES_CM_128_HMAC_SHA1_80'), { code: 'ERR_INVALID_ARG_VALUE' });
   const wrapped = wrapNativeSrtp(handle, 'AES_CM_128_HMAC_SHA1_32');
   assert.equal(wrapped.profile, 'AES_CM_128_HMAC_SHA1_32');

@@ -879,20 +879,21 @@ int main() {
   TestNoise(*c, *s);
   TestBioTypeNumbersNotConsumed(*c);
   // Certificates: PEM round trip and refusals.
-  std::string cert_pem, key_pem;
+  std::string cert_pem;
+  dtlssrtp::core::SecureString key_pem;
   CHECK(c->CertificatePem(&cert_pem) && c->PrivateKeyPem(&key_pem));
-  auto back = Certificate::FromPem(cert_pem, key_pem, &error);
+  auto back = Certificate::FromPem(cert_pem, key_pem.text(), &error);
   CHECK(back && DerOf(*back) == DerOf(*c));
-  std::string other_key;
+  dtlssrtp::core::SecureString other_key;
   CHECK(other->PrivateKeyPem(&other_key));
   CertificateError mismatch;
-  CHECK(!Certificate::FromPem(cert_pem, other_key, &mismatch));
+  CHECK(!Certificate::FromPem(cert_pem, other_key.text(), &mismatch));
   CHECK(mismatch.failure == dtlssrtp::core::CertificateFailure::kParse);
   for (int i = 0; i < 500; ++i) {
     std::vector<uint8_t> bytes(cert_pem.begin(), cert_pem.end());
     bytes = Mutate(bytes);
     CertificateError e;
-    Certificate::FromPem(std::string(bytes.begin(), bytes.end()), key_pem, &e);
+    Certificate::FromPem(std::string(bytes.begin(), bytes.end()), key_pem.text(), &e);
   }
   std::printf("ok (%d failures)\n", failures);
   return failures == 0 ? 0 : 1;

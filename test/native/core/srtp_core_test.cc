@@ -13,8 +13,16 @@
 
 #include <openssl/err.h>
 
+#include <atomic>
+#include <new>
+#include <string>
+#include <thread>
+
+#include "core/ossl.h"
 #include "core/srtp_context.h"
 
+using dtlssrtp::core::BufferKind;
+using dtlssrtp::core::CleansingAllocator;
 using dtlssrtp::core::SrtpContext;
 using dtlssrtp::core::SrtpOptions;
 using dtlssrtp::core::SrtpProfile;
@@ -213,9 +221,99 @@ void TestProfile(SrtpProfile profile, size_t key_salt) {
   CHECK(c->stats().values[SrtpStats::kRemoteStreams] == 1);
 }
 
+// A base allocator that records, for every block given back, whether it
+// was all zeros: CleansingAllocator must wipe before it frees.
+size_t wiped_blocks = 0;
+size_t unwiped_blocks = 0;
+template <typename T>
+struct CheckingBase {
+  using value_type = T;
+  CheckingBase() = default;
+  template <typename U>
+  CheckingBase(const CheckingBase<U>&) {}
+  T* allocate(size_t n) { return std::allocator<T>().allocate(n); }
+  void deallocate(T* p, size_t n) {
+    const auto* bytes = reinterpret_cast<const unsigned char*>(p);
+    bool zero = true;
+    for (size_t i = 0; i < n * sizeof(T); ++i) zero = zero && bytes[i] == 0;
+    ++(zero ? wiped_blocks : unwiped_blocks);
+    std::allocator<T>().deallocate(p, n);
+  }
+  bool operator==(const CheckingBase&) const { return true; }
+  bool operator!=(const CheckingBase&) const { return false; }
+};
+
+// Secrets are wiped wherever they lived: on every reallocation as a
+// container grows, on destruction, and in a string's in-object buffer.
+void TestSecureMemory() {
+  {
+    std::vector<uint8_t, CleansingAllocator<uint8_t, CheckingBase<uint8_t>>> key;
+    for (int i = 0; i < 1000; ++i) key.push_back(static_cast<uint8_t>(0xa5 ^ i));  // grows ~10 times
+  }
+  {
+    std::basic_string<char, std::char_traits<char>, CleansingAllocator<char, CheckingBase<char>>> pem;
+    for (int i = 0; i < 100; ++i) pem.append("-----BEGIN PRIVATE KEY-----");
+  }
+  CHECK(wiped_blocks >= 10);
+  CHECK(unwiped_blocks == 0);
+
+  // SecureString: a short secret lives inside the object; its destructor
+  // wipes it there too.
+  alignas(dtlssrtp::core::SecureString) unsigned char storage[sizeof(dtlssrtp::core::SecureString)];
+  auto* text = new (storage) dtlssrtp::core::SecureString();
+  text->text().assign("k3y!");
+  text->~SecureString();
+  CHECK(std::string(reinterpret_cast<const char*>(storage), sizeof storage).find("k3y!") == std::string::npos);
+
+  // ScopedCleanse wipes a plain vector's whole capacity.
+  std::vector<uint8_t> material;
+  {
+    const dtlssrtp::core::ScopedCleanse wipe(&material);
+    material.reserve(60);
+    material.assign(44, 0x5a);
+    material.resize(10);
+  }
+  bool all_zero = true;
+  for (size_t i = 0; i < material.capacity(); ++i) all_zero = all_zero && material.data()[i] == 0;
+  CHECK(all_zero);
+}
+
+// A packet in shared memory that another thread rewrites (CC/X bits) while
+// we unprotect it: with BufferKind::kShared the context reads it once into
+// its own memory, so libsrtp (which reads the header again after checking
+// it) never reads past the packet. The block is exactly the packet's size,
+// so a read past it is an ASan report.
+void TestSharedRace(SrtpProfile profile, size_t key_salt) {
+  std::vector<uint8_t> k(key_salt, 7);
+  auto ctx = Make(profile, k, k);
+  if (!ctx) return;
+  const size_t length = 12 + 4 + ctx->info().rtp_overhead;
+  Block block(length, false);
+  std::memset(block.data, 0x33, length);
+  block.data[0] = 0x80;
+  std::atomic<bool> stop{false};
+  volatile uint8_t* first = block.data;
+  std::thread writer([&] {
+    while (!stop.load(std::memory_order_relaxed)) {
+      *first = 0x9f;  // CC = 15 and an extension: a 76-byte header
+      *first = 0x80;
+    }
+  });
+  int failed = 0;
+  for (int i = 0; i < 200000; ++i) {
+    failed += ctx->UnprotectRtp(block.data, length, length, BufferKind::kShared) < 0 ? 1 : 0;
+  }
+  stop = true;
+  writer.join();
+  CHECK(failed == 200000);  // garbage never authenticates
+}
+
 }  // namespace
 
 int main() {
+  TestSecureMemory();
+  TestSharedRace(SrtpProfile::kAeadAes128Gcm, 28);
+  TestSharedRace(SrtpProfile::kAesCm128HmacSha1_80, 30);
   TestProfile(SrtpProfile::kAesCm128HmacSha1_80, 30);
   TestProfile(SrtpProfile::kAesCm128HmacSha1_32, 30);
   TestProfile(SrtpProfile::kAeadAes128Gcm, 28);
