@@ -26,7 +26,13 @@
  */
 import type { EventEmitter } from 'node:events';
 
-function rethrowLater(err: unknown): void {
+/**
+ * Re-throws an exception of application code (a listener, a callback) on the
+ * next tick, so that it surfaces as an `'uncaughtException'` without leaving
+ * the transport's own work half done.
+ * @internal
+ */
+export function rethrowLater(err: unknown): void {
   process.nextTick(() => {
     throw err;
   });

@@ -17,7 +17,7 @@ import { DtlsError, IceError, InvalidStateError } from './errors.js';
 import { checkFingerprintList, computeFingerprint, type DtlsFingerprint } from './fingerprint.js';
 import { IceLiteResponder, isIceLiteResponder, type IceLiteResponderOptions, type IceLiteStats } from './ice-lite.js';
 import { selectDtlsRole, type DtlsRole, type DtlsSetup } from './role.js';
-import { safeEmit } from './safe-emit.js';
+import { rethrowLater, safeEmit } from './safe-emit.js';
 import {
   SRTP_PACKET_ERROR_CODES,
   srtpResultCode,
@@ -119,7 +119,10 @@ export interface DtlsSrtpTransportOptions {
    * selects becomes the path. Without it, STUN goes to `onStun` or is dropped.
    */
   iceLite?: IceLiteResponder | IceLiteResponderOptions;
-  /** Your STUN handler when you run ICE yourself; call `setRemoteAddress()` when it selects a pair. */
+  /**
+   * Your STUN handler when you run ICE yourself; call `setRemoteAddress()` when it selects a pair.
+   * Like an event listener, an exception it throws is re-thrown on the next tick.
+   */
   onStun?: (datagram: Buffer, remote: Required<TransportAddress>) => void;
   /** Largest DTLS datagram we send, 256 to 65507; default 1200. */
   mtu?: number;
@@ -940,8 +943,17 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
 
   #handleStun(msg: Buffer, from: Required<TransportAddress>): void {
     if (this.#ice === undefined) {
-      if (this.#onStun === undefined) this.#drop('stun-unhandled');
-      else this.#onStun(msg, from);
+      if (this.#onStun === undefined) {
+        this.#drop('stun-unhandled');
+      } else {
+        // Like a listener: an exception of the application's handler surfaces
+        // on the next tick and never escapes receive() or the socket.
+        try {
+          this.#onStun(msg, from);
+        } catch (err) {
+          rethrowLater(err);
+        }
+      }
       return;
     }
     const r = this.#ice.handle(msg, from);

@@ -448,3 +448,28 @@ test('DtlsSrtpTransport: close() inside statechange(connected): start() resolves
   assert.equal(l.a.state, 'closed');
   assert.deepEqual(l.escaped, []);
 });
+
+test('DtlsSrtpTransport: a throwing onStun handler does not escape receive()', async (t) => {
+  const c = await cert('ecdsa-p256', 0);
+  let calls = 0;
+  const transport = new DtlsSrtpTransport({
+    certificate: c,
+    role: 'server',
+    path: { send: () => {} },
+    onStun: () => {
+      calls++;
+      boom();
+    },
+  });
+  const caught = captureUncaught(t, transport);
+  const stun = Buffer.alloc(20);
+  stun.writeUInt32BE(0x2112a442, 4);
+  assert.doesNotThrow(() => {
+    transport.receive(stun, A);
+    transport.receive(stun, A);
+  });
+  await tick();
+  assert.equal(calls, 2);
+  assert.equal(caught.length, 2);
+  assert.equal(transport.getStats().packetsReceived, 2);
+});
