@@ -355,6 +355,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   #inDtlsCall = false;
   #final: DtlsSrtpTransportStats | undefined;
   readonly #onMessage: ((msg: Buffer, rinfo: RemoteInfo) => void) | undefined;
+  /** Whether a media or data event is still worth delivering (one closure for every packet). */
+  readonly #mediaLive = (): boolean => !this.#closed && this.#state === 'connected';
   readonly #onSent = (err: Error | null): void => {
     if (err) this.#counters.sendFailures++;
   };
@@ -458,7 +460,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       this.#onDtlsState(state);
     });
     this.#dtls.on('data', (data) => {
-      safeEmit(this, 'data', [data], () => !this.#closed && this.#state === 'connected');
+      safeEmit(this, 'data', [data], this.#mediaLive);
     });
 
     this.#socket = options.socket;
@@ -911,7 +913,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
         return;
       }
       this.#counters.rtpPacketsReceived++;
-      safeEmit(this, 'rtp', [msg.subarray(0, n)], () => !this.#closed && this.#state === 'connected');
+      safeEmit(this, 'rtp', [msg.subarray(0, n)], this.#mediaLive);
     } else {
       const n = srtp.unprotectRtcpInPlace(msg, msg.length);
       if (n < 0) {
@@ -919,7 +921,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
         return;
       }
       this.#counters.rtcpPacketsReceived++;
-      safeEmit(this, 'rtcp', [msg.subarray(0, n)], () => !this.#closed && this.#state === 'connected');
+      safeEmit(this, 'rtcp', [msg.subarray(0, n)], this.#mediaLive);
     }
   }
 
