@@ -535,6 +535,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   start(): Promise<void> {
     if (this.#closed) return Promise.reject(new InvalidStateError('DtlsSrtpTransport is closed'));
     if (this.#started !== undefined) return this.#started;
+    // Ended before it was started (ICE consent expired): nothing left to start.
+    if (this.#state === 'failed') return Promise.reject(this.error ?? new InvalidStateError('DtlsSrtpTransport failed'));
     this.#startedAt = performance.now();
     // Our promise follows our state (SRTP keyed, failed, closed), not the DTLS
     // transport's: DTLS can connect and SRTP keying still fail.

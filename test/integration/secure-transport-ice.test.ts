@@ -350,6 +350,8 @@ test('ICE consent: 0 disables it; without a selected path the clock does not run
   t.mock.timers.tick(1);
   assert.equal(unselected.state, 'failed');
   assert.equal(unselected.error?.code, 'ERR_ICE_CONSENT_EXPIRED');
+  // Starting it afterwards settles at once, with that failure.
+  await assert.rejects(unselected.start(), (err: unknown) => err === unselected.error);
   disabled.close();
   unselected.close();
   assert.throws(() => make(999), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
