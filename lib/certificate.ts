@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 import * as crypto from 'node:crypto';
-import { argTypeError, argValueError, outOfRangeError } from './errors.js';
+import { argTypeError, argValueError, checkArray, checkInteger, checkOneOf, optionalObject } from './validate.js';
 import {
   computeFingerprint,
   isSupportedFingerprintAlgorithm,
@@ -70,18 +70,11 @@ export class Certificate {
    * @example
    * const certificate = await Certificate.generate({ keyType: 'rsa-2048', validityDays: 7 });
    */
-  static generate(options: CertificateGenerateOptions = {}): Promise<Certificate> {
-    if (typeof options !== 'object' || options === null) throw argTypeError('options', 'an object', options);
-    const keyType = options.keyType ?? 'ecdsa-p256';
-    if (keyType !== 'ecdsa-p256' && keyType !== 'rsa-2048') {
-      throw argValueError('options.keyType', "'ecdsa-p256' or 'rsa-2048'", keyType);
-    }
-    const validityDays = options.validityDays ?? 30;
-    if (typeof validityDays !== 'number') throw argTypeError('options.validityDays', 'a number', validityDays);
-    if (!Number.isInteger(validityDays) || validityDays < 1 || validityDays > 3650) {
-      throw outOfRangeError('options.validityDays', 'an integer from 1 to 3650', validityDays);
-    }
-    const commonName = options.commonName ?? crypto.randomBytes(8).toString('hex');
+  static generate(options?: CertificateGenerateOptions): Promise<Certificate> {
+    const o = optionalObject(options, 'options');
+    const keyType = o['keyType'] === undefined ? 'ecdsa-p256' : checkOneOf(o['keyType'], 'options.keyType', ['ecdsa-p256', 'rsa-2048']);
+    const validityDays = checkInteger(o['validityDays'], 'options.validityDays', 1, 3650, 30);
+    const commonName = o['commonName'] === undefined ? crypto.randomBytes(8).toString('hex') : o['commonName'];
     if (typeof commonName !== 'string') throw argTypeError('options.commonName', 'a string', commonName);
     const bytes = Buffer.byteLength(commonName, 'utf8');
     if (bytes < 1 || bytes > 64 || commonName.includes('\0')) {
@@ -154,8 +147,8 @@ export class Certificate {
    * @see https://www.rfc-editor.org/rfc/rfc8122#section-5
    */
   getFingerprints(algorithms: readonly string[] = ['sha-256']): DtlsFingerprint[] {
-    if (!Array.isArray(algorithms)) throw argTypeError('algorithms', 'an array of hash names', algorithms);
-    return algorithms.map((name, i) => {
+    checkArray(algorithms, 'algorithms', 'an array of hash names');
+    return algorithms.map((name: unknown, i) => {
       if (typeof name !== 'string') throw argTypeError(`algorithms[${i}]`, 'a string', name);
       const lower = name.toLowerCase();
       if (!isSupportedFingerprintAlgorithm(lower)) {
@@ -168,5 +161,6 @@ export class Certificate {
 
 /** @internal The native handle behind a Certificate (undefined for a forged object). */
 export function nativeCertificateOf(certificate: unknown): NativeCertificate | undefined {
-  return certificate instanceof Certificate ? nativeOf.get(certificate) : undefined;
+  // A WeakMap lookup runs no Proxy trap and no getter, whatever `certificate` is.
+  return typeof certificate === 'object' && certificate !== null ? nativeOf.get(certificate as Certificate) : undefined;
 }

@@ -5,6 +5,7 @@
  * port (RFC 5761 §4).
  * @packageDocumentation
  */
+import { checkBytes } from './validate.js';
 
 /**
  * What a received datagram is, by RFC 7983's first-byte ranges:
@@ -30,6 +31,8 @@ export type DatagramKind = 'stun' | 'zrtp' | 'dtls' | 'turn-channel' | 'rtp' | '
  *
  * @param datagram - the received UDP payload
  * @returns the {@link DatagramKind}
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` when `datagram` is not a Uint8Array;
+ *   `ERR_INVALID_ARG_VALUE` when its buffer was transferred (detached)
  * @example
  * ```ts
  * socket.on('message', (msg) => {
@@ -44,6 +47,12 @@ export type DatagramKind = 'stun' | 'zrtp' | 'dtls' | 'turn-channel' | 'rtp' | '
  * @see https://www.rfc-editor.org/rfc/rfc7983#section-7
  */
 export function classifyDatagram(datagram: Uint8Array): DatagramKind {
+  checkBytes(datagram, 'datagram');
+  return classify(datagram);
+}
+
+/** @internal {@link classifyDatagram} without the argument check, for bytes this package owns. */
+export function classify(datagram: Uint8Array): DatagramKind {
   if (datagram.length === 0) return 'unknown';
   const b = datagram[0] as number;
   if (b <= 3) return 'stun';
@@ -53,7 +62,7 @@ export function classifyDatagram(datagram: Uint8Array): DatagramKind {
   if (b <= 79) return 'turn-channel';
   if (b < 128 || b > 191) return 'unknown';
   if (datagram.length < 2) return 'unknown';
-  return isRtcpPacket(datagram) ? 'rtcp' : 'rtp';
+  return isRtcp(datagram) ? 'rtcp' : 'rtp';
 }
 
 /**
@@ -65,6 +74,8 @@ export function classifyDatagram(datagram: Uint8Array): DatagramKind {
  * @param packet - an RTP or RTCP packet (first byte 128–191)
  * @returns `true` when the second byte is in 192–223; `false` otherwise,
  *   including for packets shorter than two bytes
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` when `packet` is not a Uint8Array;
+ *   `ERR_INVALID_ARG_VALUE` when its buffer was transferred (detached)
  * @example
  * ```ts
  * isRtcpPacket(Buffer.from([0x80, 0xc8])); // true  (sender report, PT 200)
@@ -73,6 +84,11 @@ export function classifyDatagram(datagram: Uint8Array): DatagramKind {
  * @see https://www.rfc-editor.org/rfc/rfc5761#section-4
  */
 export function isRtcpPacket(packet: Uint8Array): boolean {
+  checkBytes(packet, 'packet');
+  return isRtcp(packet);
+}
+
+function isRtcp(packet: Uint8Array): boolean {
   if (packet.length < 2) return false;
   const b = packet[1] as number;
   return b >= 192 && b <= 223;

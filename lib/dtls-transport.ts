@@ -9,15 +9,7 @@
 import { EventEmitter } from 'node:events';
 import { Certificate, nativeCertificateOf } from './certificate.js';
 import type { DtlsRole } from './role.js';
-import {
-  DtlsError,
-  InvalidStateError,
-  argTypeError,
-  argValueError,
-  checkInteger,
-  outOfRangeError,
-  type DtlsErrorCode,
-} from './errors.js';
+import { DtlsError, InvalidStateError, type DtlsErrorCode } from './errors.js';
 import { certificateMatches, checkFingerprintList, type DtlsFingerprint } from './fingerprint.js';
 import {
   native,
@@ -27,7 +19,22 @@ import {
   type NativeDtlsStep,
   type NativeVerifier,
 } from './native.js';
+import { safeEmit } from './safe-emit.js';
 import { wrapNativeSrtp, type SrtpProfile, type SrtpSession } from './srtp-session.js';
+import {
+  argTypeError,
+  argValueError,
+  checkArray,
+  checkBytes,
+  checkFunction,
+  checkInteger,
+  checkObject,
+  checkOneOf,
+  checkString,
+  optionalBoolean,
+  optionalObject,
+  outOfRangeError,
+} from './validate.js';
 
 
 /**
@@ -218,6 +225,12 @@ const MAX_EXPORT = 1024;
  *
  * Failures are reported three ways — `state === 'failed'`, the `error`
  * property and the rejection of `start()` — never as an `'error'` event.
+ *
+ * `start()` settles before the event that reports the same change. A
+ * listener that throws stops neither the transport nor the other listeners:
+ * its exception is re-thrown on the next tick (an `'uncaughtException'`).
+ * After a listener called `close()`, the remaining listeners of that event
+ * are skipped and only the closing `statechange` and `close` follow.
  * @example
  * const transport = new DtlsTransport({
  *   certificate, role: 'server', remoteFingerprints: [remoteFp],
@@ -286,15 +299,13 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
    */
   constructor(options: DtlsTransportOptions) {
     super();
-    if (typeof options !== 'object' || options === null) throw argTypeError('options', 'an object', options);
+    checkObject(options, 'options');
     const handle = nativeCertificateOf(options.certificate);
     if (handle === undefined) throw argTypeError('options.certificate', 'a Certificate', options.certificate);
-    if (options.role !== 'client' && options.role !== 'server') {
-      throw argValueError('options.role', "'client' or 'server'", options.role);
-    }
-    if (typeof options.send !== 'function') throw argTypeError('options.send', 'a function', options.send);
-    const profiles = options.srtpProfiles ?? DEFAULT_PROFILES;
-    if (!Array.isArray(profiles)) throw argTypeError('options.srtpProfiles', 'an array', profiles);
+    const role = checkOneOf(options.role, 'options.role', ['client', 'server']);
+    checkFunction(options.send, 'options.send');
+    const profiles = options.srtpProfiles === undefined ? DEFAULT_PROFILES : options.srtpProfiles;
+    checkArray(profiles, 'options.srtpProfiles');
     if (profiles.length === 0 || new Set(profiles).size !== profiles.length) {
       throw argValueError('options.srtpProfiles', 'a non-empty list of distinct profiles', profiles);
     }
@@ -307,16 +318,15 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     const mtu = checkInteger(options.mtu, 'options.mtu', 256, 65507, 1200);
     const rto = checkInteger(options.initialRetransmitMs, 'options.initialRetransmitMs', 1, 60000, 1000);
     this.#handshakeTimeoutMs = checkInteger(options.handshakeTimeoutMs, 'options.handshakeTimeoutMs', 1, 600000, 30000);
-    const cookies = options.serverCookies ?? false;
-    if (typeof cookies !== 'boolean') throw argTypeError('options.serverCookies', 'a boolean', cookies);
+    const cookies = optionalBoolean(options.serverCookies, 'options.serverCookies', false);
     if (options.remoteFingerprints !== undefined) {
       this.#fingerprints = checkFingerprintList(options.remoteFingerprints, 'options.remoteFingerprints');
     }
-    this.#role = options.role;
+    this.#role = role;
     this.#send = options.send;
     this.#native = new native.NativeDtls({
       certificate: handle,
-      isServer: options.role === 'server',
+      isServer: role === 'server',
       srtpProfiles: names.join(':'),
       mtu,
       initialRtoMs: rto,
@@ -377,8 +387,10 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
       this.#settle = { resolve, reject };
     });
     this.#deadline = Date.now() + this.#handshakeTimeoutMs;
-    this.#setState('connecting');
-    if (this.#native !== undefined) this.#apply(this.#native.start(this.#verify));
+    this.#state = 'connecting';
+    this.#emitState('connecting');
+    // A statechange listener may have closed the transport.
+    if (this.#native !== undefined && this.#state === 'connecting') this.#apply(this.#native.start(this.#verify));
     return promise;
   }
 
@@ -387,14 +399,15 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
    * truncated and oversized datagrams are dropped silently; network input
    * never throws. After a failure or the peer's close, input is ignored.
    * @param datagram - The UDP payload (read only during this call).
-   * @throws {TypeError} ERR_INVALID_ARG_TYPE when `datagram` is not a Uint8Array.
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE when `datagram` is not a Uint8Array;
+   *   ERR_INVALID_ARG_VALUE when its buffer was transferred (detached).
    * @throws {InvalidStateError} ERR_INVALID_STATE before `start()` or after `close()`.
    * @example
    * socket.on('message', (msg) => transport.receive(msg));
    */
   receive(datagram: Uint8Array): void {
     if (this.#userClosed) throw new InvalidStateError('DtlsTransport is closed');
-    if (!(datagram instanceof Uint8Array)) throw argTypeError('datagram', 'a Uint8Array', datagram);
+    checkBytes(datagram, 'datagram');
     if (this.#state === 'new') throw new InvalidStateError('Call start() before receive()');
     this.#stats.datagramsReceived++;
     this.#stats.bytesReceived += datagram.length;
@@ -465,7 +478,8 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
    * If OpenSSL fails to write the record, the association fails (state
    * `'failed'`, `error` set) and that error is thrown.
    * @param data - At most `maxDataSize` bytes (one record must fit the MTU).
-   * @throws {TypeError} ERR_INVALID_ARG_TYPE when `data` is not a Uint8Array.
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE when `data` is not a Uint8Array;
+   *   ERR_INVALID_ARG_VALUE when its buffer was transferred (detached).
    * @throws {RangeError} ERR_OUT_OF_RANGE when empty or larger than `maxDataSize`.
    * @throws {InvalidStateError} ERR_INVALID_STATE unless connected.
    * @throws {DtlsError} ERR_DTLS_WRITE when OpenSSL could not write the record (`opensslErrors` says why);
@@ -475,7 +489,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
    */
   send(data: Uint8Array): void {
     if (this.#userClosed) throw new InvalidStateError('DtlsTransport is closed');
-    if (!(data instanceof Uint8Array)) throw argTypeError('data', 'a Uint8Array', data);
+    checkBytes(data, 'data');
     const handle = this.#native;
     if (this.#state !== 'connected' || handle === undefined) {
       throw new InvalidStateError(`Cannot send application data in state ${this.#state}`);
@@ -557,11 +571,12 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
    * socket.send(srtp.protectRtp(rtpPacket), port, host);
    * @see https://www.rfc-editor.org/rfc/rfc5764#section-4.2
    */
-  createSrtpSession(options: DtlsSrtpSessionOptions = {}): SrtpSession {
-    if (typeof options !== 'object' || options === null) throw argTypeError('options', 'an object', options);
-    const replayWindow = checkInteger(options.replayWindow, 'options.replayWindow', 64, 32767, 1024);
-    const maxRemoteStreams = checkInteger(options.maxRemoteStreams, 'options.maxRemoteStreams', 1, 4096, 64);
-    const maxLocalStreams = checkInteger(options.maxLocalStreams, 'options.maxLocalStreams', 1, 65536, 1024);
+  createSrtpSession(options?: DtlsSrtpSessionOptions): SrtpSession {
+    if (this.#userClosed) throw new InvalidStateError('DtlsTransport is closed');
+    const o = optionalObject(options, 'options');
+    const replayWindow = checkInteger(o['replayWindow'], 'options.replayWindow', 64, 32767, 1024);
+    const maxRemoteStreams = checkInteger(o['maxRemoteStreams'], 'options.maxRemoteStreams', 1, 4096, 64);
+    const maxLocalStreams = checkInteger(o['maxLocalStreams'], 'options.maxLocalStreams', 1, 65536, 1024);
     const handle = this.#connected();
     const profile = this.#srtpProfile as SrtpProfile;
     const session = wrapNativeSrtp(handle.createSrtp(replayWindow, maxRemoteStreams, maxLocalStreams), profile);
@@ -585,7 +600,8 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
    * @see https://www.rfc-editor.org/rfc/rfc5764#section-4.2
    */
   exportKeyingMaterial(label: string, length: number): Buffer {
-    if (typeof label !== 'string') throw argTypeError('label', 'a string', label);
+    if (this.#userClosed) throw new InvalidStateError('DtlsTransport is closed');
+    checkString(label, 'label');
     if (label.length < 1 || label.length > 256 || !/^[\x20-\x7e]+$/.test(label)) {
       throw argValueError('label', '1 to 256 printable ASCII characters', label);
     }
@@ -609,10 +625,10 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     this.#userClosed = true;
     this.#release();
     if (this.#state !== 'closed' && this.#state !== 'failed') {
-      this.#settle?.reject(new InvalidStateError('DtlsTransport was closed before it connected'));
-      this.#settle = undefined;
-      this.#setState('closed');
-      this.emit('close');
+      this.#state = 'closed';
+      this.#reject(new InvalidStateError('DtlsTransport was closed before it connected'));
+      this.#emitState('closed');
+      this.#emitClose();
     }
   }
 
@@ -629,9 +645,21 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     return this.#native;
   }
 
-  #setState(state: DtlsState): void {
-    this.#state = state;
-    this.emit('statechange', state);
+  // Events: settle start() first, then emit; every listener is isolated and
+  // an event that stopped being true is not delivered (see safe-emit.ts).
+  #emitState(state: DtlsState): void {
+    safeEmit(this, 'statechange', [state], () => this.#state === state);
+  }
+
+  /** The association ended: the last event, delivered to every listener. */
+  #emitClose(): void {
+    safeEmit(this, 'close', [], () => true);
+  }
+
+  #reject(error: Error): void {
+    const settle = this.#settle;
+    this.#settle = undefined;
+    settle?.reject(error);
   }
 
   #output(datagram: Buffer): void {
@@ -664,7 +692,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
       for (const data of step.data) {
         if (this.#state !== 'connected') break;
         this.#stats.messagesReceived++;
-        this.emit('data', data);
+        safeEmit(this, 'data', [data], () => this.#state === 'connected');
       }
     }
     if (this.#native !== undefined && (this.#state === 'connecting' || this.#state === 'connected')) {
@@ -703,28 +731,32 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     this.#cipherSuite = info.cipherSuite;
     this.#maxDataSize = info.maxDataSize;
     this.#deadline = undefined;
-    this.#setState('connected');
-    this.#settle?.resolve();
+    this.#state = 'connected';
+    const settle = this.#settle;
     this.#settle = undefined;
-    this.emit('connected');
+    settle?.resolve();
+    this.#emitState('connected');
+    // A statechange listener may have closed the transport: then start()
+    // has resolved (it did connect) and 'connected' is not delivered.
+    if (this.#state === 'connected') safeEmit(this, 'connected', [], () => this.#state === 'connected');
   }
 
   #onRemoteClose(): void {
     this.#release();
     if (this.#state === 'closed' || this.#state === 'failed') return;
-    this.#settle?.reject(new InvalidStateError('The peer closed the association before it connected'));
-    this.#settle = undefined;
-    this.#setState('closed');
-    this.emit('close');
+    this.#state = 'closed';
+    this.#reject(new InvalidStateError('The peer closed the association before it connected'));
+    this.#emitState('closed');
+    this.#emitClose();
   }
 
   #fail(error: DtlsError): void {
     if (this.#state === 'failed' || this.#state === 'closed') return;
     this.#error = error;
     this.#release();
-    this.#setState('failed');
-    this.#settle?.reject(error);
-    this.#settle = undefined;
+    this.#state = 'failed';
+    this.#reject(error);
+    this.#emitState('failed');
   }
 
   /** Frees the native endpoint (anything it still had to say is sent) and closes our SRTP sessions. */

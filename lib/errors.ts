@@ -3,7 +3,8 @@
  * Typed errors. Every error this package throws or reports carries a stable
  * string `code`; tests and applications branch on `code` and class, never on
  * message text. Argument errors are Node's own `TypeError`/`RangeError` with a
- * `code` (`ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`, `ERR_OUT_OF_RANGE`).
+ * `code` (`ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`, `ERR_OUT_OF_RANGE`),
+ * built in one place, `validate.ts`.
  * @packageDocumentation
  */
 
@@ -150,50 +151,6 @@ export class SdpError extends DtlsSrtpError {
   constructor(code: SdpErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
   }
-}
-
-/** @internal Builds Node-style argument errors with a stable code. */
-export function argTypeError(name: string, expected: string, actual: unknown): TypeError {
-  const err = new TypeError(`Expected ${name} to be ${expected} but received ${describe(actual)}`);
-  Object.defineProperty(err, 'code', { value: 'ERR_INVALID_ARG_TYPE', enumerable: true });
-  return err;
-}
-
-/** @internal */
-export function argValueError(name: string, expected: string, actual: unknown): TypeError {
-  const err = new TypeError(`Expected ${name} to be ${expected} but received ${describe(actual)}`);
-  Object.defineProperty(err, 'code', { value: 'ERR_INVALID_ARG_VALUE', enumerable: true });
-  return err;
-}
-
-/** @internal */
-export function outOfRangeError(name: string, expected: string, actual: unknown): RangeError {
-  const err = new RangeError(`Expected ${name} to be ${expected} but received ${describe(actual)}`);
-  Object.defineProperty(err, 'code', { value: 'ERR_OUT_OF_RANGE', enumerable: true });
-  return err;
-}
-
-/**
- * @internal An optional integer option: `fallback` when undefined, else an
- * integer in [min, max] (`ERR_INVALID_ARG_TYPE` / `ERR_OUT_OF_RANGE`).
- */
-export function checkInteger(value: unknown, name: string, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number') throw argTypeError(name, 'a number', value);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw outOfRangeError(name, `an integer from ${min} to ${max}`, value);
-  }
-  return value;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  if (typeof value === 'string') return value.length > 40 ? `string of length ${value.length}` : `'${value}'`;
-  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
-  if (value instanceof Uint8Array) return `${value.constructor.name} of ${value.length} bytes`;
-  if (typeof value === 'function') return 'function';
-  return `an instance of ${(value).constructor?.name ?? 'Object'}`;
 }
 
 /**

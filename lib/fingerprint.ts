@@ -22,7 +22,8 @@
  * @packageDocumentation
  */
 import * as crypto from 'node:crypto';
-import { DtlsError, argTypeError, argValueError } from './errors.js';
+import { DtlsError } from './errors.js';
+import { argTypeError, argValueError, checkArray, checkObject, checkString } from './validate.js';
 
 /**
  * Hash functions this package computes and verifies (RFC 8122 "Hash function Textual Names").
@@ -74,10 +75,12 @@ const HEX_VALUE = /^[0-9A-F]{2}(?::[0-9A-F]{2})*$/;
  * Whether `algorithm` (any case) names a hash this package can verify.
  * @param algorithm - A hash function textual name, e.g. `'SHA-256'`.
  * @returns `true` for sha-1, sha-224, sha-256, sha-384, sha-512.
+ * @throws {TypeError} ERR_INVALID_ARG_TYPE when `algorithm` is not a string.
  * @example
  * isSupportedFingerprintAlgorithm('SHA-256'); // true
  */
 export function isSupportedFingerprintAlgorithm(algorithm: string): algorithm is FingerprintAlgorithm {
+  checkString(algorithm, 'algorithm');
   return Object.prototype.hasOwnProperty.call(DIGEST_BYTES, algorithm.toLowerCase());
 }
 
@@ -148,7 +151,7 @@ export function formatFingerprint(fingerprint: DtlsFingerprint): string {
 
 /** @internal Validates one `{ algorithm, value }` object and normalises it. */
 export function checkFingerprintObject(value: unknown, name: string): DtlsFingerprint {
-  if (typeof value !== 'object' || value === null) throw argTypeError(name, 'an object', value);
+  checkObject(value, name);
   const { algorithm, value: hex } = value as { algorithm?: unknown; value?: unknown };
   if (typeof algorithm !== 'string') throw argTypeError(`${name}.algorithm`, 'a string', algorithm);
   if (typeof hex !== 'string') throw argTypeError(`${name}.value`, 'a string', hex);
@@ -157,7 +160,7 @@ export function checkFingerprintObject(value: unknown, name: string): DtlsFinger
 
 /** @internal Validates a list of remote fingerprints (1 to 16 entries). */
 export function checkFingerprintList(value: unknown, name: string): DtlsFingerprint[] {
-  if (!Array.isArray(value)) throw argTypeError(name, 'an array of fingerprints', value);
+  checkArray(value, name, 'an array of fingerprints');
   if (value.length === 0 || value.length > 16) throw argValueError(name, '1 to 16 fingerprints', value);
   return value.map((fp, i) => checkFingerprintObject(fp, `${name}[${i}]`));
 }

@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 import { randomBytes } from 'node:crypto';
-import { argTypeError, argValueError } from './errors.js';
+import { argValueError, checkBytes, checkIntegerValue, checkObject, checkOneOf, checkString, optionalObject } from './validate.js';
 import {
   STUN_METHOD_BINDING,
   parseStunMessage,
@@ -111,7 +111,7 @@ function addressKey(a: IceRemoteAddress): string {
 const ICE_CHARS = /^[A-Za-z0-9+/]+$/;
 
 function checkIceString(value: unknown, name: string, min: number): string {
-  if (typeof value !== 'string') throw argTypeError(name, 'a string', value);
+  checkString(value, name);
   if (value.length < min || value.length > 256 || !ICE_CHARS.test(value)) {
     throw argValueError(name, `${min} to 256 ice-chars (A-Z a-z 0-9 + /)`, value);
   }
@@ -128,14 +128,21 @@ function sameAddress(a: IceRemoteAddress | undefined, b: IceRemoteAddress): bool
 }
 
 function checkRemote(remote: unknown): IceRemoteAddress {
-  if (typeof remote !== 'object' || remote === null) throw argTypeError('remote', 'an object', remote);
-  const { address, port, family } = remote as Record<string, unknown>;
-  if (typeof address !== 'string') throw argTypeError('remote.address', 'a string', address);
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw argValueError('remote.port', 'an integer in 0..65535', port);
-  }
-  if (family !== 'IPv4' && family !== 'IPv6') throw argValueError('remote.family', "'IPv4' or 'IPv6'", family);
-  return { address, port, family };
+  checkObject(remote, 'remote');
+  const { address, port, family } = remote;
+  checkString(address, 'remote.address');
+  checkIntegerValue(port, 'remote.port', 0, 65535);
+  return { address, port, family: checkOneOf(family, 'remote.family', ['IPv4', 'IPv6']) };
+}
+
+let isResponder: (value: unknown) => boolean;
+
+/**
+ * @internal Whether `value` is a real {@link IceLiteResponder} (not a Proxy
+ * of one, not a look-alike), decided without running user code.
+ */
+export function isIceLiteResponder(value: unknown): value is IceLiteResponder {
+  return isResponder(value);
 }
 
 /**
@@ -173,6 +180,10 @@ function checkRemote(remote: unknown): IceRemoteAddress {
  * @see https://www.rfc-editor.org/rfc/rfc8445#section-7.3
  */
 export class IceLiteResponder {
+  static {
+    // A brand check: no Proxy trap and no getter runs, whatever `value` is.
+    isResponder = (value) => typeof value === 'object' && value !== null && #ufrag in value;
+  }
   readonly #ufrag: string;
   readonly #pwd: string;
   readonly #software: string | undefined;
@@ -207,15 +218,13 @@ export class IceLiteResponder {
    * const { usernameFragment, password } = ice.localParameters; // put them in the SDP answer
    * ```
    */
-  constructor(options: IceLiteResponderOptions = {}) {
-    if (typeof options !== 'object' || options === null) throw argTypeError('options', 'an object', options);
-    this.#ufrag = options.ufrag === undefined ? randomIceString(6) : checkIceString(options.ufrag, 'options.ufrag', 4);
-    this.#pwd = options.pwd === undefined ? randomIceString(18) : checkIceString(options.pwd, 'options.pwd', 22);
-    if (options.remoteUfrag !== undefined) this.#remoteUfrag = checkIceString(options.remoteUfrag, 'options.remoteUfrag', 4);
-    if (options.software !== undefined && typeof options.software !== 'string') {
-      throw argTypeError('options.software', 'a string', options.software);
-    }
-    this.#software = options.software;
+  constructor(options?: IceLiteResponderOptions) {
+    const { ufrag, pwd, remoteUfrag, software } = optionalObject(options, 'options');
+    this.#ufrag = ufrag === undefined ? randomIceString(6) : checkIceString(ufrag, 'options.ufrag', 4);
+    this.#pwd = pwd === undefined ? randomIceString(18) : checkIceString(pwd, 'options.pwd', 22);
+    if (remoteUfrag !== undefined) this.#remoteUfrag = checkIceString(remoteUfrag, 'options.remoteUfrag', 4);
+    if (software !== undefined) checkString(software, 'options.software');
+    this.#software = software;
   }
 
   /**
@@ -254,6 +263,8 @@ export class IceLiteResponder {
    * nothing is selected yet.
    * @param remote - the source of a received datagram
    * @returns `true` if that address has passed connectivity checks
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE` when `remote` is not `{ address, port, family }`
+   * @throws {RangeError} `ERR_OUT_OF_RANGE` when `remote.port` is not an integer in 0..65535
    * @example
    * ```ts
    * const ok = sameAddress(ice.selectedAddress, rinfo) || (ice.selectedAddress === undefined && ice.isValidatedAddress(rinfo));
@@ -296,8 +307,9 @@ export class IceLiteResponder {
    * @param datagram - the received UDP payload
    * @param remote - where it came from (`dgram`'s `rinfo` fits)
    * @returns what to send, if anything, and whether the selected address changed
-   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE` when `datagram` is not a
-   *   Uint8Array or `remote` is not `{ address, port, family }` (caller bugs, not network input)
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE` when `datagram` is not an
+   *   attached Uint8Array or `remote` is not `{ address, port, family }` (caller bugs, not network input)
+   * @throws {RangeError} `ERR_OUT_OF_RANGE` when `remote.port` is not an integer in 0..65535
    * @example
    * ```ts
    * const r = ice.handle(msg, rinfo);
@@ -305,7 +317,7 @@ export class IceLiteResponder {
    * ```
    */
   handle(datagram: Uint8Array, remote: IceRemoteAddress): IceLiteResult {
-    if (!(datagram instanceof Uint8Array)) throw argTypeError('datagram', 'a Uint8Array', datagram);
+    checkBytes(datagram, 'datagram');
     const from = checkRemote(remote);
     const msg = parseStunMessage(datagram);
     if (msg === null) return this.#drop('malformed');

@@ -9,7 +9,8 @@
  * DTLS association.
  * @packageDocumentation
  */
-import { DtlsError, argTypeError, argValueError } from './errors.js';
+import { DtlsError } from './errors.js';
+import { argTypeError, argValueError, checkObject, checkOneOf } from './validate.js';
 
 /** A value of the SDP `a=setup` attribute (RFC 4145 §4). */
 export type DtlsSetup = 'active' | 'passive' | 'actpass' | 'holdconn';
@@ -85,7 +86,7 @@ function checkSetup(value: unknown, name: string): DtlsSetup {
  * @see https://www.rfc-editor.org/rfc/rfc8842#section-5
  */
 export function selectDtlsRole(options: SelectDtlsRoleOptions): DtlsRole {
-  if (typeof options !== 'object' || options === null) throw argTypeError('options', 'an object', options);
+  checkObject(options, 'options');
   const { isOfferer } = options;
   if (typeof isOfferer !== 'boolean') throw argTypeError('options.isOfferer', 'a boolean', isOfferer);
   const local = checkSetup(options.localSetup, 'options.localSetup');
@@ -163,7 +164,8 @@ export function answerSetup(remoteOfferSetup: DtlsSetup, preferred?: 'active' | 
  *
  * @param iceRole - this agent's ICE role after role-conflict resolution
  * @returns `'client'` for `'controlling'`, `'server'` for `'controlled'`
- * @throws {TypeError} `ERR_INVALID_ARG_VALUE` when `iceRole` is neither `'controlling'` nor `'controlled'`
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` when `iceRole` is not a string, `ERR_INVALID_ARG_VALUE` when it is
+ *   neither `'controlling'` nor `'controlled'`
  * @example
  * ```ts
  * dtlsRoleFromIceRole('controlled');  // 'server' (an ICE-lite SFU)
@@ -172,7 +174,5 @@ export function answerSetup(remoteOfferSetup: DtlsSetup, preferred?: 'active' | 
  * @see https://www.rfc-editor.org/rfc/rfc8445#section-6.1.1
  */
 export function dtlsRoleFromIceRole(iceRole: IceRole): DtlsRole {
-  if (iceRole === 'controlling') return 'client';
-  if (iceRole === 'controlled') return 'server';
-  throw argValueError('iceRole', "'controlling' or 'controlled'", iceRole);
+  return checkOneOf(iceRole, 'iceRole', ['controlling', 'controlled']) === 'controlling' ? 'client' : 'server';
 }

@@ -9,7 +9,19 @@
 import { randomBytes } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import * as sdpTransform from 'sdp-transform';
-import { SdpError, argTypeError, argValueError, outOfRangeError } from './errors.js';
+import { SdpError } from './errors.js';
+import {
+  argTypeError,
+  argValueError,
+  checkArray,
+  checkIntegerValue,
+  checkObject,
+  checkOneOf,
+  checkString,
+  isArray,
+  optionalBoolean,
+  optionalObject,
+} from './validate.js';
 import { answerSetup, type DtlsSetup } from './role.js';
 
 /** Largest SDP accepted from the network, in characters. */
@@ -328,9 +340,62 @@ const ANSWER_DIRECTION: Record<SdpMediaSection['direction'], SdpMediaSection['di
 /** Host candidate priority for component 1: type preference 126, local preference 65535 (RFC 8445 §5.1.2.1). */
 const HOST_PRIORITY = 126 * 2 ** 24 + 65535 * 2 ** 8 + 255;
 
-function stringList(value: unknown, name: string): string[] {
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw argTypeError(name, 'an array of strings', value);
+function stringList(value: unknown, name: string, fallback: readonly string[]): string[] {
+  if (value === undefined) return fallback.slice();
+  if (!isArray(value) || !value.every((v) => typeof v === 'string')) throw argTypeError(name, 'an array of strings', value);
   return value;
+}
+
+function optionalString(value: unknown, name: string): string | undefined {
+  if (value !== undefined) checkString(value, name);
+  return value;
+}
+
+function checkNumber(value: unknown, name: string): void {
+  if (typeof value !== 'number') throw argTypeError(name, 'a number', value);
+}
+
+/**
+ * Validates a {@link RemoteDescription} handed to {@link buildLiteAnswer}
+ * (normally from {@link parseRemoteDescription}, possibly a copy that crossed
+ * a process boundary as JSON): every field the answer reads has its type.
+ */
+function checkOffer(offer: unknown): RemoteDescription {
+  checkObject(offer, 'offer');
+  checkArray(offer['media'], 'offer.media', 'an array of media sections');
+  if (offer['bundle'] !== undefined && !(isArray(offer['bundle']) && offer['bundle'].every((m) => typeof m === 'string'))) {
+    throw argTypeError('offer.bundle', 'undefined or an array of strings', offer['bundle']);
+  }
+  offer['media'].forEach((section: unknown, i) => {
+    const name = `offer.media[${i}]`;
+    checkObject(section, name);
+    for (const key of ['kind', 'protocol', 'formats'] as const) checkString(section[key], `${name}.${key}`);
+    optionalString(section['mid'], `${name}.mid`);
+    for (const key of ['rejected', 'rtcpRsize'] as const) {
+      if (typeof section[key] !== 'boolean') throw argTypeError(`${name}.${key}`, 'a boolean', section[key]);
+    }
+    checkOneOf(section['direction'], `${name}.direction`, DIRECTIONS);
+    checkArray(section['codecs'], `${name}.codecs`);
+    section['codecs'].forEach((codec: unknown, j) => {
+      const at = `${name}.codecs[${j}]`;
+      checkObject(codec, at);
+      checkNumber(codec['payloadType'], `${at}.payloadType`);
+      checkString(codec['name'], `${at}.name`);
+      checkNumber(codec['clockRate'], `${at}.clockRate`);
+      if (codec['channels'] !== undefined) checkNumber(codec['channels'], `${at}.channels`);
+      optionalString(codec['fmtp'], `${at}.fmtp`);
+      stringList(codec['rtcpFeedback'], `${at}.rtcpFeedback`, []);
+    });
+    checkArray(section['headerExtensions'], `${name}.headerExtensions`);
+    section['headerExtensions'].forEach((ext: unknown, j) => {
+      const at = `${name}.headerExtensions[${j}]`;
+      checkObject(ext, at);
+      checkNumber(ext['id'], `${at}.id`);
+      checkString(ext['uri'], `${at}.uri`);
+    });
+  });
+  if (offer['setup'] !== undefined) checkString(offer['setup'], 'offer.setup');
+  return offer as unknown as RemoteDescription;
 }
 
 /**
@@ -348,8 +413,9 @@ function stringList(value: unknown, name: string): string[] {
  * @param offer - the parsed remote offer ({@link parseRemoteDescription})
  * @param options - our credentials, fingerprints, candidate and codec choices
  * @returns the SDP answer text (CRLF line ends)
- * @throws {TypeError} `ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE` for missing or malformed
- *   options (ICE credentials, fingerprints, candidate address, setup, SSRCs)
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE` for an `offer` that is not a
+ *   {@link RemoteDescription}, or missing or malformed options (ICE credentials, fingerprints,
+ *   candidate address, setup, codec lists, SSRCs)
  * @throws {RangeError} `ERR_OUT_OF_RANGE` for a candidate port or SSRC outside its range
  * @throws {DtlsError} `ERR_DTLS_ROLE_CONFLICT` when the offer's `a=setup` cannot be answered (holdconn)
  * @example
@@ -367,66 +433,71 @@ function stringList(value: unknown, name: string): string[] {
  * @see https://www.rfc-editor.org/rfc/rfc8445#section-2.5
  */
 export function buildLiteAnswer(offer: RemoteDescription, options: LiteAnswerOptions): string {
-  if (typeof offer !== 'object' || offer === null || !Array.isArray(offer.media)) {
-    throw argTypeError('offer', 'a RemoteDescription', offer);
-  }
-  if (typeof options !== 'object' || options === null) throw argTypeError('options', 'an object', options);
-  const ufrag = options.iceUfrag;
-  const pwd = options.icePwd;
-  if (typeof ufrag !== 'string' || ufrag.length < 4 || ufrag.length > 256 || !ICE_CHARS.test(ufrag)) {
+  const remote = checkOffer(offer);
+  checkObject(options, 'options');
+  const ufrag = options['iceUfrag'];
+  const pwd = options['icePwd'];
+  checkString(ufrag, 'options.iceUfrag');
+  checkString(pwd, 'options.icePwd');
+  if (ufrag.length < 4 || ufrag.length > 256 || !ICE_CHARS.test(ufrag)) {
     throw argValueError('options.iceUfrag', '4 to 256 ice-chars', ufrag);
   }
-  if (typeof pwd !== 'string' || pwd.length < 22 || pwd.length > 256 || !ICE_CHARS.test(pwd)) {
+  if (pwd.length < 22 || pwd.length > 256 || !ICE_CHARS.test(pwd)) {
     throw argValueError('options.icePwd', '22 to 256 ice-chars', pwd);
   }
-  if (!Array.isArray(options.fingerprints) || options.fingerprints.length === 0) {
-    throw argTypeError('options.fingerprints', 'a non-empty array', options.fingerprints);
-  }
-  const fingerprints = (options.fingerprints as readonly unknown[]).map((entry) => {
-    const f = entry as { algorithm?: unknown; value?: unknown } | null;
-    if (typeof f !== 'object' || f === null || typeof f.algorithm !== 'string' || typeof f.value !== 'string') {
-      throw argTypeError('options.fingerprints[]', '{ algorithm, value } strings', entry);
-    }
+  const offered = options['fingerprints'];
+  if (!isArray(offered) || offered.length === 0) throw argTypeError('options.fingerprints', 'a non-empty array', offered);
+  const fingerprints = offered.map((entry, i) => {
+    const at = `options.fingerprints[${i}]`;
+    checkObject(entry, at);
+    const { algorithm, value } = entry;
+    checkString(algorithm, `${at}.algorithm`);
+    checkString(value, `${at}.value`);
     try {
-      return parseFingerprintValue(`fingerprint:${f.algorithm} ${f.value}`);
-    } catch {
-      throw argValueError('options.fingerprints[]', 'a hash name and matching hex pairs', f.value);
+      return parseFingerprintValue(`fingerprint:${algorithm} ${value}`);
+    } catch (cause) {
+      throw argValueError(at, 'a hash name and matching hex pairs', value, cause);
     }
   });
-  const setup = options.setup === undefined ? answerSetup(offer.setup, 'passive') : options.setup;
-  if (setup !== 'active' && setup !== 'passive') throw argValueError('options.setup', "'active' or 'passive'", setup);
-  const cand = options.candidate;
-  if (typeof cand !== 'object' || cand === null) throw argTypeError('options.candidate', 'an object', cand);
-  const ipVer = isIPv4(String(cand.address)) ? 4 : isIPv6(String(cand.address)) ? 6 : 0;
-  if (ipVer === 0) throw argValueError('options.candidate.address', 'an IPv4 or IPv6 address', cand.address);
-  if (!Number.isInteger(cand.port) || cand.port < 1 || cand.port > 65535) {
-    throw outOfRangeError('options.candidate.port', 'an integer in 1..65535', cand.port);
-  }
+  const setup =
+    options['setup'] === undefined ? answerSetup(remote.setup, 'passive') : checkOneOf(options['setup'], 'options.setup', ['active', 'passive']);
+  const cand = options['candidate'];
+  checkObject(cand, 'options.candidate');
+  const candAddress = cand['address'];
+  checkString(candAddress, 'options.candidate.address');
+  const ipVer = isIPv4(candAddress) ? 4 : isIPv6(candAddress) ? 6 : 0;
+  if (ipVer === 0) throw argValueError('options.candidate.address', 'an IPv4 or IPv6 address', candAddress);
+  const candPort = cand['port'];
+  checkIntegerValue(candPort, 'options.candidate.port', 1, 65535);
+  const codecs = optionalObject(options['codecs'], 'options.codecs');
   const prefs = {
-    audio: stringList(options.codecs?.audio ?? ['opus'], 'options.codecs.audio').map((s) => s.toLowerCase()),
-    video: stringList(options.codecs?.video ?? ['VP8'], 'options.codecs.video').map((s) => s.toLowerCase()),
+    audio: stringList(codecs['audio'], 'options.codecs.audio', ['opus']).map((s) => s.toLowerCase()),
+    video: stringList(codecs['video'], 'options.codecs.video', ['VP8']).map((s) => s.toLowerCase()),
   };
-  const extensions = stringList(options.headerExtensions ?? ['urn:ietf:params:rtp-hdrext:sdes:mid'], 'options.headerExtensions');
-  const feedback = stringList(options.rtcpFeedback ?? ['nack', 'nack pli', 'ccm fir'], 'options.rtcpFeedback');
-  const sessionId = options.sessionId ?? BigInt(`0x${randomBytes(7).toString('hex')}`).toString();
+  const extensions = stringList(options['headerExtensions'], 'options.headerExtensions', ['urn:ietf:params:rtp-hdrext:sdes:mid']);
+  const feedback = stringList(options['rtcpFeedback'], 'options.rtcpFeedback', ['nack', 'nack pli', 'ccm fir']);
+  const rtx = optionalBoolean(options['rtx'], 'options.rtx', false);
+  const send = optionalObject(options['send'], 'options.send');
+  const sessionId = options['sessionId'] === undefined ? BigInt(`0x${randomBytes(7).toString('hex')}`).toString() : options['sessionId'];
   if (typeof sessionId !== 'string' || !/^\d{1,20}$/.test(sessionId)) {
     throw argValueError('options.sessionId', 'a string of 1 to 20 digits', sessionId);
   }
+  const candidate = { address: candAddress, port: candPort };
 
   const accepted: string[] = [];
-  const media: sdpTransform.MediaDescription[] = offer.media.map((section) => {
-    const chosen = section.rejected ? [] : chooseCodecs(section, prefs, options.rtx === true);
+  const media: sdpTransform.MediaDescription[] = remote.media.map((section) => {
+    const chosen = section.rejected ? [] : chooseCodecs(section, prefs, rtx);
     if (chosen.length === 0 || section.mid === undefined) {
       return rejectedSection(section);
     }
     accepted.push(section.mid);
     const m: sdpTransform.MediaDescription = {
       type: section.kind,
-      port: cand.port,
+      port: candidate.port,
       protocol: 'UDP/TLS/RTP/SAVPF',
       payloads: chosen.map((c) => c.payloadType).join(' '),
-      connection: { version: ipVer, ip: cand.address },
-      rtcp: { port: cand.port, netType: 'IN', ipVer, address: cand.address },
+      connection: { version: ipVer, ip: candidate.address },
+      rtcp: { port: candidate.port, netType: 'IN', ipVer, address: candidate.address },
       iceUfrag: ufrag,
       icePwd: pwd,
       fingerprint: { type: (fingerprints[0] as SdpFingerprint).algorithm, hash: (fingerprints[0] as SdpFingerprint).value },
@@ -440,8 +511,8 @@ export function buildLiteAnswer(offer: RemoteDescription, options: LiteAnswerOpt
           component: 1,
           transport: 'udp',
           priority: HOST_PRIORITY,
-          ip: cand.address,
-          port: cand.port,
+          ip: candidate.address,
+          port: candidate.port,
           type: 'host',
         },
       ],
@@ -470,21 +541,21 @@ export function buildLiteAnswer(offer: RemoteDescription, options: LiteAnswerOpt
     if (fingerprints.length > 1) {
       m.invalid = fingerprints.slice(1).map((f) => ({ value: `fingerprint:${f.algorithm} ${f.value}` }));
     }
-    const send = options.send?.[section.mid];
-    if (send !== undefined) addSend(m, send, section.mid);
+    const sending = Object.hasOwn(send, section.mid) ? send[section.mid] : undefined;
+    if (sending !== undefined) addSend(m, sending, section.mid);
     return m;
   });
 
   const description: sdpTransform.SessionDescription = {
     version: 0,
-    origin: { username: '-', sessionId, sessionVersion: 2, netType: 'IN', ipVer, address: cand.address },
+    origin: { username: '-', sessionId, sessionVersion: 2, netType: 'IN', ipVer, address: candidate.address },
     name: '-',
     timing: { start: 0, stop: 0 },
     icelite: 'ice-lite',
     media,
   };
-  if (offer.bundle !== undefined) {
-    const mids = offer.bundle.filter((mid) => accepted.includes(mid));
+  if (remote.bundle !== undefined) {
+    const mids = remote.bundle.filter((mid) => accepted.includes(mid));
     if (mids.length > 0) description.groups = [{ type: 'BUNDLE', mids: mids.join(' ') }];
   }
   return sdpTransform.write(description);
@@ -519,24 +590,18 @@ function rejectedSection(section: SdpMediaSection): sdpTransform.MediaDescriptio
   return m;
 }
 
-function addSend(
-  m: sdpTransform.MediaDescription,
-  send: { ssrc: number; cname: string; streamId?: string; trackId?: string },
-  mid: string,
-): void {
-  if (typeof send !== 'object' || send === null) throw argTypeError(`options.send.${mid}`, 'an object', send);
-  if (!Number.isInteger(send.ssrc) || send.ssrc < 0 || send.ssrc > 0xffffffff) {
-    throw outOfRangeError(`options.send.${mid}.ssrc`, 'an integer in 0..2^32-1', send.ssrc);
-  }
+function addSend(m: sdpTransform.MediaDescription, send: unknown, mid: string): void {
+  const name = `options.send.${mid}`;
+  checkObject(send, name);
+  const { ssrc, cname } = send;
+  checkIntegerValue(ssrc, `${name}.ssrc`, 0, 0xffffffff);
   const token = /^[A-Za-z0-9+/._-]{1,64}$/;
-  if (typeof send.cname !== 'string' || !token.test(send.cname)) {
-    throw argValueError(`options.send.${mid}.cname`, '1 to 64 token characters', send.cname);
-  }
-  const streamId = send.streamId ?? send.cname;
-  const trackId = send.trackId ?? `${send.cname}-${mid}`;
-  if (!token.test(streamId) || !token.test(trackId)) {
-    throw argValueError(`options.send.${mid}.streamId/trackId`, '1 to 64 token characters', `${streamId} ${trackId}`);
-  }
+  checkString(cname, `${name}.cname`);
+  if (!token.test(cname)) throw argValueError(`${name}.cname`, '1 to 64 token characters', cname);
+  const streamId = optionalString(send['streamId'], `${name}.streamId`) ?? cname;
+  const trackId = optionalString(send['trackId'], `${name}.trackId`) ?? `${cname}-${mid}`;
+  if (!token.test(streamId)) throw argValueError(`${name}.streamId`, '1 to 64 token characters', streamId);
+  if (!token.test(trackId)) throw argValueError(`${name}.trackId`, '1 to 64 token characters', trackId);
   m.msid = [{ id: streamId, appdata: trackId }];
-  m.ssrcs = [{ id: send.ssrc, attribute: 'cname', value: send.cname }];
+  m.ssrcs = [{ id: ssrc, attribute: 'cname', value: cname }];
 }

@@ -11,20 +11,13 @@ import { isIPv6 } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Socket as DgramSocket, RemoteInfo } from 'node:dgram';
 import { Certificate, nativeCertificateOf } from './certificate.js';
-import { classifyDatagram } from './demux.js';
+import { classify } from './demux.js';
 import { DtlsTransport, type DtlsState, type DtlsStats } from './dtls-transport.js';
-import {
-  IceError,
-  InvalidStateError,
-  argTypeError,
-  argValueError,
-  checkInteger,
-  outOfRangeError,
-  type DtlsError,
-} from './errors.js';
+import { DtlsError, IceError, InvalidStateError } from './errors.js';
 import { checkFingerprintList, computeFingerprint, type DtlsFingerprint } from './fingerprint.js';
-import { IceLiteResponder, type IceLiteResponderOptions, type IceLiteStats } from './ice-lite.js';
+import { IceLiteResponder, isIceLiteResponder, type IceLiteResponderOptions, type IceLiteStats } from './ice-lite.js';
 import { selectDtlsRole, type DtlsRole, type DtlsSetup } from './role.js';
+import { rethrowLater, safeEmit } from './safe-emit.js';
 import {
   SRTP_PACKET_ERROR_CODES,
   srtpResultCode,
@@ -34,6 +27,17 @@ import {
   type SrtpProfile,
   type SrtpStats,
 } from './srtp-session.js';
+import {
+  argTypeError,
+  argValueError,
+  checkBytes,
+  checkFunction,
+  checkInteger,
+  checkIntegerValue,
+  checkObject,
+  checkOneOf,
+  checkString,
+} from './validate.js';
 
 /**
  * A UDP transport address. `family` is inferred from `address` when omitted;
@@ -115,7 +119,10 @@ export interface DtlsSrtpTransportOptions {
    * selects becomes the path. Without it, STUN goes to `onStun` or is dropped.
    */
   iceLite?: IceLiteResponder | IceLiteResponderOptions;
-  /** Your STUN handler when you run ICE yourself; call `setRemoteAddress()` when it selects a pair. */
+  /**
+   * Your STUN handler when you run ICE yourself; call `setRemoteAddress()` when it selects a pair.
+   * Like an event listener, an exception it throws is re-thrown on the next tick.
+   */
   onStun?: (datagram: Buffer, remote: Required<TransportAddress>) => void;
   /** Largest DTLS datagram we send, 256 to 65507; default 1200. */
   mtu?: number;
@@ -146,7 +153,7 @@ export interface DtlsSrtpTransportOptions {
  * - `stun-rejected`: STUN the ICE-lite responder dropped (details in `ice.dropped`);
  * - `unselected-address`: DTLS, RTP or RTCP from an address other than the selected one (or with none selected);
  * - `not-started`: DTLS before `start()`;
- * - `ended`: DTLS after this transport ended its association itself (ICE consent expired);
+ * - `ended`: DTLS after this transport ended its association itself (ICE consent expired, SRTP keying failed);
  * - `srtp-not-ready`: RTP or RTCP before the handshake finished (or after it failed).
  * @example
  * const { droppedDatagrams } = transport.getStats();
@@ -260,16 +267,15 @@ const DROP_REASONS: readonly DatagramDropReason[] = [
 const MAX_DATAGRAM = 65535;
 
 function checkAddress(value: unknown, name: string): Required<TransportAddress> {
-  if (typeof value !== 'object' || value === null) throw argTypeError(name, 'an object', value);
-  const { address, port, family } = value as Record<string, unknown>;
-  if (typeof address !== 'string') throw argTypeError(`${name}.address`, 'a string', address);
-  if (typeof port !== 'number') throw argTypeError(`${name}.port`, 'a number', port);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw outOfRangeError(`${name}.port`, 'an integer from 1 to 65535', port);
-  const inferred = isIPv6(address) ? 'IPv6' : 'IPv4';
-  if (family !== undefined && family !== 'IPv4' && family !== 'IPv6') {
-    throw argValueError(`${name}.family`, "'IPv4' or 'IPv6'", family);
-  }
-  return { address, port, family: family ?? inferred };
+  checkObject(value, name);
+  const { address, port, family } = value;
+  checkString(address, `${name}.address`);
+  checkIntegerValue(port, `${name}.port`, 1, 65535);
+  return {
+    address,
+    port,
+    family: family === undefined ? (isIPv6(address) ? 'IPv6' : 'IPv4') : checkOneOf(family, `${name}.family`, ['IPv4', 'IPv6']),
+  };
 }
 
 function sameAddress(a: Required<TransportAddress> | undefined, address: string, port: number): boolean {
@@ -301,6 +307,13 @@ function zeroRecord<K extends string>(keys: readonly K[]): Record<K, number> {
  * counted by code in {@link DtlsSrtpTransport.getStats}. A handshake failure
  * shows as `state === 'failed'`, `error` and the rejection of `start()`.
  *
+ * `start()` settles before the `statechange` that reports the same change.
+ * A listener that throws stops neither the transport nor the other
+ * listeners: its exception is re-thrown on the next tick (an
+ * `'uncaughtException'`). After a listener called `close()`, the remaining
+ * listeners of that event are skipped and nothing but the closing
+ * `statechange` follows.
+ *
  * A transport belongs to the thread that created it; its timers are unref'd.
  * @example
  * const socket = dgram.createSocket('udp4');
@@ -327,14 +340,16 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   readonly #maxLocalStreams: number;
   readonly #consentTimeoutMs: number;
   #consentTimer: ReturnType<typeof setTimeout> | undefined;
-  #iceFailure: IceError | undefined;
-  /** DTLS counters as they were when consent expiry ended the association. */
+  /** A failure this transport decided itself (ICE consent expired, SRTP keying failed). */
+  #failure: DtlsError | IceError | undefined;
+  /** DTLS counters as they were when this transport ended the association itself. */
   #dtlsFinal: DtlsStats | undefined;
   #remote: Required<TransportAddress> | undefined;
   #srtp: SrtpSession | undefined;
   #state: DtlsState = 'new';
   #closed = false;
   #started: Promise<void> | undefined;
+  #settle: { resolve: () => void; reject: (err: Error) => void } | undefined;
   #startedAt = 0;
   #handshakeMs: number | undefined;
   #remoteFingerprint: DtlsFingerprint | undefined;
@@ -343,6 +358,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   #inDtlsCall = false;
   #final: DtlsSrtpTransportStats | undefined;
   readonly #onMessage: ((msg: Buffer, rinfo: RemoteInfo) => void) | undefined;
+  /** Whether a media or data event is still worth delivering (one closure for every packet). */
+  readonly #mediaLive = (): boolean => !this.#closed && this.#state === 'connected';
   readonly #onSent = (err: Error | null): void => {
     if (err) this.#counters.sendFailures++;
   };
@@ -380,42 +397,36 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
    */
   constructor(options: DtlsSrtpTransportOptions) {
     super();
-    if (typeof options !== 'object' || options === null) throw argTypeError('options', 'an object', options);
+    checkObject(options, 'options');
     if (nativeCertificateOf(options.certificate) === undefined) {
       throw argTypeError('options.certificate', 'a Certificate', options.certificate);
     }
     if ((options.role === undefined) === (options.setup === undefined)) {
-      throw argValueError('options', 'exactly one of role and setup', options.role ?? 'neither');
+      throw argValueError('options', 'exactly one of role and setup', options.role === undefined ? 'neither' : 'both');
     }
     let role: DtlsRole;
     if (options.setup !== undefined) {
-      if (typeof options.setup !== 'object' || options.setup === null) {
-        throw argTypeError('options.setup', 'an object', options.setup);
-      }
+      checkObject(options.setup, 'options.setup');
       role = selectDtlsRole(options.setup);
     } else {
-      if (options.role !== 'client' && options.role !== 'server') {
-        throw argValueError('options.role', "'client' or 'server'", options.role);
-      }
-      role = options.role;
+      role = checkOneOf(options.role, 'options.role', ['client', 'server']);
     }
     if ((options.socket === undefined) === (options.path === undefined)) {
-      throw argValueError('options', 'exactly one of socket and path', options.socket ?? 'neither');
+      throw argValueError('options', 'exactly one of socket and path', options.socket === undefined ? 'neither' : 'both');
     }
     if (options.socket !== undefined) {
-      const s = options.socket as unknown as Record<string, unknown>;
-      if (typeof s !== 'object' || s === null || typeof s['send'] !== 'function' || typeof s['on'] !== 'function') {
-        throw argTypeError('options.socket', 'a dgram.Socket', options.socket);
+      const s: unknown = options.socket;
+      checkObject(s, 'options.socket');
+      if (typeof s['send'] !== 'function' || typeof s['on'] !== 'function' || typeof s['off'] !== 'function') {
+        throw argTypeError('options.socket', 'a dgram.Socket', s);
       }
     }
     if (options.path !== undefined) {
-      if (typeof options.path !== 'object' || options.path === null || typeof options.path.send !== 'function') {
-        throw argTypeError('options.path', 'an object with a send(datagram, remote) method', options.path);
-      }
+      const path: unknown = options.path;
+      checkObject(path, 'options.path');
+      checkFunction(path['send'], 'options.path.send');
     }
-    if (options.onStun !== undefined && typeof options.onStun !== 'function') {
-      throw argTypeError('options.onStun', 'a function', options.onStun);
-    }
+    if (options.onStun !== undefined) checkFunction(options.onStun, 'options.onStun');
     if (options.iceLite !== undefined && options.onStun !== undefined) {
       throw argValueError('options', 'at most one of iceLite and onStun', 'both');
     }
@@ -429,7 +440,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     this.#ice =
       options.iceLite === undefined
         ? undefined
-        : options.iceLite instanceof IceLiteResponder
+        : isIceLiteResponder(options.iceLite)
           ? options.iceLite
           : new IceLiteResponder(options.iceLite);
     this.#onStun = options.onStun;
@@ -452,7 +463,9 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     this.#dtls.on('statechange', (state) => {
       this.#onDtlsState(state);
     });
-    this.#dtls.on('data', (data) => this.emit('data', data));
+    this.#dtls.on('data', (data) => {
+      safeEmit(this, 'data', [data], this.#mediaLive);
+    });
 
     this.#socket = options.socket;
     this.#path = options.path;
@@ -476,11 +489,12 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
 
   /**
    * Why the transport failed (`state === 'failed'`), else `undefined`: a
-   * `DtlsError`, or an `IceError` (`ERR_ICE_CONSENT_EXPIRED`) when the peer
-   * stopped answering for ICE consent.
+   * `DtlsError` (`ERR_DTLS_INTERNAL` with a `cause` when SRTP could not be
+   * keyed from the handshake), or an `IceError` (`ERR_ICE_CONSENT_EXPIRED`)
+   * when the peer stopped answering for ICE consent.
    */
   get error(): DtlsError | IceError | undefined {
-    return this.#iceFailure ?? this.#dtls.error;
+    return this.#failure ?? this.#dtls.error;
   }
 
   /** `true` once `close()` was called. */
@@ -514,7 +528,9 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
    * keyed. Calling it again returns the same promise.
    * @returns A promise that resolves on `connected`.
    * @throws {DtlsError} (rejection) ERR_DTLS_HANDSHAKE, ERR_DTLS_FINGERPRINT_MISMATCH, ERR_DTLS_NO_SRTP_PROFILE,
-   *   ERR_DTLS_ALERT, ERR_DTLS_TIMEOUT — the same error as `transport.error`.
+   *   ERR_DTLS_ALERT, ERR_DTLS_TIMEOUT; ERR_DTLS_INTERNAL (with `cause`) when SRTP could not be keyed from the
+   *   finished handshake — the same error as `transport.error`.
+   * @throws {IceError} (rejection) ERR_ICE_CONSENT_EXPIRED when ICE consent expired before it connected.
    * @throws {InvalidStateError} (rejection) ERR_INVALID_STATE after close, or when closed before connecting.
    * @example
    * await transport.start();
@@ -523,9 +539,19 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   start(): Promise<void> {
     if (this.#closed) return Promise.reject(new InvalidStateError('DtlsSrtpTransport is closed'));
     if (this.#started !== undefined) return this.#started;
+    // Ended before it was started (ICE consent expired): nothing left to start.
+    if (this.#state === 'failed') return Promise.reject(this.error ?? new InvalidStateError('DtlsSrtpTransport failed'));
     this.#startedAt = performance.now();
-    this.#started = this.#dtlsCall(() => this.#dtls.start());
-    return this.#started;
+    // Our promise follows our state (SRTP keyed, failed, closed), not the DTLS
+    // transport's: DTLS can connect and SRTP keying still fail.
+    const started = new Promise<void>((resolve, reject) => {
+      this.#settle = { resolve, reject };
+    });
+    this.#started = started;
+    const dtls = this.#dtlsCall(() => this.#dtls.start());
+    // Its outcome reaches us as a DTLS state change.
+    dtls.catch(() => undefined);
+    return started;
   }
 
   /**
@@ -541,7 +567,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
    */
   receive(datagram: Uint8Array, remote: TransportAddress): void {
     if (this.#closed) throw new InvalidStateError('DtlsSrtpTransport is closed');
-    if (!(datagram instanceof Uint8Array)) throw argTypeError('datagram', 'a Uint8Array', datagram);
+    checkBytes(datagram, 'datagram');
     const from = checkAddress(remote, 'remote');
     this.#handle(Buffer.from(datagram), from.address, from.port, from.family);
   }
@@ -746,27 +772,56 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   #select(remote: Required<TransportAddress>): void {
     if (sameAddress(this.#remote, remote.address, remote.port)) return;
     this.#remote = remote;
-    this.emit('remoteaddresschange', { ...remote });
+    safeEmit(this, 'remoteaddresschange', [{ ...remote }], () => !this.#closed && this.#remote === remote);
   }
 
   #onDtlsState(state: DtlsState): void {
     if (state === 'connected') {
-      // Keyed natively from the RFC 5764 export: the keys never reach JavaScript.
-      this.#srtp = this.#dtls.createSrtpSession({
-        replayWindow: this.#replayWindow,
-        maxRemoteStreams: this.#maxRemoteStreams,
-        maxLocalStreams: this.#maxLocalStreams,
-      });
+      try {
+        // Keyed natively from the RFC 5764 export: the keys never reach JavaScript.
+        this.#srtp = this.#dtls.createSrtpSession({
+          replayWindow: this.#replayWindow,
+          maxRemoteStreams: this.#maxRemoteStreams,
+          maxLocalStreams: this.#maxLocalStreams,
+        });
+        this.#remoteFingerprint = computeFingerprint(this.#dtls.getRemoteCertificate(), 'sha-256');
+      } catch (cause) {
+        // DTLS without SRTP is of no use here: end it; its 'closed' comes back as our 'failed'.
+        this.#end(new DtlsError('ERR_DTLS_INTERNAL', 'Expected SRTP keys from the DTLS handshake but keying failed', { cause }));
+        return;
+      }
       this.#handshakeMs = performance.now() - this.#startedAt;
-      this.#remoteFingerprint = computeFingerprint(this.#dtls.getRemoteCertificate(), 'sha-256');
     } else if (state === 'closed' || state === 'failed') {
       this.#srtp?.close();
       this.#stopConsent();
-      // Closed by us because consent expired: that is a failure of the path.
-      if (this.#iceFailure !== undefined) state = 'failed';
+      // Ended by us (consent expired, keying failed): that is a failure.
+      if (this.#failure !== undefined) state = 'failed';
     }
     this.#state = state;
-    this.emit('statechange', state);
+    // Settle start() first, then tell the listeners.
+    const settle = state === 'connecting' ? undefined : this.#settle;
+    if (settle !== undefined) {
+      this.#settle = undefined;
+      if (state === 'connected') settle.resolve();
+      else if (state === 'failed') settle.reject(this.error ?? new DtlsError('ERR_DTLS_INTERNAL', 'The DTLS transport failed'));
+      else settle.reject(new InvalidStateError(this.#closed ? 'DtlsSrtpTransport was closed before it connected' : 'The peer closed the association before it connected'));
+    }
+    safeEmit(this, 'statechange', [state], () => this.#state === state);
+  }
+
+  /**
+   * Ends the association because of a failure decided here (ICE consent
+   * expired, SRTP keying failed): close_notify in case the peer still
+   * listens; the DTLS state change then reports this transport as failed.
+   */
+  #end(failure: DtlsError | IceError): void {
+    this.#failure = failure;
+    this.#srtp?.close();
+    this.#srtp = undefined;
+    this.#dtlsFinal = this.#dtls.getStats();
+    this.#dtlsCall(() => {
+      this.#dtls.close();
+    });
   }
 
   /** (Re)starts the consent clock: called on every authenticated check from the selected address. */
@@ -789,16 +844,12 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
 
   #consentExpired(): void {
     if (this.#closed || this.#state === 'closed' || this.#state === 'failed') return;
-    this.#iceFailure = new IceError(
-      'ERR_ICE_CONSENT_EXPIRED',
-      `Expected an ICE consent check from the selected address within ${this.#consentTimeoutMs} ms but received none`,
+    this.#end(
+      new IceError(
+        'ERR_ICE_CONSENT_EXPIRED',
+        `Expected an ICE consent check from the selected address within ${this.#consentTimeoutMs} ms but received none`,
+      ),
     );
-    // Ends DTLS (close_notify, in case the peer still listens) and SRTP; the
-    // DTLS state change then reports this transport as failed.
-    this.#dtlsFinal = this.#dtls.getStats();
-    this.#dtlsCall(() => {
-      this.#dtls.close();
-    });
   }
 
   #sendDtls(datagram: Buffer): void {
@@ -833,7 +884,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   #handle(msg: Buffer, address: string, port: number, family: string): void {
     this.#counters.packetsReceived++;
     this.#counters.bytesReceived += msg.length;
-    const kind = msg.length > MAX_DATAGRAM ? 'unknown' : classifyDatagram(msg);
+    const kind = msg.length > MAX_DATAGRAM ? 'unknown' : classify(msg);
     switch (kind) {
       case 'stun':
         this.#handleStun(msg, { address, port, family: family === 'IPv6' ? 'IPv6' : 'IPv4' });
@@ -841,7 +892,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       case 'dtls':
         if (!this.#admit(address, port, family)) this.#drop('unselected-address');
         else if (this.#state === 'new') this.#drop('not-started');
-        else if (this.#dtls.closed) this.#drop('ended');
+        // A remoteaddresschange listener (in #admit) may have closed us.
+        else if (this.#closed || this.#dtls.closed) this.#drop('ended');
         else {
           this.#counters.dtlsPacketsReceived++;
           this.#dtlsCall(() => {
@@ -871,7 +923,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
         return;
       }
       this.#counters.rtpPacketsReceived++;
-      this.emit('rtp', msg.subarray(0, n));
+      safeEmit(this, 'rtp', [msg.subarray(0, n)], this.#mediaLive);
     } else {
       const n = srtp.unprotectRtcpInPlace(msg, msg.length);
       if (n < 0) {
@@ -879,7 +931,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
         return;
       }
       this.#counters.rtcpPacketsReceived++;
-      this.emit('rtcp', msg.subarray(0, n));
+      safeEmit(this, 'rtcp', [msg.subarray(0, n)], this.#mediaLive);
     }
   }
 
@@ -903,8 +955,17 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
 
   #handleStun(msg: Buffer, from: Required<TransportAddress>): void {
     if (this.#ice === undefined) {
-      if (this.#onStun === undefined) this.#drop('stun-unhandled');
-      else this.#onStun(msg, from);
+      if (this.#onStun === undefined) {
+        this.#drop('stun-unhandled');
+      } else {
+        // Like a listener: an exception of the application's handler surfaces
+        // on the next tick and never escapes receive() or the socket.
+        try {
+          this.#onStun(msg, from);
+        } catch (err) {
+          rethrowLater(err);
+        }
+      }
       return;
     }
     const r = this.#ice.handle(msg, from);

@@ -4,7 +4,17 @@
  * context. One session serves every SSRC of a transport.
  * @packageDocumentation
  */
-import { InvalidStateError, SrtpError, argTypeError, argValueError, outOfRangeError, type SrtpErrorCode } from './errors.js';
+import { InvalidStateError, SrtpError, type SrtpErrorCode } from './errors.js';
+import {
+  argValueError,
+  checkArray,
+  checkBytes,
+  checkInt32Array,
+  checkInteger,
+  checkIntegerValue,
+  checkObject,
+  outOfRangeError,
+} from './validate.js';
 import { native, type NativeSrtp } from './native.js';
 
 /**
@@ -192,6 +202,8 @@ export function srtpOverhead(profile: SrtpProfile): { readonly rtp: number; read
  * error code.
  * @param result - a value returned by e.g. {@link SrtpSession.unprotectRtpInPlace}
  * @returns `undefined` for a success (`result >= 0`), else the failure's code
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` when `result` is not a number
+ * @throws {RangeError} `ERR_OUT_OF_RANGE` when it is not a 32-bit integer
  * @example
  * ```ts
  * const n = session.unprotectRtpInPlace(datagram, datagram.length);
@@ -199,6 +211,7 @@ export function srtpOverhead(profile: SrtpProfile): { readonly rtp: number; read
  * ```
  */
 export function srtpResultCode(result: number): SrtpPacketErrorCode | undefined {
+  checkIntegerValue(result, 'result', -0x80000000, 0x7fffffff);
   if (result >= 0) return undefined;
   switch (result) {
     case -7: // srtp_err_status_auth_fail
@@ -250,7 +263,7 @@ function profileInfo(profile: unknown, name: string): ProfileInfo {
 }
 
 function assertBytes(value: unknown, name: string): asserts value is Uint8Array {
-  if (!(value instanceof Uint8Array)) throw argTypeError(name, 'a Uint8Array', value);
+  checkBytes(value, name);
 }
 
 function assertLength(value: Uint8Array, name: string, length: number): void {
@@ -258,10 +271,7 @@ function assertLength(value: Uint8Array, name: string, length: number): void {
 }
 
 function assertInteger(value: unknown, name: string, min: number, max: number): asserts value is number {
-  if (typeof value !== 'number') throw argTypeError(name, 'a number', value);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw outOfRangeError(name, `an integer from ${min} to ${max}`, value);
-  }
+  checkIntegerValue(value, name, min, max);
 }
 
 type Op = 'protectRtp' | 'unprotectRtp' | 'protectRtcp' | 'unprotectRtcp';
@@ -340,7 +350,7 @@ export class SrtpSession implements Disposable {
       this.#native = adopted.native;
       this.#profile = adopted.profile;
     } else {
-      if (typeof options !== 'object' || options === null) throw argTypeError('options', 'an object', options);
+      checkObject(options, 'options');
       const info = profileInfo(options.profile, 'options.profile');
       assertBytes(options.localKey, 'options.localKey');
       assertBytes(options.localSalt, 'options.localSalt');
@@ -350,12 +360,9 @@ export class SrtpSession implements Disposable {
       assertLength(options.localSalt, 'options.localSalt', info.saltLength);
       assertLength(options.remoteKey, 'options.remoteKey', info.keyLength);
       assertLength(options.remoteSalt, 'options.remoteSalt', info.saltLength);
-      const replayWindow = options.replayWindow ?? 1024;
-      const maxRemoteStreams = options.maxRemoteStreams ?? 64;
-      const maxLocalStreams = options.maxLocalStreams ?? 1024;
-      assertInteger(replayWindow, 'options.replayWindow', 64, 32767);
-      assertInteger(maxRemoteStreams, 'options.maxRemoteStreams', 1, 4096);
-      assertInteger(maxLocalStreams, 'options.maxLocalStreams', 1, 65536);
+      const replayWindow = checkInteger(options.replayWindow, 'options.replayWindow', 64, 32767, 1024);
+      const maxRemoteStreams = checkInteger(options.maxRemoteStreams, 'options.maxRemoteStreams', 1, 4096, 64);
+      const maxLocalStreams = checkInteger(options.maxLocalStreams, 'options.maxLocalStreams', 1, 65536, 1024);
       const local = concat(options.localKey, options.localSalt);
       const remote = concat(options.remoteKey, options.remoteSalt);
       try {
@@ -791,8 +798,8 @@ export class SrtpSession implements Disposable {
   #batchInPlace(op: BatchOp, buffer: Uint8Array, layout: Int32Array, results: Int32Array): number {
     const handle = this.#live();
     assertBytes(buffer, 'buffer');
-    if (!(layout instanceof Int32Array)) throw argTypeError('layout', 'an Int32Array', layout);
-    if (!(results instanceof Int32Array)) throw argTypeError('results', 'an Int32Array', results);
+    checkInt32Array(layout, 'layout');
+    checkInt32Array(results, 'results');
     if (layout.length % 3 !== 0) throw outOfRangeError('layout.length', 'a multiple of 3', layout.length);
     const count = layout.length / 3;
     if (results.length < count) throw outOfRangeError('results.length', `at least ${count}`, results.length);
@@ -814,7 +821,7 @@ export class SrtpSession implements Disposable {
 
   #copyBatch(op: BatchOp, packets: readonly Uint8Array[], overhead: number): SrtpBatchResult[] {
     const handle = this.#live();
-    if (!Array.isArray(packets)) throw argTypeError('packets', 'an array of Uint8Array', packets);
+    checkArray(packets, 'packets', 'an array of Uint8Array');
     const count = packets.length;
     let total = 0;
     for (let i = 0; i < count; i++) {

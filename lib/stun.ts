@@ -12,7 +12,22 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
-import { argTypeError, argValueError, outOfRangeError } from './errors.js';
+import {
+  argTypeError,
+  argValueError,
+  checkArray,
+  checkBytes,
+  checkInteger,
+  checkIntegerValue,
+  checkObject,
+  checkOneOf,
+  checkString,
+  checkStringOrBytes,
+  isBytes,
+  optionalBoolean,
+  optionalObject,
+  outOfRangeError,
+} from './validate.js';
 
 /** The fixed magic cookie of every RFC 5389 message. */
 export const STUN_MAGIC_COOKIE = 0x2112a442;
@@ -145,6 +160,8 @@ function messageType(messageClass: StunClass, method: number): number {
  * datagram. Cheap; use it to demultiplex before {@link parseStunMessage}.
  * @param datagram - received bytes
  * @returns `true` when the header is plausible
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` when `datagram` is not a Uint8Array;
+ *   `ERR_INVALID_ARG_VALUE` when its buffer was transferred (detached)
  * @example
  * ```ts
  * if (isStunMessage(msg)) ice.handle(msg, remote);
@@ -152,6 +169,11 @@ function messageType(messageClass: StunClass, method: number): number {
  * @see https://www.rfc-editor.org/rfc/rfc5389#section-6
  */
 export function isStunMessage(datagram: Uint8Array): boolean {
+  checkBytes(datagram, 'datagram');
+  return looksLikeStun(datagram);
+}
+
+function looksLikeStun(datagram: Uint8Array): boolean {
   if (datagram.length < STUN_HEADER_LENGTH || ((datagram[0] as number) & 0xc0) !== 0) return false;
   const view = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength);
   const length = view.getUint16(2);
@@ -244,6 +266,8 @@ function addressBytes(family: 'IPv4' | 'IPv6', address: string): Buffer | null {
  *
  * @param datagram - the received UDP payload (the whole datagram is one message)
  * @returns the message, or `null` when the bytes are not a well-formed STUN message
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` when `datagram` is not a Uint8Array (a caller bug, not
+ *   network input); `ERR_INVALID_ARG_VALUE` when its buffer was transferred (detached)
  * @example
  * ```ts
  * const msg = parseStunMessage(datagram);
@@ -252,7 +276,8 @@ function addressBytes(family: 'IPv4' | 'IPv6', address: string): Buffer | null {
  * @see https://www.rfc-editor.org/rfc/rfc5389#section-6
  */
 export function parseStunMessage(datagram: Uint8Array): StunMessage | null {
-  if (!(datagram instanceof Uint8Array) || !isStunMessage(datagram)) return null;
+  checkBytes(datagram, 'datagram');
+  if (!looksLikeStun(datagram)) return null;
   const raw = Buffer.from(datagram.buffer, datagram.byteOffset, datagram.byteLength);
   const type = raw.readUInt16BE(0);
   const transactionId = Buffer.from(raw.subarray(8, 20));
@@ -381,12 +406,19 @@ const CRC_TABLE: Int32Array = (() => {
  * CRC-32 as used by STUN FINGERPRINT (the same as zlib's and Ethernet's).
  * @param data - bytes to checksum
  * @returns the unsigned 32-bit CRC
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` when `data` is not a Uint8Array;
+ *   `ERR_INVALID_ARG_VALUE` when its buffer was transferred (detached)
  * @example
  * ```ts
  * crc32(Buffer.from('123456789')); // 0xcbf43926
  * ```
  */
 export function crc32(data: Uint8Array): number {
+  checkBytes(data, 'data');
+  return crc(data);
+}
+
+function crc(data: Uint8Array): number {
   let c = -1;
   for (let i = 0; i < data.length; i++) c = (CRC_TABLE[(c ^ (data[i] as number)) & 0xff] as number) ^ (c >>> 8);
   return (c ^ -1) >>> 0;
@@ -405,6 +437,7 @@ function withLength(raw: Buffer, end: number, declaredLength: number): Buffer {
  * up to the attribute, XOR 0x5354554e.
  * @param message - a message from {@link parseStunMessage}
  * @returns `true` only if FINGERPRINT is present and correct
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE` when `message` is not a parsed message
  * @example
  * ```ts
  * if (!verifyFingerprint(msg)) stats.badFingerprint++;
@@ -412,20 +445,46 @@ function withLength(raw: Buffer, end: number, declaredLength: number): Buffer {
  * @see https://www.rfc-editor.org/rfc/rfc5389#section-15.5
  */
 export function verifyFingerprint(message: StunMessage): boolean {
-  const at = message.fingerprintOffset;
-  if (at < 0 || message.fingerprint === undefined) return false;
+  const { raw, fingerprintOffset: at, fingerprint } = checkMessage(message, 'message');
+  if (at < 0 || fingerprint === undefined) return false;
   // The length field already covers FINGERPRINT, which is the last attribute.
-  return ((crc32(message.raw.subarray(0, at)) ^ FINGERPRINT_XOR) >>> 0) === message.fingerprint;
-}
-
-function keyBytes(key: Uint8Array | string): Buffer {
-  if (typeof key === 'string') return Buffer.from(key, 'utf8');
-  if (key instanceof Uint8Array) return Buffer.from(key.buffer, key.byteOffset, key.byteLength);
-  throw argTypeError('key', 'a string or Uint8Array', key);
+  return ((crc(raw.subarray(0, at)) ^ FINGERPRINT_XOR) >>> 0) === fingerprint;
 }
 
 function hmac(key: Uint8Array | string, data: Uint8Array): Buffer {
-  return createHmac('sha1', keyBytes(key)).update(data).digest();
+  return createHmac('sha1', typeof key === 'string' ? Buffer.from(key, 'utf8') : key).update(data).digest();
+}
+
+/**
+ * Validates what {@link parseStunMessage} returned (or a copy of it): the raw
+ * bytes and the attribute offsets must be consistent, so that verification
+ * never reads outside the message.
+ */
+function checkMessage(
+  value: unknown,
+  name: string,
+): { raw: Buffer; integrityOffset: number; fingerprintOffset: number; messageIntegrity: Uint8Array | undefined; fingerprint: number | undefined } {
+  checkObject(value, name);
+  const { raw, integrityOffset, fingerprintOffset, messageIntegrity, fingerprint } = value;
+  const expected = 'a message returned by parseStunMessage';
+  if (!isBytes(raw) || raw.length < STUN_HEADER_LENGTH) throw argValueError(`${name}.raw`, expected, raw);
+  if (typeof integrityOffset !== 'number' || !(integrityOffset === -1 || (Number.isInteger(integrityOffset) && integrityOffset >= STUN_HEADER_LENGTH && integrityOffset + 24 <= raw.length))) {
+    throw argValueError(`${name}.integrityOffset`, expected, integrityOffset);
+  }
+  if (typeof fingerprintOffset !== 'number' || !(fingerprintOffset === -1 || (Number.isInteger(fingerprintOffset) && fingerprintOffset >= STUN_HEADER_LENGTH && fingerprintOffset + 8 <= raw.length))) {
+    throw argValueError(`${name}.fingerprintOffset`, expected, fingerprintOffset);
+  }
+  if (messageIntegrity !== undefined && !(isBytes(messageIntegrity) && messageIntegrity.length === 20)) {
+    throw argValueError(`${name}.messageIntegrity`, 'undefined or 20 bytes', messageIntegrity);
+  }
+  if (fingerprint !== undefined) checkIntegerValue(fingerprint, `${name}.fingerprint`, 0, 0xffffffff);
+  return {
+    raw: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength),
+    integrityOffset,
+    fingerprintOffset,
+    messageIntegrity,
+    fingerprint,
+  };
 }
 
 /**
@@ -435,7 +494,8 @@ function hmac(key: Uint8Array | string, data: Uint8Array): Buffer {
  * @param message - a message from {@link parseStunMessage}
  * @param key - the short-term credential key: the password (ICE: the receiver's `ice-pwd`)
  * @returns `true` only if MESSAGE-INTEGRITY is present and correct
- * @throws {TypeError} `ERR_INVALID_ARG_TYPE` when `key` is neither a string nor a Uint8Array
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` when `key` is neither a string nor a Uint8Array;
+ *   `ERR_INVALID_ARG_VALUE` when `message` is not a parsed message
  * @example
  * ```ts
  * if (!verifyMessageIntegrity(msg, localIcePwd)) return drop('bad-integrity');
@@ -443,10 +503,10 @@ function hmac(key: Uint8Array | string, data: Uint8Array): Buffer {
  * @see https://www.rfc-editor.org/rfc/rfc5389#section-15.4
  */
 export function verifyMessageIntegrity(message: StunMessage, key: Uint8Array | string): boolean {
-  const at = message.integrityOffset;
-  const mac = message.messageIntegrity;
+  const { raw, integrityOffset: at, messageIntegrity: mac } = checkMessage(message, 'message');
+  const secret = checkStringOrBytes(key, 'key');
   if (at < 0 || mac === undefined) return false;
-  const expected = hmac(key, withLength(message.raw, at, at + 24 - STUN_HEADER_LENGTH));
+  const expected = hmac(secret, withLength(raw, at, at + 24 - STUN_HEADER_LENGTH));
   return timingSafeEqual(expected, mac);
 }
 
@@ -484,14 +544,14 @@ export interface StunSerializeOptions {
   padding?: number;
 }
 
-function u32(value: number, name: string): Buffer {
-  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw outOfRangeError(name, 'an integer in 0..2^32-1', value);
+function u32(value: unknown, name: string): Buffer {
+  checkIntegerValue(value, name, 0, 0xffffffff);
   const b = Buffer.alloc(4);
   b.writeUInt32BE(value, 0);
   return b;
 }
 
-function u64(value: bigint, name: string): Buffer {
+function u64(value: unknown, name: string): Buffer {
   if (typeof value !== 'bigint') throw argTypeError(name, 'a bigint', value);
   if (value < 0n || value > 0xffffffffffffffffn) throw outOfRangeError(name, 'a bigint in 0..2^64-1', value);
   const b = Buffer.alloc(8);
@@ -499,16 +559,18 @@ function u64(value: bigint, name: string): Buffer {
   return b;
 }
 
-function encodeXorAddress(addr: StunAddress, transactionId: Uint8Array): Buffer {
-  if (typeof addr !== 'object' || addr === null) throw argTypeError('xor-mapped-address', 'an object', addr);
-  if (!Number.isInteger(addr.port) || addr.port < 0 || addr.port > 65535) {
-    throw outOfRangeError('xor-mapped-address port', 'an integer in 0..65535', addr.port);
-  }
-  const bytes = addr.family === 'IPv4' || addr.family === 'IPv6' ? addressBytes(addr.family, String(addr.address)) : null;
-  if (bytes === null) throw argValueError('xor-mapped-address', 'an IPv4 or IPv6 address matching its family', addr.address);
+function encodeXorAddress(addr: unknown, transactionId: Uint8Array, name: string): Buffer {
+  checkObject(addr, name);
+  const family = checkOneOf(addr['family'], `${name}.family`, ['IPv4', 'IPv6']);
+  const address = addr['address'];
+  checkString(address, `${name}.address`);
+  const port = addr['port'];
+  checkIntegerValue(port, `${name}.port`, 0, 65535);
+  const bytes = addressBytes(family, address);
+  if (bytes === null) throw argValueError(`${name}.address`, `an ${family} address`, address);
   const out = Buffer.alloc(4 + bytes.length);
   out[1] = bytes.length === 4 ? 0x01 : 0x02;
-  out.writeUInt16BE(addr.port ^ (STUN_MAGIC_COOKIE >>> 16), 2);
+  out.writeUInt16BE(port ^ (STUN_MAGIC_COOKIE >>> 16), 2);
   const mask = Buffer.alloc(16);
   mask.writeUInt32BE(STUN_MAGIC_COOKIE, 0);
   Buffer.from(transactionId).copy(mask, 4);
@@ -516,53 +578,54 @@ function encodeXorAddress(addr: StunAddress, transactionId: Uint8Array): Buffer 
   return out;
 }
 
-function encodeAttribute(attr: StunAttributeInit, transactionId: Uint8Array): [number, Buffer] {
-  if (typeof attr !== 'object' || attr === null) throw argTypeError('attribute', 'an object', attr);
-  switch (attr.type) {
+function encodeAttribute(attr: unknown, transactionId: Uint8Array, name: string): [number, Buffer] {
+  checkObject(attr, name);
+  const type = attr['type'];
+  const value = attr['value'];
+  switch (type) {
     case 'username':
     case 'software': {
-      if (typeof attr.value !== 'string') throw argTypeError(attr.type, 'a string', attr.value);
-      const v = Buffer.from(attr.value, 'utf8');
-      const max = attr.type === 'username' ? 513 : 763;
-      if (v.length > max) throw outOfRangeError(attr.type, `at most ${max} UTF-8 bytes`, v.length);
-      return [attr.type === 'username' ? StunAttributeType.USERNAME : StunAttributeType.SOFTWARE, v];
+      checkString(value, `${name}.value`);
+      const v = Buffer.from(value, 'utf8');
+      const max = type === 'username' ? 513 : 763;
+      if (v.length > max) throw outOfRangeError(`${name}.value`, `at most ${max} UTF-8 bytes`, v.length);
+      return [type === 'username' ? StunAttributeType.USERNAME : StunAttributeType.SOFTWARE, v];
     }
     case 'priority':
-      return [StunAttributeType.PRIORITY, u32(attr.value, 'priority')];
+      return [StunAttributeType.PRIORITY, u32(value, `${name}.value`)];
     case 'use-candidate':
       return [StunAttributeType.USE_CANDIDATE, Buffer.alloc(0)];
     case 'ice-controlling':
-      return [StunAttributeType.ICE_CONTROLLING, u64(attr.value, 'ice-controlling')];
+      return [StunAttributeType.ICE_CONTROLLING, u64(value, `${name}.value`)];
     case 'ice-controlled':
-      return [StunAttributeType.ICE_CONTROLLED, u64(attr.value, 'ice-controlled')];
+      return [StunAttributeType.ICE_CONTROLLED, u64(value, `${name}.value`)];
     case 'xor-mapped-address':
-      return [StunAttributeType.XOR_MAPPED_ADDRESS, encodeXorAddress(attr.value, transactionId)];
+      return [StunAttributeType.XOR_MAPPED_ADDRESS, encodeXorAddress(value, transactionId, `${name}.value`)];
     case 'error-code': {
-      if (!Number.isInteger(attr.code) || attr.code < 300 || attr.code > 699) {
-        throw outOfRangeError('error-code', 'an integer in 300..699', attr.code);
-      }
-      if (typeof attr.reason !== 'string') throw argTypeError('error-code reason', 'a string', attr.reason);
-      const reason = Buffer.from(attr.reason, 'utf8');
-      if (reason.length > 763) throw outOfRangeError('error-code reason', 'at most 763 UTF-8 bytes', reason.length);
-      const head = Buffer.from([0, 0, Math.floor(attr.code / 100), attr.code % 100]);
+      const code = attr['code'];
+      checkIntegerValue(code, `${name}.code`, 300, 699);
+      const text = attr['reason'];
+      checkString(text, `${name}.reason`);
+      const reason = Buffer.from(text, 'utf8');
+      if (reason.length > 763) throw outOfRangeError(`${name}.reason`, 'at most 763 UTF-8 bytes', reason.length);
+      const head = Buffer.from([0, 0, Math.floor(code / 100), code % 100]);
       return [StunAttributeType.ERROR_CODE, Buffer.concat([head, reason])];
     }
     case 'unknown-attributes': {
-      if (!Array.isArray(attr.value)) throw argTypeError('unknown-attributes', 'an array', attr.value);
-      const v = Buffer.alloc(attr.value.length * 2);
-      (attr.value as readonly unknown[]).forEach((t, i) => {
-        if (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t > 0xffff) throw outOfRangeError('unknown-attributes', 'integers in 0..65535', t);
+      checkArray(value, `${name}.value`);
+      const v = Buffer.alloc(value.length * 2);
+      value.forEach((t, i) => {
+        checkIntegerValue(t, `${name}.value[${i}]`, 0, 0xffff);
         v.writeUInt16BE(t, i * 2);
       });
       return [StunAttributeType.UNKNOWN_ATTRIBUTES, v];
     }
     default: {
-      const { type, value } = attr as { type: unknown; value: unknown };
       if (typeof type !== 'number' || !Number.isInteger(type) || type < 0 || type > 0xffff) {
-        throw argValueError('attribute type', 'a known name or an integer in 0..65535', type);
+        throw argValueError(`${name}.type`, 'a known name or an integer in 0..65535', type);
       }
-      if (!(value instanceof Uint8Array)) throw argTypeError('attribute value', 'a Uint8Array', value);
-      if (value.length > 0xffff) throw outOfRangeError('attribute value', 'at most 65535 bytes', value.length);
+      checkBytes(value, `${name}.value`);
+      if (value.length > 0xffff) throw outOfRangeError(`${name}.value.length`, 'at most 65535', value.length);
       return [type, Buffer.from(value)];
     }
   }
@@ -587,16 +650,19 @@ function encodeAttribute(attr: StunAttributeInit, transactionId: Uint8Array): [n
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc5389#section-15
  */
-export function serializeStunMessage(init: StunMessageInit, options: StunSerializeOptions = {}): Buffer {
-  if (typeof init !== 'object' || init === null) throw argTypeError('init', 'an object', init);
-  if (!(init.messageClass in CLASS_BITS)) throw argValueError('init.messageClass', 'request, indication, success or error', init.messageClass);
-  const method = init.method ?? STUN_METHOD_BINDING;
-  if (!Number.isInteger(method) || method < 0 || method > 0xfff) throw outOfRangeError('init.method', 'an integer in 0..4095', method);
-  const txid = init.transactionId;
-  if (!(txid instanceof Uint8Array)) throw argTypeError('init.transactionId', 'a Uint8Array', txid);
+export function serializeStunMessage(init: StunMessageInit, options?: StunSerializeOptions): Buffer {
+  checkObject(init, 'init');
+  const messageClass = checkOneOf(init['messageClass'], 'init.messageClass', ['request', 'indication', 'success', 'error']);
+  const method = checkInteger(init['method'], 'init.method', 0, 0xfff, STUN_METHOD_BINDING);
+  const txid = init['transactionId'];
+  checkBytes(txid, 'init.transactionId');
   if (txid.length !== 12) throw argValueError('init.transactionId', '12 bytes', txid);
-  const pad = options.padding ?? 0;
-  if (!Number.isInteger(pad) || pad < 0 || pad > 255) throw outOfRangeError('options.padding', 'a byte value', pad);
+  const attributes = init['attributes'] === undefined ? [] : init['attributes'];
+  checkArray(attributes, 'init.attributes');
+  const o = optionalObject(options, 'options');
+  const integrityKey = o['integrityKey'] === undefined ? undefined : checkStringOrBytes(o['integrityKey'], 'options.integrityKey');
+  const withFingerprint = optionalBoolean(o['fingerprint'], 'options.fingerprint', true);
+  const pad = checkInteger(o['padding'], 'options.padding', 0, 255, 0);
 
   const parts: Buffer[] = [];
   let length = 0;
@@ -609,12 +675,12 @@ export function serializeStunMessage(init: StunMessageInit, options: StunSeriali
     parts.push(attr);
     length += attr.length;
   };
-  for (const attr of init.attributes ?? []) {
-    const [type, value] = encodeAttribute(attr, txid);
+  attributes.forEach((attr, i) => {
+    const [type, value] = encodeAttribute(attr, txid, `init.attributes[${i}]`);
     push(type, value);
-  }
+  });
   const header = Buffer.alloc(STUN_HEADER_LENGTH);
-  header.writeUInt16BE(messageType(init.messageClass, method), 0);
+  header.writeUInt16BE(messageType(messageClass, method), 0);
   header.writeUInt32BE(STUN_MAGIC_COOKIE, 4);
   Buffer.from(txid).copy(header, 8);
   const assemble = (declared: number): Buffer => {
@@ -622,13 +688,13 @@ export function serializeStunMessage(init: StunMessageInit, options: StunSeriali
     header.writeUInt16BE(declared, 2);
     return Buffer.concat([header, ...parts]);
   };
-  if (options.integrityKey !== undefined) {
-    const mac = hmac(options.integrityKey, assemble(length + 24));
+  if (integrityKey !== undefined) {
+    const mac = hmac(integrityKey, assemble(length + 24));
     push(StunAttributeType.MESSAGE_INTEGRITY, mac);
   }
-  if (options.fingerprint ?? true) {
-    const crc = (crc32(assemble(length + 8)) ^ FINGERPRINT_XOR) >>> 0;
-    push(StunAttributeType.FINGERPRINT, u32(crc, 'fingerprint'));
+  if (withFingerprint) {
+    const sum = (crc(assemble(length + 8)) ^ FINGERPRINT_XOR) >>> 0;
+    push(StunAttributeType.FINGERPRINT, u32(sum, 'fingerprint'));
   }
   return assemble(length);
 }

@@ -305,6 +305,26 @@ test('ICE consent (RFC 7675): checks on the selected path keep the transport ali
   peer.close();
 });
 
+test('ICE consent expiring during the handshake rejects start() with the IceError itself', async (t) => {
+  const [serverCert, peerCert] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1)]);
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const server = new DtlsSrtpTransport({
+    certificate: serverCert,
+    role: 'server',
+    remoteFingerprints: peerCert.getFingerprints(),
+    iceLite: ICE,
+    consentTimeoutMs: 5000,
+    path: { send: () => undefined },
+  });
+  t.after(() => server.close());
+  server.receive(check({ useCandidate: true }), PEER);
+  const started = server.start();
+  assert.equal(server.state, 'connecting');
+  t.mock.timers.tick(5000);
+  await assert.rejects(started, (err: unknown) => err instanceof IceError && err.code === 'ERR_ICE_CONSENT_EXPIRED' && err === server.error);
+  assert.equal(server.state, 'failed');
+});
+
 test('ICE consent: 0 disables it; without a selected path the clock does not run; bad values are typed errors', async (t) => {
   const [serverCert, peerCert] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1)]);
   t.mock.timers.enable({ apis: ['setTimeout'] });
@@ -330,6 +350,8 @@ test('ICE consent: 0 disables it; without a selected path the clock does not run
   t.mock.timers.tick(1);
   assert.equal(unselected.state, 'failed');
   assert.equal(unselected.error?.code, 'ERR_ICE_CONSENT_EXPIRED');
+  // Starting it afterwards settles at once, with that failure.
+  await assert.rejects(unselected.start(), (err: unknown) => err === unselected.error);
   disabled.close();
   unselected.close();
   assert.throws(() => make(999), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });

@@ -299,7 +299,8 @@ test('hostile input: malformed headers and attributes give null, never a throw',
   const limit = Buffer.from(many.subarray(0, 20 + 4 * STUN_MAX_ATTRIBUTES));
   limit.writeUInt16BE(limit.length - 20, 2);
   assert.notEqual(parseStunMessage(limit), null);
-  assert.equal(parseStunMessage('not bytes' as never), null);
+  // Not bytes at all is a caller bug, not network input.
+  assert.throws(() => parseStunMessage('not bytes' as never), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
 });
 
 test('random garbage never throws', () => {
