@@ -137,7 +137,8 @@ int main(int argc, char** argv) {
         Raw(&all, d);
         Bytes one{static_cast<uint8_t>(flags | server_target)};
         Raw(&one, d);
-        Write("before-raw-" + tag + "-" + std::to_string(server_target) + "-" + std::to_string(&d - &theirs[0]), one);
+        const std::string index = std::to_string(&d - &theirs[0]);
+        Write("before-raw-" + tag + "-" + std::to_string(server_target) + "-" + index, one);
       }
       Write("before-raw-" + tag + "-" + std::to_string(server_target) + "-all", all);
 
@@ -181,7 +182,8 @@ int main(int argc, char** argv) {
   // Every use_srtp variant, after a handshake.
   for (uint8_t lists = 0; lists < 4; ++lists) {
     Write("profiles-" + std::to_string(lists), {static_cast<uint8_t>(2 | (lists << 4)), 6, 1, 'p', 1});
-    Write("profiles-steps-" + std::to_string(lists), {static_cast<uint8_t>(1 | (lists << 4)), 1, 2, 1, 2, 1, 2, 1, 2});
+    Write("profiles-steps-" + std::to_string(lists),
+          {static_cast<uint8_t>(1 | (lists << 4)), 1, 2, 1, 2, 1, 2, 1, 2});
   }
   std::printf("wrote %d seeds\n", written);
   return 0;

@@ -52,8 +52,8 @@ std::unique_ptr<SrtpContext> MakeContext(uint16_t id, const SrtpOptions& options
   std::vector<uint8_t> key(info->key_length + info->salt_length);
   for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(0x11 * (i + 1));
   int status = 0;
-  auto ctx = SrtpContext::Create(static_cast<SrtpProfile>(id), key.data(), key.size(), key.data(), key.size(), options,
-                                 &status);
+  auto ctx = SrtpContext::Create(static_cast<SrtpProfile>(id), key.data(), key.size(), key.data(),
+                                 key.size(), options, &status);
   if (ctx == nullptr) std::abort();  // fixed, valid parameters: must not fail
   return ctx;
 }
@@ -67,7 +67,8 @@ int Unprotect(SrtpContext* ctx, bool rtcp, const uint8_t* data, size_t length, b
                 : ctx->UnprotectRtp(block.get() + 1, length, length);
   }
   auto block = Exact(data, length, length);
-  return rtcp ? ctx->UnprotectRtcp(block.get(), length, length) : ctx->UnprotectRtp(block.get(), length, length);
+  return rtcp ? ctx->UnprotectRtcp(block.get(), length, length)
+              : ctx->UnprotectRtp(block.get(), length, length);
 }
 
 }  // namespace
@@ -98,7 +99,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const SrtpProfileInfo& info = ctx->info();
     const size_t capacity = size + (rtcp ? info.rtcp_overhead : info.rtp_overhead);
     auto block = Exact(data, size, capacity);
-    const int n = rtcp ? ctx->ProtectRtcp(block.get(), size, capacity) : ctx->ProtectRtp(block.get(), size, capacity);
+    const int n =
+        rtcp ? ctx->ProtectRtcp(block.get(), size, capacity) : ctx->ProtectRtp(block.get(), size, capacity);
     if (n < 0) return 0;
     if (static_cast<size_t>(n) > capacity) std::abort();
     // What we protected, the same keys must give back unchanged.
@@ -128,7 +130,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const int m = is_rtcp ? ctx->UnprotectRtcp(copy.get(), static_cast<size_t>(n), static_cast<size_t>(n))
                               : ctx->UnprotectRtp(copy.get(), static_cast<size_t>(n), static_cast<size_t>(n));
         // Replays and surplus streams may be refused; what passes is the original.
-        if (m >= 0 && (m != static_cast<int>(length) || std::memcmp(copy.get(), data, length) != 0)) std::abort();
+        if (m >= 0 && (m != static_cast<int>(length) || std::memcmp(copy.get(), data, length) != 0)) {
+          std::abort();
+        }
       }
     } else {
       Unprotect(ctx.get(), is_rtcp, data, length, odd);
