@@ -61,14 +61,24 @@ const sha1 = (data) => createHash('sha1').update(data).digest('hex');
 // ---------------------------------------------------------------- main thread
 if (isMainThread) {
   const { target, dirs, options } = parseArgs(process.argv.slice(2));
-  const shared = new SharedArrayBuffer(8 + options.maxLen);
-  const beat = new Int32Array(shared, 0, 2); // [executions, current input length]
+  const shared = new SharedArrayBuffer(12 + options.maxLen);
+  // [executions, current input length, ready (the target is loaded)]
+  const beat = new Int32Array(shared, 0, 3);
   const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { target, dirs, options, shared } });
   let last = -1;
   let stalledSince = Date.now();
   let ended = false;
+  let armed = false;
   const watch = setInterval(() => {
     const now = Atomics.load(beat, 0);
+    // Loading and instrumenting the target is not one input's time.
+    if (!armed) {
+      if (Atomics.load(beat, 2) === 0) return;
+      armed = true;
+      last = now;
+      stalledSince = Date.now();
+      return;
+    }
     if (now !== last) {
       last = now;
       stalledSince = Date.now();
@@ -76,11 +86,12 @@ if (isMainThread) {
     }
     if (Date.now() - stalledSince < options.timeout * 1000) return;
     const length = Atomics.load(beat, 1);
-    const input = Buffer.from(new Uint8Array(shared, 8, length));
+    const input = Buffer.from(new Uint8Array(shared, 12, length));
     const file = `${options.artifactPrefix}timeout-${sha1(input)}`;
     fs.writeFileSync(file, input);
     console.log(`==js-fuzz== TIMEOUT: one input ran longer than ${options.timeout} s; saved ${file}`);
     ended = true;
+    clearInterval(watch);
     void worker.terminate().then(() => process.exit(1));
   }, 250);
   worker.on('exit', (code) => {
@@ -97,14 +108,15 @@ if (isMainThread) {
 
 // --------------------------------------------------------------------- worker
 function runWorker({ target: name, dirs, options, shared }) {
-  const beat = new Int32Array(shared, 0, 2);
-  const current = new Uint8Array(shared, 8, options.maxLen);
+  const beat = new Int32Array(shared, 0, 3);
+  const current = new Uint8Array(shared, 12, options.maxLen);
   // Every module of the library the target loads is instrumented.
   const libDir = path.join(root, 'dist', 'lib') + path.sep;
   const watched = new Set();
   const { counters, used } = install((file) => file.startsWith(libDir) && watched.add(file) !== undefined);
   const require = createRequire(import.meta.url);
   const { target } = require(path.join(root, 'dist', 'test', 'fuzz', 'js', `${name}.fuzz.js`));
+  Atomics.store(beat, 2, 1);
 
   // xorshift32: reproducible mutation sequences for a given --seed.
   let state = options.seed || 1;
