@@ -153,8 +153,8 @@ for (const t of targets) {
         [path.join(root, 'test', 'fuzz', 'js-fuzz.mjs'), t, `--time=${seconds}`, '--timeout=10', `--max-len=${MAX_LEN[t]}`, `--artifact-prefix=${prefix}`, scratch, committed(t)],
         log,
       );
-  const execs = lastMatch(r.output, /stat::number_of_executed_units: (\d+)/g)?.[1] ?? '?';
-  const rate = lastMatch(r.output, /stat::average_exec_per_sec: (\d+)/g)?.[1] ?? '?';
+  const execs = lastMatch(r.output, /stat::number_of_executed_units:\s+(\d+)/g)?.[1] ?? '?';
+  const rate = lastMatch(r.output, /stat::average_exec_per_sec:\s+(\d+)/g)?.[1] ?? '?';
   const cov = lastMatch(r.output, /cov: (\d+) ft: (\d+)/g);
   const counters = lastMatch(r.output, /stat::covered_counters: (\d+) of (\d+)/g);
   const coverage = NATIVE.includes(t)
