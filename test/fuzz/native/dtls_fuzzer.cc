@@ -39,7 +39,6 @@
 #include <memory>
 #include <set>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include "core/certificate.h"
@@ -89,17 +88,6 @@ std::unique_ptr<DtlsEndpoint> Make(bool server, bool cookies, size_t mtu, const 
   auto endpoint = DtlsEndpoint::Create(config, &message, &errors);
   if (endpoint == nullptr) std::abort();  // valid configuration: must not fail
   return endpoint;
-}
-
-// True when Send() wrote the record, whether it reports that as a bool or as
-// a SendResult (the newer core returns kSent / kRefused / kFailed).
-template <typename Result>
-bool Sent(Result result) {
-  if constexpr (std::is_same_v<Result, bool>) {
-    return result;
-  } else {
-    return result == Result::kSent;
-  }
 }
 
 class Reader {
@@ -269,7 +257,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         break;
       case 6: {
         d = in.Bytes(in.Byte());
-        if (Sent(h.peer->Send(d.data(), d.size()))) h.peer_sent.insert(d);
+        if (h.peer->Send(d.data(), d.size()) == DtlsEndpoint::SendResult::kSent) h.peer_sent.insert(d);
         h.Collect();
         break;
       }
