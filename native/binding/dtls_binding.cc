@@ -117,9 +117,6 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
     }
     core::DtlsConfig config;
     config.is_server = is_server.As<Napi::Boolean>().Value();
-    config.certificate = certificate->x509();
-    config.private_key = certificate->key();
-    config.srtp_profiles = profiles.As<Napi::String>().Utf8Value();
     const int64_t mtu_value = mtu.As<Napi::Number>().Int64Value();
     const int64_t rto_value = rto.As<Napi::Number>().Int64Value();
     if (mtu_value < kMinMtu || mtu_value > kMaxMtu || rto_value < 1 || rto_value > kMaxInitialRtoMs) {
@@ -131,6 +128,13 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
     config.server_cookies = cookies.As<Napi::Boolean>().Value();
     std::string message;
     std::vector<std::string> errors;
+    // One SSL_CTX per (certificate, SRTP profiles) in this env, shared.
+    config.context = addon_->dtls_contexts.Acquire(certificate->x509(), certificate->key(),
+                                                   profiles.As<Napi::String>().Utf8Value(), &message, &errors);
+    if (!config.context) {
+      addon_->ThrowError(env, ErrorKind::kDtls, "ERR_DTLS_INTERNAL", message, errors);
+      return;
+    }
     endpoint_ = core::DtlsEndpoint::Create(config, &message, &errors);
     if (!endpoint_) addon_->ThrowError(env, ErrorKind::kDtls, "ERR_DTLS_INTERNAL", message, errors);
   }
