@@ -102,7 +102,8 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
       return;
     }
     Napi::Object options = info[0].As<Napi::Object>();
-    const core::Certificate* certificate = CertificateBinding::FromValue(addon_, options.Get("certificate"));
+    Napi::Value certificate_value = options.Get("certificate");
+    const core::Certificate* certificate = CertificateBinding::FromValue(addon_, certificate_value);
     if (env.IsExceptionPending()) return;
     Napi::Value is_server = options.Get("isServer");
     Napi::Value profiles = options.Get("srtpProfiles");
@@ -128,12 +129,27 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
     config.server_cookies = cookies.As<Napi::Boolean>().Value();
     std::string message;
     std::vector<std::string> errors;
-    // One SSL_CTX per (certificate, SRTP profiles) in this env, shared.
-    config.context = addon_->dtls_contexts.Acquire(certificate->x509(), certificate->key(),
-                                                   profiles.As<Napi::String>().Utf8Value(), &message, &errors);
+    // One SSL_CTX per (certificate, SRTP profiles) in this env, shared by
+    // the endpoints and held by the certificate's JS object too: a server
+    // that runs one session after another with one certificate makes it
+    // once. It goes with the last of them (the certificate's finalizer, or
+    // the last endpoint).
+    bool created = false;
+    config.context =
+        addon_->dtls_contexts.Acquire(certificate->x509(), certificate->key(),
+                                      profiles.As<Napi::String>().Utf8Value(), &message, &errors, &created);
     if (!config.context) {
       addon_->ThrowError(env, ErrorKind::kDtls, "ERR_DTLS_INTERNAL", message, errors);
       return;
+    }
+    if (created && certificate_value.IsObject()) {
+      using Holder = std::shared_ptr<const core::DtlsContext>;
+      auto* held = new Holder(config.context);
+      certificate_value.As<Napi::Object>().AddFinalizer([](Napi::BasicEnv, Holder* h) { delete h; }, held);
+      if (env.IsExceptionPending()) {  // not registered
+        delete held;
+        return;
+      }
     }
     endpoint_ = core::DtlsEndpoint::Create(config, &message, &errors);
     if (!endpoint_) addon_->ThrowError(env, ErrorKind::kDtls, "ERR_DTLS_INTERNAL", message, errors);

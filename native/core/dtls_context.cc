@@ -92,7 +92,9 @@ bool DtlsContext::Init(X509* certificate, EVP_PKEY* private_key, const std::stri
 std::shared_ptr<const DtlsContext> DtlsContextCache::Acquire(X509* certificate, EVP_PKEY* private_key,
                                                              const std::string& srtp_profiles,
                                                              std::string* message,
-                                                             std::vector<std::string>* openssl_errors) {
+                                                             std::vector<std::string>* openssl_errors,
+                                                             bool* created) {
+  if (created != nullptr) *created = false;
   Key key(certificate, private_key, srtp_profiles);
   auto found = entries_.find(key);
   if (found != entries_.end()) {
@@ -102,6 +104,7 @@ std::shared_ptr<const DtlsContext> DtlsContextCache::Acquire(X509* certificate, 
   std::shared_ptr<const DtlsContext> context =
       DtlsContext::Create(certificate, private_key, srtp_profiles, message, openssl_errors);
   if (!context) return nullptr;
+  if (created != nullptr) *created = true;
   if (found != entries_.end()) {
     found->second = context;
     return context;

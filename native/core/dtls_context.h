@@ -58,6 +58,9 @@ class DtlsContext {
 };
 
 // Finds the live context for (certificate, key, SRTP profiles) or makes one.
+// Its users keep it alive: the endpoints, and whatever else the caller makes
+// hold it (the binding lets the certificate's JS object hold it, so that
+// sessions made one after another reuse it).
 // Certificate identity is the X509 and EVP_PKEY objects themselves: while a
 // context lives, its SSL_CTX holds references to both, so no other
 // certificate can be at those addresses; an entry whose context died is
@@ -66,9 +69,11 @@ class DtlsContext {
 // contexts in entries.
 class DtlsContextCache {
  public:
+  // *created (optional) says whether this call made the context.
   std::shared_ptr<const DtlsContext> Acquire(X509* certificate, EVP_PKEY* private_key,
                                              const std::string& srtp_profiles, std::string* message,
-                                             std::vector<std::string>* openssl_errors);
+                                             std::vector<std::string>* openssl_errors,
+                                             bool* created = nullptr);
   // Entries whose context is alive.
   size_t live() const;
   // Entries held, dead ones included (bounded; for tests).
