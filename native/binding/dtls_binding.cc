@@ -87,6 +87,7 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
                         InstanceMethod("remoteCertificate", &DtlsBinding::RemoteCertificate),
                         InstanceMethod("exportKeyingMaterial", &DtlsBinding::ExportKeyingMaterial),
                         InstanceMethod("createSrtp", &DtlsBinding::CreateSrtp),
+                        StaticMethod("contextStats", &DtlsBinding::ContextStats),
                     });
     addon->dtls_ctor = Napi::Persistent(ctor);
     exports.Set("NativeDtls", ctor);
@@ -153,6 +154,17 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
     }
     endpoint_ = core::DtlsEndpoint::Create(config, &message, &errors);
     if (!endpoint_) addon_->ThrowError(env, ErrorKind::kDtls, "ERR_DTLS_INTERNAL", message, errors);
+  }
+
+  // NativeDtls.contextStats() → { live, created } of this env's shared
+  // SSL_CTXs (a test seam; not part of the public API).
+  static Napi::Value ContextStats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const core::DtlsContextCache& contexts = env.GetInstanceData<Addon>()->dtls_contexts;
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("live", Napi::Number::New(env, static_cast<double>(contexts.live())));
+    out.Set("created", Napi::Number::New(env, static_cast<double>(contexts.created())));
+    return out;
   }
 
   ~DtlsBinding() override {

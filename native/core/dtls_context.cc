@@ -104,6 +104,7 @@ std::shared_ptr<const DtlsContext> DtlsContextCache::Acquire(X509* certificate, 
   std::shared_ptr<const DtlsContext> context =
       DtlsContext::Create(certificate, private_key, srtp_profiles, message, openssl_errors);
   if (!context) return nullptr;
+  ++created_;
   if (created != nullptr) *created = true;
   if (found != entries_.end()) {
     found->second = context;

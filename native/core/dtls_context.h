@@ -78,6 +78,8 @@ class DtlsContextCache {
   size_t live() const;
   // Entries held, dead ones included (bounded; for tests).
   size_t entries() const { return entries_.size(); }
+  // Contexts this cache has made in all (for tests).
+  uint64_t created() const { return created_; }
 
  private:
   using Key = std::tuple<const X509*, const EVP_PKEY*, std::string>;
@@ -86,6 +88,7 @@ class DtlsContextCache {
   // Others.
   std::map<Key, std::weak_ptr<const DtlsContext>> entries_;
   size_t sweep_at_ = kMinSweep;
+  uint64_t created_ = 0;
 };
 
 }  // namespace dtlssrtp::core
