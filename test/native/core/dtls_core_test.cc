@@ -9,7 +9,10 @@
 // (each shape must be dropped, counted, and the handshake must complete), an
 // SSL_write failure, and the memory a peer can make a session hold, counted
 // over 1,000 sessions with OpenSSL's allocator replaced (set
-// DTLS_MEMORY_SESSIONS to change the number).
+// DTLS_MEMORY_SESSIONS to change the number). And the shared SSL_CTX: one per
+// (certificate, SRTP profiles) whatever the role, MTU or cookie mode, each
+// session's verdict and settings its own, freed with its last endpoint, a
+// bounded cache, and the memory an idle endpoint saves.
 
 #include <malloc.h>
 
