@@ -1,10 +1,18 @@
 // SPDX-License-Identifier: MIT
 // DTLS handshake throughput: full handshakes per second of our client+server
-// pair (both in this process, in memory) against a werift-dtls pair (pure
-// TypeScript) in the same run, plus the median time of one in-memory
-// handshake. Certificates (ECDSA P-256) are generated once, outside the
-// timing. Medians of REPS repetitions. Run with `npm run bench:dtls`.
+// pair (both in this process, in memory), of the same OpenSSL settings driven
+// from plain C (bench/c/dtls_bench.c, built here with `cc`: one shared
+// SSL_CTX per role, and a new SSL_CTX per endpoint), and of a werift-dtls pair
+// (pure TypeScript). The cases run interleaved, one repetition of each in
+// turn, so that load on the machine hits all of them alike. Each is reported
+// per wall-clock second and per CPU second of its process (steadier on a
+// loaded machine). Certificates (ECDSA P-256) are generated once, outside the
+// timing. Medians of REPS repetitions, with the spread. Run with
+// `npm run bench:dtls`.
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { Certificate, DtlsTransport, versions } from '../lib/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -17,6 +25,49 @@ function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = s.length >> 1;
   return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/** Handshakes per wall-clock second and per CPU second of one repetition. */
+interface Rate {
+  wall: number;
+  cpu: number;
+}
+
+/** Runs `once` until REP_MS passed; rates over this process's wall and CPU time. */
+async function timed(once: () => unknown): Promise<Rate> {
+  let n = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  let t = t0;
+  while (t - t0 < REP_MS) {
+    await once();
+    n++;
+    t = performance.now();
+  }
+  const cpu = process.cpuUsage(cpu0);
+  return { wall: n / ((t - t0) / 1000), cpu: n / ((cpu.user + cpu.system) / 1e6) };
+}
+
+const root = path.join(__dirname, '..', '..');
+
+/** Builds bench/c/dtls_bench.c against the system OpenSSL; undefined if it cannot. */
+function buildPlainC(): string | undefined {
+  const source = path.join(root, 'bench', 'c', 'dtls_bench.c');
+  const exe = path.join(root, 'build', 'dtls_bench_c');
+  if (spawnSync('cc', ['--version']).status !== 0) return undefined;
+  try {
+    execFileSync('cc', ['-O2', '-DOPENSSL_API_COMPAT=30000', source, '-lssl', '-lcrypto', '-o', exe]);
+  } catch {
+    return undefined;
+  }
+  return fs.existsSync(exe) ? exe : undefined;
+}
+
+/** One repetition of the plain-C program (its own process; it times itself). */
+function plainC(exe: string, mode: 'shared' | 'per-session'): Rate {
+  const out = execFileSync(exe, [mode, '1', String(REP_MS)], { encoding: 'utf8' });
+  const [wall, cpu] = out.trim().split(/\s+/).map(Number);
+  return { wall: wall ?? NaN, cpu: cpu ?? NaN };
 }
 
 /** One full handshake of our pair, datagrams pumped synchronously through a queue. Returns ms. */
@@ -88,44 +139,59 @@ async function weriftHandshake(cert: string, key: string): Promise<number> {
   return ms;
 }
 
+interface Case {
+  name: string;
+  run: () => Promise<Rate> | Rate;
+  rates: Rate[];
+}
+
+function summary(rates: Rate[], key: keyof Rate): { median: number; min: number; max: number } {
+  const values = rates.map((r) => r[key]);
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
+}
+
 async function main(): Promise<void> {
   const clientCert = await Certificate.generate();
   const serverCert = await Certificate.generate();
   const weriftCert = (await Certificate.generate()).toPem();
+  const exe = buildPlainC();
 
   // Warm-up.
   for (let i = 0; i < 20; i++) ourHandshake(clientCert, serverCert);
   for (let i = 0; i < 5; i++) await weriftHandshake(weriftCert.cert, weriftCert.key);
 
-  const ours: number[] = [];
-  const theirs: number[] = [];
-  const ourTimes: number[] = [];
-  const weriftTimes: number[] = [];
-  for (let rep = 0; rep < REPS; rep++) {
-    let n = 0;
-    let t0 = performance.now();
-    while (performance.now() - t0 < REP_MS) {
-      ourTimes.push(ourHandshake(clientCert, serverCert));
-      n++;
-    }
-    ours.push(n / ((performance.now() - t0) / 1000));
-    n = 0;
-    t0 = performance.now();
-    while (performance.now() - t0 < REP_MS) {
-      weriftTimes.push(await weriftHandshake(weriftCert.cert, weriftCert.key));
-      n++;
-    }
-    theirs.push(n / ((performance.now() - t0) / 1000));
+  const cases: Case[] = [{ name: 'dtls-srtp pair', run: () => timed(() => ourHandshake(clientCert, serverCert)), rates: [] }];
+  if (exe !== undefined) {
+    cases.push({ name: 'plain C, shared SSL_CTX', run: () => plainC(exe, 'shared'), rates: [] });
+    cases.push({ name: 'plain C, SSL_CTX per endpoint', run: () => plainC(exe, 'per-session'), rates: [] });
   }
+  cases.push({ name: 'werift-dtls', run: () => timed(() => weriftHandshake(weriftCert.cert, weriftCert.key)), rates: [] });
+  const ourTimes: number[] = [];
+  for (let i = 0; i < 50; i++) ourTimes.push(ourHandshake(clientCert, serverCert));
+  for (let rep = 0; rep < REPS; rep++) {
+    for (const c of cases) c.rates.push(await c.run());
+  }
+
   const v = versions();
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  const ourRate = median(ours);
-  const weriftRate = median(theirs);
-  console.log(`DTLS 1.2 handshakes, ECDSA P-256, in memory, ${REPS} x ${REP_MS} ms, medians`);
-  console.log(`${cpu}, ${os.cpus().length} CPUs; Node ${process.version}; ${v.openssl}`);
-  console.log(`  dtls-srtp pair : ${ourRate.toFixed(0)} handshakes/s  (median handshake ${median(ourTimes).toFixed(2)} ms)`);
-  console.log(`  werift-dtls    : ${weriftRate.toFixed(0)} handshakes/s  (median handshake ${median(weriftTimes).toFixed(2)} ms)`);
-  console.log(`  ratio          : ${(ourRate / weriftRate).toFixed(1)}x`);
+  const load = os.loadavg().map((l) => l.toFixed(1)).join(' ');
+  console.log(`DTLS 1.2 handshakes, ECDSA P-256, in memory, ${REPS} x ${REP_MS} ms per case, interleaved; medians [min-max]`);
+  console.log(`${cpu}, ${os.cpus().length} CPUs, load average ${load}; Node ${process.version}; ${v.openssl}`);
+  if (exe === undefined) console.log('  (no C compiler or OpenSSL headers: plain C skipped)');
+  const ours = cases[0] as Case;
+  const c = cases.find((x) => x.name === 'plain C, shared SSL_CTX');
+  const werift = cases[cases.length - 1] as Case;
+  const fmt = (x: { median: number; min: number; max: number }): string =>
+    `${x.median.toFixed(0).padStart(5)} [${x.min.toFixed(0)}-${x.max.toFixed(0)}]`.padEnd(20);
+  console.log(`  ${'case'.padEnd(30)} ${'per wall second'.padEnd(20)} per CPU second`);
+  for (const x of cases) console.log(`  ${x.name.padEnd(30)} ${fmt(summary(x.rates, 'wall'))} ${fmt(summary(x.rates, 'cpu'))}`);
+  const ratio = (a: Case, b: Case, key: keyof Rate): string =>
+    (summary(a.rates, key).median / summary(b.rates, key).median).toFixed(2);
+  if (c !== undefined) {
+    console.log(`  ours / plain C shared         : ${ratio(ours, c, 'wall')} (wall), ${ratio(ours, c, 'cpu')} (CPU)`);
+  }
+  console.log(`  ours / werift-dtls            : ${ratio(ours, werift, 'wall')} (wall), ${ratio(ours, werift, 'cpu')} (CPU)`);
+  console.log(`  median handshake of our pair  : ${median(ourTimes).toFixed(2)} ms`);
 }
 
 main().catch((err: unknown) => {

@@ -12,6 +12,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/dtls_context.h"
+
 namespace dtlssrtp {
 
 // A native object that owns OpenSSL/libsrtp resources, or work in flight
@@ -47,6 +49,8 @@ class Addon : public Napi::Addon<Addon> {
   Napi::FunctionReference srtp_ctor;
   Napi::FunctionReference dtls_ctor;
   Napi::FunctionReference certificate_ctor;
+  // SSL_CTXs shared by this env's DTLS endpoints; never by another env.
+  core::DtlsContextCache dtls_contexts;
 
  private:
   Napi::Value JsInit(const Napi::CallbackInfo& info);

@@ -87,6 +87,7 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
                         InstanceMethod("remoteCertificate", &DtlsBinding::RemoteCertificate),
                         InstanceMethod("exportKeyingMaterial", &DtlsBinding::ExportKeyingMaterial),
                         InstanceMethod("createSrtp", &DtlsBinding::CreateSrtp),
+                        StaticMethod("contextStats", &DtlsBinding::ContextStats),
                     });
     addon->dtls_ctor = Napi::Persistent(ctor);
     exports.Set("NativeDtls", ctor);
@@ -102,7 +103,8 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
       return;
     }
     Napi::Object options = info[0].As<Napi::Object>();
-    const core::Certificate* certificate = CertificateBinding::FromValue(addon_, options.Get("certificate"));
+    Napi::Value certificate_value = options.Get("certificate");
+    const core::Certificate* certificate = CertificateBinding::FromValue(addon_, certificate_value);
     if (env.IsExceptionPending()) return;
     Napi::Value is_server = options.Get("isServer");
     Napi::Value profiles = options.Get("srtpProfiles");
@@ -117,9 +119,6 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
     }
     core::DtlsConfig config;
     config.is_server = is_server.As<Napi::Boolean>().Value();
-    config.certificate = certificate->x509();
-    config.private_key = certificate->key();
-    config.srtp_profiles = profiles.As<Napi::String>().Utf8Value();
     const int64_t mtu_value = mtu.As<Napi::Number>().Int64Value();
     const int64_t rto_value = rto.As<Napi::Number>().Int64Value();
     if (mtu_value < kMinMtu || mtu_value > kMaxMtu || rto_value < 1 || rto_value > kMaxInitialRtoMs) {
@@ -131,8 +130,41 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
     config.server_cookies = cookies.As<Napi::Boolean>().Value();
     std::string message;
     std::vector<std::string> errors;
+    // One SSL_CTX per (certificate, SRTP profiles) in this env, shared by
+    // the endpoints and held by the certificate's JS object too: a server
+    // that runs one session after another with one certificate makes it
+    // once. It goes with the last of them (the certificate's finalizer, or
+    // the last endpoint).
+    bool created = false;
+    config.context =
+        addon_->dtls_contexts.Acquire(certificate->x509(), certificate->key(),
+                                      profiles.As<Napi::String>().Utf8Value(), &message, &errors, &created);
+    if (!config.context) {
+      addon_->ThrowError(env, ErrorKind::kDtls, "ERR_DTLS_INTERNAL", message, errors);
+      return;
+    }
+    if (created && certificate_value.IsObject()) {
+      using Holder = std::shared_ptr<const core::DtlsContext>;
+      auto* held = new Holder(config.context);
+      certificate_value.As<Napi::Object>().AddFinalizer([](Napi::BasicEnv, Holder* h) { delete h; }, held);
+      if (env.IsExceptionPending()) {  // not registered
+        delete held;
+        return;
+      }
+    }
     endpoint_ = core::DtlsEndpoint::Create(config, &message, &errors);
     if (!endpoint_) addon_->ThrowError(env, ErrorKind::kDtls, "ERR_DTLS_INTERNAL", message, errors);
+  }
+
+  // NativeDtls.contextStats() → { live, created } of this env's shared
+  // SSL_CTXs (a test seam; not part of the public API).
+  static Napi::Value ContextStats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const core::DtlsContextCache& contexts = env.GetInstanceData<Addon>()->dtls_contexts;
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("live", Napi::Number::New(env, static_cast<double>(contexts.live())));
+    out.Set("created", Napi::Number::New(env, static_cast<double>(contexts.created())));
+    return out;
   }
 
   ~DtlsBinding() override {

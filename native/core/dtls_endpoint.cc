@@ -12,22 +12,15 @@
 namespace dtlssrtp::core {
 namespace {
 
-// DTLS 1.2 with ECDHE and AEAD only (RFC 8827 §6.5 / RFC 7525); ChaCha20 is
-// kept where this OpenSSL has it.
-constexpr const char* kCipherList =
-    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
-    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
-constexpr const char* kGroups = "X25519:P-256";
 constexpr unsigned int kMaxRtoUs = 60u * 1000u * 1000u;  // RFC 6347 §4.2.4.1
 // ---- Pre-filter bounds (before the handshake completes; see Inspect()) ----
-// Largest plaintext handshake message accepted, declared length. The largest
-// a WebRTC peer sends is its Certificate (one self-signed certificate: about
-// 0.5 KB for ECDSA P-256, 0.8 KB for RSA-2048, 1.4 KB for RSA-4096) or a
-// ClientHello with a post-quantum key share (about 1.5-2 KB); 8 KiB leaves
-// four times that. Also our max_cert_list. (OpenSSL's own floor for DTLS
+// Largest plaintext handshake message accepted, declared length:
+// kMaxHandshakeMessage (dtls_context.h), 8 KiB. The largest a WebRTC peer
+// sends is its Certificate (one self-signed certificate: about 0.5 KB for
+// ECDSA P-256, 0.8 KB for RSA-2048, 1.4 KB for RSA-4096) or a ClientHello
+// with a post-quantum key share (about 1.5-2 KB); 8 KiB leaves four times
+// that. Also the context's max_cert_list. (OpenSSL's own floor for DTLS
 // reassembly is about 17 KiB per message, whatever max_cert_list says.)
-constexpr uint32_t kMaxHandshakeMessage = 8 * 1024;
 // The declared lengths of all distinct plaintext messages (by message_seq)
 // of one handshake together: a WebRTC flight sums to 2-7 KB even with
 // HelloVerifyRequest and RSA-4096. OpenSSL reassembles each message in a
@@ -104,7 +97,7 @@ DtlsEndpoint::~DtlsEndpoint() {
   ErrorScope scope;
   verifier_ = nullptr;
   ssl_.reset();
-  ctx_.reset();
+  context_.reset();
   OPENSSL_cleanse(cookie_secret_.data(), cookie_secret_.size());
 }
 
@@ -112,64 +105,25 @@ bool DtlsEndpoint::Init(const DtlsConfig& config, std::string* message) {
   is_server_ = config.is_server;
   mtu_ = config.mtu;
   initial_rto_us_ = std::min<uint32_t>(config.initial_rto_ms, kMaxRtoUs / 1000) * 1000u;
-  if (config.certificate == nullptr || config.private_key == nullptr) {
-    *message = "A certificate and its private key are required";
+  if (!config.context) {
+    *message = "A DTLS context is required";
     return false;
   }
-
+  context_ = config.context;
   if (DatagramMethod() == nullptr) {
     *message = "Could not create the datagram BIO method";
     return false;
   }
-
-  ctx_.reset(SSL_CTX_new(DTLS_method()));
-  if (!ctx_) {
-    *message = "Could not create the DTLS context";
-    return false;
-  }
-  SSL_CTX* ctx = ctx_.get();
-  if (SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION) != 1 ||
-      SSL_CTX_set_max_proto_version(ctx, DTLS1_2_VERSION) != 1) {
-    *message = "Could not restrict the context to DTLS 1.2";
-    return false;
-  }
-  SSL_CTX_set_options(ctx, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION |
-                               SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-  SSL_CTX_set_max_cert_list(ctx, static_cast<long>(kMaxHandshakeMessage));
-  if (SSL_CTX_set_cipher_list(ctx, kCipherList) != 1) {
-    *message = "Could not set the cipher suites";
-    return false;
-  }
-  if (SSL_CTX_set1_groups_list(ctx, kGroups) != 1) {
-    *message = "Could not set the key-exchange groups";
-    return false;
-  }
-  // Returns 0 on success (sic).
-  if (config.srtp_profiles.empty() || SSL_CTX_set_tlsext_use_srtp(ctx, config.srtp_profiles.c_str()) != 0) {
-    *message = "Could not set the SRTP protection profiles";
-    return false;
-  }
-  if (SSL_CTX_use_certificate(ctx, config.certificate) != 1 ||
-      SSL_CTX_use_PrivateKey(ctx, config.private_key) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
-    *message = "Could not use the certificate and private key";
-    return false;
-  }
-  // A peer certificate is required in both roles; whether it is acceptable is
-  // decided by the fingerprint check alone (self-signed by design, RFC 8827).
-  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
-  SSL_CTX_set_cert_verify_callback(ctx, &DtlsEndpoint::CertVerify, this);
   if (config.is_server && config.server_cookies) {
     cookie_secret_.resize(kCookieLength);
     if (RAND_bytes(cookie_secret_.data(), static_cast<int>(cookie_secret_.size())) != 1) {
       *message = "Could not generate the cookie secret";
       return false;
     }
-    SSL_CTX_set_cookie_generate_cb(ctx, &DtlsEndpoint::CookieGenerate);
-    SSL_CTX_set_cookie_verify_cb(ctx, &DtlsEndpoint::CookieVerify);
   }
 
-  ssl_.reset(SSL_new(ctx));
+  // From here on, settings go on the SSL only: the context is shared.
+  ssl_.reset(SSL_new(context_->ssl_ctx()));
   if (!ssl_) {
     *message = "Could not create the DTLS session";
     return false;
@@ -681,9 +635,16 @@ long DtlsEndpoint::BioCtrl(BIO* bio, int cmd, long /*num*/, void* /*ptr*/) {
   }
 }
 
-int DtlsEndpoint::CertVerify(X509_STORE_CTX* store, void* arg) {
-  auto* self = static_cast<DtlsEndpoint*>(arg);
-  SSL* ssl = self->ssl_.get();
+// Registered on the shared context with no argument: the endpoint is the
+// one whose SSL this verification runs for.
+int DtlsEndpoint::CertVerify(X509_STORE_CTX* store, void* /*arg*/) {
+  const int index = SSL_get_ex_data_X509_STORE_CTX_idx();
+  SSL* ssl = index < 0 ? nullptr : static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, index));
+  DtlsEndpoint* self = ssl == nullptr ? nullptr : FromSsl(ssl);
+  if (self == nullptr) {
+    X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
+    return 0;
+  }
   X509* leaf = X509_STORE_CTX_get0_cert(store);
   if (leaf == nullptr || self->verifier_ == nullptr || !*self->verifier_) {
     self->verify_failure_ = DtlsFailure::kHandshake;

@@ -7,10 +7,12 @@
 // no Node-API, no I/O, no timers (NextTimeoutMs() says when HandleTimeout()
 // is due), no threads.
 //
-// Ownership: a DtlsEndpoint owns its SSL_CTX, its SSL and the one BIO (read
-// and write side) through which OpenSSL sees the path. The certificate and key
-// are up-referenced by the SSL_CTX, so the caller's Certificate may go first.
-// Thread: an endpoint belongs to the thread that created it.
+// Ownership: a DtlsEndpoint owns its SSL and the one BIO (read and write
+// side) through which OpenSSL sees the path, and shares its DtlsContext (the
+// SSL_CTX with the certificate and key) with the other endpoints of that
+// certificate; the last one frees it. Nothing an endpoint does changes the
+// shared context: every per-session setting and callback target is on the SSL.
+// Thread: an endpoint belongs to the thread that created it (as its context).
 //
 // Security invariant, enforced here and not only by the caller: until the
 // peer certificate was accepted by the Verifier (`verified`), no keying
@@ -24,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "core/dtls_context.h"
 #include "core/ossl.h"
 
 namespace dtlssrtp::core {
@@ -79,11 +82,10 @@ enum class DropReason {
 constexpr size_t kDropReasonCount = 7;
 
 struct DtlsConfig {
+  // Certificate, key, SRTP profiles and the fixed DTLS settings; shared with
+  // other endpoints (see DtlsContextCache), kept alive by this endpoint.
+  std::shared_ptr<const DtlsContext> context;
   bool is_server = false;
-  X509* certificate = nullptr;      // borrowed; the SSL_CTX takes a reference
-  EVP_PKEY* private_key = nullptr;  // borrowed; the SSL_CTX takes a reference
-  // OpenSSL use_srtp names in preference order, e.g. "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80".
-  std::string srtp_profiles;
   size_t mtu = 1200;  // largest datagram we write
   uint32_t initial_rto_ms = 1000;
   bool server_cookies = false;  // server only: HelloVerifyRequest before any state
@@ -194,10 +196,14 @@ class DtlsEndpoint {
 
   // Test seam: the Node-free core test reaches the SSL through this.
   friend class DtlsEndpointTestPeer;
+  // Registers CertVerify and the cookie callbacks on the shared SSL_CTX.
+  friend class DtlsContext;
 
+  // Shared with the other endpoints of this certificate (declared before
+  // ssl_, so the SSL goes first).
+  std::shared_ptr<const DtlsContext> context_;
   // Allocated by this (the datagram BIO's method is process-wide, see
   // DatagramMethod()).
-  SslCtxPtr ctx_;
   SslPtr ssl_;
 
   // Passed by argument, valid only during one step.

@@ -13,10 +13,10 @@ const outDir = path.join(root, 'build', 'dtls-core-test');
 const exe = path.join(outDir, 'dtls_core_test');
 
 function build(): void {
-  const sources = ['native/core/dtls_endpoint.cc', 'native/core/certificate.cc', 'test/native/core/dtls_core_test.cc'].map(
+  const sources = ['native/core/dtls_endpoint.cc', 'native/core/dtls_context.cc', 'native/core/certificate.cc', 'test/native/core/dtls_core_test.cc'].map(
     (f) => path.join(root, f),
   );
-  const headers = ['native/core/dtls_endpoint.h', 'native/core/certificate.h', 'native/core/ossl.h'].map((f) =>
+  const headers = ['native/core/dtls_endpoint.h', 'native/core/dtls_context.h', 'native/core/certificate.h', 'native/core/ossl.h'].map((f) =>
     path.join(root, f),
   );
   const newest = Math.max(...[...sources, ...headers].map((f) => fs.statSync(f).mtimeMs));
@@ -54,5 +54,5 @@ test('DTLS core under ASan/UBSan: handshakes, gate, pause, key split, hostile an
   assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
   assert.match(run.stdout, /ok \(0 failures\)/);
   // The per-session figures (idle, and extra after each attack shape).
-  for (const line of run.stdout.split('\n')) if (line.startsWith("memory over")) t.diagnostic(line);
+  for (const line of run.stdout.split('\n')) if (/^(memory|context cache)/.test(line)) t.diagnostic(line);
 });

@@ -9,11 +9,15 @@
 // (each shape must be dropped, counted, and the handshake must complete), an
 // SSL_write failure, and the memory a peer can make a session hold, counted
 // over 1,000 sessions with OpenSSL's allocator replaced (set
-// DTLS_MEMORY_SESSIONS to change the number).
+// DTLS_MEMORY_SESSIONS to change the number). And the shared SSL_CTX: one per
+// (certificate, SRTP profiles) whatever the role, MTU or cookie mode, each
+// session's verdict and settings its own, freed with its last endpoint, a
+// bounded cache, and the memory an idle endpoint saves.
 
 #include <malloc.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -27,12 +31,15 @@
 #include <vector>
 
 #include "core/certificate.h"
+#include "core/dtls_context.h"
 #include "core/dtls_endpoint.h"
 
 using dtlssrtp::core::Certificate;
 using dtlssrtp::core::CertificateError;
 using dtlssrtp::core::DropReason;
 using dtlssrtp::core::DtlsConfig;
+using dtlssrtp::core::DtlsContext;
+using dtlssrtp::core::DtlsContextCache;
 using dtlssrtp::core::DtlsEndpoint;
 using dtlssrtp::core::DtlsFailure;
 using dtlssrtp::core::DtlsStatus;
@@ -66,17 +73,23 @@ Verifier Expect(const std::vector<uint8_t>& der) {
   };
 }
 
+constexpr const char* kProfiles = "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80";
+
+// The contexts every endpoint of this test shares, as one Node env's are.
+DtlsContextCache contexts;
+
 std::unique_ptr<DtlsEndpoint> Make(const Certificate& c, bool server, size_t mtu = 1200,
-                                   uint32_t rto_ms = 1000) {
-  DtlsConfig config;
-  config.is_server = server;
-  config.certificate = c.x509();
-  config.private_key = c.key();
-  config.srtp_profiles = "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80";
-  config.mtu = mtu;
-  config.initial_rto_ms = rto_ms;
+                                   uint32_t rto_ms = 1000, bool cookies = false,
+                                   const char* profiles = kProfiles) {
   std::string message;
   std::vector<std::string> errors;
+  DtlsConfig config;
+  config.context = contexts.Acquire(c.x509(), c.key(), profiles, &message, &errors);
+  CHECK(config.context != nullptr);
+  config.is_server = server;
+  config.mtu = mtu;
+  config.initial_rto_ms = rto_ms;
+  config.server_cookies = cookies;
   auto endpoint = DtlsEndpoint::Create(config, &message, &errors);
   CHECK(endpoint != nullptr);
   return endpoint;
@@ -841,6 +854,157 @@ void TestMemoryBound(const Certificate& c, const Certificate& s) {
 
 }  // namespace
 
+namespace {
+
+// ---- The shared SSL_CTX ----
+
+SSL_CTX* CtxOf(DtlsEndpoint* e) { return SSL_get_SSL_CTX(dtlssrtp::core::DtlsEndpointTestPeer::Ssl(e)); }
+
+bool Handshake(Pair* p) {
+  p->server->Start(p->server_verifier);
+  p->client->Start(p->client_verifier);
+  Pump(p);
+  return p->client->status() == DtlsStatus::kConnected && p->server->status() == DtlsStatus::kConnected;
+}
+
+// Endpoints of one certificate and profile list share one SSL_CTX, whatever
+// their role, MTU or cookie mode; another certificate or profile list never
+// does; a session's settings and verdicts stay its own; the context lives as
+// long as its last endpoint and no longer.
+void TestSharedContext(const Certificate& c, const Certificate& s, const Certificate& other) {
+  std::vector<std::unique_ptr<DtlsEndpoint>> many;
+  for (int i = 0; i < 8; ++i) many.push_back(Make(c, i % 2 == 0, i % 3 == 0 ? 500 : 1200, 1000, i % 4 == 0));
+  SSL_CTX* shared = CtxOf(many[0].get());
+  for (auto& e : many) CHECK(CtxOf(e.get()) == shared);
+  auto by_other = Make(other, false);
+  auto by_profiles = Make(c, false, 1200, 1000, false, "SRTP_AES128_CM_SHA1_80");
+  CHECK(CtxOf(by_other.get()) != shared);
+  CHECK(CtxOf(by_profiles.get()) != shared && CtxOf(by_profiles.get()) != CtxOf(by_other.get()));
+  const uint64_t options = SSL_CTX_get_options(shared);
+  const int verify_mode = SSL_CTX_get_verify_mode(shared);
+
+  // Handshakes between endpoints on one context (client and server both of
+  // certificate c), with a HelloVerifyRequest, with a 500-byte MTU, and with
+  // a pair on the same contexts whose verifier rejects, interleaved: each
+  // verdict reaches its own endpoint only.
+  Pair same;
+  same.client = Make(c, false);
+  same.server = Make(c, true, 500, 1000, true);
+  same.client_verifier = same.server_verifier = Expect(DerOf(c));
+  Pair rejected = NewPair(c, s);
+  rejected.client_verifier = Expect(DerOf(other));
+  CHECK(CtxOf(same.client.get()) == shared && CtxOf(same.server.get()) == shared);
+  CHECK(CtxOf(rejected.client.get()) == shared);
+  same.server->Start(same.server_verifier);
+  same.client->Start(same.client_verifier);
+  rejected.server->Start(rejected.server_verifier);
+  rejected.client->Start(rejected.client_verifier);
+  for (int round = 0; round < 50; ++round) {
+    bool moved = false;
+    for (Pair* p : {&same, &rejected}) {
+      auto to_server = p->client->TakeDatagrams();
+      auto to_client = p->server->TakeDatagrams();
+      moved = moved || !to_server.empty() || !to_client.empty();
+      for (auto& d : to_server) Feed(p->server.get(), d, p->server_verifier);
+      for (auto& d : to_client) Feed(p->client.get(), d, p->client_verifier);
+    }
+    if (!moved) break;
+  }
+  CHECK(same.client->status() == DtlsStatus::kConnected && same.server->status() == DtlsStatus::kConnected);
+  CHECK(same.server->MaxDataSize() > 0 && same.server->MaxDataSize() < 500);
+  CHECK(rejected.client->status() == DtlsStatus::kFailed);
+  CHECK(rejected.client->failure() == DtlsFailure::kFingerprint);
+  CHECK(rejected.server->failure() == DtlsFailure::kAlert);
+  // Nothing a session did changed the shared context.
+  CHECK(SSL_CTX_get_options(shared) == options && (options & SSL_OP_COOKIE_EXCHANGE) == 0);
+  CHECK(SSL_CTX_get_verify_mode(shared) == verify_mode);
+  CHECK(SSL_CTX_sess_number(shared) == 0);
+
+  // One endpoint outlives the others on its context, and still completes a
+  // handshake; the context goes with it.
+  std::string message;
+  std::vector<std::string> errors;
+  std::weak_ptr<const DtlsContext> weak = contexts.Acquire(c.x509(), c.key(), kProfiles, &message, &errors);
+  CHECK(!weak.expired());
+  Pair last = NewPair(c, s);
+  same = Pair();
+  rejected = Pair();
+  many.clear();
+  CHECK(!weak.expired() && CtxOf(last.client.get()) == shared);
+  CHECK(Handshake(&last));
+  const size_t live = contexts.live();
+  last.client.reset();
+  CHECK(weak.expired());
+  CHECK(contexts.live() == live - 1);
+  last = Pair();
+
+  // A refused profile list makes no context and no entry.
+  const size_t entries = contexts.entries();
+  CHECK(!contexts.Acquire(c.x509(), c.key(), "SRTP_NONE", &message, &errors));
+  CHECK(!message.empty() && contexts.entries() == entries);
+  CHECK(ERR_peek_error() == 0);
+}
+
+// A transport per peer with a fresh certificate each: contexts are freed
+// with their endpoints and the cache's entries stay bounded.
+void TestContextCacheBounded() {
+  DtlsContextCache cache;
+  std::vector<std::shared_ptr<const DtlsContext>> held;
+  std::string message;
+  std::vector<std::string> errors;
+  size_t most = 0;
+  for (int i = 0; i < 120; ++i) {
+    CertificateError error;
+    auto cert = Certificate::Generate(KeyType::kEcdsaP256, 1, "peer", &error);
+    CHECK(cert != nullptr);
+    if (!cert) return;
+    auto context = cache.Acquire(cert->x509(), cert->key(), kProfiles, &message, &errors);
+    CHECK(context != nullptr);
+    CHECK(cache.Acquire(cert->x509(), cert->key(), kProfiles, &message, &errors) == context);
+    if (i % 4 == 0) held.push_back(context);  // every fourth stays in use
+    most = std::max(most, cache.entries());
+    CHECK(cache.entries() <= 2 * cache.live() + 16);
+  }
+  CHECK(cache.live() == held.size());
+  std::printf("context cache: 120 certificates, %zu in use, at most %zu entries\n", held.size(), most);
+  held.clear();
+  CHECK(cache.live() == 0);
+}
+
+// Heap bytes (OpenSSL's and ours) of an endpoint that was created and not
+// started, per endpoint over `n`, with a context shared by all of them or
+// one context each (as before contexts were shared); and that everything is
+// given back when the last endpoint goes.
+void TestIdleEndpointMemory(const Certificate& c) {
+  constexpr int n = 200;
+  std::string message;
+  std::vector<std::string> errors;
+  double per[2] = {0, 0};
+  for (int own = 0; own < 2; ++own) {
+    DtlsContextCache cache;
+    const size_t before = LiveBytes();
+    {
+      std::vector<std::unique_ptr<DtlsEndpoint>> endpoints;
+      for (int i = 0; i < n; ++i) {
+        DtlsConfig config;
+        config.context = own != 0 ? DtlsContext::Create(c.x509(), c.key(), kProfiles, &message, &errors)
+                                  : cache.Acquire(c.x509(), c.key(), kProfiles, &message, &errors);
+        config.is_server = i % 2 == 0;
+        endpoints.push_back(DtlsEndpoint::Create(config, &message, &errors));
+        CHECK(endpoints.back() != nullptr);
+      }
+      per[own] = static_cast<double>(LiveBytes() - before) / n;
+    }
+    cache = DtlsContextCache();
+    CHECK(LiveBytes() == before);
+  }
+  std::printf("memory of an idle endpoint (not started), over %d: %.0f B with a shared context, %.0f B with its own\n",
+              n, per[0], per[1]);
+  CHECK(per[0] + 8 * 1024 < per[1]);
+}
+
+}  // namespace
+
 // The datagram BIO method is made once per process: endpoints must not each
 // draw a BIO type number (a small process-wide range, BIO_TYPE_START..255).
 void TestBioTypeNumbersNotConsumed(const Certificate& c) {
@@ -878,6 +1042,9 @@ int main() {
   TestServerRefusesUnknown(*c, *s);
   TestNoise(*c, *s);
   TestBioTypeNumbersNotConsumed(*c);
+  TestSharedContext(*c, *s, *other);
+  TestContextCacheBounded();
+  TestIdleEndpointMemory(*c);
   // Certificates: PEM round trip and refusals.
   std::string cert_pem;
   dtlssrtp::core::SecureString key_pem;
