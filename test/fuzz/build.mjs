@@ -18,7 +18,7 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const nativeTargets = {
   dtls: {
     harness: 'test/fuzz/native/dtls_fuzzer.cc',
-    sources: ['native/core/dtls_endpoint.cc', 'native/core/certificate.cc'],
+    sources: ['native/core/dtls_endpoint.cc', 'native/core/dtls_context.cc', 'native/core/certificate.cc'],
     headers: ['native/core/dtls_endpoint.h', 'native/core/certificate.h', 'native/core/ossl.h'],
     libsrtp: false,
   },

@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "core/certificate.h"
+#include "core/dtls_context.h"
 #include "core/dtls_endpoint.h"
 
 using dtlssrtp::core::Certificate;
@@ -61,6 +62,8 @@ using Datagram = std::vector<uint8_t>;
 struct Identities {
   std::unique_ptr<Certificate> client;
   std::unique_ptr<Certificate> server;
+  // Shared by every endpoint of the process, as one Node env shares them.
+  dtlssrtp::core::DtlsContextCache contexts;
 };
 
 Identities* identities = nullptr;
@@ -78,13 +81,12 @@ std::unique_ptr<DtlsEndpoint> Make(bool server, bool cookies, size_t mtu, const 
   const Certificate& cert = server ? *identities->server : *identities->client;
   DtlsConfig config;
   config.is_server = server;
-  config.certificate = cert.x509();
-  config.private_key = cert.key();
-  config.srtp_profiles = profiles;
   config.mtu = mtu;
   config.server_cookies = server && cookies;
   std::string message;
   std::vector<std::string> errors;
+  config.context = identities->contexts.Acquire(cert.x509(), cert.key(), profiles, &message, &errors);
+  if (config.context == nullptr) std::abort();
   auto endpoint = DtlsEndpoint::Create(config, &message, &errors);
   if (endpoint == nullptr) std::abort();  // valid configuration: must not fail
   return endpoint;

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/certificate.h"
+#include "core/dtls_context.h"
 #include "core/dtls_endpoint.h"
 
 using dtlssrtp::core::Certificate;
@@ -63,16 +64,19 @@ struct Recording {
   Bytes server_app_record;
 };
 
+// The contexts every endpoint of this program shares, as one Node env's are.
+dtlssrtp::core::DtlsContextCache contexts;
+
 std::unique_ptr<DtlsEndpoint> Make(const Certificate& c, bool server, bool cookies, size_t mtu) {
   DtlsConfig config;
   config.is_server = server;
-  config.certificate = c.x509();
-  config.private_key = c.key();
-  config.srtp_profiles = "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80";
   config.mtu = mtu;
   config.server_cookies = server && cookies;
   std::string message;
   std::vector<std::string> errors;
+  config.context =
+      contexts.Acquire(c.x509(), c.key(), "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80", &message, &errors);
+  if (config.context == nullptr) std::abort();
   auto e = DtlsEndpoint::Create(config, &message, &errors);
   if (e == nullptr) std::abort();
   return e;
