@@ -24,9 +24,9 @@
         'NODE_ADDON_API_DISABLE_DEPRECATED',
         'NODE_API_NO_EXTERNAL_BUFFERS_ALLOWED',
         'NODE_ADDON_API_REQUIRE_BASIC_FINALIZERS',
-        # A worker stopped while the addon runs (worker.terminate(), process.exit()
-        # in a callback) makes every later Node-API call fail; without this,
-        # node-addon-api turns the failed throw into a fatal error for the process.
+        # While an env terminates (worker.terminate()), every Node-API call
+        # that would run JavaScript fails. Without this, node-addon-api turns
+        # such a failure into a fatal error that aborts the whole process.
         'NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS',
         'OPENSSL_API_COMPAT=30000',
         'OPENSSL_NO_DEPRECATED',
