@@ -1,5 +1,13 @@
 # SPDX-License-Identifier: MIT
 {
+  'variables': {
+    # 1 builds the addon and libsrtp with AddressSanitizer and UBSan (any UB
+    # report aborts). Only `npm run test:asan` sets it, through
+    # `node-gyp configure -- -Ddtls_srtp_sanitize=1` in a directory of its own
+    # (test/asan/run.sh); the default build is unchanged. deps/libsrtp.gyp
+    # carries the same switch.
+    'dtls_srtp_sanitize%': 0,
+  },
   'targets': [
     {
       'target_name': 'dtls_srtp',
@@ -46,6 +54,10 @@
             'MACOSX_DEPLOYMENT_TARGET': '11.0',
           },
           'libraries': ['-lssl', '-lcrypto'],
+        }],
+        ['dtls_srtp_sanitize==1', {
+          'cflags': ['-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer', '-g'],
+          'ldflags': ['-fsanitize=address,undefined'],
         }],
       ],
     },

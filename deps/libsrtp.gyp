@@ -2,6 +2,10 @@
 # Builds the vendored libsrtp (deps/libsrtp, upstream tree as released) as a
 # static library with its OpenSSL crypto backend. See deps/README.md.
 {
+  'variables': {
+    # Set to 1 by the sanitizer build (see ../binding.gyp).
+    'dtls_srtp_sanitize%': 0,
+  },
   'targets': [
     {
       'target_name': 'libsrtp',
@@ -33,6 +37,11 @@
         'libsrtp/crypto/math/datatypes.c',
         'libsrtp/crypto/replay/rdb.c',
         'libsrtp/crypto/replay/rdbx.c',
+      ],
+      'conditions': [
+        ['dtls_srtp_sanitize==1', {
+          'cflags': ['-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer', '-g'],
+        }],
       ],
       'direct_dependent_settings': {
         'include_dirs': ['libsrtp-config', 'libsrtp/include', 'libsrtp/crypto/include'],

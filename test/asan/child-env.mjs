@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+// Loaded into every node process of `npm run test:asan` (NODE_OPTIONS=--import).
+// The run preloads the ASan runtime (LD_PRELOAD) because node itself is not
+// instrumented; node children (test files, examples, GC children) need that too,
+// and inherit it. Other programs the tests start (the openssl CLI, the C
+// compiler, Chromium, the Node-free core test binaries) must not: GCC and the
+// openssl CLI leak by design at exit, and Chromium does not run under a foreign
+// allocator. So every child that is not node is started without LD_PRELOAD.
+import childProcess from 'node:child_process';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import path from 'node:path';
+import { isMainThread } from 'node:worker_threads';
+
+function isNode(file) {
+  return file === process.execPath || path.basename(String(file)) === 'node';
+}
+
+function withoutPreload(env) {
+  const copy = { ...(env ?? process.env) };
+  delete copy.LD_PRELOAD;
+  return copy;
+}
+
+// spawn, exec, execFile and fork all end in ChildProcess#spawn with the
+// environment already flattened into envPairs.
+const { spawn } = childProcess.ChildProcess.prototype;
+childProcess.ChildProcess.prototype.spawn = function spawnWithoutPreload(options) {
+  if (options !== null && typeof options === 'object' && !isNode(options.file) && Array.isArray(options.envPairs)) {
+    options = { ...options, envPairs: options.envPairs.filter((pair) => !pair.startsWith('LD_PRELOAD=')) };
+  }
+  return spawn.call(this, options);
+};
+
+// The synchronous forms call the native spawner directly; wrap their exports.
+for (const name of ['spawnSync', 'execFileSync']) {
+  const original = childProcess[name];
+  childProcess[name] = function syncWithoutPreload(file, args, options) {
+    if (isNode(file)) return original.call(this, file, args, options);
+    if (args == null) {
+      args = [];
+    } else if (!Array.isArray(args)) {
+      options = args;
+      args = [];
+    }
+    return original.call(this, file, args, { ...options, env: withoutPreload(options?.env) });
+  };
+}
+const { execSync } = childProcess;
+childProcess.execSync = function execSyncWithoutPreload(command, options) {
+  return execSync.call(this, command, { ...options, env: withoutPreload(options?.env) });
+};
+// ES modules that import these by name see the wrapped functions too.
+syncBuiltinESMExports();
+
+// Load the addon on the main thread of every node process of the run, so that
+// it stays mapped until exit. Otherwise node unloads it when the last worker
+// that used it exits (a test that loads it only in workers), and
+// LeakSanitizer, which runs at exit, can neither name the frames of the
+// unloaded code nor find what its globals pointed to.
+if (isMainThread) createRequire(import.meta.url)('../../dist/lib/native.js');
