@@ -10,7 +10,30 @@
 
 namespace dtlssrtp {
 
+namespace {
+
+// Keeps the addon mapped for the life of the process. Node unloads an addon
+// when the last environment that loaded it (say, the only worker) goes away,
+// but what is linked into it keeps process-wide state that cannot be torn
+// down while other threads may still run: libsrtp's crypto kernel (srtp_init,
+// once per process, never shut down) and OpenSSL's per-thread state on
+// libuv's pool threads, whose thread-exit destructors point into this code.
+// Unloaded, that state leaks on every load/unload cycle and those destructors
+// would call into unmapped memory. RTLD_NOLOAD only looks the module up (we
+// are running in it) and RTLD_NODELETE makes every later dlclose a no-op; the
+// handle is deliberately never closed. If the lookup fails, the addon works as
+// before, merely unpinned.
+void PinModule() {
+  Dl_info self{};
+  if (dladdr(reinterpret_cast<void*>(&PinModule), &self) == 0 || self.dli_fname == nullptr) return;
+  void* handle = dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+  static_cast<void>(handle);
+}
+
+}  // namespace
+
 Addon::Addon(Napi::Env env, Napi::Object exports) : env_(env) {
+  PinModule();
   DefineAddon(exports, {
                            InstanceMethod("init", &Addon::JsInit),
                            InstanceMethod("versions", &Addon::Versions),

@@ -7,9 +7,8 @@
 // openssl CLI leak by design at exit, and Chromium does not run under a foreign
 // allocator. So every child that is not node is started without LD_PRELOAD.
 import childProcess from 'node:child_process';
-import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
-import { isMainThread } from 'node:worker_threads';
 
 function isNode(file) {
   return file === process.execPath || path.basename(String(file)) === 'node';
@@ -51,10 +50,3 @@ childProcess.execSync = function execSyncWithoutPreload(command, options) {
 };
 // ES modules that import these by name see the wrapped functions too.
 syncBuiltinESMExports();
-
-// Load the addon on the main thread of every node process of the run, so that
-// it stays mapped until exit. Otherwise node unloads it when the last worker
-// that used it exits (a test that loads it only in workers), and
-// LeakSanitizer, which runs at exit, can neither name the frames of the
-// unloaded code nor find what its globals pointed to.
-if (isMainThread) createRequire(import.meta.url)('../../dist/lib/native.js');
