@@ -112,6 +112,11 @@ export interface DtlsStats {
   readonly datagramsSent: number;
   /** Bytes handed to `send`. */
   readonly bytesSent: number;
+  /**
+   * Datagrams whose `send` threw (counted in `datagramsSent` too). The
+   * datagram is lost, as on a lossy path: DTLS retransmits handshake flights.
+   */
+  readonly sendFailures: number;
   /** Datagrams given to `receive()`. */
   readonly datagramsReceived: number;
   /** Bytes given to `receive()`. */
@@ -272,6 +277,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
   readonly #stats = {
     datagramsSent: 0,
     bytesSent: 0,
+    sendFailures: 0,
     datagramsReceived: 0,
     bytesReceived: 0,
     messagesSent: 0,
@@ -521,6 +527,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     return {
       datagramsSent: s.datagramsSent,
       bytesSent: s.bytesSent,
+      sendFailures: s.sendFailures,
       datagramsReceived: s.datagramsReceived,
       bytesReceived: s.bytesReceived,
       messagesSent: s.messagesSent,
@@ -669,6 +676,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
       this.#send(datagram);
     } catch {
       // A failing send is a lost datagram; DTLS retransmits handshake flights.
+      this.#stats.sendFailures++;
     }
   }
 

@@ -680,6 +680,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
    * @throws {TypeError} ERR_INVALID_ARG_TYPE when `data` is not a Uint8Array.
    * @throws {RangeError} ERR_OUT_OF_RANGE when empty or too large for one record.
    * @throws {InvalidStateError} ERR_INVALID_STATE unless connected.
+   * @throws {DtlsError} ERR_DTLS_WRITE when OpenSSL could not write the record (`opensslErrors`
+   *   says why); the transport has failed with the same error.
    * @example
    * transport.sendData(sctpPacket);
    */

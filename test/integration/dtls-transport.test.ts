@@ -366,6 +366,32 @@ describe('lossy link', () => {
     }
   }
 
+  test('a send hook that throws loses the datagram, is counted, and the retransmission gets through', async () => {
+    const certificate = await cert();
+    let calls = 0;
+    const t = new DtlsTransport({
+      certificate,
+      role: 'client',
+      initialRetransmitMs: 100,
+      handshakeTimeoutMs: 2000,
+      send: () => {
+        calls++;
+        if (calls === 1) throw new Error('EHOSTUNREACH');
+      },
+    });
+    const started = t.start();
+    started.catch(() => undefined);
+    assert.equal(t.getStats().sendFailures, 1);
+    assert.equal(t.getStats().datagramsSent, 1);
+    const stop = keepAlive();
+    while (calls < 2) await new Promise((r) => setTimeout(r, 5));
+    stop();
+    assert.equal(t.state, 'connecting');
+    assert.equal(t.getStats().sendFailures, 1);
+    assert.equal(t.getStats().datagramsSent, 2);
+    t.close();
+  });
+
   test('100% loss: the ClientHello is retransmitted with exponential backoff until the bound', async () => {
     const pair = await makePair({
       client: { initialRetransmitMs: 10, handshakeTimeoutMs: 300 },
