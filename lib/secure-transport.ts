@@ -15,6 +15,7 @@ import { classify } from './demux.js';
 import { DtlsTransport, type DtlsState, type DtlsStats } from './dtls-transport.js';
 import { DtlsError, IceError, InvalidStateError } from './errors.js';
 import { checkFingerprintList, computeFingerprint, type DtlsFingerprint } from './fingerprint.js';
+import { IceConsent } from './ice-consent.js';
 import { IceLiteResponder, isIceLiteResponder } from './ice-lite.js';
 import { selectDtlsRole, type DtlsRole } from './role.js';
 import { rethrowLater, safeEmit } from './safe-emit.js';
@@ -160,8 +161,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   readonly #replayWindow: number;
   readonly #maxRemoteStreams: number;
   readonly #maxLocalStreams: number;
-  readonly #consentTimeoutMs: number;
-  #consentTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #consent: IceConsent;
   /** A failure this transport decided itself (ICE consent expired, SRTP keying failed). */
   #failure: DtlsError | IceError | undefined;
   /** DTLS counters as they were when this transport ended the association itself. */
@@ -256,8 +256,11 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     this.#replayWindow = checkInteger(options.replayWindow, 'options.replayWindow', 64, 32767, 1024);
     this.#maxRemoteStreams = checkInteger(options.maxRemoteStreams, 'options.maxRemoteStreams', 1, 4096, 64);
     this.#maxLocalStreams = checkInteger(options.maxLocalStreams, 'options.maxLocalStreams', 1, 65536, 1024);
-    this.#consentTimeoutMs =
+    const consentTimeoutMs =
       options.consentTimeoutMs === 0 ? 0 : checkInteger(options.consentTimeoutMs, 'options.consentTimeoutMs', 1000, 3_600_000, 30_000);
+    this.#consent = new IceConsent(consentTimeoutMs, () => {
+      this.#consentExpired();
+    });
     if (options.remoteFingerprints !== undefined) checkFingerprintList(options.remoteFingerprints, 'options.remoteFingerprints');
     this.#ice =
       options.iceLite === undefined
@@ -558,7 +561,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     if (this.#closed) return;
     const stats = this.getStats();
     this.#closed = true;
-    this.#stopConsent();
+    this.#consent.stop();
     if (this.#socket !== undefined && this.#onMessage !== undefined) this.#socket.off('message', this.#onMessage);
     this.#dtlsCall(() => {
       this.#dtls.close();
@@ -617,7 +620,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       this.#handshakeMs = performance.now() - this.#startedAt;
     } else if (state === 'closed' || state === 'failed') {
       this.#srtp?.close();
-      this.#stopConsent();
+      this.#consent.stop();
       // Ended by us (consent expired, keying failed): that is a failure.
       if (this.#failure !== undefined) state = 'failed';
     }
@@ -650,20 +653,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
 
   /** (Re)starts the consent clock: called on every authenticated check from the selected address. */
   #refreshConsent(): void {
-    if (this.#consentTimeoutMs === 0 || this.#closed || this.#state === 'closed' || this.#state === 'failed') return;
-    this.#stopConsent();
-    const timer = setTimeout(() => {
-      this.#consentTimer = undefined;
-      this.#consentExpired();
-    }, this.#consentTimeoutMs);
-    // Like the DTLS timers: a forgotten transport never keeps the process alive.
-    (timer as { unref?: () => void }).unref?.();
-    this.#consentTimer = timer;
-  }
-
-  #stopConsent(): void {
-    if (this.#consentTimer !== undefined) clearTimeout(this.#consentTimer);
-    this.#consentTimer = undefined;
+    if (this.#closed || this.#state === 'closed' || this.#state === 'failed') return;
+    this.#consent.refresh();
   }
 
   #consentExpired(): void {
@@ -671,7 +662,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     this.#end(
       new IceError(
         'ERR_ICE_CONSENT_EXPIRED',
-        `Expected an ICE consent check from the selected address within ${this.#consentTimeoutMs} ms but received none`,
+        `Expected an ICE consent check from the selected address within ${this.#consent.timeoutMs} ms but received none`,
       ),
     );
   }
