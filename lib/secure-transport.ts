@@ -7,9 +7,7 @@
  * @packageDocumentation
  */
 import { EventEmitter } from 'node:events';
-import { isIPv6 } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { Socket as DgramSocket, RemoteInfo } from 'node:dgram';
 import { Certificate, nativeCertificateOf } from './certificate.js';
 import { classify } from './demux.js';
 import { DtlsTransport, type DtlsState, type DtlsStats } from './dtls-transport.js';
@@ -26,17 +24,16 @@ import {
   type SrtpBatchResult,
   type SrtpProfile,
 } from './srtp-session.js';
+import { argTypeError, argValueError, checkBytes, checkFunction, checkInteger, checkObject, checkOneOf } from './validate.js';
 import {
-  argTypeError,
-  argValueError,
-  checkBytes,
-  checkFunction,
-  checkInteger,
-  checkIntegerValue,
-  checkObject,
-  checkOneOf,
-  checkString,
-} from './validate.js';
+  addressFamily,
+  checkPathSource,
+  checkTransportAddress,
+  openPath,
+  RemoteSelection,
+  type PathAdapter,
+  type TransportAddress,
+} from './datagram-path.js';
 import {
   DROP_REASONS,
   type DatagramDropReason,
@@ -45,6 +42,7 @@ import {
   type DtlsSrtpTransportStats,
 } from './dtls-srtp-types.js';
 
+export type { DatagramPath, TransportAddress } from './datagram-path.js';
 export type {
   DatagramDropReason,
   DtlsSetupParameters,
@@ -53,57 +51,8 @@ export type {
   DtlsSrtpTransportStats,
 } from './dtls-srtp-types.js';
 
-/**
- * A UDP transport address. `family` is inferred from `address` when omitted;
- * `dgram`'s `RemoteInfo` fits as is.
- * @example
- * const peer: TransportAddress = { address: '192.0.2.7', port: 50000 };
- */
-export interface TransportAddress {
-  address: string;
-  port: number;
-  family?: 'IPv4' | 'IPv6';
-}
-
-/**
- * A datagram path the application owns (a shared socket, a TURN allocation, a
- * test link). The transport calls `send` for everything it sends; the
- * application hands every datagram it receives for this peer to
- * {@link DtlsSrtpTransport.receive}.
- * @example
- * // One socket shared by many peers: route by source address.
- * const path: DatagramPath = { send: (d, to) => shared.send(d, to.port, to.address) };
- * shared.on('message', (msg, rinfo) => peers.get(`${rinfo.address}|${rinfo.port}`)?.receive(msg, rinfo));
- */
-export interface DatagramPath {
-  /**
-   * Sends one datagram. Called synchronously; an exception counts the
-   * datagram as unsent (DTLS retransmits its flights; media is lost as on any
-   * UDP path). The buffer is not reused by the transport after the call.
-   * @param datagram - The UDP payload.
-   * @param remote - Where it goes: the selected address, or the source of a STUN check being answered.
-   */
-  send(datagram: Buffer, remote: Required<TransportAddress>): void;
-}
-
 /** A UDP payload is never larger. */
 const MAX_DATAGRAM = 65535;
-
-function checkAddress(value: unknown, name: string): Required<TransportAddress> {
-  checkObject(value, name);
-  const { address, port, family } = value;
-  checkString(address, `${name}.address`);
-  checkIntegerValue(port, `${name}.port`, 1, 65535);
-  return {
-    address,
-    port,
-    family: family === undefined ? (isIPv6(address) ? 'IPv6' : 'IPv4') : checkOneOf(family, `${name}.family`, ['IPv4', 'IPv6']),
-  };
-}
-
-function sameAddress(a: Required<TransportAddress> | undefined, address: string, port: number): boolean {
-  return a !== undefined && a.port === port && a.address === address;
-}
 
 function zeroRecord<K extends string>(keys: readonly K[]): Record<K, number> {
   const out = {} as Record<K, number>;
@@ -154,8 +103,7 @@ function zeroRecord<K extends string>(keys: readonly K[]): Record<K, number> {
 export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> implements Disposable {
   readonly #dtls: DtlsTransport;
   readonly #certificate: Certificate;
-  readonly #socket: DgramSocket | undefined;
-  readonly #path: DatagramPath | undefined;
+  readonly #path: PathAdapter;
   readonly #ice: IceLiteResponder | undefined;
   readonly #onStun: ((datagram: Buffer, remote: Required<TransportAddress>) => void) | undefined;
   readonly #replayWindow: number;
@@ -166,7 +114,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   #failure: DtlsError | IceError | undefined;
   /** DTLS counters as they were when this transport ended the association itself. */
   #dtlsFinal: DtlsStats | undefined;
-  #remote: Required<TransportAddress> | undefined;
+  readonly #selection: RemoteSelection;
   #srtp: SrtpSession | undefined;
   #state: DtlsState = 'new';
   #closed = false;
@@ -179,12 +127,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   /** True while we are inside a call into the DTLS transport: sends outside one come from its timer. */
   #inDtlsCall = false;
   #final: DtlsSrtpTransportStats | undefined;
-  readonly #onMessage: ((msg: Buffer, rinfo: RemoteInfo) => void) | undefined;
   /** Whether a media or data event is still worth delivering (one closure for every packet). */
   readonly #mediaLive = (): boolean => !this.#closed && this.#state === 'connected';
-  readonly #onSent = (err: Error | null): void => {
-    if (err) this.#counters.sendFailures++;
-  };
   readonly #counters = {
     packetsSent: 0,
     bytesSent: 0,
@@ -233,26 +177,17 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     } else {
       role = checkOneOf(options.role, 'options.role', ['client', 'server']);
     }
-    if ((options.socket === undefined) === (options.path === undefined)) {
-      throw argValueError('options', 'exactly one of socket and path', options.socket === undefined ? 'neither' : 'both');
-    }
-    if (options.socket !== undefined) {
-      const s: unknown = options.socket;
-      checkObject(s, 'options.socket');
-      if (typeof s['send'] !== 'function' || typeof s['on'] !== 'function' || typeof s['off'] !== 'function') {
-        throw argTypeError('options.socket', 'a dgram.Socket', s);
-      }
-    }
-    if (options.path !== undefined) {
-      const path: unknown = options.path;
-      checkObject(path, 'options.path');
-      checkFunction(path['send'], 'options.path.send');
-    }
+    const pathSource = checkPathSource(options);
     if (options.onStun !== undefined) checkFunction(options.onStun, 'options.onStun');
     if (options.iceLite !== undefined && options.onStun !== undefined) {
       throw argValueError('options', 'at most one of iceLite and onStun', 'both');
     }
-    this.#remote = options.remoteAddress === undefined ? undefined : checkAddress(options.remoteAddress, 'options.remoteAddress');
+    this.#selection = new RemoteSelection(
+      options.remoteAddress === undefined ? undefined : checkTransportAddress(options.remoteAddress, 'options.remoteAddress'),
+      (remote) => {
+        safeEmit(this, 'remoteaddresschange', [{ ...remote }], () => !this.#closed && this.#selection.current === remote);
+      },
+    );
     this.#replayWindow = checkInteger(options.replayWindow, 'options.replayWindow', 64, 32767, 1024);
     this.#maxRemoteStreams = checkInteger(options.maxRemoteStreams, 'options.maxRemoteStreams', 1, 4096, 64);
     this.#maxLocalStreams = checkInteger(options.maxLocalStreams, 'options.maxLocalStreams', 1, 65536, 1024);
@@ -292,14 +227,15 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       safeEmit(this, 'data', [data], this.#mediaLive);
     });
 
-    this.#socket = options.socket;
-    this.#path = options.path;
-    if (this.#socket !== undefined) {
-      this.#onMessage = (msg, rinfo) => {
-        this.#handle(msg, rinfo.address, rinfo.port, rinfo.family);
-      };
-      this.#socket.on('message', this.#onMessage);
-    }
+    this.#path = openPath(
+      pathSource,
+      (msg, address, port, family) => {
+        this.#handle(msg, address, port, family);
+      },
+      () => {
+        this.#counters.sendFailures++;
+      },
+    );
   }
 
   /** Current state: `new → connecting → connected → closed | failed`; `connected` means SRTP is keyed. */
@@ -339,7 +275,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
 
   /** The selected remote address: where DTLS and media go, and the only source they are accepted from. */
   get remoteAddress(): Required<TransportAddress> | undefined {
-    return this.#remote === undefined ? undefined : { ...this.#remote };
+    const remote = this.#selection.current;
+    return remote === undefined ? undefined : { ...remote };
   }
 
   /** Our certificate's fingerprints (sha-256), for the local SDP. */
@@ -393,7 +330,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   receive(datagram: Uint8Array, remote: TransportAddress): void {
     if (this.#closed) throw new InvalidStateError('DtlsSrtpTransport is closed');
     checkBytes(datagram, 'datagram');
-    const from = checkAddress(remote, 'remote');
+    const from = checkTransportAddress(remote, 'remote');
     this.#handle(Buffer.from(datagram), from.address, from.port, from.family);
   }
 
@@ -426,7 +363,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
    */
   setRemoteAddress(remote: TransportAddress): void {
     if (this.#closed) throw new InvalidStateError('DtlsSrtpTransport is closed');
-    this.#select(checkAddress(remote, 'remote'));
+    this.#selection.select(checkTransportAddress(remote, 'remote'));
   }
 
   /**
@@ -562,7 +499,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     const stats = this.getStats();
     this.#closed = true;
     this.#consent.stop();
-    if (this.#socket !== undefined && this.#onMessage !== undefined) this.#socket.off('message', this.#onMessage);
+    this.#path.detach();
     this.#dtlsCall(() => {
       this.#dtls.close();
     });
@@ -594,12 +531,6 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     } finally {
       this.#inDtlsCall = outer;
     }
-  }
-
-  #select(remote: Required<TransportAddress>): void {
-    if (sameAddress(this.#remote, remote.address, remote.port)) return;
-    this.#remote = remote;
-    safeEmit(this, 'remoteaddresschange', [{ ...remote }], () => !this.#closed && this.#remote === remote);
   }
 
   #onDtlsState(state: DtlsState): void {
@@ -669,11 +600,11 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
 
   #sendDtls(datagram: Buffer): void {
     if (!this.#inDtlsCall) this.#counters.dtlsRetransmissions++;
-    this.#sendTo(datagram, this.#remote);
+    this.#sendTo(datagram, this.#selection.current);
   }
 
   #sendMedia(datagram: Buffer): void {
-    this.#sendTo(datagram, this.#remote);
+    this.#sendTo(datagram, this.#selection.current);
   }
 
   #sendTo(datagram: Buffer, remote: Required<TransportAddress> | undefined): void {
@@ -684,8 +615,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     this.#counters.packetsSent++;
     this.#counters.bytesSent += datagram.length;
     try {
-      if (this.#socket !== undefined) this.#socket.send(datagram, remote.port, remote.address, this.#onSent);
-      else this.#path?.send(datagram, remote);
+      this.#path.send(datagram, remote);
     } catch {
       this.#counters.sendFailures++;
     }
@@ -702,12 +632,12 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     const kind = msg.length > MAX_DATAGRAM ? 'unknown' : classify(msg);
     switch (kind) {
       case 'stun':
-        this.#handleStun(msg, { address, port, family: family === 'IPv6' ? 'IPv6' : 'IPv4' });
+        this.#handleStun(msg, { address, port, family: addressFamily(family) });
         break;
       case 'dtls':
-        if (!this.#admit(address, port, family)) this.#drop('unselected-address');
+        // Admitting a validated source selects it: a remoteaddresschange listener may close us.
+        if (!this.#selection.admit(address, port, family, this.#ice)) this.#drop('unselected-address');
         else if (this.#state === 'new') this.#drop('not-started');
-        // A remoteaddresschange listener (in #admit) may have closed us.
         else if (this.#closed || this.#dtls.closed) this.#drop('ended');
         else {
           this.#counters.dtlsPacketsReceived++;
@@ -718,7 +648,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
         break;
       case 'rtp':
       case 'rtcp':
-        if (!sameAddress(this.#remote, address, port)) this.#drop('unselected-address');
+        if (!this.#selection.isSelected(address, port)) this.#drop('unselected-address');
         else if (this.#srtp === undefined || this.#state !== 'connected') this.#drop('srtp-not-ready');
         else this.#unprotect(this.#srtp, msg, kind);
         break;
@@ -755,19 +685,6 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     this.#srtpFailures[code]++;
   }
 
-  /**
-   * DTLS is admitted from the selected address only; with ICE-lite and
-   * nothing selected yet, from an address that passed a check (which then
-   * becomes the selected one until ICE nominates).
-   */
-  #admit(address: string, port: number, family: string): boolean {
-    if (this.#remote !== undefined) return sameAddress(this.#remote, address, port);
-    const from: Required<TransportAddress> = { address, port, family: family === 'IPv6' ? 'IPv6' : 'IPv4' };
-    if (this.#ice === undefined || !this.#ice.isValidatedAddress(from)) return false;
-    this.#select(from);
-    return true;
-  }
-
   #handleStun(msg: Buffer, from: Required<TransportAddress>): void {
     if (this.#ice === undefined) {
       if (this.#onStun === undefined) {
@@ -792,9 +709,9 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     if (r.action !== 'success') return;
     if (r.nominated) {
       const selected = this.#ice.selectedAddress;
-      if (selected !== undefined) this.#select(selected);
+      if (selected !== undefined) this.#selection.select(selected);
     }
     // An authenticated check on the selected path renews consent (RFC 7675 §5.1).
-    if (sameAddress(this.#remote, from.address, from.port)) this.#refreshConsent();
+    if (this.#selection.isSelected(from.address, from.port)) this.#refreshConsent();
   }
 }
