@@ -11,7 +11,7 @@ import type { DtlsFingerprint } from './fingerprint.js';
 import type { IceLiteResponder, IceLiteResponderOptions, IceLiteStats } from './ice-lite.js';
 import type { DtlsRole, DtlsSetup } from './role.js';
 import type { SrtpPacketErrorCode, SrtpProfile, SrtpStats } from './srtp-session.js';
-import type { DatagramPath, TransportAddress } from './secure-transport.js';
+import type { DatagramPath, TransportAddress } from './datagram-path.js';
 
 /**
  * The `a=setup` values of a finished offer/answer, from which the DTLS role follows (RFC 5763 §5).

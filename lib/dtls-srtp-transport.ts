@@ -42,14 +42,6 @@ import {
   type DtlsSrtpTransportStats,
 } from './dtls-srtp-types.js';
 
-export type { DatagramPath, TransportAddress } from './datagram-path.js';
-export type {
-  DatagramDropReason,
-  DtlsSetupParameters,
-  DtlsSrtpTransportEvents,
-  DtlsSrtpTransportOptions,
-  DtlsSrtpTransportStats,
-} from './dtls-srtp-types.js';
 
 /** A UDP payload is never larger. */
 const MAX_DATAGRAM = 65535;
