@@ -108,11 +108,14 @@ export function formatTable(rows: readonly BenchRow[]): string {
       met === undefined ? '' : met ? 'yes' : 'NO',
     ];
   });
+  // Columns no row fills (no anchor, no target in this suite) are left out.
+  const shown = header.map((_, i) => i < 3 || body.some((cells) => cells[i] !== '—' && cells[i] !== ''));
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]!.length)));
   const right = new Set([2, 4]);
   const line = (cells: string[]) =>
     cells
       .map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .filter((_, i) => shown[i])
       .join('  ')
       .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
