@@ -51,6 +51,7 @@ function groupOf(row: BenchRow): string {
 function groupTitle(group: string): string {
   if (group === 'plain C') return 'vs plain C: the same OpenSSL / libsrtp driven from a C program';
   if (group === 'werift') return 'vs werift: the pure-TypeScript DTLS / SRTP stack';
+  if (group === 'bare SrtpSession') return 'vs bare SrtpSession: the same SRTP calls without the transport around them';
   return `vs ${group}`;
 }
 

@@ -72,8 +72,8 @@ export async function run(options: BenchOptions = {}): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   for (const profile of ['AEAD_AES_128_GCM', 'AES_CM_128_HMAC_SHA1_80'] as const) {
     for (const size of [160, 1000]) {
-      const name = `${profile} ${size} B, batches of ${BATCH}`;
-      options.progress?.(`transport: ${name} (${reps} × ${repMs} ms each side)`);
+      const name = `${profile} ${size} B`;
+      options.progress?.(`transport: ${name}, batches of ${BATCH} (${reps} × ${repMs} ms each side)`);
       const [a, b] = await pair(profile);
       let got = 0;
       b.on('rtp', () => got++);
@@ -96,7 +96,7 @@ export async function run(options: BenchOptions = {}): Promise<BenchRow[]> {
       done();
       rows.push({
         suite: 'transport',
-        case: `DtlsSrtpTransport ${name}`,
+        case: `DtlsSrtpTransport, ${name}`,
         metric: 'packets/s',
         ours: transport,
         anchor: { name: 'bare SrtpSession', value: bare },
