@@ -138,7 +138,7 @@ export function renderSvg(results: SvgInput): string {
       const met = isMet(row);
       const colour = met === undefined ? COLOUR.none : met ? COLOUR.met : COLOUR.missed;
       const label = `${row.suite}: ${row.case}`;
-      out.push(`<text x="16" y="${ry + 15}"><title>${esc(label)}</title>${esc(clip(label, 58))}</text>`);
+      out.push(`<text x="16" y="${ry + 15}"><title>${esc(label)}</title>${esc(clip(label, 61))}</text>`);
       const bx = Math.min(x(r), x1);
       const bw = Math.abs(x(r) - x1);
       out.push(
@@ -179,7 +179,7 @@ export function renderSvg(results: SvgInput): string {
       const met = isMet(row);
       const target = formatTarget(row);
       out.push(
-        `<text x="16" y="${(y += 18)}">${esc(clip(`${row.suite}: ${row.case}`, 58))}</text>` +
+        `<text x="16" y="${(y += 18)}">${esc(clip(`${row.suite}: ${row.case}`, 61))}</text>` +
           `<text x="${labelWidth + 20}" y="${y}" fill="${met === undefined ? COLOUR.text : met ? COLOUR.met : COLOUR.missed}">${esc(
             `${formatValue(row.ours)} ${row.metric}${target === '' ? '' : ` (target ${target})`}${met === undefined ? '' : met ? ' ✓ met' : ' ✗ not met'}`,
           )}</text>`,
