@@ -4,20 +4,13 @@
 // (RFC 7983 demux, address pinning, in-place unprotect, 'rtp' event), against
 // the bare SrtpSession doing the same crypto (batch protect + in-place
 // unprotect) with no transport around it. Same run, same machine; medians of
-// REPS repetitions. Run with `npm run bench:transport`.
-import * as os from 'node:os';
-import { Certificate, DtlsSrtpTransport, DtlsTransport, versions, type SrtpProfile, type SrtpSession } from '../lib/index.js';
+// REPS repetitions. Run with `npm run bench:transport` (`--quick`: a few seconds).
+import { Certificate, DtlsSrtpTransport, DtlsTransport, type SrtpProfile, type SrtpSession } from '../lib/index.js';
+import { median, runDirectly, type BenchOptions, type BenchRow } from './report.js';
 
-const REPS = Number(process.env['TRANSPORT_BENCH_REPS'] ?? 5);
-const REP_MS = Number(process.env['TRANSPORT_BENCH_REP_MS'] ?? 1000);
 const BATCH = 32;
 const A = { address: '192.0.2.1', port: 1 };
 const B = { address: '192.0.2.2', port: 2 };
-
-function median(values: number[]): number {
-  const s = [...values].sort((x, y) => x - y);
-  return s[s.length >> 1] as number;
-}
 
 function packets(size: number, ssrc: number, seq0: number): Buffer[] {
   return Array.from({ length: BATCH }, (_, i) => {
@@ -55,13 +48,15 @@ async function pair(profile: SrtpProfile): Promise<[DtlsSrtpTransport, DtlsSrtpT
   return [a, b];
 }
 
-function rate(run: (seq: number) => number): number {
+function rate(reps: number, repMs: number, run: (seq: number) => number): number {
   const rates: number[] = [];
   let seq = 0;
-  for (let r = 0; r < REPS; r++) {
+  // Warm-up, not measured: the first case would otherwise also pay for JIT compilation.
+  for (const t0 = performance.now(); performance.now() - t0 < Math.min(repMs * 2, 500); seq += BATCH) run(seq);
+  for (let r = 0; r < reps; r++) {
     let n = 0;
     const t0 = performance.now();
-    while (performance.now() - t0 < REP_MS) {
+    while (performance.now() - t0 < repMs) {
       n += run(seq);
       seq += BATCH;
     }
@@ -70,17 +65,19 @@ function rate(run: (seq: number) => number): number {
   return median(rates);
 }
 
-async function main(): Promise<void> {
-  const v = versions();
-  console.log(`node ${process.version}, ${v.openssl}, ${v.libsrtp}, ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}`);
-  console.log(`${BATCH}-packet batches, medians of ${REPS} x ${REP_MS} ms\n`);
-  console.log('profile                  payload  transport pkt/s   bare SrtpSession pkt/s   transport/bare');
+export async function run(options: BenchOptions = {}): Promise<BenchRow[]> {
+  const quick = options.quick === true;
+  const reps = quick ? 3 : Number(process.env['TRANSPORT_BENCH_REPS'] ?? 5);
+  const repMs = quick ? 200 : Number(process.env['TRANSPORT_BENCH_REP_MS'] ?? 1000);
+  const rows: BenchRow[] = [];
   for (const profile of ['AEAD_AES_128_GCM', 'AES_CM_128_HMAC_SHA1_80'] as const) {
     for (const size of [160, 1000]) {
+      const name = `${profile} ${size} B`;
+      options.progress?.(`transport: ${name}, batches of ${BATCH} (${reps} × ${repMs} ms each side)`);
       const [a, b] = await pair(profile);
       let got = 0;
       b.on('rtp', () => got++);
-      const transport = rate((seq) => {
+      const transport = rate(reps, repMs, (seq) => {
         const before = got;
         a.sendRtpBatch(packets(size, 0x1234, seq));
         if (got - before !== BATCH) throw new Error('lost packets in memory');
@@ -90,16 +87,24 @@ async function main(): Promise<void> {
       b.close();
       // The same crypto without the transport: sessions keyed by a DtlsTransport pair.
       const [tx, rx, done] = await sessions(profile);
-      const bare = rate((seq) => {
+      const bare = rate(reps, repMs, (seq) => {
         for (const r of tx.protectRtpBatch(packets(size, 0x1234, seq))) {
           if (!r.ok || rx.unprotectRtpInPlace(r.packet, r.packet.length) < 0) throw new Error('bare path failed');
         }
         return BATCH;
       });
       done();
-      console.log(`${profile.padEnd(24)} ${String(size).padStart(7)}  ${transport.toFixed(0).padStart(15)}   ${bare.toFixed(0).padStart(22)}   ${(transport / bare).toFixed(2).padStart(14)}`);
+      rows.push({
+        suite: 'transport',
+        case: `DtlsSrtpTransport, ${name}`,
+        metric: 'packets/s',
+        ours: transport,
+        anchor: { name: 'bare SrtpSession', value: bare },
+        ratio: transport / bare,
+      });
     }
   }
+  return rows;
 }
 
 /** Two SrtpSessions keyed by an in-memory DtlsTransport handshake (the bench's control). */
@@ -120,7 +125,4 @@ async function sessions(profile: SrtpProfile): Promise<[SrtpSession, SrtpSession
   return [client.createSrtpSession(), server.createSrtpSession(), () => { client.close(); server.close(); }];
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+if (require.main === module) runDirectly('bench:transport — DtlsSrtpTransport vs bare SrtpSession, packets/s', run);

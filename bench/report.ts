@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The shape every benchmark module returns, and the helpers they share: medians,
+ * the table, the progress line, whether a target is met, optional peers (werift)
+ * and optional plain-C baselines.
+ *
+ * A bench module exports `run(options)` returning {@link BenchRow}s. When its file
+ * is executed directly it calls {@link runDirectly}, which prints the table. Run by
+ * `npm run bench` / `dtls-srtp bench` it runs in a child process of its own; what
+ * it writes to stderr (see {@link note}) is kept as the suite's notes.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** One measured figure. */
+export interface BenchRow {
+  /** 'srtp' | 'dtls' | 'memory' | 'storm' | 'udp' | ... */
+  suite: string;
+  /** e.g. 'AEAD_AES_128_GCM 160 B protect in-place' */
+  case: string;
+  /** e.g. 'packets/s', 'handshakes/s', 'bytes/transport', 'ms' */
+  metric: string;
+  ours: number;
+  /** What `ours` is compared with, e.g. `{ name: 'plain C', value: 1234 }` or werift. */
+  anchor?: { name: string; value: number };
+  /** Ours vs anchor, oriented so that > 1 is better for us. */
+  ratio?: number;
+  /** The issue's target, if any: a bound on `ratio` or on `ours`. */
+  target?: { min?: number; max?: number; of: 'ratio' | 'ours' };
+}
+
+/** What the runner passes to a bench module's `run`. */
+export interface BenchOptions {
+  /** A run of a few seconds (for tests and a first look), not a measurement to quote. */
+  quick?: boolean;
+  /** Called with a one-line description of what is being measured now. */
+  progress?: (line: string) => void;
+}
+
+/** A bench module as the runner loads it. */
+export interface BenchModule {
+  run?: (options: BenchOptions) => Promise<BenchRow[]>;
+}
+
+/** Median of a non-empty list (mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * Whether a row meets its target: `undefined` when it has none (or the value the
+ * target bounds is missing).
+ */
+export function isMet(row: BenchRow): boolean | undefined {
+  const t = row.target;
+  if (t === undefined) return undefined;
+  const value = t.of === 'ratio' ? row.ratio : row.ours;
+  if (value === undefined || !Number.isFinite(value)) return undefined;
+  if (t.min !== undefined && value < t.min) return false;
+  if (t.max !== undefined && value > t.max) return false;
+  return true;
+}
+
+/** A figure with three significant digits and k/M suffixes: 1.23 M, 845 k, 0.55. */
+export function formatValue(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  const abs = Math.abs(value);
+  if (abs >= 1e6) return `${(value / 1e6).toPrecision(3)} M`;
+  if (abs >= 1e4) return `${(value / 1e3).toPrecision(3)} k`;
+  if (abs >= 100) return value.toFixed(0);
+  return value.toPrecision(3);
+}
+
+/** A ratio as shown in tables and the picture: 0.55×, 4.6×, 95×. */
+export function formatRatio(ratio: number): string {
+  if (!Number.isFinite(ratio)) return '—';
+  return ratio >= 10 ? `${ratio.toFixed(0)}×` : ratio >= 1 ? `${ratio.toFixed(1)}×` : `${ratio.toFixed(2)}×`;
+}
+
+/** The target in words: '≥ 0.9× anchor', '≤ 20 ms'. */
+export function formatTarget(row: BenchRow): string {
+  const t = row.target;
+  if (t === undefined) return '';
+  const unit = (v: number) => (t.of === 'ratio' ? formatRatio(v) : `${formatValue(v)} ${row.metric}`);
+  const parts: string[] = [];
+  if (t.min !== undefined) parts.push(`≥ ${unit(t.min)}`);
+  if (t.max !== undefined) parts.push(`≤ ${unit(t.max)}`);
+  return parts.join(', ');
+}
+
+/** The rows as an aligned text table (one line per row, with a header). */
+export function formatTable(rows: readonly BenchRow[]): string {
+  const header = ['case', 'metric', 'ours', 'anchor', 'ratio', 'target', 'met'];
+  const body = rows.map((r) => {
+    const met = isMet(r);
+    return [
+      r.case,
+      r.metric,
+      formatValue(r.ours),
+      r.anchor === undefined ? '—' : `${r.anchor.name} ${formatValue(r.anchor.value)}`,
+      r.ratio === undefined ? '—' : formatRatio(r.ratio),
+      formatTarget(r) || '—',
+      met === undefined ? '' : met ? 'yes' : 'NO',
+    ];
+  });
+  // Columns no row fills (no anchor, no target in this suite) are left out.
+  const shown = header.map((_, i) => i < 3 || body.some((cells) => cells[i] !== '—' && cells[i] !== ''));
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]!.length)));
+  const right = new Set([2, 4]);
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .filter((_, i) => shown[i])
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}
+
+/**
+ * A progress line on `stream`: on a terminal one line rewritten in place, elsewhere
+ * one line per update. `clear()` removes it before other output is written.
+ */
+export function progressLine(stream: NodeJS.WriteStream = process.stderr): {
+  /** Whether the line is rewritten in place (a terminal). */
+  tty: boolean;
+  update: (line: string) => void;
+  clear: () => void;
+} {
+  const tty = Boolean(stream.isTTY); // undefined on pipes and files, whatever the type says
+  let shown = false;
+  return {
+    tty,
+    update(line: string) {
+      if (tty) {
+        const width = Math.max(20, (stream.columns || 80) - 1);
+        stream.write(`\r\x1b[K${line.length > width ? line.slice(0, width - 1) + '…' : line}`);
+        shown = true;
+      } else {
+        stream.write(`${line}\n`);
+      }
+    },
+    clear() {
+      if (tty && shown) stream.write('\r\x1b[K');
+      shown = false;
+    },
+  };
+}
+
+/**
+ * Something the reader of the results should know (a comparison skipped, a
+ * baseline not built). Written to stderr; the runner keeps it as a note of the suite.
+ */
+export function note(text: string): void {
+  process.stderr.write(`note: ${text}\n`);
+}
+
+/**
+ * Loads an optional peer (werift-dtls, werift-rtp) when it is first needed;
+ * `undefined` when it is not installed. Other load errors are thrown.
+ *
+ * @example
+ * const werift = loadOptional('werift-rtp') as typeof import('werift-rtp') | undefined;
+ * if (werift === undefined) note('werift-rtp is not installed: its column is skipped');
+ */
+export function loadOptional(specifier: string): unknown {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional, resolved at run time
+    return require(specifier);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((err as Error).message).includes(specifier)) {
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+/**
+ * Compiles a plain-C baseline with the system `cc` into a cache directory under
+ * the OS temp dir (the package directory may not be writable when installed).
+ * Returns the executable, or a reason it could not be built (no compiler, no
+ * headers): baselines are optional, the caller skips the comparison with a note.
+ */
+export function compileC(source: string, args: readonly string[]): { exe: string } | { skipped: string } {
+  if (!fs.existsSync(source)) return { skipped: `${path.basename(source)} is not in this install` };
+  if (spawnSync('cc', ['--version']).status !== 0) return { skipped: 'no C compiler (cc) on PATH' };
+  const dir = path.join(os.tmpdir(), `dtls-srtp-bench-${os.userInfo().uid}`);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const exe = path.join(dir, path.basename(source, '.c'));
+  try {
+    execFileSync('cc', ['-O2', source, ...args, '-o', exe], { stdio: 'pipe' });
+  } catch (err) {
+    const stderr = String((err as { stderr?: Buffer }).stderr ?? '').split('\n').find((l) => l.includes('error')) ?? '';
+    return { skipped: `cc could not build ${path.basename(source)}${stderr === '' ? '' : `: ${stderr.trim()}`}` };
+  }
+  return { exe };
+}
+
+/**
+ * What a bench module does when its file is executed directly: runs it with a
+ * progress line on stderr, then prints its table.
+ */
+export function runDirectly(title: string, run: (options: BenchOptions) => Promise<BenchRow[]>, options: BenchOptions = {}): void {
+  const progress = progressLine();
+  run({ ...options, quick: options.quick ?? process.argv.includes('--quick'), progress: progress.update })
+    .then((rows) => {
+      progress.clear();
+      console.log(`## ${title}\n`);
+      console.log(formatTable(rows));
+    })
+    .catch((err: unknown) => {
+      progress.clear();
+      console.error(err);
+      process.exitCode = 1;
+    });
+}

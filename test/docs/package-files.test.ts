@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: MIT
+// What package.json's `bin` runs and what the README points a user at ships in
+// the package: every `bin` target and the files it loads, every file the README
+// links to, every shipped path it names in backquotes (bench/..., docs/...).
+// Paths under test/ and examples/ are the repository's (for contributors) and
+// are not shipped.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const root = path.join(__dirname, '..', '..', '..');
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { bin?: Record<string, string> };
+const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+
+function packed(): Set<string> {
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const out = execFileSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const [info] = JSON.parse(out) as { files: { path: string }[] }[];
+  return new Set(info!.files.map((f) => f.path));
+}
+
+/** Relative link and image targets of the README, without anchors. */
+function readmeLinks(): string[] {
+  return [...readme.matchAll(/\]\(([^)\s]+)\)/g)]
+    .map((m) => m[1]!.split('#')[0]!)
+    .filter((p) => p !== '' && !/^[a-z]+:/.test(p));
+}
+
+/** Backquoted paths of shipped folders the README names (`bench/c/`, `docs/benchmarks.svg`). */
+function readmePaths(): string[] {
+  return [...readme.matchAll(/`((?:bench|docs|dist)\/[\w./-]*)`/g)].map((m) => m[1]!);
+}
+
+test('bin targets, the files they load, and what the README names are in npm pack', () => {
+  const files = packed();
+  const has = (p: string) => (p.endsWith('/') ? [...files].some((f) => f.startsWith(p)) : files.has(p));
+  const bins = Object.values(pkg.bin ?? {});
+  assert.ok(bins.length > 0, 'package.json has a bin');
+  const wanted = [
+    ...bins.map((b) => path.posix.normalize(b)),
+    // What `dtls-srtp bench` loads at run time.
+    'dist/bench/index.js',
+    'dist/bench/child.js',
+    'dist/bench/report.js',
+    'dist/bench/svg.js',
+    ...fs.readdirSync(path.join(root, 'bench', 'c')).map((f) => `bench/c/${f}`),
+    ...readmeLinks().filter((p) => !p.startsWith('test/') && !p.startsWith('examples/')),
+    ...readmePaths().filter((p) => p !== 'bench/results.json'), // written by a run in a clone
+  ];
+  assert.ok(wanted.includes('docs/benchmarks.md'));
+  const missing = wanted.filter((p) => !has(p));
+  assert.deepEqual(missing, []);
+});
+
+test('every bin target starts with a node shebang', () => {
+  for (const target of Object.values(pkg.bin ?? {})) {
+    assert.match(fs.readFileSync(path.join(root, target), 'utf8'), /^#!\/usr\/bin\/env node\n/);
+  }
+});
