@@ -637,7 +637,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     this.#release();
     if (this.#state !== 'closed' && this.#state !== 'failed') {
       this.#state = 'closed';
-      this.#reject(new InvalidStateError('DtlsTransport was closed before it connected'));
+      this.#rejectState('DtlsTransport was closed before it connected');
       this.#emitState('closed');
       this.#emitClose();
     }
@@ -671,6 +671,11 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     const settle = this.#settle;
     this.#settle = undefined;
     settle?.reject(error);
+  }
+
+  /** Rejects a pending start() with InvalidStateError; the error (and its stack) is built only if one is pending. */
+  #rejectState(message: string): void {
+    if (this.#settle !== undefined) this.#reject(new InvalidStateError(message));
   }
 
   #output(datagram: Buffer): void {
@@ -757,7 +762,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     this.#release();
     if (this.#state === 'closed' || this.#state === 'failed') return;
     this.#state = 'closed';
-    this.#reject(new InvalidStateError('The peer closed the association before it connected'));
+    this.#rejectState('The peer closed the association before it connected');
     this.#emitState('closed');
     this.#emitClose();
   }
