@@ -7,19 +7,38 @@
 // turn, so that load on the machine hits all of them alike. Each is reported
 // per wall-clock second and per CPU second of its process (steadier on a
 // loaded machine). Certificates (ECDSA P-256) are generated once, outside the
-// timing. Medians of REPS repetitions, with the spread. Run with
-// `npm run bench:dtls`.
+// timing. Medians of REPS repetitions, with the spread; ratios are medians of
+// the per-repetition ratios (ours ÷ C of repetition r), which cancels load
+// that changes from one repetition to the next. Run with `npm run bench:dtls`;
+// `run()` returns the figures as BenchRows.
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Certificate, DtlsTransport, versions } from '../lib/index.js';
+import { Certificate, DtlsTransport, versions, type DtlsFingerprint } from '../lib/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const werift = require('werift-dtls/lib/dtls/src/index.js') as typeof import('werift-dtls/lib/dtls/src/index.js');
 
-const REPS = Number(process.env['DTLS_BENCH_REPS'] ?? 5);
-const REP_MS = Number(process.env['DTLS_BENCH_REP_MS'] ?? 1000);
+/** One row of a benchmark's results (the shape every bench module returns). */
+export interface BenchRow {
+  suite: string;
+  case: string;
+  metric: string;
+  ours: number;
+  anchor?: { name: string; value: number };
+  /** ours vs anchor, oriented so that > 1 is better for us */
+  ratio?: number;
+  target?: { min?: number; max?: number; of: 'ratio' | 'ours' };
+}
+/** `quick`: a run of a few seconds (for tests); `progress`: one line per step. */
+export interface BenchOptions {
+  quick?: boolean;
+  progress?: (line: string) => void;
+}
+
+let REPS = Number(process.env['DTLS_BENCH_REPS'] ?? 5);
+let REP_MS = Number(process.env['DTLS_BENCH_REP_MS'] ?? 1000);
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -70,6 +89,19 @@ function plainC(exe: string, mode: 'shared' | 'per-session'): Rate {
   return { wall: wall ?? NaN, cpu: cpu ?? NaN };
 }
 
+// Each certificate's fingerprints, computed once (as the C program hashes
+// each certificate once): a server learns a peer's from its SDP, it does
+// not hash its own certificate per handshake.
+const fingerprints = new Map<Certificate, DtlsFingerprint[]>();
+function fingerprintsOf(cert: Certificate): DtlsFingerprint[] {
+  let list = fingerprints.get(cert);
+  if (list === undefined) {
+    list = cert.getFingerprints();
+    fingerprints.set(cert, list);
+  }
+  return list;
+}
+
 /** One full handshake of our pair, datagrams pumped synchronously through a queue. Returns ms. */
 function ourHandshake(clientCert: Certificate, serverCert: Certificate): number {
   const queue: [DtlsTransport, Buffer][] = [];
@@ -77,13 +109,13 @@ function ourHandshake(clientCert: Certificate, serverCert: Certificate): number 
   const client: DtlsTransport = new DtlsTransport({
     certificate: clientCert,
     role: 'client',
-    remoteFingerprints: serverCert.getFingerprints(),
+    remoteFingerprints: fingerprintsOf(serverCert),
     send: (d) => queue.push([server, d]),
   });
   const server: DtlsTransport = new DtlsTransport({
     certificate: serverCert,
     role: 'server',
-    remoteFingerprints: clientCert.getFingerprints(),
+    remoteFingerprints: fingerprintsOf(clientCert),
     send: (d) => queue.push([client, d]),
   });
   const started = [server.start(), client.start()];
@@ -150,7 +182,23 @@ function summary(rates: Rate[], key: keyof Rate): { median: number; min: number;
   return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
 }
 
-async function main(): Promise<void> {
+/** Median of the per-repetition ratios a[r] / b[r]. */
+function ratioOf(a: Case, b: Case, key: keyof Rate): number {
+  return median(a.rates.map((r, i) => r[key] / (b.rates[i] as Rate)[key]));
+}
+
+interface Measured {
+  cases: Case[];
+  ours: Case;
+  c: Case | undefined;
+  werift: Case;
+  ourTimes: number[];
+  plainC: boolean;
+}
+
+async function measure(options: BenchOptions): Promise<Measured> {
+  const progress = options.progress ?? (() => undefined);
+  progress('dtls: certificates');
   const clientCert = await Certificate.generate();
   const serverCert = await Certificate.generate();
   const weriftCert = (await Certificate.generate()).toPem();
@@ -169,32 +217,94 @@ async function main(): Promise<void> {
   const ourTimes: number[] = [];
   for (let i = 0; i < 50; i++) ourTimes.push(ourHandshake(clientCert, serverCert));
   for (let rep = 0; rep < REPS; rep++) {
+    progress(`dtls: repetition ${rep + 1} of ${REPS}`);
     for (const c of cases) c.rates.push(await c.run());
   }
+  return {
+    cases,
+    ours: cases[0] as Case,
+    c: cases.find((x) => x.name === 'plain C, shared SSL_CTX'),
+    werift: cases[cases.length - 1] as Case,
+    ourTimes,
+    plainC: exe !== undefined,
+  };
+}
 
+async function withSettings<T>(options: BenchOptions, body: () => Promise<T>): Promise<T> {
+  const saved = [REPS, REP_MS];
+  if (options.quick === true) {
+    REPS = 3;
+    REP_MS = 200;
+  }
+  try {
+    return await body();
+  } finally {
+    [REPS, REP_MS] = saved as [number, number];
+  }
+}
+
+/**
+ * Runs the DTLS handshake benchmark (interleaved with plain C and werift-dtls).
+ * Rows are per CPU second of each process (steadier on a shared machine;
+ * the printed table shows wall-clock figures too).
+ * @param options - `quick` for a run of a few seconds; `progress` gets one line per repetition
+ * @returns our pair against plain C (shared SSL_CTX) and against werift-dtls
+ */
+export async function run(options: BenchOptions = {}): Promise<BenchRow[]> {
+  const m = await withSettings(options, () => measure(options));
+  const ours = summary(m.ours.rates, 'cpu').median;
+  const rows: BenchRow[] = [];
+  if (m.c !== undefined) {
+    rows.push({
+      suite: 'dtls',
+      case: 'in-memory pair vs plain C, shared SSL_CTX',
+      metric: 'handshakes/CPU-s',
+      ours,
+      anchor: { name: 'plain C', value: summary(m.c.rates, 'cpu').median },
+      ratio: ratioOf(m.ours, m.c, 'cpu'),
+      target: { min: 0.9, of: 'ratio' },
+    });
+  }
+  rows.push({
+    suite: 'dtls',
+    case: 'in-memory pair vs werift-dtls',
+    metric: 'handshakes/CPU-s',
+    ours,
+    anchor: { name: 'werift-dtls', value: summary(m.werift.rates, 'cpu').median },
+    ratio: ratioOf(m.ours, m.werift, 'cpu'),
+    target: { min: 6, of: 'ratio' },
+  });
+  return rows;
+}
+
+async function main(): Promise<void> {
+  const options: BenchOptions = { quick: process.argv.includes('--quick') };
+  const m = await withSettings(options, () => measure(options));
   const v = versions();
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const load = os.loadavg().map((l) => l.toFixed(1)).join(' ');
-  console.log(`DTLS 1.2 handshakes, ECDSA P-256, in memory, ${REPS} x ${REP_MS} ms per case, interleaved; medians [min-max]`);
+  const reps = m.ours.rates.length;
+  console.log(
+    `DTLS 1.2 handshakes, ECDSA P-256, in memory, ${reps} repetitions per case, interleaved; medians [min-max]; ` +
+      'ratios = medians of per-repetition ratios',
+  );
   console.log(`${cpu}, ${os.cpus().length} CPUs, load average ${load}; Node ${process.version}; ${v.openssl}`);
-  if (exe === undefined) console.log('  (no C compiler or OpenSSL headers: plain C skipped)');
-  const ours = cases[0] as Case;
-  const c = cases.find((x) => x.name === 'plain C, shared SSL_CTX');
-  const werift = cases[cases.length - 1] as Case;
+  if (!m.plainC) console.log('  (no C compiler or OpenSSL headers: plain C skipped)');
   const fmt = (x: { median: number; min: number; max: number }): string =>
     `${x.median.toFixed(0).padStart(5)} [${x.min.toFixed(0)}-${x.max.toFixed(0)}]`.padEnd(20);
   console.log(`  ${'case'.padEnd(30)} ${'per wall second'.padEnd(20)} per CPU second`);
-  for (const x of cases) console.log(`  ${x.name.padEnd(30)} ${fmt(summary(x.rates, 'wall'))} ${fmt(summary(x.rates, 'cpu'))}`);
-  const ratio = (a: Case, b: Case, key: keyof Rate): string =>
-    (summary(a.rates, key).median / summary(b.rates, key).median).toFixed(2);
-  if (c !== undefined) {
-    console.log(`  ours / plain C shared         : ${ratio(ours, c, 'wall')} (wall), ${ratio(ours, c, 'cpu')} (CPU)`);
+  for (const x of m.cases) console.log(`  ${x.name.padEnd(30)} ${fmt(summary(x.rates, 'wall'))} ${fmt(summary(x.rates, 'cpu'))}`);
+  const ratio = (a: Case, b: Case, key: keyof Rate): string => ratioOf(a, b, key).toFixed(2);
+  if (m.c !== undefined) {
+    console.log(`  ours / plain C shared         : ${ratio(m.ours, m.c, 'wall')} (wall), ${ratio(m.ours, m.c, 'cpu')} (CPU)`);
   }
-  console.log(`  ours / werift-dtls            : ${ratio(ours, werift, 'wall')} (wall), ${ratio(ours, werift, 'cpu')} (CPU)`);
-  console.log(`  median handshake of our pair  : ${median(ourTimes).toFixed(2)} ms`);
+  console.log(`  ours / werift-dtls            : ${ratio(m.ours, m.werift, 'wall')} (wall), ${ratio(m.ours, m.werift, 'cpu')} (CPU)`);
+  console.log(`  median handshake of our pair  : ${median(m.ourTimes).toFixed(2)} ms`);
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}

@@ -213,6 +213,8 @@ const DEFAULT_PROFILES: readonly SrtpProfile[] = [
 /** Held client datagrams (server waiting for fingerprints): bounded. */
 const MAX_HELD_DATAGRAMS = 32;
 const MAX_HELD_BYTES = 64 * 1024;
+/** A retransmission time is reported in whole ms from a finer clock: steps disagree by up to this much. */
+const TIMER_ROUNDING_MS = 2;
 const MAX_DATAGRAM = 65535;
 const MAX_EXPORT = 1024;
 
@@ -257,6 +259,8 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
   #error: DtlsError | undefined;
   #userClosed = false;
   #timer: NodeJS.Timeout | undefined;
+  /** When #timer fires (Date.now() scale). */
+  #timerDue = 0;
   #retransmitAt: number | undefined;
   #deadline: number | undefined;
   #held: Buffer[] = [];
@@ -633,7 +637,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     this.#release();
     if (this.#state !== 'closed' && this.#state !== 'failed') {
       this.#state = 'closed';
-      this.#reject(new InvalidStateError('DtlsTransport was closed before it connected'));
+      this.#rejectState('DtlsTransport was closed before it connected');
       this.#emitState('closed');
       this.#emitClose();
     }
@@ -667,6 +671,11 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     const settle = this.#settle;
     this.#settle = undefined;
     settle?.reject(error);
+  }
+
+  /** Rejects a pending start() with InvalidStateError; the error (and its stack) is built only if one is pending. */
+  #rejectState(message: string): void {
+    if (this.#settle !== undefined) this.#reject(new InvalidStateError(message));
   }
 
   #output(datagram: Buffer): void {
@@ -753,7 +762,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     this.#release();
     if (this.#state === 'closed' || this.#state === 'failed') return;
     this.#state = 'closed';
-    this.#reject(new InvalidStateError('The peer closed the association before it connected'));
+    this.#rejectState('The peer closed the association before it connected');
     this.#emitState('closed');
     this.#emitClose();
   }
@@ -787,16 +796,28 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     this.#timer = undefined;
   }
 
-  /** One timer for whichever comes first: the retransmission or the handshake deadline. */
+  /**
+   * One timer for whichever comes first: the retransmission or the handshake
+   * deadline. Every handshake step reports OpenSSL's retransmission time
+   * again (the same instant, give or take the millisecond rounding, or later
+   * for a new flight): a timer already due no later (within that rounding)
+   * is kept — one that fires early re-arms in #onTimer — so a step costs no
+   * timer churn.
+   */
   #arm(): void {
-    this.#clearTimer();
     const deadline = this.#state === 'connecting' ? this.#deadline : undefined;
     let due = this.#retransmitAt;
     if (deadline !== undefined && (due === undefined || deadline < due)) due = deadline;
-    if (due === undefined) return;
+    if (due === undefined) {
+      this.#clearTimer();
+      return;
+    }
+    if (this.#timer !== undefined && this.#timerDue <= due + TIMER_ROUNDING_MS) return;
+    this.#clearTimer();
     const timer = setTimeout(() => { this.#onTimer(); }, Math.max(0, due - Date.now()));
     (timer as { unref?: () => void }).unref?.();
     this.#timer = timer;
+    this.#timerDue = due;
   }
 
   #onTimer(): void {

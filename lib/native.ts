@@ -46,7 +46,16 @@ export interface NativeSrtp {
   profileId(): number;
   /** Frees the libsrtp state; idempotent. */
   close(): void;
+  /**
+   * The four in-place operations as one plain function bound to this context
+   * (no object unwrap per call): `fn(op, buf, length)`, `op` from
+   * `NativeSrtpConstructor.inPlaceOps`. After `close()` it throws ERR_INVALID_STATE.
+   */
+  inPlaceFunction(): NativeSrtpInPlace;
 }
+
+/** See {@link NativeSrtp.inPlaceFunction}: new length or negative result code. */
+export type NativeSrtpInPlace = (op: number, buf: Uint8Array, length: number) => number;
 
 /** `new NativeSrtp(profileId, localKeySalt, remoteKeySalt, replayWindow, maxRemoteStreams, maxLocalStreams)`. */
 export interface NativeSrtpConstructor {
@@ -59,6 +68,8 @@ export interface NativeSrtpConstructor {
     maxLocalStreams: number,
   ): NativeSrtp;
   readonly statsLength: number;
+  /** The `op` numbers of {@link NativeSrtp.inPlaceFunction}, by method name. */
+  readonly inPlaceOps: Readonly<Record<'protectRtp' | 'unprotectRtp' | 'protectRtcp' | 'unprotectRtcp', number>>;
 }
 
 // ---- DTLS (native/binding/dtls_binding.cc) ----

@@ -15,7 +15,7 @@ import {
   checkObject,
   outOfRangeError,
 } from './validate.js';
-import { native, type NativeSrtp } from './native.js';
+import { native, type NativeSrtp, type NativeSrtpInPlace } from './native.js';
 
 /**
  * An SRTP protection profile (RFC 5764 §4.1.2, RFC 7714 §14.2).
@@ -277,6 +277,14 @@ function assertInteger(value: unknown, name: string, min: number, max: number): 
 type Op = 'protectRtp' | 'unprotectRtp' | 'protectRtcp' | 'unprotectRtcp';
 type BatchOp = 'protectRtpBatch' | 'unprotectRtpBatch' | 'protectRtcpBatch' | 'unprotectRtcpBatch';
 
+// The native op numbers (one source: the addon), in a const so each call site
+// passes a constant.
+const OPS = native.NativeSrtp.inPlaceOps;
+const OP_PROTECT_RTP = OPS.protectRtp;
+const OP_UNPROTECT_RTP = OPS.unprotectRtp;
+const OP_PROTECT_RTCP = OPS.protectRtcp;
+const OP_UNPROTECT_RTCP = OPS.unprotectRtcp;
+
 const DESCRIPTIONS: Readonly<Record<Op, string>> = {
   protectRtp: 'protect RTP packet',
   unprotectRtp: 'unprotect SRTP packet',
@@ -319,6 +327,9 @@ let adopting: { native: NativeSrtp; profile: SrtpProfile } | undefined;
  */
 export class SrtpSession implements Disposable {
   #native: NativeSrtp | undefined;
+  // The native in-place function of #native, made on first use; undefined
+  // again once closed (it would throw ERR_INVALID_STATE by itself).
+  #call: NativeSrtpInPlace | undefined;
   readonly #profile: SrtpProfile;
   readonly #rtpOverhead: number;
   readonly #rtcpOverhead: number;
@@ -487,7 +498,7 @@ export class SrtpSession implements Disposable {
    * ```
    */
   protectRtpInPlace(buf: Uint8Array, length: number): number {
-    return this.#inPlace('protectRtp', buf, length);
+    return this.#inPlace(OP_PROTECT_RTP, buf, length);
   }
 
   /**
@@ -514,7 +525,7 @@ export class SrtpSession implements Disposable {
    * ```
    */
   unprotectRtpInPlace(buf: Uint8Array, length: number): number {
-    return this.#inPlace('unprotectRtp', buf, length);
+    return this.#inPlace(OP_UNPROTECT_RTP, buf, length);
   }
 
   /**
@@ -532,7 +543,7 @@ export class SrtpSession implements Disposable {
    * ```
    */
   protectRtcpInPlace(buf: Uint8Array, length: number): number {
-    return this.#inPlace('protectRtcp', buf, length);
+    return this.#inPlace(OP_PROTECT_RTCP, buf, length);
   }
 
   /**
@@ -551,7 +562,7 @@ export class SrtpSession implements Disposable {
    * ```
    */
   unprotectRtcpInPlace(buf: Uint8Array, length: number): number {
-    return this.#inPlace('unprotectRtcp', buf, length);
+    return this.#inPlace(OP_UNPROTECT_RTCP, buf, length);
   }
 
   /**
@@ -750,6 +761,7 @@ export class SrtpSession implements Disposable {
   close(): void {
     const handle = this.#native;
     this.#native = undefined;
+    this.#call = undefined;
     handle?.close();
   }
 
@@ -770,7 +782,7 @@ export class SrtpSession implements Disposable {
   }
 
   #copy(op: Op, packet: Uint8Array, overhead: number): Buffer {
-    const handle = this.#live();
+    const call = this.#inPlaceCall();
     assertBytes(packet, 'packet');
     let result: number;
     let out: Buffer;
@@ -778,21 +790,26 @@ export class SrtpSession implements Disposable {
       // Too long for any packet: the native side rejects (and counts) it
       // before reading or writing a byte, so the caller's buffer is safe.
       out = Buffer.alloc(0);
-      result = handle[op](packet, packet.length);
+      result = call(OPS[op], packet, packet.length);
     } else {
       out = Buffer.allocUnsafe(packet.length + overhead);
       out.set(packet);
-      result = handle[op](out, packet.length);
+      result = call(OPS[op], out, packet.length);
     }
     if (result < 0) throw resultError(result, DESCRIPTIONS[op]);
     return result === out.length ? out : out.subarray(0, result);
   }
 
-  #inPlace(op: Op, buf: Uint8Array, length: number): number {
-    const handle = this.#live();
+  /** The bound native function (one crossing, no unwrap); throws InvalidStateError once closed. */
+  #inPlaceCall(): NativeSrtpInPlace {
+    return this.#call ?? (this.#call = this.#live().inPlaceFunction());
+  }
+
+  #inPlace(op: number, buf: Uint8Array, length: number): number {
+    const call = this.#inPlaceCall();
     assertBytes(buf, 'buf');
     assertInteger(length, 'length', 0, buf.length);
-    return handle[op](buf, length);
+    return call(op, buf, length);
   }
 
   #batchInPlace(op: BatchOp, buffer: Uint8Array, layout: Int32Array, results: Int32Array): number {

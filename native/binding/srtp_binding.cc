@@ -62,6 +62,50 @@ bool GetLength(napi_env env, napi_value value, double* out) {
   return std::isfinite(*out) && *out >= 0 && std::floor(*out) == *out;
 }
 
+// What a NativeSrtp shares with the in-place function it hands out (see
+// NativeSrtp::InPlaceFunction). Either may outlive the other: the object can
+// be closed or collected while TypeScript still holds the function, so the
+// function reaches the context only through this cell, whose pointer the
+// object clears when it frees the context. Owned jointly (shared_ptr) by the
+// object and by the function's finalizer. Same thread as the object.
+struct InPlaceCell {
+  SrtpContext* ctx = nullptr;  // null once the object closed or was freed
+  Addon* addon = nullptr;      // the per-env Addon (outlives every function)
+};
+
+// The in-place hot path without napi_unwrap or node-addon-api's wrappers:
+// the function's own data is the cell, so one napi_get_cb_info gives the
+// arguments and the context. fn(op, buf: Uint8Array, length) -> new length
+// or negative result code; op is an Op (NativeSrtp.inPlaceOps).
+napi_value InPlaceCall(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  void* data = nullptr;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, &data) != napi_ok || data == nullptr) return nullptr;
+  const InPlaceCell* cell = static_cast<const InPlaceCell*>(data);
+  int32_t op = -1;
+  void* buf = nullptr;
+  size_t capacity = 0;
+  double length = 0;
+  core::BufferKind kind = core::BufferKind::kPrivate;
+  if (argc < 3 || napi_get_value_int32(env, argv[0], &op) != napi_ok || op < 0 ||
+      op > static_cast<int32_t>(Op::kUnprotectRtcp) ||
+      !GetTypedArray(env, argv[1], napi_uint8_array, &buf, &capacity, &kind) || !GetLength(env, argv[2], &length) ||
+      length > static_cast<double>(capacity)) {
+    ThrowInternalArg(Napi::Env(env), "expected (op, Uint8Array, length <= byteLength)");
+    return nullptr;
+  }
+  if (cell->ctx == nullptr) {
+    cell->addon->ThrowError(Napi::Env(env), ErrorKind::kInvalidState, "ERR_INVALID_STATE", "SRTP session is closed");
+    return nullptr;
+  }
+  const int result = RunOp(cell->ctx, static_cast<Op>(op), static_cast<uint8_t*>(buf), static_cast<size_t>(length),
+                           capacity, kind);
+  napi_value out = nullptr;
+  if (napi_create_int32(env, result, &out) != napi_ok) return nullptr;
+  return out;
+}
+
 class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -77,10 +121,23 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
                            InstanceMethod<&NativeSrtp::UnprotectRtcpBatch>("unprotectRtcpBatch"),
                            InstanceMethod<&NativeSrtp::GetStats>("getStats"),
                            InstanceMethod<&NativeSrtp::ProfileId>("profileId"),
+                           InstanceMethod<&NativeSrtp::InPlaceFunction>("inPlaceFunction"),
                            InstanceMethod<&NativeSrtp::Close>("close"),
                            StaticValue("statsLength",
                                        Napi::Number::New(env, static_cast<double>(core::SrtpStats::kCount))),
+                           StaticValue("inPlaceOps", InPlaceOps(env)),
                        });
+  }
+
+  // The op numbers InPlaceCall takes, by the name of the method they stand
+  // for (TypeScript takes its table from here).
+  static Napi::Object InPlaceOps(Napi::Env env) {
+    Napi::Object ops = Napi::Object::New(env);
+    ops.Set("protectRtp", static_cast<double>(Op::kProtectRtp));
+    ops.Set("unprotectRtp", static_cast<double>(Op::kUnprotectRtp));
+    ops.Set("protectRtcp", static_cast<double>(Op::kProtectRtcp));
+    ops.Set("unprotectRtcp", static_cast<double>(Op::kUnprotectRtcp));
+    return ops;
   }
 
   // new NativeSrtp(profileId, localKeySalt, remoteKeySalt, replayWindow, maxRemoteStreams, maxLocalStreams)
@@ -148,6 +205,8 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
 
   void CloseNative() override {
     if (addon_ != nullptr) addon_->Forget(this);
+    // Before the context goes: no function handed out may reach it after.
+    if (cell_) cell_->ctx = nullptr;
     ctx_.reset();
     std::vector<int32_t>().swap(layout_);
   }
@@ -273,12 +332,41 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
     return info.Env().Undefined();
   }
 
+  // inPlaceFunction() -> (op, buf, length) => number: the in-place
+  // operations as one plain function bound to this context (InPlaceCall).
+  // After close() it throws ERR_INVALID_STATE, even if this object is gone.
+  Napi::Value InPlaceFunction(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!Live(env)) return env.Undefined();
+    if (!cell_) {
+      cell_ = std::make_shared<InPlaceCell>();
+      cell_->ctx = ctx_.get();
+      cell_->addon = addon_;
+    }
+    napi_value raw = nullptr;
+    if (napi_create_function(env, "nativeSrtpInPlace", NAPI_AUTO_LENGTH, InPlaceCall, cell_.get(), &raw) !=
+        napi_ok) {
+      return env.Undefined();  // an exception is pending
+    }
+    using Holder = std::shared_ptr<InPlaceCell>;
+    auto* held = new Holder(cell_);
+    Napi::Function fn(env, raw);
+    fn.AddFinalizer([](Napi::BasicEnv, Holder* h) { delete h; }, held);
+    if (env.IsExceptionPending()) {  // not registered: the function must never run
+      delete held;
+      return env.Undefined();
+    }
+    return fn;
+  }
+
   // Passed by argument (the per-env Addon outlives every wrapped object).
   Addon* addon_ = nullptr;
   // Allocated by this.
   Unique ctx_;
   // The batch layout as read once from the caller (see Batch).
   std::vector<int32_t> layout_;
+  // Shared with the functions InPlaceFunction handed out; made on first use.
+  std::shared_ptr<InPlaceCell> cell_;
 };
 
 }  // namespace
