@@ -10,6 +10,8 @@
 // repetitions each, medians reported. Run with `npm run bench:storm`.
 import { fork, type ChildProcess } from 'node:child_process';
 import * as dgram from 'node:dgram';
+import * as fs from 'node:fs';
+import { Session } from 'node:inspector';
 import * as os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Certificate, DtlsSrtpTransport, versions, type DtlsFingerprint } from '../lib/index.js';
@@ -117,7 +119,7 @@ async function childMain(impl: Impl, n: number): Promise<void> {
     for (let i = 0; i < n; i++) {
       const t = new DtlsSrtpTransport({
         certificate, role: 'client', remoteFingerprints: go.fingerprints,
-        socket: sockets[i] as dgram.Socket, remoteAddress: { address: HOST, port: go.ports[i] as number },
+        socket: sockets[i], remoteAddress: { address: HOST, port: go.ports[i] as number },
       });
       t.start().then(() => { connected++; }, () => { failed++; }).finally(finish);
     }
@@ -135,9 +137,34 @@ async function childMain(impl: Impl, n: number): Promise<void> {
   // The parent kills this process when the storm is over.
 }
 
+/**
+ * With STORM_CPU_PROFILE=<file prefix>: a V8 CPU profile of this (server)
+ * process over the storm only, written to <prefix>-<impl>-<n>.cpuprofile.
+ * Returns the function that stops and writes it.
+ */
+async function startProfile(impl: Impl): Promise<() => Promise<void>> {
+  const prefix = process.env['STORM_CPU_PROFILE'];
+  if (prefix === undefined || prefix === '') return () => Promise.resolve();
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      session.post(method, params ?? {}, (err, result) => { if (err !== null) reject(err); else resolve(result); });
+    });
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 250 });
+  await post('Profiler.start');
+  return async () => {
+    const result = (await post('Profiler.stop')) as { profile: unknown };
+    fs.writeFileSync(`${prefix}-${impl}-${++profiles}.cpuprofile`, JSON.stringify(result.profile));
+    session.disconnect();
+  };
+}
+let profiles = 0;
+
 /** One storm: fork the clients, set up N servers here, measure. */
 async function storm(impl: Impl, n: number, timeoutMs: number): Promise<Storm> {
-  const child: ChildProcess = fork(__filename, ['--storm-client', impl, String(n)], { stdio: 'inherit' });
+  const child: ChildProcess = fork(__filename, ['--storm-client', impl, String(n)], { stdio: 'inherit', execArgv: [] });
   const messages: FromChild[] = [];
   let wake: (() => void) | undefined;
   child.on('message', (m) => { messages.push(m as FromChild); wake?.(); });
@@ -172,7 +199,7 @@ async function storm(impl: Impl, n: number, timeoutMs: number): Promise<Storm> {
       for (let i = 0; i < n; i++) {
         const t = new DtlsSrtpTransport({
           certificate, role: 'server', remoteFingerprints: ready.fingerprints,
-          socket: sockets[i] as dgram.Socket, remoteAddress: { address: HOST, port: ready.ports[i] as number },
+          socket: sockets[i], remoteAddress: { address: HOST, port: ready.ports[i] as number },
         });
         t.start().then(onConnected, () => undefined);
         closers.push(() => { t.close(); });
@@ -187,6 +214,7 @@ async function storm(impl: Impl, n: number, timeoutMs: number): Promise<Storm> {
       }
     }
     closers.push(() => { for (const s of sockets) s.close(); });
+    const profile = await startProfile(impl);
     const h = monitorEventLoopDelay({ resolution: 1 });
     h.enable();
     child.send({ kind: 'go', ports: sockets.map((s) => s.address().port), fingerprints } satisfies ToChild);
@@ -194,6 +222,7 @@ async function storm(impl: Impl, n: number, timeoutMs: number): Promise<Storm> {
     const clientsDone = next('done');
     await Promise.race([Promise.all([serversDone, clientsDone]), timeout]);
     h.disable();
+    await profile();
     const done = messages.find((m) => m.kind === 'done') ?? (await Promise.race([clientsDone, Promise.resolve(undefined)]));
     return {
       p50: h.percentile(50) / 1e6,
@@ -222,7 +251,7 @@ export async function run(options: BenchOptions = {}): Promise<BenchRow[]> {
   const reps = Number(process.env['STORM_REPS'] ?? (quick ? 1 : 3));
   const timeoutMs = Number(process.env['STORM_TIMEOUT_MS'] ?? 60000);
   const progress = options.progress ?? ((): void => undefined);
-  const werift = loadWerift() !== undefined && process.env['STORM_WERIFT'] !== '0';
+  const werift = process.env['STORM_WERIFT'] !== '0' && loadWerift() !== undefined;
   const impls: Impl[] = werift ? ['ours', 'werift'] : ['ours'];
   const results: Record<Impl, Storm[]> = { ours: [], werift: [] };
   for (let r = 0; r < reps; r++) {
