@@ -42,6 +42,8 @@ interface Storm {
   p99: number;
   max: number;
   totalMs: number;
+  /** CPU time of this process over the storm (all its threads). */
+  cpuMs: number;
   serverConnected: number;
   clientConnected: number;
 }
@@ -216,12 +218,14 @@ async function storm(impl: Impl, n: number, timeoutMs: number): Promise<Storm> {
     closers.push(() => { for (const s of sockets) s.close(); });
     const profile = await startProfile(impl);
     const h = monitorEventLoopDelay({ resolution: 1 });
+    const cpu0 = process.cpuUsage();
     h.enable();
     child.send({ kind: 'go', ports: sockets.map((s) => s.address().port), fingerprints } satisfies ToChild);
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
     const clientsDone = next('done');
     await Promise.race([Promise.all([serversDone, clientsDone]), timeout]);
     h.disable();
+    const cpu = process.cpuUsage(cpu0);
     await profile();
     const done = messages.find((m) => m.kind === 'done') ?? (await Promise.race([clientsDone, Promise.resolve(undefined)]));
     return {
@@ -229,6 +233,7 @@ async function storm(impl: Impl, n: number, timeoutMs: number): Promise<Storm> {
       p99: h.percentile(99) / 1e6,
       max: h.max / 1e6,
       totalMs: last > 0 && first > 0 ? last - first : NaN,
+      cpuMs: (cpu.user + cpu.system) / 1000,
       serverConnected,
       clientConnected: done?.kind === 'done' ? done.connected : 0,
     };
@@ -259,7 +264,7 @@ export async function run(options: BenchOptions = {}): Promise<BenchRow[]> {
       const s = await storm(impl, n, timeoutMs);
       results[impl].push(s);
       progress(`storm ${impl} rep ${r + 1}/${reps}: p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, max ${s.max.toFixed(1)} ms, ` +
-        `total ${s.totalMs.toFixed(0)} ms, handshakes ${s.serverConnected}/${n} server, ${s.clientConnected}/${n} client`);
+        `total ${s.totalMs.toFixed(0)} ms, server CPU ${s.cpuMs.toFixed(0)} ms, handshakes ${s.serverConnected}/${n} server, ${s.clientConnected}/${n} client`);
     }
   }
   const med = (impl: Impl, key: keyof Storm): number => median(results[impl].map((s) => s[key]));
@@ -279,6 +284,7 @@ export async function run(options: BenchOptions = {}): Promise<BenchRow[]> {
   add('event-loop delay p99', 'ms', 'p99', true, { max: 20, of: 'ours' });
   add('event-loop delay max', 'ms', 'max', true, { max: 50, of: 'ours' });
   add('total storm time', 'ms', 'totalMs', true);
+  add('server process CPU time', 'ms', 'cpuMs', true);
   add('server handshakes completed', 'handshakes', 'serverConnected', false, { min: n, of: 'ours' });
   add('client handshakes completed', 'handshakes', 'clientConnected', false, { min: n, of: 'ours' });
   return rows;
