@@ -415,6 +415,14 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
    * Hands one received DTLS datagram to the transport. Garbage, replays,
    * truncated and oversized datagrams are dropped silently; network input
    * never throws. After a failure or the peer's close, input is ignored.
+   *
+   * A handshake datagram is normally processed before this returns. In a
+   * handshake storm — more than 8 transports of this thread doing handshake
+   * work in one event-loop turn, and 5 ms of it spent — it is copied and
+   * processed in arrival order from `setImmediate` instead, so that the loop
+   * (and the media of connected transports) never waits long; at most 32
+   * datagrams (64 KiB) wait per transport, the rest count as
+   * `dropped.queueOverflow` (the peer retransmits).
    * @param datagram - The UDP payload (read only during this call).
    * @throws {TypeError} ERR_INVALID_ARG_TYPE when `datagram` is not a Uint8Array;
    *   ERR_INVALID_ARG_VALUE when its buffer was transferred (detached).
