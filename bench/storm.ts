@@ -7,7 +7,12 @@
 // storm time (first ClientHello received to last server handshake complete)
 // and handshakes completed on both sides. The same storm with werift-dtls on
 // both sides runs in the same invocation; the cases alternate, REPS
-// repetitions each, medians reported. Run with `npm run bench:storm`.
+// repetitions each, medians reported. Also reported: this process's CPU time
+// over the storm (far below the storm's wall time means the machine, not the
+// loop, held the server back). Run with `npm run bench:storm`. Environment:
+// STORM_PEERS (1000), STORM_REPS (3), STORM_TIMEOUT_MS (60000),
+// STORM_WERIFT=0 (ours only), STORM_BUDGET_MS (server's handshake budget per
+// loop turn), STORM_CPU_PROFILE=<prefix> (V8 profile of the storm window).
 import { fork, type ChildProcess } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
@@ -15,6 +20,7 @@ import { Session } from 'node:inspector';
 import * as os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Certificate, DtlsSrtpTransport, versions, type DtlsFingerprint } from '../lib/index.js';
+import { handshakeScheduler } from '../lib/handshake-scheduler.js';
 
 type WeriftDtls = typeof import('werift-dtls/lib/dtls/src/index.js');
 
@@ -256,6 +262,9 @@ export async function run(options: BenchOptions = {}): Promise<BenchRow[]> {
   const reps = Number(process.env['STORM_REPS'] ?? (quick ? 1 : 3));
   const timeoutMs = Number(process.env['STORM_TIMEOUT_MS'] ?? 60000);
   const progress = options.progress ?? ((): void => undefined);
+  // STORM_BUDGET_MS: the server's handshake time per loop turn (tuning only).
+  const budget = process.env['STORM_BUDGET_MS'];
+  if (budget !== undefined) handshakeScheduler.configure({ budgetMs: Number(budget) });
   const werift = process.env['STORM_WERIFT'] !== '0' && loadWerift() !== undefined;
   const impls: Impl[] = werift ? ['ours', 'werift'] : ['ours'];
   const results: Record<Impl, Storm[]> = { ours: [], werift: [] };
