@@ -50,6 +50,8 @@ interface Storm {
   totalMs: number;
   /** CPU time of this process over the storm (all its threads). */
   cpuMs: number;
+  /** Linux: time the main thread was runnable but waited for a CPU (NaN elsewhere). */
+  runQueueMs: number;
   serverConnected: number;
   clientConnected: number;
 }
@@ -170,6 +172,16 @@ async function startProfile(impl: Impl): Promise<() => Promise<void>> {
 }
 let profiles = 0;
 
+/** Linux schedstat of the main thread: ms spent runnable, waiting for a CPU. */
+function runQueueWaitMs(): number {
+  try {
+    const fields = fs.readFileSync('/proc/self/schedstat', 'utf8').trim().split(/\s+/);
+    return Number(fields[1]) / 1e6;
+  } catch {
+    return NaN;
+  }
+}
+
 /** One storm: fork the clients, set up N servers here, measure. */
 async function storm(impl: Impl, n: number, timeoutMs: number): Promise<Storm> {
   const child: ChildProcess = fork(__filename, ['--storm-client', impl, String(n)], { stdio: 'inherit', execArgv: [] });
@@ -225,6 +237,7 @@ async function storm(impl: Impl, n: number, timeoutMs: number): Promise<Storm> {
     const profile = await startProfile(impl);
     const h = monitorEventLoopDelay({ resolution: 1 });
     const cpu0 = process.cpuUsage();
+    const wait0 = runQueueWaitMs();
     h.enable();
     child.send({ kind: 'go', ports: sockets.map((s) => s.address().port), fingerprints } satisfies ToChild);
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
@@ -232,6 +245,7 @@ async function storm(impl: Impl, n: number, timeoutMs: number): Promise<Storm> {
     await Promise.race([Promise.all([serversDone, clientsDone]), timeout]);
     h.disable();
     const cpu = process.cpuUsage(cpu0);
+    const waited = runQueueWaitMs() - wait0;
     await profile();
     const done = messages.find((m) => m.kind === 'done') ?? (await Promise.race([clientsDone, Promise.resolve(undefined)]));
     return {
@@ -240,6 +254,7 @@ async function storm(impl: Impl, n: number, timeoutMs: number): Promise<Storm> {
       max: h.max / 1e6,
       totalMs: last > 0 && first > 0 ? last - first : NaN,
       cpuMs: (cpu.user + cpu.system) / 1000,
+      runQueueMs: waited,
       serverConnected,
       clientConnected: done?.kind === 'done' ? done.connected : 0,
     };
@@ -273,7 +288,8 @@ export async function run(options: BenchOptions = {}): Promise<BenchRow[]> {
       const s = await storm(impl, n, timeoutMs);
       results[impl].push(s);
       progress(`storm ${impl} rep ${r + 1}/${reps}: p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, max ${s.max.toFixed(1)} ms, ` +
-        `total ${s.totalMs.toFixed(0)} ms, server CPU ${s.cpuMs.toFixed(0)} ms, handshakes ${s.serverConnected}/${n} server, ${s.clientConnected}/${n} client`);
+        `total ${s.totalMs.toFixed(0)} ms, server CPU ${s.cpuMs.toFixed(0)} ms, ` +
+        `waiting for a CPU ${s.runQueueMs.toFixed(0)} ms, handshakes ${s.serverConnected}/${n} server, ${s.clientConnected}/${n} client`);
     }
   }
   const med = (impl: Impl, key: keyof Storm): number => median(results[impl].map((s) => s[key]));
@@ -294,6 +310,7 @@ export async function run(options: BenchOptions = {}): Promise<BenchRow[]> {
   add('event-loop delay max', 'ms', 'max', true, { max: 50, of: 'ours' });
   add('total storm time', 'ms', 'totalMs', true);
   add('server process CPU time', 'ms', 'cpuMs', true);
+  add('server main thread waiting for a CPU', 'ms', 'runQueueMs', true);
   add('server handshakes completed', 'handshakes', 'serverConnected', false, { min: n, of: 'ours' });
   add('client handshakes completed', 'handshakes', 'clientConnected', false, { min: n, of: 'ours' });
   return rows;
