@@ -19,6 +19,7 @@ import {
   type NativeDtlsStep,
   type NativeVerifier,
 } from './native.js';
+import { handshakeScheduler, HandshakeQueue } from './handshake-scheduler.js';
 import { safeEmit } from './safe-emit.js';
 import { wrapNativeSrtp, type SrtpProfile, type SrtpSession } from './srtp-session.js';
 import {
@@ -169,6 +170,12 @@ export interface DtlsStats {
     readonly earlyEpoch: number;
     /** Server waiting for fingerprints: the bounded hold buffer was full. */
     readonly holdOverflow: number;
+    /**
+     * A handshake storm: the datagram had to wait for this thread's
+     * handshake budget and this transport's wait queue (32 datagrams,
+     * 64 KiB; 32 MiB for the thread) was full. The peer retransmits.
+     */
+    readonly queueOverflow: number;
     /** Arrived after the association failed or the peer closed it. */
     readonly inactive: number;
   };
@@ -265,6 +272,10 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
   #deadline: number | undefined;
   #held: Buffer[] = [];
   #heldBytes = 0;
+  /** Handshake datagrams waiting for this thread's handshake budget (handshake-scheduler.ts). */
+  readonly #queue = new HandshakeQueue(handshakeScheduler, (datagram) => {
+    this.#process(datagram);
+  });
   #srtpProfile: SrtpProfile | undefined;
   #cipherSuite: string | undefined;
   #maxDataSize = 0;
@@ -408,6 +419,14 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
    * Hands one received DTLS datagram to the transport. Garbage, replays,
    * truncated and oversized datagrams are dropped silently; network input
    * never throws. After a failure or the peer's close, input is ignored.
+   *
+   * A handshake datagram is normally processed before this returns. In a
+   * handshake storm — more than 8 transports of this thread doing handshake
+   * work in one event-loop turn, and 5 ms of it spent — it is copied and
+   * processed in arrival order from `setImmediate` instead, so that the loop
+   * (and the media of connected transports) never waits long; at most 32
+   * datagrams (64 KiB) wait per transport, the rest count as
+   * `dropped.queueOverflow` (the peer retransmits).
    * @param datagram - The UDP payload (read only during this call).
    * @throws {TypeError} ERR_INVALID_ARG_TYPE when `datagram` is not a Uint8Array;
    *   ERR_INVALID_ARG_VALUE when its buffer was transferred (detached).
@@ -430,6 +449,22 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     const first = datagram[0];
     if (datagram.length < 13 || datagram.length > MAX_DATAGRAM || first === undefined || first < 20 || first > 63) {
       this.#stats.notDtls++;
+      return;
+    }
+    // Handshake work runs within this thread's per-turn budget; beyond it, or
+    // behind datagrams already waiting, the datagram waits its turn.
+    if (this.#state === 'connecting' || this.#queue.length > 0) {
+      if (this.#queue.admit(datagram)) handshakeScheduler.measure(() => { this.#process(datagram); });
+      return;
+    }
+    this.#process(datagram);
+  }
+
+  /** One DTLS datagram that passed receive()'s checks, now or from the queue. */
+  #process(datagram: Uint8Array): void {
+    const handle = this.#native;
+    if (handle === undefined || (this.#state !== 'connecting' && this.#state !== 'connected')) {
+      this.#stats.inactive++;
       return;
     }
     if (
@@ -471,16 +506,18 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     this.#fingerprints = list;
     const handle = this.#native;
     if (handle === undefined || this.#state !== 'connecting') return;
-    if (this.#nativeStatus === NativeDtlsStatus.WaitingVerify) {
-      this.#apply(handle.continueHandshake(this.#verify));
-    }
-    const held = this.#held;
-    this.#held = [];
-    this.#heldBytes = 0;
-    for (const datagram of held) {
-      if (this.#native === undefined || (this.#state !== 'connecting' && this.#state !== 'connected')) break;
-      this.#apply(this.#native.receive(datagram, this.#verify));
-    }
+    handshakeScheduler.measure(() => {
+      if (this.#nativeStatus === NativeDtlsStatus.WaitingVerify) {
+        this.#apply(handle.continueHandshake(this.#verify));
+      }
+      const held = this.#held;
+      this.#held = [];
+      this.#heldBytes = 0;
+      for (const datagram of held) {
+        if (this.#native === undefined || (this.#state !== 'connecting' && this.#state !== 'connected')) break;
+        this.#apply(this.#native.receive(datagram, this.#verify));
+      }
+    });
   }
 
   /**
@@ -545,6 +582,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
         futureMessage: n.futureMessage,
         earlyEpoch: n.earlyEpoch,
         holdOverflow: s.holdOverflow,
+        queueOverflow: this.#queue.overflow,
         inactive: s.inactive,
       },
     };
@@ -784,6 +822,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     this.#sessions.clear();
     this.#held = [];
     this.#heldBytes = 0;
+    this.#queue.clear();
     const handle = this.#native;
     this.#native = undefined;
     if (handle !== undefined) {
@@ -826,6 +865,11 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     if (handle === undefined) return;
     if (this.#state === 'connecting' && this.#deadline !== undefined && Date.now() >= this.#deadline) {
       this.#fail(new DtlsError('ERR_DTLS_TIMEOUT', `The handshake did not finish within ${this.#handshakeTimeoutMs} ms`));
+      return;
+    }
+    if (this.#queue.length > 0) {
+      // The peer's answer may be among the waiting datagrams: no
+      // retransmission now; processing them re-arms the timer.
       return;
     }
     if (this.#retransmitAt !== undefined && Date.now() >= this.#retransmitAt) {
