@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-const suites = ['srtp', 'dtls', 'signal', 'transport'];
+const suites = ['srtp', 'dtls', 'signal', 'transport', 'memory'];
 let failed = false;
 for (const name of suites) {
   const file = path.join(__dirname, `${name}.js`);
