@@ -24,7 +24,16 @@ import {
   type SrtpBatchResult,
   type SrtpProfile,
 } from './srtp-session.js';
-import { argTypeError, argValueError, checkBytes, checkFunction, checkInteger, checkObject, checkOneOf } from './validate.js';
+import {
+  argTypeError,
+  argValueError,
+  checkBytes,
+  checkFunction,
+  checkInteger,
+  checkObject,
+  checkOneOf,
+  optionalBoolean,
+} from './validate.js';
 import {
   addressFamily,
   checkPathSource,
@@ -101,6 +110,9 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   readonly #replayWindow: number;
   readonly #maxRemoteStreams: number;
   readonly #maxLocalStreams: number;
+  readonly #mediaOnly: boolean;
+  /** mediaOnly and the DTLS state not yet released: the next authenticated packet releases it. */
+  #awaitingProof: boolean;
   readonly #consent: IceConsent;
   /** A failure this transport decided itself (ICE consent expired, SRTP keying failed). */
   #failure: DtlsError | IceError | undefined;
@@ -183,6 +195,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     this.#replayWindow = checkInteger(options.replayWindow, 'options.replayWindow', 64, 32767, 1024);
     this.#maxRemoteStreams = checkInteger(options.maxRemoteStreams, 'options.maxRemoteStreams', 1, 4096, 64);
     this.#maxLocalStreams = checkInteger(options.maxLocalStreams, 'options.maxLocalStreams', 1, 65536, 1024);
+    this.#mediaOnly = optionalBoolean(options.mediaOnly, 'options.mediaOnly', false);
+    this.#awaitingProof = this.#mediaOnly;
     const consentTimeoutMs =
       options.consentTimeoutMs === 0 ? 0 : checkInteger(options.consentTimeoutMs, 'options.consentTimeoutMs', 1000, 3_600_000, 30_000);
     this.#consent = new IceConsent(consentTimeoutMs, () => {
@@ -253,6 +267,11 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   /** `true` once `close()` was called. */
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** The `mediaOnly` option: DTLS is freed once the peer's first SRTP/SRTCP packet authenticates. */
+  get mediaOnly(): boolean {
+    return this.#mediaOnly;
   }
 
   /** The negotiated SRTP profile once connected. */
@@ -435,7 +454,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
    * @throws {RangeError} ERR_OUT_OF_RANGE when empty or too large for one record.
    * @throws {InvalidStateError} ERR_INVALID_STATE unless connected.
    * @throws {DtlsError} ERR_DTLS_WRITE when OpenSSL could not write the record (`opensslErrors`
-   *   says why); the transport has failed with the same error.
+   *   says why); the transport has failed with the same error. ERR_DTLS_RELEASED with `mediaOnly`,
+   *   once the DTLS state was released (stable code: a media-only transport has no DTLS to send on).
    * @example
    * transport.sendData(sctpPacket);
    */
@@ -659,6 +679,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
         this.#srtpFailure(n);
         return;
       }
+      if (this.#awaitingProof) this.#releaseDtls();
       this.#counters.rtpPacketsReceived++;
       safeEmit(this, 'rtp', [msg.subarray(0, n)], this.#mediaLive);
     } else {
@@ -667,9 +688,20 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
         this.#srtpFailure(n);
         return;
       }
+      if (this.#awaitingProof) this.#releaseDtls();
       this.#counters.rtcpPacketsReceived++;
       safeEmit(this, 'rtcp', [msg.subarray(0, n)], this.#mediaLive);
     }
+  }
+
+  /**
+   * mediaOnly: a packet from the peer authenticated under the keys of this
+   * association, so the peer holds them and our final flight arrived; the
+   * DTLS state is no longer needed (see the option).
+   */
+  #releaseDtls(): void {
+    this.#awaitingProof = false;
+    if (this.#dtls.state === 'connected' && !this.#dtls.closed) this.#dtls.releaseSession();
   }
 
   #srtpFailure(result: number): void {

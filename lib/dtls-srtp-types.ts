@@ -84,6 +84,28 @@ export interface DtlsSrtpTransportOptions {
    * default 30000 (browsers send a consent check every 5 s or so).
    */
   consentTimeoutMs?: number;
+  /**
+   * This association carries SRTP and SRTCP only, never DTLS application
+   * data (no data channel): free the DTLS state (OpenSSL's session, about
+   * 40 KiB of a connected transport's 54 KiB) as soon as the peer has proven
+   * it holds the keys, i.e. when the first SRTP or SRTCP packet from it authenticates
+   * (so our final handshake flight arrived and will never be retransmitted).
+   * A packet that fails authentication proves nothing and changes nothing.
+   *
+   * After the release, SRTP goes on both ways and `getStats()` and
+   * `close()` work as before, but: `sendData()` throws `DtlsError`
+   * `ERR_DTLS_RELEASED`; the peer's encrypted close_notify can no longer
+   * be read, so its departure is seen through ICE consent (`iceLite`'s
+   * `consentTimeoutMs`) or by your application, not as an immediate
+   * `'closed'`; and our `close()` sends no close_notify.
+   *
+   * Default `false`: the transport cannot know at construction that nothing
+   * will need DTLS later (a data channel negotiated in the SDP, a peer that
+   * should be seen leaving at once). Set it for peers whose SDP has no
+   * `m=application` section, e.g. WHIP/WHEP ingest and playback.
+   * @see https://www.rfc-editor.org/rfc/rfc5764#section-4.2
+   */
+  mediaOnly?: boolean;
 }
 
 /**

@@ -176,7 +176,7 @@ export interface DtlsStats {
      * 64 KiB; 32 MiB for the thread) was full. The peer retransmits.
      */
     readonly queueOverflow: number;
-    /** Arrived after the association failed or the peer closed it. */
+    /** Arrived after the association failed, the peer closed it, or {@link DtlsTransport.releaseSession} freed its DTLS state. */
     readonly inactive: number;
   };
 }
@@ -216,6 +216,10 @@ const DEFAULT_PROFILES: readonly SrtpProfile[] = [
   'AES_CM_128_HMAC_SHA1_80',
   'AES_CM_128_HMAC_SHA1_32',
 ];
+
+function releasedError(what: string): DtlsError {
+  return new DtlsError('ERR_DTLS_RELEASED', `${what} needs the DTLS session, which releaseSession() freed (media-only transport)`);
+}
 
 /** Held client datagrams (server waiting for fingerprints): bounded. */
 const MAX_HELD_DATAGRAMS = 32;
@@ -279,6 +283,8 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
   #srtpProfile: SrtpProfile | undefined;
   #cipherSuite: string | undefined;
   #maxDataSize = 0;
+  /** Set by releaseSession(): the peer certificate, kept since the endpoint that held it is gone. */
+  #released: { remoteCertificate: Buffer } | undefined;
   readonly #sessions = new Set<SrtpSession>();
   /** The native pre-filter's counters, last read from the endpoint (kept after it is freed). */
   #nativeDrops: Record<NativeDropReason, number> = {
@@ -385,9 +391,14 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     return this.#cipherSuite;
   }
 
-  /** Largest `send()` payload whose record fits the MTU; 0 before connected. */
+  /** Largest `send()` payload whose record fits the MTU; 0 unless connected, and after `releaseSession()`. */
   get maxDataSize(): number {
-    return this.#state === 'connected' ? this.#maxDataSize : 0;
+    return this.#state === 'connected' && this.#released === undefined ? this.#maxDataSize : 0;
+  }
+
+  /** `true` once {@link DtlsTransport.releaseSession} freed the DTLS state (the transport stays `'connected'`). */
+  get sessionReleased(): boolean {
+    return this.#released !== undefined;
   }
 
   /**
@@ -530,13 +541,14 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
    * @throws {RangeError} ERR_OUT_OF_RANGE when empty or larger than `maxDataSize`.
    * @throws {InvalidStateError} ERR_INVALID_STATE unless connected.
    * @throws {DtlsError} ERR_DTLS_WRITE when OpenSSL could not write the record (`opensslErrors` says why);
-   *   the transport has failed with the same error.
+   *   the transport has failed with the same error. ERR_DTLS_RELEASED after `releaseSession()`.
    * @example
    * transport.send(Buffer.from('hello'));
    */
   send(data: Uint8Array): void {
     if (this.#userClosed) throw new InvalidStateError('DtlsTransport is closed');
     checkBytes(data, 'data');
+    if (this.#released !== undefined && this.#state === 'connected') throw releasedError('Application data');
     const handle = this.#native;
     if (this.#state !== 'connected' || handle === undefined) {
       throw new InvalidStateError(`Cannot send application data in state ${this.#state}`);
@@ -600,6 +612,9 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
    * const der = transport.getRemoteCertificate();
    */
   getRemoteCertificate(): Buffer {
+    if (this.#released !== undefined && !this.#userClosed && this.#state === 'connected') {
+      return Buffer.from(this.#released.remoteCertificate);
+    }
     return this.#connected().remoteCertificate();
   }
 
@@ -614,6 +629,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
    * @throws {TypeError} ERR_INVALID_ARG_TYPE when `options` or a field has the wrong type.
    * @throws {RangeError} ERR_OUT_OF_RANGE for a field outside its range.
    * @throws {InvalidStateError} ERR_INVALID_STATE unless connected (never before the peer is verified).
+   * @throws {DtlsError} ERR_DTLS_RELEASED after `releaseSession()` (the keys went with the DTLS state).
    * @example
    * await transport.start();
    * const srtp = transport.createSrtpSession();
@@ -644,6 +660,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
    * @throws {TypeError} ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for a bad label.
    * @throws {RangeError} ERR_OUT_OF_RANGE for a bad length.
    * @throws {InvalidStateError} ERR_INVALID_STATE unless connected (never before the peer is verified).
+   * @throws {DtlsError} ERR_DTLS_RELEASED after `releaseSession()`.
    * @example
    * const km = transport.exportKeyingMaterial('EXTRACTOR-dtls_srtp', 60);
    * @see https://www.rfc-editor.org/rfc/rfc5764#section-4.2
@@ -659,6 +676,39 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
       throw outOfRangeError('length', `an integer from 1 to ${MAX_EXPORT}`, length);
     }
     return this.#connected().exportKeyingMaterial(label, length);
+  }
+
+  /**
+   * Frees the DTLS state of a connected association (OpenSSL's session, its
+   * keys and buffers: about 40 KB) and keeps what an SRTP-only path needs:
+   * the SRTP sessions already created (they go on working), the verified
+   * peer certificate (`getRemoteCertificate()`), `srtpProfile`,
+   * `cipherSuite` and the counters. The transport stays `'connected'`.
+   *
+   * Call it only once the peer proved it holds the keys — its first SRTP or
+   * SRTCP packet authenticated — since our final flight has then arrived and
+   * nothing will ever need to be retransmitted. What is lost: DTLS
+   * application data (`send()`, `exportKeyingMaterial()` and
+   * `createSrtpSession()` throw `DtlsError` `ERR_DTLS_RELEASED`); the peer's
+   * encrypted close_notify can no longer be read (DTLS datagrams are dropped
+   * and counted as `inactive`), so the peer's departure is seen through ICE
+   * consent or by the application; and `close()` sends no close_notify.
+   * Idempotent once released.
+   * @throws {InvalidStateError} ERR_INVALID_STATE unless connected (and not closed).
+   * @example
+   * // After the first authenticated SRTP packet of a media-only peer:
+   * if (srtp.unprotectRtpInPlace(packet, packet.length) >= 0) transport.releaseSession();
+   */
+  releaseSession(): void {
+    if (this.#released !== undefined && !this.#userClosed && this.#state === 'connected') return;
+    const handle = this.#connected();
+    const remoteCertificate = handle.remoteCertificate();
+    this.#syncNativeDrops();
+    this.#clearTimer();
+    this.#retransmitAt = undefined;
+    this.#released = { remoteCertificate };
+    this.#native = undefined;
+    handle.release();
   }
 
   /**
@@ -688,6 +738,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
 
   #connected(): NativeDtls {
     if (this.#userClosed) throw new InvalidStateError('DtlsTransport is closed');
+    if (this.#released !== undefined && this.#state === 'connected') throw releasedError('This call');
     if (this.#state !== 'connected' || this.#native === undefined) {
       throw new InvalidStateError(`Not available in state ${this.#state}`);
     }

@@ -16,6 +16,7 @@ export type DtlsErrorCode =
   | 'ERR_DTLS_ALERT'
   | 'ERR_DTLS_TIMEOUT'
   | 'ERR_DTLS_WRITE'
+  | 'ERR_DTLS_RELEASED'
   | 'ERR_DTLS_ROLE_CONFLICT'
   | 'ERR_DTLS_BAD_FINGERPRINT'
   | 'ERR_DTLS_INTERNAL';
@@ -60,7 +61,12 @@ export class InvalidStateError extends DtlsSrtpError {
 /** Which side reported a DTLS alert, mirroring W3C `RTCError`. */
 export type DtlsErrorDetail = 'dtls-failure' | 'fingerprint-failure';
 
-/** A DTLS handshake or record-layer failure. */
+/**
+ * A DTLS handshake or record-layer failure, or (`ERR_DTLS_RELEASED`) a call
+ * that needs the DTLS session of a transport whose session was released
+ * for media only (`DtlsTransport.releaseSession`, `DtlsSrtpTransport`'s
+ * `mediaOnly`).
+ */
 export class DtlsError extends DtlsSrtpError {
   override name = 'DtlsError';
   declare readonly code: DtlsErrorCode;

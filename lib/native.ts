@@ -144,6 +144,8 @@ export interface NativeDtls {
   /** Throws ERR_INVALID_STATE on misuse; an SSL_write failure is a Failed step. */
   send(data: Uint8Array): NativeDtlsStep;
   close(): Buffer[];
+  /** Frees the endpoint without a word to the peer (media-only release); SRTP contexts made from it stay. */
+  release(): void;
   awaitingClientFlight(): boolean;
   info(): NativeDtlsInfo;
   remoteCertificate(): Buffer;
@@ -161,6 +163,8 @@ export interface NativeBinding {
   NativeDtls: (new (options: NativeDtlsOptions) => NativeDtls) & {
     /** This thread's shared SSL_CTXs: alive now, and made in all (a test seam). */
     contextStats(): { live: number; created: number };
+    /** Bytes this thread's native objects reported to V8, and the process's C heap in use (-1 if unknown): a test and bench seam. */
+    memoryStats(): { externalMemory: number; mallocInUse: number };
   };
   NativeSrtp: NativeSrtpConstructor;
 }

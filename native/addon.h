@@ -8,6 +8,7 @@
 
 #include <napi.h>
 
+#include <cstdint>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -51,6 +52,8 @@ class Addon : public Napi::Addon<Addon> {
   Napi::FunctionReference certificate_ctor;
   // SSL_CTXs shared by this env's DTLS endpoints; never by another env.
   core::DtlsContextCache dtls_contexts;
+  // Bytes this env's live native objects reported to V8 (ExternalMemory).
+  int64_t external_memory = 0;
 
  private:
   Napi::Value JsInit(const Napi::CallbackInfo& info);

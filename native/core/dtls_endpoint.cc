@@ -181,9 +181,11 @@ DtlsStatus DtlsEndpoint::Receive(const uint8_t* data, size_t length, const Verif
     Deliver(verifier);
   }
   // Kept for the next datagram only while small: a peer's one 64 KiB
-  // datagram must not stay with the session.
-  if (input_copy_.capacity() > kKeptInputCapacity) std::vector<uint8_t>().swap(input_copy_);
-  if (records_.capacity() > kKeptRecordCapacity) std::vector<RecordSpan>().swap(records_);
+  // datagram must not stay with the session. Once the handshake is done,
+  // DTLS datagrams are rare (a retransmission, application data, an alert):
+  // nothing stays.
+  if (input_copy_.capacity() > kKeptInputCapacity || HandshakeDone()) std::vector<uint8_t>().swap(input_copy_);
+  if (records_.capacity() > kKeptRecordCapacity || HandshakeDone()) std::vector<RecordSpan>().swap(records_);
   return status_;
 }
 
@@ -340,9 +342,11 @@ DtlsStatus DtlsEndpoint::HandleTimeout(const Verifier& verifier) {
       status_ != DtlsStatus::kConnected) {
     return status_;
   }
+  if (status_ == DtlsStatus::kConnected && !RestoreBuffers()) return status_;
   verifier_ = &verifier;
   if (DTLSv1_handle_timeout(ssl_.get()) < 0) FailWith(DtlsFailure::kTimeout);
   verifier_ = nullptr;
+  if (status_ == DtlsStatus::kConnected) ReleaseIdleMemory();
   return status_;
 }
 
@@ -350,6 +354,7 @@ DtlsStatus DtlsEndpoint::Drive(const Verifier& verifier) {
   verifier_ = &verifier;
   if (status_ == DtlsStatus::kHandshaking || status_ == DtlsStatus::kWaitingVerify) DriveHandshake();
   if (status_ == DtlsStatus::kConnected) ReadAppData();
+  if (status_ == DtlsStatus::kConnected) ReleaseIdleMemory();
   // Whatever OpenSSL did not read of the datagram is dropped with it.
   verifier_ = nullptr;
   input_ = nullptr;
@@ -417,6 +422,48 @@ void DtlsEndpoint::ReadAppData() {
   }
 }
 
+// A connected association is idle almost all the time (media goes through
+// SRTP, not through this SSL), so it holds no record buffers between steps:
+// OpenSSL keeps a read and a write buffer of about 17 KiB each after the
+// handshake (SSL_MODE_RELEASE_BUFFERS does nothing for DTLS).
+// SSL_free_buffers() refuses (0) while a record is pending in them; the next
+// step tries again. The cookie secret only ever serves the handshake.
+void DtlsEndpoint::ReleaseIdleMemory() {
+  // 0 (nothing freed, no error queued): a record is still pending in them.
+  if (SSL_free_buffers(ssl_.get()) == 1) {
+    buffers_freed_ = true;
+    ++idle_buffer_releases_;
+  }
+  if (!cookie_secret_.empty()) {
+    OPENSSL_cleanse(cookie_secret_.data(), cookie_secret_.size());
+    std::vector<uint8_t>().swap(cookie_secret_);
+  }
+}
+
+// OpenSSL 3.0 allocates the record buffers again only on its read path
+// (dtls1_read_bytes sets up both); its DTLS record writer assumes the write
+// buffer exists, and writing after SSL_free_buffers() dereferences NULL
+// (measured on 3.0.19). So before anything that may write a record on a
+// connected association (SSL_write, an alert, a retransmission), a one-byte
+// peek with nothing to read makes OpenSSL set them up again. False (and the
+// association failed) if that fails.
+bool DtlsEndpoint::RestoreBuffers() {
+  if (!buffers_freed_) return true;
+  unsigned char byte = 0;
+  const int n = SSL_peek(ssl_.get(), &byte, 1);
+  buffers_freed_ = false;
+  if (n > 0) return true;
+  switch (SSL_get_error(ssl_.get(), n)) {
+    case SSL_ERROR_WANT_READ:
+    case SSL_ERROR_WANT_WRITE:
+    case SSL_ERROR_ZERO_RETURN:
+      return true;
+    default:
+      FailWith(received_fatal_ ? DtlsFailure::kAlert : DtlsFailure::kHandshake);
+      return false;
+  }
+}
+
 void DtlsEndpoint::FailWith(DtlsFailure failure) {
   status_ = DtlsStatus::kFailed;
   failure_ = failure;
@@ -426,8 +473,12 @@ void DtlsEndpoint::FailWith(DtlsFailure failure) {
 DtlsEndpoint::SendResult DtlsEndpoint::Send(const uint8_t* data, size_t length) {
   ErrorScope scope;
   if (!Usable() || data == nullptr || length == 0 || length > MaxDataSize()) return SendResult::kRefused;
+  if (!RestoreBuffers()) return SendResult::kFailed;
   const int n = SSL_write(ssl_.get(), data, static_cast<int>(length));
-  if (n == static_cast<int>(length)) return SendResult::kSent;
+  if (n == static_cast<int>(length)) {
+    ReleaseIdleMemory();
+    return SendResult::kSent;
+  }
   // Our BIO never asks to retry and the record fits the MTU: whatever made
   // OpenSSL fail leaves the association unusable (its write sequence number
   // may have moved), so it ends here, with OpenSSL's errors.
@@ -437,7 +488,7 @@ DtlsEndpoint::SendResult DtlsEndpoint::Send(const uint8_t* data, size_t length) 
 
 void DtlsEndpoint::Close() {
   ErrorScope scope;
-  if (status_ == DtlsStatus::kConnected && !close_sent_) {
+  if (status_ == DtlsStatus::kConnected && !close_sent_ && RestoreBuffers()) {
     close_sent_ = true;
     SSL_shutdown(ssl_.get());
   }

@@ -141,6 +141,8 @@ class DtlsEndpoint {
   // Datagrams the record pre-filter dropped before OpenSSL saw them, by
   // reason (index: DropReason; kNone stays 0).
   uint64_t dropped(DropReason reason) const { return dropped_[static_cast<size_t>(reason)]; }
+  // Steps after which OpenSSL's record buffers were (or stayed) freed (for tests).
+  uint64_t idle_buffer_releases() const { return idle_buffer_releases_; }
 
   // Largest application-data payload whose record fits the MTU; 0 before connected.
   size_t MaxDataSize() const;
@@ -179,6 +181,11 @@ class DtlsEndpoint {
   void DriveHandshake();
   void ReadAppData();
   void FailWith(DtlsFailure failure);
+  // Connected and between steps: frees OpenSSL's record buffers and the
+  // cookie secret (see the .cc).
+  void ReleaseIdleMemory();
+  // Before writing on a connected association: OpenSSL's buffers back.
+  bool RestoreBuffers();
   bool Usable() const { return status_ == DtlsStatus::kConnected && verified_; }
 
   // OpenSSL callbacks (C linkage shims find `this` via app data / BIO data).
@@ -225,6 +232,8 @@ class DtlsEndpoint {
   int received_alert_ = -1;
   bool received_fatal_ = false;
   uint64_t dropped_[kDropReasonCount] = {};
+  uint64_t idle_buffer_releases_ = 0;
+  bool buffers_freed_ = false;  // maybe (ReleaseIdleMemory), until RestoreBuffers
   // The received datagram, copied once: the caller's buffer is read exactly
   // once, and epoch-0 sequence numbers are rewritten here (see Receive()).
   std::vector<uint8_t> input_copy_;

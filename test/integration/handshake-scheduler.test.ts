@@ -219,10 +219,15 @@ test('no retransmission while the peer\'s answer waits in the queue; the handsha
 test('a lossy link under full deferral: retransmissions still complete the handshake', async () => {
   const release = keepAlive();
   try {
-    const pair = await makePair({ link: { loss: 0.3, seed: 11 }, client: { initialRetransmitMs: 20 }, server: { initialRetransmitMs: 20 } });
+    // Seed 7's first draw (0.01) loses the client's first datagram, its ClientHello,
+    // whatever the timing: the handshake can only complete through a retransmission.
+    // (Seed 11, used before, lost nothing of a 4-datagram handshake, so whether a
+    // retransmission happened depended on how fast the machine was.)
+    const pair = await makePair({ link: { loss: 0.3, seed: 7 }, client: { initialRetransmitMs: 20 }, server: { initialRetransmitMs: 20 } });
     await Promise.all([pair.client.start(), pair.server.start()]);
     assert.equal(pair.client.state, 'connected');
-    assert.ok(pair.sentByClient.length + pair.sentByServer.length > 6);
+    assert.equal(pair.server.state, 'connected');
+    assert.ok(pair.sentByClient.length >= 2, 'the lost ClientHello was sent again');
     pair.close();
   } finally {
     release();
