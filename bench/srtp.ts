@@ -19,14 +19,22 @@
 //             unprotect: decrypt each received datagram in its own buffer
 // - batch:    the in-place batch form, BATCH packets per native call
 // - werift:   SrtpSession.encrypt(payload, header) / decrypt(datagram)
+//
+// werift-rtp and the plain-C program are optional: without one, its column
+// is left out with a note and the rest runs. The C program links the libsrtp
+// archive of a build from source (build/Release/srtp.a), which a prebuilt
+// install does not have.
 import * as crypto from 'node:crypto';
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { RtpPacket, SrtpSession as WeriftSrtpSession } from 'werift-rtp';
+import type { SrtpSession as WeriftSrtpSession } from 'werift-rtp';
 import { SrtpSession, versions, type SrtpProfile } from '../lib/index.js';
+import { compileC, loadOptional, note } from './report.js';
+
+type WeriftRtp = typeof import('werift-rtp');
 
 /** One row of a benchmark's results (the shape every bench module returns). */
 export interface BenchRow {
@@ -79,8 +87,8 @@ function session(profile: SrtpProfile, k: Keys): SrtpSession {
   return new SrtpSession({ profile, localKey: k.key, localSalt: k.salt, remoteKey: k.key, remoteSalt: k.salt });
 }
 
-function werift(profile: number, k: Keys): WeriftSrtpSession {
-  return new WeriftSrtpSession({
+function werift(peer: WeriftRtp, profile: number, k: Keys): WeriftSrtpSession {
+  return new peer.SrtpSession({
     keys: { localMasterKey: k.key, localMasterSalt: k.salt, remoteMasterKey: k.key, remoteMasterSalt: k.salt },
     profile,
   });
@@ -161,12 +169,12 @@ interface Runner {
 }
 
 // ---- protect: one session per case, one reusable packet ----
-function protectRunner(profile: SrtpProfile, payload: number, form: Form): Runner {
+function protectRunner(profile: SrtpProfile, payload: number, form: Form, peer: WeriftRtp | undefined): Runner {
   const packet = rtpPacket(payload, 0);
   let seq = 0;
   if (form === 'werift') {
-    const w = werift(WERIFT_PROFILE[profile] as number, keysFor(profile));
-    const parsed = RtpPacket.deSerialize(packet);
+    const w = werift(peer as WeriftRtp, WERIFT_PROFILE[profile] as number, keysFor(profile));
+    const parsed = (peer as WeriftRtp).RtpPacket.deSerialize(packet);
     return {
       rep: () =>
         timed(() => {
@@ -227,12 +235,12 @@ function protectedStream(profile: SrtpProfile, k: Keys, payload: number): Buffer
   return stream;
 }
 
-function unprotectRunner(profile: SrtpProfile, form: Form, k: Keys, stream: Buffer[]): Runner {
+function unprotectRunner(profile: SrtpProfile, form: Form, k: Keys, stream: Buffer[], peer: WeriftRtp | undefined): Runner {
   const close = (): void => undefined;
   if (form === 'werift') {
     return {
       rep: () => {
-        const w = werift(WERIFT_PROFILE[profile] as number, k);
+        const w = werift(peer as WeriftRtp, WERIFT_PROFILE[profile] as number, k);
         return timed((i) => w.decrypt(stream[i] as Buffer), 1, stream.length);
       },
       close,
@@ -312,40 +320,39 @@ class PlainC {
     readline.createInterface({ input: this.#child.stdout }).on('line', (line) => this.#waiting.shift()?.(line));
   }
 
-  /** Builds the program with the system C compiler and starts it; undefined if either fails. */
+  /**
+   * Builds the program with the system C compiler (into a cache outside the
+   * package, see compileC) and starts it; undefined, with a note saying why and
+   * how to get it, if it cannot be built.
+   */
   static start(): PlainC | undefined {
     const root = path.join(__dirname, '..', '..');
-    const source = path.join(root, 'bench', 'c', 'srtp_bench.c');
     const lib = path.join(root, 'build', 'Release', 'srtp.a');
-    if (!fs.existsSync(source) || !fs.existsSync(lib)) return undefined;
-    const exe = path.join(root, 'build', 'srtp_bench_c');
-    try {
-      execFileSync(
-        'cc',
-        [
-          '-O2',
-          '-DHAVE_CONFIG_H',
-          `-I${path.join(root, 'deps', 'libsrtp-config')}`,
-          `-I${path.join(root, 'deps', 'libsrtp', 'include')}`,
-          `-I${path.join(root, 'deps', 'libsrtp', 'crypto', 'include')}`,
-          source,
-          lib,
-          '-Wl,-Bstatic',
-          '-lssl',
-          '-lcrypto',
-          '-Wl,-Bdynamic',
-          '-ldl',
-          '-lpthread',
-          '-o',
-          exe,
-        ],
-        { stdio: 'pipe' },
+    if (!fs.existsSync(lib)) {
+      note(
+        'plain C column skipped: build/Release/srtp.a (the libsrtp archive of a build from source) is not in this install; ' +
+          'install with `npm install dtls-srtp --build-from-source` (or `npm run build` in a checkout) to compare with plain C',
       );
-    } catch (err) {
-      process.stderr.write(`(plain C driver skipped: ${(err as Error).message.split('\n')[0] ?? ''})\n`);
       return undefined;
     }
-    return new PlainC(exe);
+    const built = compileC(path.join(root, 'bench', 'c', 'srtp_bench.c'), [
+      '-DHAVE_CONFIG_H',
+      `-I${path.join(root, 'deps', 'libsrtp-config')}`,
+      `-I${path.join(root, 'deps', 'libsrtp', 'include')}`,
+      `-I${path.join(root, 'deps', 'libsrtp', 'crypto', 'include')}`,
+      lib,
+      '-Wl,-Bstatic',
+      '-lssl',
+      '-lcrypto',
+      '-Wl,-Bdynamic',
+      '-ldl',
+      '-lpthread',
+    ]);
+    if ('skipped' in built) {
+      note(`plain C column skipped: ${built.skipped}`);
+      return undefined;
+    }
+    return new PlainC(built.exe);
   }
 
   /** One repetition of one case in the C program, or undefined if it failed. */
@@ -394,11 +401,12 @@ async function measureCase(
   c: PlainC | undefined,
   stream: Buffer[] | undefined,
   k: Keys,
+  peer: WeriftRtp | undefined,
 ): Promise<CaseResult> {
   const forms: Form[] = ['copy', 'in-place', 'batch'];
-  if (WERIFT_PROFILE[profile] !== undefined) forms.push('werift');
+  if (peer !== undefined && WERIFT_PROFILE[profile] !== undefined) forms.push('werift');
   const runners = forms.map((form) =>
-    op === 'protect' ? protectRunner(profile, payload, form) : unprotectRunner(profile, form, k, stream as Buffer[]),
+    op === 'protect' ? protectRunner(profile, payload, form, peer) : unprotectRunner(profile, form, k, stream as Buffer[], peer),
   );
   const reps = new Map<Form | 'c', (Rate | undefined)[]>(forms.map((f) => [f, []]));
   const cReps: (Rate | undefined)[] = [];
@@ -436,6 +444,8 @@ async function measureCase(
 
 async function measureAll(options: BenchOptions): Promise<CaseResult[]> {
   const payloads = options.quick === true ? [160] : PAYLOADS;
+  const peer = loadOptional('werift-rtp') as WeriftRtp | undefined;
+  if (peer === undefined) note('werift-rtp is not installed: its column is skipped (npm install werift-rtp to compare with it)');
   const c = PlainC.start();
   const results: CaseResult[] = [];
   try {
@@ -443,14 +453,17 @@ async function measureAll(options: BenchOptions): Promise<CaseResult[]> {
       for (const payload of payloads) {
         options.progress?.(`srtp: ${profile} ${payload} B protect`);
         const k = keysFor(profile);
-        results.push(await measureCase(profile, payload, 'protect', c, undefined, k));
+        results.push(await measureCase(profile, payload, 'protect', c, undefined, k, peer));
         options.progress?.(`srtp: ${profile} ${payload} B unprotect`);
         const stream = protectedStream(profile, k, payload);
-        results.push(await measureCase(profile, payload, 'unprotect', c, stream, k));
+        results.push(await measureCase(profile, payload, 'unprotect', c, stream, k, peer));
       }
     }
   } finally {
     c?.close();
+  }
+  if (c !== undefined && results.every((r) => r.rates.cpu.c === undefined)) {
+    note('plain C column skipped: the plain-C program answered no command (it failed to start or to run)');
   }
   return results;
 }

@@ -2,7 +2,9 @@
 // The package's command (bin `dtls-srtp`, run from dist as an install runs it) and
 // the benchmark runner behind it: the JSON it writes, usage errors, and how the
 // runner treats suites that return rows, print a table only, need a missing
-// optional peer (werift), or fail. No timing is asserted: only shapes and signs.
+// optional peer (werift), or fail; and that the srtp and dtls suites run without
+// werift and from a prebuilt install (no build/ folder, no libsrtp archive).
+// No timing is asserted: only shapes and signs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -11,11 +13,33 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runSuite, type Results } from '../../bench/index.js';
 
-const bin = path.join(__dirname, '..', '..', 'bin', 'dtls-srtp.js');
+const dist = path.join(__dirname, '..', '..');
+const bin = path.join(dist, 'bin', 'dtls-srtp.js');
 
 function cli(...args: string[]) {
   return spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000 });
 }
+
+/**
+ * `dtls-srtp bench srtp dtls --quick --json` run by `binFile`, the srtp suite on
+ * one profile (a few seconds), with every werift package made unresolvable (a
+ * preloaded hook) when `withoutWerift`; the results it wrote.
+ */
+function benchSrtpDtls(t: { after: (fn: () => void) => void }, binFile: string, withoutWerift: boolean): Results {
+  const file = path.join(tmpdir(t), 'results.json');
+  const hook = path.join(dist, 'test', 'fixtures', 'no-werift.js');
+  const env: NodeJS.ProcessEnv = { ...process.env, SRTP_BENCH_PROFILES: 'AES_CM_128_HMAC_SHA1_80' };
+  if (withoutWerift) env['NODE_OPTIONS'] = `--require ${hook}`;
+  const r = spawnSync(process.execPath, [binFile, 'bench', 'srtp', 'dtls', '--quick', '--json', file], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as Results;
+}
+
+const hasCc = spawnSync('cc', ['--version']).status === 0;
 
 function tmpdir(t: { after: (fn: () => void) => void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dtls-srtp-bench-'));
@@ -103,4 +127,57 @@ test('the runner takes rows from run(), a table from an older script, skips a su
   const failing = await runSuite('failing', write('failing', `exports.run = async () => { throw new Error('boom'); };`), false, () => undefined);
   assert.equal(failing.result.status, 'failed');
   assert.ok(failing.result.notes.some((n) => n.includes('boom')));
+});
+
+test('dtls-srtp bench srtp dtls --quick without werift: our rows and plain C still come, the notes say werift is missing', (t) => {
+  const results = benchSrtpDtls(t, bin, true);
+  assert.deepEqual(results.suites.map((s) => [s.name, s.status]), [['srtp', 'ok'], ['dtls', 'ok']]);
+  const notes = (name: string) => results.suites.find((s) => s.name === name)?.notes.join('\n') ?? '';
+  assert.match(notes('srtp'), /werift-rtp is not installed/);
+  assert.match(notes('dtls'), /werift-dtls is not installed/);
+  for (const row of results.rows) {
+    assert.ok(Number.isFinite(row.ours) && row.ours > 0, `${row.case}: ${row.ours}`);
+    assert.doesNotMatch(row.anchor?.name ?? '', /werift/, row.case);
+  }
+  const srtp = results.rows.filter((r) => r.suite === 'srtp');
+  const dtls = results.rows.filter((r) => r.suite === 'dtls');
+  assert.deepEqual(
+    srtp.map((r) => r.case.replace('AES_CM_128_HMAC_SHA1_80 160 B ', '')),
+    ['protect in-place', 'protect batch', 'protect copy', 'unprotect in-place', 'unprotect batch', 'unprotect copy'],
+  );
+  assert.equal(dtls.length, 1);
+  const cBuilt = hasCc && fs.existsSync(path.join(dist, '..', 'build', 'Release', 'srtp.a'));
+  if (cBuilt) {
+    assert.equal(srtp.filter((r) => r.anchor?.name === 'plain C').length, 4);
+    assert.equal(dtls[0]?.anchor?.name, 'plain C');
+  } else {
+    assert.match(notes('srtp'), /plain C column skipped/);
+  }
+});
+
+test('dtls-srtp bench srtp dtls --quick from a prebuilt install: C built outside the package, srtp C skipped with how to get it', (t) => {
+  // The layout of an install from a prebuilt binary: dist, bench/c, the addon under
+  // prebuilds/, no build/ folder (so no libsrtp archive) and nothing written into it.
+  const pkg = tmpdir(t);
+  const source = path.join(dist, '..');
+  fs.copyFileSync(path.join(source, 'package.json'), path.join(pkg, 'package.json'));
+  for (const dir of ['lib', 'bench', 'bin']) fs.cpSync(path.join(dist, dir), path.join(pkg, 'dist', dir), { recursive: true });
+  fs.cpSync(path.join(source, 'bench', 'c'), path.join(pkg, 'bench', 'c'), { recursive: true });
+  const prebuilds = path.join(pkg, 'prebuilds', `${process.platform}-${process.arch}`);
+  fs.mkdirSync(prebuilds, { recursive: true });
+  fs.copyFileSync(path.join(source, 'build', 'Release', 'dtls_srtp.node'), path.join(prebuilds, 'node.napi.node'));
+  fs.symlinkSync(path.join(source, 'node_modules'), path.join(pkg, 'node_modules'), 'dir');
+
+  // werift is there (through node_modules): only the install's layout differs.
+  const results = benchSrtpDtls(t, path.join(pkg, 'dist', 'bin', 'dtls-srtp.js'), false);
+  assert.deepEqual(results.suites.map((s) => [s.name, s.status]), [['srtp', 'ok'], ['dtls', 'ok']]);
+  const srtpNotes = results.suites.find((s) => s.name === 'srtp')?.notes.join('\n') ?? '';
+  assert.match(srtpNotes, /plain C column skipped: build\/Release\/srtp\.a .* not in this install/);
+  assert.match(srtpNotes, /--build-from-source/);
+  const srtp = results.rows.filter((r) => r.suite === 'srtp');
+  assert.equal(srtp.length, 6);
+  assert.ok(srtp.every((r) => r.ours > 0 && r.anchor?.name !== 'plain C'), 'no plain C column in srtp');
+  const dtls = results.rows.filter((r) => r.suite === 'dtls');
+  if (hasCc) assert.equal(dtls.find((r) => r.case.includes('plain C'))?.anchor?.name, 'plain C');
+  assert.ok(!fs.existsSync(path.join(pkg, 'build')), 'nothing is built into the package');
 });
