@@ -11,6 +11,9 @@
 // Each path runs in one thread with the same flow control (WINDOW packets in
 // flight; every delivery sends as many new packets). The runs of a case are
 // interleaved rep by rep, and the table gives medians of the per-rep ratios.
+// The rate is packets per second of the process's CPU time (user + system,
+// all threads): on a shared machine wall-clock rates mostly measure how much
+// of a core the scheduler granted each run; wall-clock rates are shown too.
 // Run with `npm run bench:udp` (UDP_BENCH_REPS, UDP_BENCH_REP_MS to change).
 import * as crypto from 'node:crypto';
 import * as dgram from 'node:dgram';
@@ -66,7 +69,17 @@ function rtpTemplate(payload: number): Buffer {
  * Measures deliveries per second: `start(onDelivered)` begins the pipeline;
  * the count is taken over `ms` after a warm-up, then `stop()` ends it.
  */
-async function measure(ms: number, setup: (delivered: (n: number) => void) => Promise<() => void>): Promise<number> {
+/** Packets per CPU-second and per wall-second. */
+interface Rate {
+  cpu: number;
+  wall: number;
+}
+
+/**
+ * Measures deliveries: `setup(onDelivered)` starts the pipeline and returns
+ * its stop function; the count is taken over `ms` after a warm-up.
+ */
+async function measure(ms: number, setup: (delivered: (n: number) => void) => Promise<() => void>): Promise<Rate> {
   let count = 0;
   const stop = await setup((n) => {
     count += n;
@@ -74,13 +87,16 @@ async function measure(ms: number, setup: (delivered: (n: number) => void) => Pr
   await new Promise((r) => setTimeout(r, WARMUP_MS));
   const c0 = count;
   const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   await new Promise((r) => setTimeout(r, ms));
-  const rate = ((count - c0) * 1e9) / Number(process.hrtime.bigint() - t0);
+  const cpu = process.cpuUsage(cpu0);
+  const packets = count - c0;
+  const rate = { cpu: (packets * 1e6) / (cpu.user + cpu.system), wall: (packets * 1e9) / Number(process.hrtime.bigint() - t0) };
   stop();
   return rate;
 }
 
-async function runNative(profile: SrtpProfile, payload: number, ms: number): Promise<number> {
+async function runNative(profile: SrtpProfile, payload: number, ms: number): Promise<Rate> {
   const s = sessions(profile);
   const template = rtpTemplate(payload);
   const stride = (template.length + 16 + 7) & ~7;
@@ -146,7 +162,7 @@ async function runNative(profile: SrtpProfile, payload: number, ms: number): Pro
   });
 }
 
-async function runDgram(profile: SrtpProfile, payload: number, ms: number): Promise<number> {
+async function runDgram(profile: SrtpProfile, payload: number, ms: number): Promise<Rate> {
   const s = sessions(profile);
   const template = rtpTemplate(payload);
   let seq = 0;
@@ -219,24 +235,27 @@ function buildC(progress: (line: string) => void): string | undefined {
   }
 }
 
-function runC(exe: string, profile: SrtpProfile, payload: number, ms: number): number {
-  return Number(execFileSync(exe, [profile, String(payload), String(ms)], { encoding: 'utf8' }).trim());
+function runC(exe: string, profile: SrtpProfile, payload: number, ms: number): Rate {
+  const [cpu, wall] = execFileSync(exe, [profile, String(payload), String(ms)], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+  return { cpu: cpu ?? NaN, wall: wall ?? NaN };
 }
 
 interface CaseResult {
   profile: SrtpProfile;
   payload: number;
-  native: number;
-  dgram: number;
-  c: number | undefined;
+  native: Rate;
+  dgram: Rate;
+  c: Rate | undefined;
   nativeOverC: number | undefined;
   nativeOverDgram: number;
+  nativeOverCWall: number | undefined;
+  nativeOverDgramWall: number;
 }
 
 /**
  * Runs every case, interleaving native, dgram and C rep by rep.
  * @param options - `quick` for a run of a few seconds
- * @returns the shared bench rows: native vs C (target ≥ 0.8) and native vs dgram (target ≥ 3) per case
+ * @returns the shared bench rows (packets per CPU-second): native vs C (target ≥ 0.8) and native vs dgram (target ≥ 3) per case
  */
 export async function run(options: BenchOptions = {}): Promise<BenchRow[]> {
   const progress = options.progress ?? (() => undefined);
@@ -245,47 +264,54 @@ export async function run(options: BenchOptions = {}): Promise<BenchRow[]> {
   const exe = buildC(progress);
   const rows: BenchRow[] = [];
   const results: CaseResult[] = [];
+  const med = (list: readonly Rate[]): Rate => ({ cpu: median(list.map((r) => r.cpu)), wall: median(list.map((r) => r.wall)) });
   for (const profile of PROFILES) {
     for (const payload of PAYLOADS) {
-      const native: number[] = [];
-      const viaDgram: number[] = [];
-      const c: number[] = [];
+      const native: Rate[] = [];
+      const viaDgram: Rate[] = [];
+      const c: Rate[] = [];
       const overC: number[] = [];
       const overDgram: number[] = [];
+      const overCWall: number[] = [];
+      const overDgramWall: number[] = [];
       for (let r = 0; r < reps; r++) {
         const n = await runNative(profile, payload, ms);
         const d = await runDgram(profile, payload, ms);
         native.push(n);
         viaDgram.push(d);
-        overDgram.push(n / d);
+        overDgram.push(n.cpu / d.cpu);
+        overDgramWall.push(n.wall / d.wall);
         if (exe !== undefined) {
           const cRate = runC(exe, profile, payload, ms);
           c.push(cRate);
-          overC.push(n / cRate);
+          overC.push(n.cpu / cRate.cpu);
+          overCWall.push(n.wall / cRate.wall);
         }
       }
       const result: CaseResult = {
         profile,
         payload,
-        native: median(native),
-        dgram: median(viaDgram),
-        c: exe === undefined ? undefined : median(c),
+        native: med(native),
+        dgram: med(viaDgram),
+        c: exe === undefined ? undefined : med(c),
         nativeOverC: exe === undefined ? undefined : median(overC),
         nativeOverDgram: median(overDgram),
+        nativeOverCWall: exe === undefined ? undefined : median(overCWall),
+        nativeOverDgramWall: median(overDgramWall),
       };
       results.push(result);
       progress(
-        `${profile} ${payload} B: native ${(result.native / 1e3).toFixed(0)} k/s, dgram ${(result.dgram / 1e3).toFixed(0)} k/s` +
-          (result.c === undefined ? '' : `, C ${(result.c / 1e3).toFixed(0)} k/s`),
+        `${profile} ${payload} B per CPU-s: native ${fmt(result.native.cpu)}, dgram ${fmt(result.dgram.cpu)}` +
+          (result.c === undefined ? '' : `, C ${fmt(result.c.cpu)}`),
       );
       const name = `${profile} ${payload} B loopback protect+send+receive+unprotect`;
       if (result.c !== undefined && result.nativeOverC !== undefined) {
         rows.push({
           suite: 'udp',
           case: `${name} (vs plain C)`,
-          metric: 'packets/s',
-          ours: result.native,
-          anchor: { name: 'plain C recvmmsg/sendmmsg + libsrtp', value: result.c },
+          metric: 'packets/CPU-s',
+          ours: result.native.cpu,
+          anchor: { name: 'plain C recvmmsg/sendmmsg + libsrtp', value: result.c.cpu },
           ratio: result.nativeOverC,
           target: { min: 0.8, of: 'ratio' },
         });
@@ -293,9 +319,9 @@ export async function run(options: BenchOptions = {}): Promise<BenchRow[]> {
       rows.push({
         suite: 'udp',
         case: `${name} (vs node:dgram)`,
-        metric: 'packets/s',
-        ours: result.native,
-        anchor: { name: 'node:dgram + SrtpSession', value: result.dgram },
+        metric: 'packets/CPU-s',
+        ours: result.native.cpu,
+        anchor: { name: 'node:dgram + SrtpSession', value: result.dgram.cpu },
         ratio: result.nativeOverDgram,
         target: { min: 3, of: 'ratio' },
       });
@@ -323,16 +349,20 @@ if (require.main === module) {
     .then(() => {
       const v = versions();
       console.log(
-        `UDP + SRTP on loopback, packets delivered/s, median of ${lastReps.reps} interleaved reps × ${lastReps.ms} ms ` +
+        `UDP + SRTP on loopback, packets delivered per CPU-second (then per wall-second), median of ${lastReps.reps} interleaved reps × ${lastReps.ms} ms ` +
           `(ratios: medians of per-rep ratios); batch ${BATCH}, window ${WINDOW}; ${v.openssl}, ${v.libsrtp}, ` +
           `Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}`,
       );
       console.log('');
-      console.log('| profile | payload B | native | node:dgram | plain C | native ÷ C (≥ 0.8) | native ÷ dgram (≥ 3) |');
-      console.log('|---|---:|---:|---:|---:|---:|---:|');
+      console.log(
+        '| profile | payload B | native | node:dgram | plain C | native ÷ C (≥ 0.8) | native ÷ dgram (≥ 3) | wall: native | wall: dgram | wall: C | wall: native ÷ C | wall: native ÷ dgram |',
+      );
+      console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
       for (const r of lastResults) {
         console.log(
-          `| ${r.profile} | ${r.payload} | ${fmt(r.native)} | ${fmt(r.dgram)} | ${fmt(r.c)} | ${times(r.nativeOverC)} | ${times(r.nativeOverDgram)} |`,
+          `| ${r.profile} | ${r.payload} | ${fmt(r.native.cpu)} | ${fmt(r.dgram.cpu)} | ${fmt(r.c?.cpu)} | ${times(r.nativeOverC)} | ` +
+            `${times(r.nativeOverDgram)} | ${fmt(r.native.wall)} | ${fmt(r.dgram.wall)} | ${fmt(r.c?.wall)} | ${times(r.nativeOverCWall)} | ` +
+            `${times(r.nativeOverDgramWall)} |`,
         );
       }
       console.log('');
