@@ -426,7 +426,7 @@ export class UdpSocket implements Disposable {
   readonly #path: UdpSocketPath;
   readonly #slot: number;
   readonly #batchSize: number;
-  readonly #onBatch: (batch: UdpReceiveBatch) => void;
+  #onBatch: (batch: UdpReceiveBatch) => void;
   #native: NativeUdp | undefined;
   #dgram: dgram.Socket | undefined;
   #closed = false;
@@ -889,6 +889,10 @@ export class UdpSocket implements Disposable {
     this.#dgram = undefined;
     this.#pending = 0;
     socket?.close();
+    // Release what the callback holds on to; nothing is delivered any more.
+    this.#onBatch = () => undefined;
+    this.#routes.clear();
+    this.#routeKeys.clear();
   }
 
   /**

@@ -174,8 +174,12 @@ class NativeUdp : public Napi::ObjectWrap<NativeUdp> {
 
   // Basic finalizer (GC safety net): closes the descriptor, runs no JS. An
   // open socket holds a reference to itself, so this runs only after
-  // close() or at env teardown.
-  ~NativeUdp() override { CloseNative(); }
+  // close() or at env teardown, when that reference is going away with the
+  // object (so it is not released here).
+  ~NativeUdp() override {
+    self_referenced_ = false;
+    CloseNative();
+  }
 
   // Stops polling and closes the descriptor now (the port is free when this
   // returns); libuv frees the poll handle on its next turn. Idempotent.
@@ -193,6 +197,11 @@ class NativeUdp : public Napi::ObjectWrap<NativeUdp> {
       uv_close(reinterpret_cast<uv_handle_t*>(&state->poll), &NativeUdp::OnClosed);
     }
     socket_.Close();
+    // Nothing is delivered any more: release the callback, the receive
+    // buffers (JavaScript keeps its own views) and the routed sessions.
+    on_batch_.Reset();
+    data_ref_.Reset();
+    meta_ref_.Reset();
     routes_.clear();
     route_keys_.clear();
     if (self_referenced_) {
@@ -650,6 +659,7 @@ class NativeUdp : public Napi::ObjectWrap<NativeUdp> {
     if (napi_open_handle_scope(env, &scope) != napi_ok) return;
     for (size_t turn = 0; turn < turns_; ++turn) {
       if (state->owner != this) break;
+      if (data_ref_.IsEmpty() || meta_ref_.IsEmpty()) break;
       napi_value data_buffer = data_ref_.Value();
       napi_value meta_buffer = meta_ref_.Value();
       void* data = nullptr;
@@ -688,6 +698,7 @@ class NativeUdp : public Napi::ObjectWrap<NativeUdp> {
   bool Deliver(napi_env env, size_t count) {
     napi_value global = nullptr;
     napi_value argument = nullptr;
+    if (on_batch_.IsEmpty()) return false;
     napi_value callback = on_batch_.Value();
     if (callback == nullptr || napi_get_global(env, &global) != napi_ok ||
         napi_create_uint32(env, static_cast<uint32_t>(count), &argument) != napi_ok) {
