@@ -82,7 +82,6 @@ export interface NativeUdp {
   data(): ArrayBuffer;
   meta(): ArrayBuffer;
   localAddress(out: Uint8Array): boolean;
-  encodeAddress(host: string, port: number, ipv6: boolean, out: Uint8Array, offset: number): boolean;
   /** Returns how many datagrams the kernel accepted. */
   sendBatch(packets: readonly Uint8Array[], count: number, records: Uint8Array, destinations: number, which: Uint32Array | undefined): number;
   sendSrtpBatch(

@@ -147,7 +147,6 @@ class NativeUdp : public Napi::ObjectWrap<NativeUdp> {
                            InstanceMethod<&NativeUdp::Data>("data"),
                            InstanceMethod<&NativeUdp::Meta>("meta"),
                            InstanceMethod<&NativeUdp::LocalAddress>("localAddress"),
-                           InstanceMethod<&NativeUdp::EncodeAddress>("encodeAddress"),
                            InstanceMethod<&NativeUdp::SendBatch>("sendBatch"),
                            InstanceMethod<&NativeUdp::SendSrtpBatch>("sendSrtpBatch"),
                            InstanceMethod<&NativeUdp::AddRoute>("addRoute"),
@@ -320,34 +319,6 @@ class NativeUdp : public Napi::ObjectWrap<NativeUdp> {
     uint8_t record[kUdpAddressRecordLength];
     const bool ok = socket_.LocalAddress(record);
     if (ok) std::memcpy(out, record, kUdpAddressRecordLength);
-    return Napi::Boolean::New(info.Env(), ok);
-  }
-
-  // encodeAddress(host: string, port: number, ipv6: boolean, out: Uint8Array, offset: number) -> boolean
-  // (static in effect: used before open() as well).
-  Napi::Value EncodeAddress(const Napi::CallbackInfo& info) {
-    napi_env env = info.Env();
-    char host[64];
-    size_t host_length = 0;
-    size_t port = 0;
-    bool ipv6 = false;
-    void* out = nullptr;
-    size_t out_length = 0;
-    size_t offset = 0;
-    if (info.Length() != 5 ||
-        napi_get_value_string_utf8(env, info[0], host, sizeof(host), &host_length) != napi_ok ||
-        !GetCount(env, info[1], 65535, &port) || !GetBool(env, info[2], &ipv6) ||
-        !GetTypedArray(env, info[3], napi_uint8_array, &out, &out_length) ||
-        !GetCount(env, info[4], static_cast<double>(out_length), &offset) ||
-        offset + kUdpAddressRecordLength > out_length) {
-      ThrowInternalArg(info.Env(), "expected (host, port, ipv6, Uint8Array, offset)");
-      return info.Env().Undefined();
-    }
-    // A literal cannot fill the buffer; a longer string was cut and is not one.
-    if (host_length + 1 >= sizeof(host)) return Napi::Boolean::New(info.Env(), false);
-    uint8_t record[kUdpAddressRecordLength];
-    const bool ok = core::EncodeUdpAddress(host, static_cast<uint16_t>(port), ipv6, record);
-    if (ok) std::memcpy(static_cast<uint8_t*>(out) + offset, record, kUdpAddressRecordLength);
     return Napi::Boolean::New(info.Env(), ok);
   }
 
