@@ -140,6 +140,30 @@ export class IceError extends DtlsSrtpError {
   }
 }
 
+/** Codes carried by {@link UdpError}. */
+export type UdpErrorCode = 'ERR_UDP_BIND';
+
+/**
+ * A UDP socket that could not be created or bound (`ERR_UDP_BIND`); `errno`
+ * says why in the system's words (`'EADDRINUSE'`, `'EADDRNOTAVAIL'`,
+ * `'EACCES'`, ...), the same on the native and the node:dgram path.
+ * @example
+ * ```ts
+ * try { await UdpSocket.bind({ type: 'udp4', port: 3478, onBatch }); }
+ * catch (err) { if (err instanceof UdpError && err.errno === 'EADDRINUSE') pickAnotherPort(); }
+ * ```
+ */
+export class UdpError extends DtlsSrtpError {
+  override name = 'UdpError';
+  declare readonly code: UdpErrorCode;
+  /** The system error name, e.g. `'EADDRINUSE'`. */
+  readonly errno: string;
+  constructor(code: UdpErrorCode, errno: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.errno = errno;
+  }
+}
+
 /** Codes carried by {@link SdpError}. */
 export type SdpErrorCode = 'ERR_SDP_PARSE' | 'ERR_SDP_MISSING_ATTRIBUTE' | 'ERR_SDP_INVALID_ATTRIBUTE';
 

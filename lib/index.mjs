@@ -43,5 +43,8 @@ export const {
   srtpOverhead,
   srtpResultCode,
   SRTP_MAX_PACKET_LENGTH,
+  UdpError,
+  UdpSocket,
+  UdpReceiveBatch,
 } = cjs;
 export default cjs;

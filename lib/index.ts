@@ -41,7 +41,7 @@ export {
   type DtlsSrtpSessionOptions,
   type DtlsStats,
 } from './dtls-transport.js';
-export { SdpError, type SdpErrorCode, IceError, type IceErrorCode } from './errors.js';
+export { SdpError, type SdpErrorCode, IceError, type IceErrorCode, UdpError, type UdpErrorCode } from './errors.js';
 export {
   selectDtlsRole,
   answerSetup,
@@ -103,3 +103,13 @@ export {
   type SrtpPacketErrorCode,
   type SrtpBatchResult,
 } from './srtp-session.js';
+export {
+  UdpSocket,
+  UdpReceiveBatch,
+  type UdpSocketType,
+  type UdpSocketPath,
+  type UdpEndpoint,
+  type UdpDatagramKind,
+  type UdpSocketOptions,
+  type UdpSocketStats,
+} from './udp-socket.js';

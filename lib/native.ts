@@ -72,6 +72,54 @@ export interface NativeSrtpConstructor {
   readonly inPlaceOps: Readonly<Record<'protectRtp' | 'unprotectRtp' | 'protectRtcp' | 'unprotectRtcp', number>>;
 }
 
+// ---- UDP (native/binding/udp_binding.cc; Linux only) ----
+/**
+ * A UDP socket polled on the thread's own loop. Addresses cross as 20-byte
+ * records (native/core/udp_socket.h): family, 0, port (big-endian), 16
+ * address bytes. Received datagrams are described in `meta()` (Uint32 words,
+ * `metaStride` per datagram) and sit in `data()`.
+ */
+export interface NativeUdp {
+  /** 0, or a negative errno (the socket is then unusable). */
+  open(
+    bindRecord: Uint8Array,
+    ipv6: boolean,
+    reusePort: boolean,
+    ipv6Only: boolean,
+    slotSize: number,
+    batchSize: number,
+    batchesPerTurn: number,
+  ): number;
+  data(): ArrayBuffer;
+  meta(): ArrayBuffer;
+  localAddress(out: Uint8Array): boolean;
+  /** Returns how many datagrams the kernel accepted. */
+  sendBatch(packets: readonly Uint8Array[], count: number, records: Uint8Array, destinations: number, which: Uint32Array | undefined): number;
+  sendSrtpBatch(
+    srtp: NativeSrtp,
+    rtcp: boolean,
+    buffer: Uint8Array,
+    layout: Int32Array,
+    count: number,
+    results: Int32Array,
+    records: Uint8Array,
+    destinations: number,
+    which: Uint32Array | undefined,
+  ): number;
+  /** Route id, or -1 when the source is routed already. */
+  addRoute(record: Uint8Array, srtp: NativeSrtp | null): number;
+  removeRoute(id: number): boolean;
+  getStats(out: Float64Array): void;
+  setRef(ref: boolean): void;
+  close(): void;
+}
+export interface NativeUdpConstructor {
+  new (onBatch: (count: number) => void): NativeUdp;
+  /** The counter names, in core::UdpStats order. */
+  readonly statsNames: readonly string[];
+  readonly metaStride: number;
+}
+
 // ---- DTLS (native/binding/dtls_binding.cc) ----
 // DTLS-NATIVE-INTERFACE
 /** native/binding/certificate_binding.cc */
@@ -167,6 +215,8 @@ export interface NativeBinding {
     memoryStats(): { externalMemory: number; mallocInUse: number };
   };
   NativeSrtp: NativeSrtpConstructor;
+  /** Absent where the addon has no native UDP path (anything but Linux). */
+  NativeUdp?: NativeUdpConstructor;
 }
 
 const packageRoot = path.join(__dirname, '..', '..');

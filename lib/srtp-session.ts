@@ -292,6 +292,25 @@ const DESCRIPTIONS: Readonly<Record<Op, string>> = {
   unprotectRtcp: 'unprotect SRTCP packet',
 };
 
+// Reads a session's native context for lib/udp-socket.ts (set in a static block).
+let liveNative: (session: unknown) => NativeSrtp | undefined;
+
+/**
+ * @internal The live native context of a session, for the native UDP path
+ * (which protects and unprotects with it inside its own call). A brand
+ * check: runs no Proxy trap and no getter, whatever `session` is.
+ * @param session - anything
+ * @returns its native context, or `undefined` when `session` is not an SrtpSession
+ * @throws {InvalidStateError} `ERR_INVALID_STATE` for a closed session
+ * @example
+ * ```ts
+ * socket.sendSrtpBatch(nativeSrtpOf(session), false, buffer, layout, count, results, records, 1, undefined);
+ * ```
+ */
+export function nativeSrtpOf(session: unknown): NativeSrtp | undefined {
+  return liveNative(session);
+}
+
 // Set only for the synchronous duration of wrapNativeSrtp's `new SrtpSession`.
 let adopting: { native: NativeSrtp; profile: SrtpProfile } | undefined;
 
@@ -779,6 +798,10 @@ export class SrtpSession implements Disposable {
   #live(): NativeSrtp {
     if (this.#native === undefined) throw new InvalidStateError('SRTP session is closed');
     return this.#native;
+  }
+
+  static {
+    liveNative = (session) => (typeof session === 'object' && session !== null && #native in session ? session.#live() : undefined);
   }
 
   #copy(op: Op, packet: Uint8Array, overhead: number): Buffer {

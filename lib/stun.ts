@@ -223,8 +223,11 @@ function formatIPv6(bytes: Buffer): string {
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
 }
 
-/** Parses IPv4 or IPv6 text (zone index ignored) into 4 or 16 bytes, or null. */
-function addressBytes(family: 'IPv4' | 'IPv6', address: string): Buffer | null {
+/**
+ * @internal Parses IPv4 or IPv6 text (zone index ignored) into 4 or 16 bytes,
+ * or null (also used by lib/udp-socket.ts: one address parser).
+ */
+export function addressBytes(family: 'IPv4' | 'IPv6', address: string): Buffer | null {
   const text = address.split('%')[0] as string;
   if (family === 'IPv4') {
     if (!isIPv4(text)) return null;

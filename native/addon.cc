@@ -40,6 +40,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) : env_(env) {
                        });
   binding::InitSrtpBinding(env, exports, this);
   binding::InitDtlsBinding(env, exports, this);
+  binding::InitUdpBinding(env, exports, this);
   napi_add_env_cleanup_hook(env, &Addon::CleanupHook, this);
 }
 

@@ -22,5 +22,15 @@ void InitDtlsBinding(Napi::Env env, Napi::Object exports, Addon* addon);
 // new NativeSrtp JS object, so keys never cross into JavaScript.
 Napi::Object NewSrtpObject(Napi::Env env, Addon* addon, std::unique_ptr<core::SrtpContext> context);
 
+// NativeUdp (udp_binding.cc).
+void InitUdpBinding(Napi::Env env, Napi::Object exports, Addon* addon);
+
+// Whether `value` is a NativeSrtp object of this env (napi_instanceof).
+bool IsSrtpObject(Napi::Env env, Addon* addon, napi_value value);
+// The live context of an object IsSrtpObject accepted, or nullptr once it
+// is closed. The pointer is valid until that object is closed: callers
+// resolve it again after any JavaScript ran.
+core::SrtpContext* SrtpContextOf(Napi::Env env, napi_value srtp_object);
+
 }  // namespace binding
 }  // namespace dtlssrtp

@@ -215,6 +215,9 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
   // Basic finalizer (GC safety net): frees libsrtp state, runs no JS.
   ~NativeSrtp() override { CloseNative(); }
 
+  // The context while open (for NativeUdp's send and receive paths).
+  core::SrtpContext* context() const { return ctx_.get(); }
+
   void CloseNative() override {
     if (addon_ != nullptr) addon_->Forget(this);
     // Before the context goes: no function handed out may reach it after.
@@ -390,6 +393,18 @@ void InitSrtpBinding(Napi::Env env, Napi::Object exports, Addon* addon) {
   Napi::Function ctor = NativeSrtp::Define(env);
   exports.Set("NativeSrtp", ctor);
   addon->srtp_ctor = Napi::Persistent(ctor);
+}
+
+bool IsSrtpObject(Napi::Env env, Addon* addon, napi_value value) {
+  if (addon->srtp_ctor.IsEmpty()) return false;
+  bool is = false;
+  return napi_instanceof(env, value, addon->srtp_ctor.Value(), &is) == napi_ok && is;
+}
+
+core::SrtpContext* SrtpContextOf(Napi::Env env, napi_value srtp_object) {
+  void* wrapped = nullptr;
+  if (napi_unwrap(env, srtp_object, &wrapped) != napi_ok || wrapped == nullptr) return nullptr;
+  return static_cast<NativeSrtp*>(wrapped)->context();
 }
 
 Napi::Object NewSrtpObject(Napi::Env env, Addon* addon, std::unique_ptr<core::SrtpContext> context) {

@@ -128,6 +128,14 @@ function afterClose(live: Live): [string, () => unknown][] {
     ['DtlsSrtpTransport#sendRtpBatch', () => secure.sendRtpBatch([buf()])],
     ['DtlsSrtpTransport#sendRtcpBatch', () => secure.sendRtcpBatch([buf()])],
     ['DtlsSrtpTransport#sendData', () => { secure.sendData(Buffer.from('x')); }],
+    // UdpSocket: getStats stays readable after close (the counters of a closed socket), ref/unref are no-ops.
+    ['UdpSocket#address', () => live.udp.address()],
+    ['UdpSocket#send', () => live.udp.send(buf(), remote)],
+    ['UdpSocket#sendBatch', () => live.udp.sendBatch([buf()], remote)],
+    ['UdpSocket#sendRtpBatch', () => live.udp.sendRtpBatch(srtp, buf(), layout(), remote, new Int32Array(1))],
+    ['UdpSocket#sendRtcpBatch', () => live.udp.sendRtcpBatch(srtp, buf(), layout(), remote, new Int32Array(1))],
+    ['UdpSocket#addRoute', () => live.udp.addRoute(remote)],
+    ['UdpSocket#removeRoute', () => live.udp.removeRoute(0)],
   ];
 }
 
@@ -142,6 +150,8 @@ test('after close every method throws (or rejects with) InvalidStateError ERR_IN
   live.dtls[Symbol.dispose]();
   live.secure.close();
   live.secure[Symbol.dispose]();
+  live.udp.close();
+  live.udp[Symbol.dispose]();
   for (const [name, call] of afterClose(live)) {
     let error: unknown;
     try {
