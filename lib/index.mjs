@@ -34,7 +34,6 @@ export const {
   serializeStunMessage,
   verifyFingerprint,
   verifyMessageIntegrity,
-  crc32,
   IceLiteResponder,
   MAX_SDP_LENGTH,
   parseRemoteDescription,

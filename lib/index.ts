@@ -63,7 +63,6 @@ export {
   serializeStunMessage,
   verifyFingerprint,
   verifyMessageIntegrity,
-  crc32,
   type StunClass,
   type StunAddress,
   type StunRawAttribute,
