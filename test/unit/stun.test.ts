@@ -14,7 +14,7 @@ import {
   StunAttributeType,
   STUN_MAX_ATTRIBUTES,
   type StunAttributeInit,
-} from '../../lib/index.js';
+} from '../../lib/entry/stun.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
