@@ -11,8 +11,16 @@
   'targets': [
     {
       'target_name': 'dtls_srtp',
+      # Every native/**/*.cc, one a line (test/docs/binding-gyp.test.ts checks).
       'sources': [
-        '<!@(node -p "require(\'fs\').readdirSync(\'native\',{recursive:true}).filter(f=>f.endsWith(\'.cc\')).map(f=>\'native/\'+f).join(\' \')")',
+        'native/addon.cc',
+        'native/binding/certificate_binding.cc',
+        'native/binding/dtls_binding.cc',
+        'native/binding/srtp_binding.cc',
+        'native/core/certificate.cc',
+        'native/core/dtls_context.cc',
+        'native/core/dtls_endpoint.cc',
+        'native/core/srtp_context.cc',
       ],
       'dependencies': [
         '<!(node -p "require(\'node-addon-api\').targets"):node_addon_api',
@@ -31,8 +39,9 @@
         'OPENSSL_API_COMPAT=30000',
         'OPENSSL_NO_DEPRECATED',
       ],
-      'cflags!': ['-fno-exceptions'],
-      'cflags_cc!': ['-fno-exceptions', '-std=gnu++17', '-std=gnu++20'],
+      # No C++ exceptions: node_addon_api (not _except) defines
+      # NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS and passes -fno-exceptions.
+      'cflags_cc!': ['-std=gnu++17', '-std=gnu++20'],
       'cflags': ['-fvisibility=hidden', '-Wall', '-Wextra', '-Wno-unused-parameter'],
       'cflags_cc': ['-std=c++17', '-fvisibility=hidden', '-fno-exceptions'],
       'conditions': [

@@ -6,16 +6,15 @@
  * Run: `npm run bench:signal` (add `--quick` for a few-second run).
  */
 import { randomBytes } from 'node:crypto';
+import { classifyDatagram } from '../lib/index.js';
 import {
-  IceLiteResponder,
-  buildLiteAnswer,
-  classifyDatagram,
-  parseRemoteDescription,
   parseStunMessage,
   serializeStunMessage,
   verifyFingerprint,
   verifyMessageIntegrity,
-} from '../lib/index.js';
+} from '../lib/entry/stun.js';
+import { buildLiteAnswer, parseRemoteDescription } from '../lib/entry/sdp.js';
+import { IceLiteResponder } from '../lib/entry/ice.js';
 import { chromiumOffer } from './fixtures/chromium-offer.js';
 import { runDirectly, type BenchOptions, type BenchRow } from './report.js';
 

@@ -16,6 +16,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'run the benchmarks on this machine (vs werift and plain C); --help for options',
     run: async (argv) => (await import('../bench/index.js')).main(argv),
   },
+  doctor: {
+    summary: 'check this install (addon, OpenSSL, libsrtp, CPU, workers, a self-test) for a bug report; --json',
+    run: async (argv) => (await import('./doctor.js')).main(argv),
+  },
 };
 
 function usage(): string {

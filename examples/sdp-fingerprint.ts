@@ -5,10 +5,9 @@
 // a=setup values and checks the other's certificate against the SDP.
 // Run: node dist/examples/sdp-fingerprint.js
 import * as sdpTransform from 'sdp-transform';
-import {
-  Certificate, DtlsSrtpTransport, IceLiteResponder, buildLiteAnswer, formatFingerprint, parseRemoteDescription,
-  type TransportAddress,
-} from '../lib/index.js';
+import { Certificate, DtlsSrtpTransport, formatFingerprint, type TransportAddress } from '../lib/index.js';
+import { buildLiteAnswer, parseRemoteDescription } from '../lib/entry/sdp.js';
+import { IceLiteResponder } from '../lib/entry/ice.js';
 
 const OFFERER: TransportAddress = { address: '192.0.2.1', port: 5000 };
 const ANSWERER: TransportAddress = { address: '192.0.2.2', port: 6000 };

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /**
  * dtls-srtp: WebRTC's security layer (DTLS 1.2 + SRTP) for Node.js media servers.
+ * The STUN, SDP and ICE-lite helpers are subpath exports: `dtls-srtp/stun`,
+ * `dtls-srtp/sdp`, `dtls-srtp/ice` (lib/entry/).
  * @packageDocumentation
  */
 export { versions, type Versions } from './versions.js';
@@ -52,46 +54,6 @@ export {
   type SelectDtlsRoleOptions,
 } from './role.js';
 export { classifyDatagram, isRtcpPacket, type DatagramKind } from './demux.js';
-export {
-  STUN_MAGIC_COOKIE,
-  STUN_HEADER_LENGTH,
-  STUN_METHOD_BINDING,
-  STUN_MAX_ATTRIBUTES,
-  StunAttributeType,
-  isStunMessage,
-  parseStunMessage,
-  serializeStunMessage,
-  verifyFingerprint,
-  verifyMessageIntegrity,
-  crc32,
-  type StunClass,
-  type StunAddress,
-  type StunRawAttribute,
-  type StunMessage,
-  type StunAttributeInit,
-  type StunMessageInit,
-  type StunSerializeOptions,
-} from './stun.js';
-export {
-  IceLiteResponder,
-  type IceRemoteAddress,
-  type IceLiteDropReason,
-  type IceLiteErrorCode,
-  type IceLiteResult,
-  type IceLiteStats,
-  type IceLiteResponderOptions,
-} from './ice-lite.js';
-export {
-  MAX_SDP_LENGTH,
-  parseRemoteDescription,
-  buildLiteAnswer,
-  type SdpFingerprint,
-  type SdpCodec,
-  type SdpCandidate,
-  type SdpMediaSection,
-  type RemoteDescription,
-  type LiteAnswerOptions,
-} from './sdp.js';
 export {
   SrtpSession,
   srtpOverhead,

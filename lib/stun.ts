@@ -12,6 +12,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
+import { crc32 } from 'node:zlib';
 import {
   argTypeError,
   argValueError,
@@ -394,39 +395,6 @@ function decodeAttribute(msg: StunMessage, type: number, value: Buffer, first: b
   }
 }
 
-/** CRC-32 (ISO-HDLC, polynomial 0xEDB88320 reflected), the one FINGERPRINT uses. */
-const CRC_TABLE: Int32Array = (() => {
-  const table = new Int32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c;
-  }
-  return table;
-})();
-
-/**
- * CRC-32 as used by STUN FINGERPRINT (the same as zlib's and Ethernet's).
- * @param data - bytes to checksum
- * @returns the unsigned 32-bit CRC
- * @throws {TypeError} `ERR_INVALID_ARG_TYPE` when `data` is not a Uint8Array;
- *   `ERR_INVALID_ARG_VALUE` when its buffer was transferred (detached)
- * @example
- * ```ts
- * crc32(Buffer.from('123456789')); // 0xcbf43926
- * ```
- */
-export function crc32(data: Uint8Array): number {
-  checkBytes(data, 'data');
-  return crc(data);
-}
-
-function crc(data: Uint8Array): number {
-  let c = -1;
-  for (let i = 0; i < data.length; i++) c = (CRC_TABLE[(c ^ (data[i] as number)) & 0xff] as number) ^ (c >>> 8);
-  return (c ^ -1) >>> 0;
-}
-
 const FINGERPRINT_XOR = 0x5354554e;
 
 function withLength(raw: Buffer, end: number, declaredLength: number): Buffer {
@@ -451,7 +419,7 @@ export function verifyFingerprint(message: StunMessage): boolean {
   const { raw, fingerprintOffset: at, fingerprint } = checkMessage(message, 'message');
   if (at < 0 || fingerprint === undefined) return false;
   // The length field already covers FINGERPRINT, which is the last attribute.
-  return ((crc(raw.subarray(0, at)) ^ FINGERPRINT_XOR) >>> 0) === fingerprint;
+  return ((crc32(raw.subarray(0, at)) ^ FINGERPRINT_XOR) >>> 0) === fingerprint;
 }
 
 function hmac(key: Uint8Array | string, data: Uint8Array): Buffer {
@@ -696,7 +664,7 @@ export function serializeStunMessage(init: StunMessageInit, options?: StunSerial
     push(StunAttributeType.MESSAGE_INTEGRITY, mac);
   }
   if (withFingerprint) {
-    const sum = (crc(assemble(length + 8)) ^ FINGERPRINT_XOR) >>> 0;
+    const sum = (crc32(assemble(length + 8)) ^ FINGERPRINT_XOR) >>> 0;
     push(StunAttributeType.FINGERPRINT, u32(sum, 'fingerprint'));
   }
   return assemble(length);

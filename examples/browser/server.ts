@@ -15,16 +15,14 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Certificate, DtlsSrtpTransport, answerSetup } from '../../lib/index.js';
 import {
-  Certificate,
-  DtlsSrtpTransport,
-  IceLiteResponder,
   MAX_SDP_LENGTH,
-  answerSetup,
   buildLiteAnswer,
   parseRemoteDescription,
   type RemoteDescription,
-} from '../../lib/index.js';
+} from '../../lib/entry/sdp.js';
+import { IceLiteResponder } from '../../lib/entry/ice.js';
 
 /** What `/stats?id=` returns for one peer. */
 export interface EchoStats {

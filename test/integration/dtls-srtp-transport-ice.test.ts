@@ -13,11 +13,9 @@ import {
   DtlsSrtpTransport,
   DtlsTransport,
   IceError,
-  parseStunMessage,
-  serializeStunMessage,
-  type StunAttributeInit,
   type TransportAddress,
 } from '../../lib/index.js';
+import { parseStunMessage, serializeStunMessage, type StunAttributeInit } from '../../lib/entry/stun.js';
 import { cert } from './pair.js';
 import { rtp } from '../fixtures/srtp-helpers.js';
 

@@ -3,7 +3,7 @@
 // stable codes, stats of a session that has not connected.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseRemoteDescription } from '../../lib/index.js';
+import { parseRemoteDescription } from '../../lib/entry/sdp.js';
 import { startEchoServer } from '../../examples/browser/server.js';
 import { chromiumOffer } from '../fixtures/chromium-offer.js';
 

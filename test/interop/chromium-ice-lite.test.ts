@@ -16,14 +16,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import {
-  IceLiteResponder,
-  buildLiteAnswer,
-  classifyDatagram,
-  parseRemoteDescription,
-  selectDtlsRole,
-  type IceRemoteAddress,
-} from '../../lib/index.js';
+import { classifyDatagram, selectDtlsRole } from '../../lib/index.js';
+import { buildLiteAnswer, parseRemoteDescription } from '../../lib/entry/sdp.js';
+import { IceLiteResponder, type IceRemoteAddress } from '../../lib/entry/ice.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 

@@ -3,16 +3,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import {
-  IceLiteResponder,
   parseStunMessage,
   serializeStunMessage,
   verifyFingerprint,
   verifyMessageIntegrity,
   StunAttributeType,
-  type IceLiteResult,
-  type IceRemoteAddress,
   type StunAttributeInit,
-} from '../../lib/index.js';
+} from '../../lib/entry/stun.js';
+import { IceLiteResponder, type IceLiteResult, type IceRemoteAddress } from '../../lib/entry/ice.js';
 
 const LOCAL = { ufrag: 'srvU', pwd: 'serverPasswordOf22Chars' };
 const REMOTE_UFRAG = 'Wq3o';

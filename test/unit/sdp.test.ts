@@ -2,15 +2,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as sdpTransform from 'sdp-transform';
+import { selectDtlsRole, SdpError, DtlsError } from '../../lib/index.js';
 import {
   parseRemoteDescription,
   buildLiteAnswer,
-  selectDtlsRole,
-  SdpError,
-  DtlsError,
   MAX_SDP_LENGTH,
   type LiteAnswerOptions,
-} from '../../lib/index.js';
+} from '../../lib/entry/sdp.js';
 import { chromiumOffer, chromiumOfferParams } from '../fixtures/chromium-offer.js';
 
 const sdpError = (code: string) => (e: unknown): boolean => e instanceof SdpError && e.code === code;

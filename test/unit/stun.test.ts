@@ -1,19 +1,20 @@
 // SPDX-License-Identifier: MIT
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as zlib from 'node:zlib';
+import zlib from 'node:zlib';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   parseStunMessage,
   serializeStunMessage,
   verifyFingerprint,
   verifyMessageIntegrity,
   isStunMessage,
-  crc32,
   StunAttributeType,
   STUN_MAX_ATTRIBUTES,
   type StunAttributeInit,
-} from '../../lib/index.js';
+} from '../../lib/entry/stun.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -41,14 +42,16 @@ const SAMPLE_IPV6_RESPONSE = hex(`
   00080014 a382954e 4be67bf1 1784c97c 8292c275 bfe3ed41
   80280004 c8fb0b4c`);
 
-test('crc32 matches the standard check value and node:zlib', () => {
-  assert.equal(crc32(Buffer.from('123456789')), 0xcbf43926);
-  assert.equal(crc32(new Uint8Array(0)), 0);
-  const z = (zlib as unknown as { crc32?: (d: Uint8Array) => number }).crc32;
-  for (let i = 0; i < 20; i++) {
-    const data = randomBytes(i * 37);
-    if (z !== undefined) assert.equal(crc32(data), z(data));
-  }
+test('FINGERPRINT is node:zlib crc32; no CRC-32 of our own is public API; engines has zlib.crc32', async (t) => {
+  const stun = await import('../../lib/stun.js');
+  assert.equal('crc32' in stun, false);
+  const root = await import('../../lib/index.js');
+  assert.equal('crc32' in root, false);
+  const calls = t.mock.method(zlib, 'crc32');
+  assert.equal(verifyFingerprint(parseStunMessage(SAMPLE_REQUEST)!), true);
+  assert.equal(calls.mock.callCount(), 1);
+  const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { engines: { node: string } };
+  assert.equal(pkg.engines.node, '>=20.15.0'); // zlib.crc32 arrived in Node 20.15.0
 });
 
 test('RFC 5769 §2.1 sample request: parse, fingerprint, integrity', () => {
