@@ -17,10 +17,12 @@
         'native/binding/certificate_binding.cc',
         'native/binding/dtls_binding.cc',
         'native/binding/srtp_binding.cc',
+        'native/binding/udp_binding.cc',
         'native/core/certificate.cc',
         'native/core/dtls_context.cc',
         'native/core/dtls_endpoint.cc',
         'native/core/srtp_context.cc',
+        'native/core/udp_socket.cc',
       ],
       'dependencies': [
         '<!(node -p "require(\'node-addon-api\').targets"):node_addon_api',
