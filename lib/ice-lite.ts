@@ -7,7 +7,8 @@
  * @packageDocumentation
  */
 import { randomBytes } from 'node:crypto';
-import { argValueError, checkBytes, checkIntegerValue, checkObject, checkOneOf, checkString, optionalObject } from './validate.js';
+import { addressKey, checkTransportAddress } from './datagram-path.js';
+import { argValueError, checkBytes, checkString, optionalObject } from './validate.js';
 import {
   STUN_METHOD_BINDING,
   parseStunMessage,
@@ -103,10 +104,6 @@ export interface IceLiteResponderOptions {
 /** How many recently validated remote addresses a responder remembers. */
 const MAX_VALIDATED = 8;
 
-function addressKey(a: IceRemoteAddress): string {
-  return `${a.family}|${a.address}|${a.port}`;
-}
-
 /** ice-char = ALPHA / DIGIT / "+" / "/" (RFC 8839 §5.4). */
 const ICE_CHARS = /^[A-Za-z0-9+/]+$/;
 
@@ -123,16 +120,9 @@ function randomIceString(bytes: number): string {
   return randomBytes(bytes).toString('base64').replace(/=+$/, '');
 }
 
-function sameAddress(a: IceRemoteAddress | undefined, b: IceRemoteAddress): boolean {
-  return a !== undefined && a.address === b.address && a.port === b.port && a.family === b.family;
-}
-
+/** Any UDP source (port 0 included), with its family as the socket reported it. */
 function checkRemote(remote: unknown): IceRemoteAddress {
-  checkObject(remote, 'remote');
-  const { address, port, family } = remote;
-  checkString(address, 'remote.address');
-  checkIntegerValue(port, 'remote.port', 0, 65535);
-  return { address, port, family: checkOneOf(family, 'remote.family', ['IPv4', 'IPv6']) };
+  return checkTransportAddress(remote, 'remote', { minPort: 0, familyRequired: true });
 }
 
 let isResponder: (value: unknown) => boolean;
@@ -348,7 +338,8 @@ export class IceLiteResponder {
     let selectedChanged = false;
     if (msg.useCandidate) {
       this.#stats.nominations++;
-      if (!sameAddress(this.#selected, from)) {
+      // The key includes the family: a check keyed differently moves the selection.
+      if (this.#selected === undefined || addressKey(this.#selected) !== key) {
         this.#selected = from;
         this.#stats.selectedChanges++;
         selectedChanged = true;

@@ -16,16 +16,15 @@ export {
   type CertificateErrorCode,
 } from './errors.js';
 // PUBLIC-EXPORTS
+export { DtlsSrtpTransport } from './dtls-srtp-transport.js';
 export {
-  DtlsSrtpTransport,
   type DtlsSrtpTransportOptions,
   type DtlsSrtpTransportEvents,
   type DtlsSrtpTransportStats,
   type DtlsSetupParameters,
-  type DatagramPath,
   type DatagramDropReason,
-  type TransportAddress,
-} from './secure-transport.js';
+} from './dtls-srtp-types.js';
+export { type DatagramPath, type TransportAddress } from './datagram-path.js';
 export { Certificate, type CertificateKeyType, type CertificateGenerateOptions } from './certificate.js';
 export {
   parseFingerprint,

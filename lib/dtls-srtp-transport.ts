@@ -7,280 +7,44 @@
  * @packageDocumentation
  */
 import { EventEmitter } from 'node:events';
-import { isIPv6 } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { Socket as DgramSocket, RemoteInfo } from 'node:dgram';
 import { Certificate, nativeCertificateOf } from './certificate.js';
 import { classify } from './demux.js';
 import { DtlsTransport, type DtlsState, type DtlsStats } from './dtls-transport.js';
 import { DtlsError, IceError, InvalidStateError } from './errors.js';
 import { checkFingerprintList, computeFingerprint, type DtlsFingerprint } from './fingerprint.js';
-import { IceLiteResponder, isIceLiteResponder, type IceLiteResponderOptions, type IceLiteStats } from './ice-lite.js';
-import { selectDtlsRole, type DtlsRole, type DtlsSetup } from './role.js';
+import { IceConsent } from './ice-consent.js';
+import { IceLiteResponder, isIceLiteResponder } from './ice-lite.js';
+import { selectDtlsRole, type DtlsRole } from './role.js';
 import { rethrowLater, safeEmit } from './safe-emit.js';
 import {
   SRTP_PACKET_ERROR_CODES,
   srtpResultCode,
   type SrtpSession,
   type SrtpBatchResult,
-  type SrtpPacketErrorCode,
   type SrtpProfile,
-  type SrtpStats,
 } from './srtp-session.js';
+import { argTypeError, argValueError, checkBytes, checkFunction, checkInteger, checkObject, checkOneOf } from './validate.js';
 import {
-  argTypeError,
-  argValueError,
-  checkBytes,
-  checkFunction,
-  checkInteger,
-  checkIntegerValue,
-  checkObject,
-  checkOneOf,
-  checkString,
-} from './validate.js';
+  addressFamily,
+  checkPathSource,
+  checkTransportAddress,
+  openPath,
+  RemoteSelection,
+  type PathAdapter,
+  type TransportAddress,
+} from './datagram-path.js';
+import {
+  DROP_REASONS,
+  type DatagramDropReason,
+  type DtlsSrtpTransportEvents,
+  type DtlsSrtpTransportOptions,
+  type DtlsSrtpTransportStats,
+} from './dtls-srtp-types.js';
 
-/**
- * A UDP transport address. `family` is inferred from `address` when omitted;
- * `dgram`'s `RemoteInfo` fits as is.
- * @example
- * const peer: TransportAddress = { address: '192.0.2.7', port: 50000 };
- */
-export interface TransportAddress {
-  address: string;
-  port: number;
-  family?: 'IPv4' | 'IPv6';
-}
 
-/**
- * A datagram path the application owns (a shared socket, a TURN allocation, a
- * test link). The transport calls `send` for everything it sends; the
- * application hands every datagram it receives for this peer to
- * {@link DtlsSrtpTransport.receive}.
- * @example
- * // One socket shared by many peers: route by source address.
- * const path: DatagramPath = { send: (d, to) => shared.send(d, to.port, to.address) };
- * shared.on('message', (msg, rinfo) => peers.get(`${rinfo.address}|${rinfo.port}`)?.receive(msg, rinfo));
- */
-export interface DatagramPath {
-  /**
-   * Sends one datagram. Called synchronously; an exception counts the
-   * datagram as unsent (DTLS retransmits its flights; media is lost as on any
-   * UDP path). The buffer is not reused by the transport after the call.
-   * @param datagram - The UDP payload.
-   * @param remote - Where it goes: the selected address, or the source of a STUN check being answered.
-   */
-  send(datagram: Buffer, remote: Required<TransportAddress>): void;
-}
-
-/**
- * The `a=setup` values of a finished offer/answer, from which the DTLS role follows (RFC 5763 §5).
- * @example
- * // The browser offered actpass, we answered passive: we are the DTLS server.
- * const setup: DtlsSetupParameters = { localSetup: 'passive', remoteSetup: 'actpass', isOfferer: false };
- */
-export interface DtlsSetupParameters {
-  /** The `a=setup` of the SDP we sent. */
-  localSetup: DtlsSetup;
-  /** The `a=setup` of the SDP the peer sent. */
-  remoteSetup: DtlsSetup;
-  /** `true` if we sent the offer. */
-  isOfferer: boolean;
-}
-
-/**
- * Options of {@link DtlsSrtpTransport}. Give exactly one of `socket` and `path`, and exactly one of `role` and `setup`.
- * @example
- * const options: DtlsSrtpTransportOptions = {
- *   certificate, role: 'server', remoteFingerprints: offer.fingerprints,
- *   socket, iceLite: { remoteUfrag: offer.iceUfrag },
- *   srtpProfiles: ['AEAD_AES_128_GCM', 'AES_CM_128_HMAC_SHA1_80'],
- * };
- */
-export interface DtlsSrtpTransportOptions {
-  /** Our identity; put `certificate.getFingerprints()` into our SDP. */
-  certificate: Certificate;
-  /** The DTLS role (`'client'` sends the ClientHello). */
-  role?: DtlsRole;
-  /** Derive the DTLS role from the `a=setup` values instead (see `selectDtlsRole`). */
-  setup?: DtlsSetupParameters;
-  /** The peer's `a=fingerprint` values, if known; else call `setRemoteFingerprints` later. */
-  remoteFingerprints?: readonly DtlsFingerprint[];
-  /** use_srtp preference list, most preferred first; default GCM-128, GCM-256, CM-80, CM-32. */
-  srtpProfiles?: readonly SrtpProfile[];
-  /** A bound `node:dgram` socket used for this peer only: the transport listens to its `'message'` events and sends on it. It is never closed by the transport. */
-  socket?: DgramSocket;
-  /** Or any datagram path the application owns; feed received datagrams to `receive()`. */
-  path?: DatagramPath;
-  /** The peer's address, when known without ICE; DTLS, RTP and RTCP are accepted from this address only. */
-  remoteAddress?: TransportAddress;
-  /**
-   * Answer ICE checks as an ICE-lite agent: a responder of yours (whose
-   * credentials went into the SDP) or options to create one. The address it
-   * selects becomes the path. Without it, STUN goes to `onStun` or is dropped.
-   */
-  iceLite?: IceLiteResponder | IceLiteResponderOptions;
-  /**
-   * Your STUN handler when you run ICE yourself; call `setRemoteAddress()` when it selects a pair.
-   * Like an event listener, an exception it throws is re-thrown on the next tick.
-   */
-  onStun?: (datagram: Buffer, remote: Required<TransportAddress>) => void;
-  /** Largest DTLS datagram we send, 256 to 65507; default 1200. */
-  mtu?: number;
-  /** First DTLS retransmission timeout in ms, 1 to 60000; default 1000. */
-  initialRetransmitMs?: number;
-  /** The handshake must finish within this many ms of `start()`, 1 to 600000; default 30000. */
-  handshakeTimeoutMs?: number;
-  /** SRTP replay window in packets, 64 to 32767; default 1024. */
-  replayWindow?: number;
-  /** Remote SSRCs with their own SRTP state, 1 to 4096; default 64. */
-  maxRemoteStreams?: number;
-  /** Local SSRCs we send with their own SRTP state, 1 to 65536; default 1024 (see `SrtpSessionOptions`). */
-  maxLocalStreams?: number;
-  /**
-   * With `iceLite`: consent freshness (RFC 7675). Once a path is selected, the
-   * transport fails with `ERR_ICE_CONSENT_EXPIRED` when no authenticated
-   * check arrived from it for this many ms; 0 disables. 1000 to 3600000;
-   * default 30000 (browsers send a consent check every 5 s or so).
-   */
-  consentTimeoutMs?: number;
-}
-
-/**
- * Why a received datagram was dropped before DTLS or SRTP saw it:
- * - `unknown`: empty, or a first byte RFC 7983 assigns to nothing;
- * - `zrtp`, `turn-channel`: valid RFC 7983 classes this transport does not carry;
- * - `stun-unhandled`: STUN with neither an ICE-lite responder nor an `onStun` handler;
- * - `stun-rejected`: STUN the ICE-lite responder dropped (details in `ice.dropped`);
- * - `unselected-address`: DTLS, RTP or RTCP from an address other than the selected one (or with none selected);
- * - `not-started`: DTLS before `start()`;
- * - `ended`: DTLS after this transport ended its association itself (ICE consent expired, SRTP keying failed);
- * - `srtp-not-ready`: RTP or RTCP before the handshake finished (or after it failed).
- * @example
- * const { droppedDatagrams } = transport.getStats();
- * if (droppedDatagrams['unselected-address'] > 0) log('datagrams from strangers ignored');
- */
-export type DatagramDropReason =
-  | 'unknown'
-  | 'zrtp'
-  | 'turn-channel'
-  | 'stun-unhandled'
-  | 'stun-rejected'
-  | 'unselected-address'
-  | 'not-started'
-  | 'ended'
-  | 'srtp-not-ready';
-
-/**
- * Events of {@link DtlsSrtpTransport}; there is never an `'error'` event.
- * @example
- * transport.on('rtp', (packet) => router.forward(packet));
- * transport.on('statechange', (state) => state === 'failed' && console.warn(transport.error?.code));
- */
-export interface DtlsSrtpTransportEvents {
-  /** A decrypted RTP packet from the selected address. The Buffer is yours. */
-  rtp: [packet: Buffer];
-  /** A decrypted (compound) RTCP packet from the selected address. The Buffer is yours. */
-  rtcp: [packet: Buffer];
-  /** One DTLS application-data record (e.g. SCTP for data channels). */
-  data: [data: Buffer];
-  /** Every state change, with the new state. */
-  statechange: [state: DtlsState];
-  /** The selected remote address was set or moved (ICE nomination, first validated DTLS, `setRemoteAddress`). */
-  remoteaddresschange: [remote: Required<TransportAddress>];
-}
-
-/**
- * Counters and parameters of a {@link DtlsSrtpTransport}, in the spirit of
- * W3C `RTCTransportStats` (https://www.w3.org/TR/webrtc-stats/#transportstats-dict*).
- * Packet and byte counts are UDP datagrams of this peer, all protocols.
- * @example
- * const s = transport.getStats();
- * console.log(s.dtlsCipher, s.srtpCipher, s.srtpFailures.ERR_SRTP_AUTH_FAIL, s.handshakeDurationMs);
- */
-export interface DtlsSrtpTransportStats {
-  /** `performance.timeOrigin + performance.now()` when taken, in ms. */
-  timestamp: number;
-  /** Datagrams handed to the path (including STUN responses and DTLS). */
-  packetsSent: number;
-  /** Bytes of those datagrams. */
-  bytesSent: number;
-  /** Datagrams received, from any address, before any drop. */
-  packetsReceived: number;
-  /** Bytes of those datagrams. */
-  bytesReceived: number;
-  /** SRTP packets sent. */
-  rtpPacketsSent: number;
-  /** SRTP packets received that decrypted (delivered as `rtp` events). */
-  rtpPacketsReceived: number;
-  /** SRTCP packets sent. */
-  rtcpPacketsSent: number;
-  /** SRTCP packets received that decrypted (delivered as `rtcp` events). */
-  rtcpPacketsReceived: number;
-  /** DTLS datagrams from the selected address handed to the DTLS transport (which silently discards records it cannot use). */
-  dtlsPacketsReceived: number;
-  /** DTLS state (the transport's state). */
-  dtlsState: DtlsState;
-  /** Our DTLS role. */
-  dtlsRole: DtlsRole;
-  /** The negotiated version as W3C writes it (`'FEFD'`, DTLS 1.2, the only version offered); undefined before connected. */
-  tlsVersion: string | undefined;
-  /** The DTLS cipher suite's IANA name once connected. */
-  dtlsCipher: string | undefined;
-  /** The negotiated SRTP profile once connected. */
-  srtpCipher: SrtpProfile | undefined;
-  /** Our certificate's sha-256 fingerprint. */
-  localCertificateFingerprint: DtlsFingerprint;
-  /** The verified peer certificate's sha-256 fingerprint (once connected). */
-  remoteCertificateFingerprint: DtlsFingerprint | undefined;
-  /** Where DTLS and media go and are accepted from. */
-  selectedRemoteAddress: Required<TransportAddress> | undefined;
-  /** From `start()` to connected (SRTP keyed), in ms. */
-  handshakeDurationMs: number | undefined;
-  /** DTLS datagrams our retransmission timer sent (lost or slow flights). */
-  dtlsRetransmissions: number;
-  /** Datagrams the path refused (threw, or dgram reported an error) or that had no address to go to. */
-  sendFailures: number;
-  /** SRTP/SRTCP packets received that failed, by code (never thrown, never an event). */
-  srtpFailures: Record<SrtpPacketErrorCode, number>;
-  /** Received datagrams dropped before DTLS/SRTP, by reason. */
-  droppedDatagrams: Record<DatagramDropReason, number>;
-  /** The DTLS transport's own counters (records, application data, DTLS datagrams it discarded by reason). */
-  dtls: DtlsStats;
-  /** The ICE-lite responder's counters, when there is one. */
-  ice: IceLiteStats | undefined;
-  /** The SRTP session's own counters (both directions) while it is open: from connected until `close()`, or until the peer closed or the association failed. */
-  srtp: SrtpStats | undefined;
-}
-
-const DROP_REASONS: readonly DatagramDropReason[] = [
-  'unknown',
-  'zrtp',
-  'turn-channel',
-  'stun-unhandled',
-  'stun-rejected',
-  'unselected-address',
-  'not-started',
-  'ended',
-  'srtp-not-ready',
-];
 /** A UDP payload is never larger. */
 const MAX_DATAGRAM = 65535;
-
-function checkAddress(value: unknown, name: string): Required<TransportAddress> {
-  checkObject(value, name);
-  const { address, port, family } = value;
-  checkString(address, `${name}.address`);
-  checkIntegerValue(port, `${name}.port`, 1, 65535);
-  return {
-    address,
-    port,
-    family: family === undefined ? (isIPv6(address) ? 'IPv6' : 'IPv4') : checkOneOf(family, `${name}.family`, ['IPv4', 'IPv6']),
-  };
-}
-
-function sameAddress(a: Required<TransportAddress> | undefined, address: string, port: number): boolean {
-  return a !== undefined && a.port === port && a.address === address;
-}
 
 function zeroRecord<K extends string>(keys: readonly K[]): Record<K, number> {
   const out = {} as Record<K, number>;
@@ -331,20 +95,18 @@ function zeroRecord<K extends string>(keys: readonly K[]): Record<K, number> {
 export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> implements Disposable {
   readonly #dtls: DtlsTransport;
   readonly #certificate: Certificate;
-  readonly #socket: DgramSocket | undefined;
-  readonly #path: DatagramPath | undefined;
+  readonly #path: PathAdapter;
   readonly #ice: IceLiteResponder | undefined;
   readonly #onStun: ((datagram: Buffer, remote: Required<TransportAddress>) => void) | undefined;
   readonly #replayWindow: number;
   readonly #maxRemoteStreams: number;
   readonly #maxLocalStreams: number;
-  readonly #consentTimeoutMs: number;
-  #consentTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #consent: IceConsent;
   /** A failure this transport decided itself (ICE consent expired, SRTP keying failed). */
   #failure: DtlsError | IceError | undefined;
   /** DTLS counters as they were when this transport ended the association itself. */
   #dtlsFinal: DtlsStats | undefined;
-  #remote: Required<TransportAddress> | undefined;
+  readonly #selection: RemoteSelection;
   #srtp: SrtpSession | undefined;
   #state: DtlsState = 'new';
   #closed = false;
@@ -357,12 +119,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   /** True while we are inside a call into the DTLS transport: sends outside one come from its timer. */
   #inDtlsCall = false;
   #final: DtlsSrtpTransportStats | undefined;
-  readonly #onMessage: ((msg: Buffer, rinfo: RemoteInfo) => void) | undefined;
   /** Whether a media or data event is still worth delivering (one closure for every packet). */
   readonly #mediaLive = (): boolean => !this.#closed && this.#state === 'connected';
-  readonly #onSent = (err: Error | null): void => {
-    if (err) this.#counters.sendFailures++;
-  };
   readonly #counters = {
     packetsSent: 0,
     bytesSent: 0,
@@ -411,31 +169,25 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     } else {
       role = checkOneOf(options.role, 'options.role', ['client', 'server']);
     }
-    if ((options.socket === undefined) === (options.path === undefined)) {
-      throw argValueError('options', 'exactly one of socket and path', options.socket === undefined ? 'neither' : 'both');
-    }
-    if (options.socket !== undefined) {
-      const s: unknown = options.socket;
-      checkObject(s, 'options.socket');
-      if (typeof s['send'] !== 'function' || typeof s['on'] !== 'function' || typeof s['off'] !== 'function') {
-        throw argTypeError('options.socket', 'a dgram.Socket', s);
-      }
-    }
-    if (options.path !== undefined) {
-      const path: unknown = options.path;
-      checkObject(path, 'options.path');
-      checkFunction(path['send'], 'options.path.send');
-    }
+    const pathSource = checkPathSource(options);
     if (options.onStun !== undefined) checkFunction(options.onStun, 'options.onStun');
     if (options.iceLite !== undefined && options.onStun !== undefined) {
       throw argValueError('options', 'at most one of iceLite and onStun', 'both');
     }
-    this.#remote = options.remoteAddress === undefined ? undefined : checkAddress(options.remoteAddress, 'options.remoteAddress');
+    this.#selection = new RemoteSelection(
+      options.remoteAddress === undefined ? undefined : checkTransportAddress(options.remoteAddress, 'options.remoteAddress'),
+      (remote) => {
+        safeEmit(this, 'remoteaddresschange', [{ ...remote }], () => !this.#closed && this.#selection.current === remote);
+      },
+    );
     this.#replayWindow = checkInteger(options.replayWindow, 'options.replayWindow', 64, 32767, 1024);
     this.#maxRemoteStreams = checkInteger(options.maxRemoteStreams, 'options.maxRemoteStreams', 1, 4096, 64);
     this.#maxLocalStreams = checkInteger(options.maxLocalStreams, 'options.maxLocalStreams', 1, 65536, 1024);
-    this.#consentTimeoutMs =
+    const consentTimeoutMs =
       options.consentTimeoutMs === 0 ? 0 : checkInteger(options.consentTimeoutMs, 'options.consentTimeoutMs', 1000, 3_600_000, 30_000);
+    this.#consent = new IceConsent(consentTimeoutMs, () => {
+      this.#consentExpired();
+    });
     if (options.remoteFingerprints !== undefined) checkFingerprintList(options.remoteFingerprints, 'options.remoteFingerprints');
     this.#ice =
       options.iceLite === undefined
@@ -467,14 +219,15 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       safeEmit(this, 'data', [data], this.#mediaLive);
     });
 
-    this.#socket = options.socket;
-    this.#path = options.path;
-    if (this.#socket !== undefined) {
-      this.#onMessage = (msg, rinfo) => {
-        this.#handle(msg, rinfo.address, rinfo.port, rinfo.family);
-      };
-      this.#socket.on('message', this.#onMessage);
-    }
+    this.#path = openPath(
+      pathSource,
+      (msg, address, port, family) => {
+        this.#handle(msg, address, port, family);
+      },
+      () => {
+        this.#counters.sendFailures++;
+      },
+    );
   }
 
   /** Current state: `new → connecting → connected → closed | failed`; `connected` means SRTP is keyed. */
@@ -514,7 +267,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
 
   /** The selected remote address: where DTLS and media go, and the only source they are accepted from. */
   get remoteAddress(): Required<TransportAddress> | undefined {
-    return this.#remote === undefined ? undefined : { ...this.#remote };
+    const remote = this.#selection.current;
+    return remote === undefined ? undefined : { ...remote };
   }
 
   /** Our certificate's fingerprints (sha-256), for the local SDP. */
@@ -568,7 +322,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   receive(datagram: Uint8Array, remote: TransportAddress): void {
     if (this.#closed) throw new InvalidStateError('DtlsSrtpTransport is closed');
     checkBytes(datagram, 'datagram');
-    const from = checkAddress(remote, 'remote');
+    const from = checkTransportAddress(remote, 'remote');
     this.#handle(Buffer.from(datagram), from.address, from.port, from.family);
   }
 
@@ -601,7 +355,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
    */
   setRemoteAddress(remote: TransportAddress): void {
     if (this.#closed) throw new InvalidStateError('DtlsSrtpTransport is closed');
-    this.#select(checkAddress(remote, 'remote'));
+    this.#selection.select(checkTransportAddress(remote, 'remote'));
   }
 
   /**
@@ -736,8 +490,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     if (this.#closed) return;
     const stats = this.getStats();
     this.#closed = true;
-    this.#stopConsent();
-    if (this.#socket !== undefined && this.#onMessage !== undefined) this.#socket.off('message', this.#onMessage);
+    this.#consent.stop();
+    this.#path.detach();
     this.#dtlsCall(() => {
       this.#dtls.close();
     });
@@ -771,12 +525,6 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     }
   }
 
-  #select(remote: Required<TransportAddress>): void {
-    if (sameAddress(this.#remote, remote.address, remote.port)) return;
-    this.#remote = remote;
-    safeEmit(this, 'remoteaddresschange', [{ ...remote }], () => !this.#closed && this.#remote === remote);
-  }
-
   #onDtlsState(state: DtlsState): void {
     if (state === 'connected') {
       try {
@@ -795,7 +543,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       this.#handshakeMs = performance.now() - this.#startedAt;
     } else if (state === 'closed' || state === 'failed') {
       this.#srtp?.close();
-      this.#stopConsent();
+      this.#consent.stop();
       // Ended by us (consent expired, keying failed): that is a failure.
       if (this.#failure !== undefined) state = 'failed';
     }
@@ -828,20 +576,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
 
   /** (Re)starts the consent clock: called on every authenticated check from the selected address. */
   #refreshConsent(): void {
-    if (this.#consentTimeoutMs === 0 || this.#closed || this.#state === 'closed' || this.#state === 'failed') return;
-    this.#stopConsent();
-    const timer = setTimeout(() => {
-      this.#consentTimer = undefined;
-      this.#consentExpired();
-    }, this.#consentTimeoutMs);
-    // Like the DTLS timers: a forgotten transport never keeps the process alive.
-    (timer as { unref?: () => void }).unref?.();
-    this.#consentTimer = timer;
-  }
-
-  #stopConsent(): void {
-    if (this.#consentTimer !== undefined) clearTimeout(this.#consentTimer);
-    this.#consentTimer = undefined;
+    if (this.#closed || this.#state === 'closed' || this.#state === 'failed') return;
+    this.#consent.refresh();
   }
 
   #consentExpired(): void {
@@ -849,18 +585,18 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     this.#end(
       new IceError(
         'ERR_ICE_CONSENT_EXPIRED',
-        `Expected an ICE consent check from the selected address within ${this.#consentTimeoutMs} ms but received none`,
+        `Expected an ICE consent check from the selected address within ${this.#consent.timeoutMs} ms but received none`,
       ),
     );
   }
 
   #sendDtls(datagram: Buffer): void {
     if (!this.#inDtlsCall) this.#counters.dtlsRetransmissions++;
-    this.#sendTo(datagram, this.#remote);
+    this.#sendTo(datagram, this.#selection.current);
   }
 
   #sendMedia(datagram: Buffer): void {
-    this.#sendTo(datagram, this.#remote);
+    this.#sendTo(datagram, this.#selection.current);
   }
 
   #sendTo(datagram: Buffer, remote: Required<TransportAddress> | undefined): void {
@@ -871,8 +607,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     this.#counters.packetsSent++;
     this.#counters.bytesSent += datagram.length;
     try {
-      if (this.#socket !== undefined) this.#socket.send(datagram, remote.port, remote.address, this.#onSent);
-      else this.#path?.send(datagram, remote);
+      this.#path.send(datagram, remote);
     } catch {
       this.#counters.sendFailures++;
     }
@@ -889,12 +624,12 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     const kind = msg.length > MAX_DATAGRAM ? 'unknown' : classify(msg);
     switch (kind) {
       case 'stun':
-        this.#handleStun(msg, { address, port, family: family === 'IPv6' ? 'IPv6' : 'IPv4' });
+        this.#handleStun(msg, { address, port, family: addressFamily(family) });
         break;
       case 'dtls':
-        if (!this.#admit(address, port, family)) this.#drop('unselected-address');
+        // Admitting a validated source selects it: a remoteaddresschange listener may close us.
+        if (!this.#selection.admit(address, port, family, this.#ice)) this.#drop('unselected-address');
         else if (this.#state === 'new') this.#drop('not-started');
-        // A remoteaddresschange listener (in #admit) may have closed us.
         else if (this.#closed || this.#dtls.closed) this.#drop('ended');
         else {
           this.#counters.dtlsPacketsReceived++;
@@ -905,7 +640,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
         break;
       case 'rtp':
       case 'rtcp':
-        if (!sameAddress(this.#remote, address, port)) this.#drop('unselected-address');
+        if (!this.#selection.isSelected(address, port)) this.#drop('unselected-address');
         else if (this.#srtp === undefined || this.#state !== 'connected') this.#drop('srtp-not-ready');
         else this.#unprotect(this.#srtp, msg, kind);
         break;
@@ -942,19 +677,6 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     this.#srtpFailures[code]++;
   }
 
-  /**
-   * DTLS is admitted from the selected address only; with ICE-lite and
-   * nothing selected yet, from an address that passed a check (which then
-   * becomes the selected one until ICE nominates).
-   */
-  #admit(address: string, port: number, family: string): boolean {
-    if (this.#remote !== undefined) return sameAddress(this.#remote, address, port);
-    const from: Required<TransportAddress> = { address, port, family: family === 'IPv6' ? 'IPv6' : 'IPv4' };
-    if (this.#ice === undefined || !this.#ice.isValidatedAddress(from)) return false;
-    this.#select(from);
-    return true;
-  }
-
   #handleStun(msg: Buffer, from: Required<TransportAddress>): void {
     if (this.#ice === undefined) {
       if (this.#onStun === undefined) {
@@ -979,9 +701,9 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     if (r.action !== 'success') return;
     if (r.nominated) {
       const selected = this.#ice.selectedAddress;
-      if (selected !== undefined) this.#select(selected);
+      if (selected !== undefined) this.#selection.select(selected);
     }
     // An authenticated check on the selected path renews consent (RFC 7675 §5.1).
-    if (sameAddress(this.#remote, from.address, from.port)) this.#refreshConsent();
+    if (this.#selection.isSelected(from.address, from.port)) this.#refreshConsent();
   }
 }
