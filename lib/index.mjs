@@ -46,5 +46,6 @@ export const {
   UdpError,
   UdpSocket,
   UdpReceiveBatch,
+  UdpServer,
 } = cjs;
 export default cjs;
