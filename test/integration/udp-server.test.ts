@@ -184,121 +184,124 @@ interface Peer {
   received: number[];
 }
 
-test('shared port: 20 peers (one IP, different ports) routed by ufrag then by source; strangers, spoofs and wrong ufrags dropped and counted; one closes, then the server closes with traffic in flight', async (t) => {
-  const release = keepAlive();
-  t.after(release);
-  const [serverCert, clientCert] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1)]);
-  const shared = await UdpServer.bind({ type: 'udp4', address: LOCALHOST });
-  t.after(() => shared.close());
-  const port = shared.address();
-  const peers: Peer[] = [];
-  for (let k = 0; k < 20; k++) {
-    const ufrag = `srv${k}x`;
-    const socket = await udp();
-    t.after(() => socket.close());
-    const server = new DtlsSrtpTransport({
-      certificate: serverCert,
-      role: 'server',
-      remoteFingerprints: clientCert.getFingerprints(),
-      server: shared,
-      iceLite: { ufrag, pwd: PWD, remoteUfrag: `cli${k}` },
-    });
-    const client = new DtlsSrtpTransport({
-      certificate: clientCert,
-      role: 'client',
-      remoteFingerprints: serverCert.getFingerprints(),
-      socket,
-      remoteAddress: port,
-      onStun: () => undefined,
-    });
-    const received: number[] = [];
-    server.on('rtp', (p) => received.push(p.readUInt32BE(8)));
-    peers.push({ server, client, socket, ufrag, received });
-  }
-  assert.equal(shared.getStats().transports, 20);
-  const cantDuplicate = (): DtlsSrtpTransport =>
-    new DtlsSrtpTransport({ certificate: serverCert, role: 'server', server: shared, iceLite: { ufrag: 'srv0x', pwd: PWD } });
-  assert.throws(cantDuplicate, { code: 'ERR_INVALID_ARG_VALUE' });
+for (const path of ['native', 'dgram'] as const) {
+  test(`shared port (${path}): 20 peers (one IP, different ports) routed by ufrag then by source; strangers, spoofs and wrong ufrags dropped and counted; one closes, then the server closes with traffic in flight`, { skip: path === 'native' && process.platform !== 'linux' ? 'no native UDP here' : false }, async (t) => {
+    const release = keepAlive();
+    t.after(release);
+    const [serverCert, clientCert] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1)]);
+    const shared = await UdpServer.bind({ type: 'udp4', address: LOCALHOST, path });
+    assert.equal(shared.path, path);
+    t.after(() => shared.close());
+    const port = shared.address();
+    const peers: Peer[] = [];
+    for (let k = 0; k < 20; k++) {
+      const ufrag = `srv${k}x`;
+      const socket = await udp();
+      t.after(() => socket.close());
+      const server = new DtlsSrtpTransport({
+        certificate: serverCert,
+        role: 'server',
+        remoteFingerprints: clientCert.getFingerprints(),
+        server: shared,
+        iceLite: { ufrag, pwd: PWD, remoteUfrag: `cli${k}` },
+      });
+      const client = new DtlsSrtpTransport({
+        certificate: clientCert,
+        role: 'client',
+        remoteFingerprints: serverCert.getFingerprints(),
+        socket,
+        remoteAddress: port,
+        onStun: () => undefined,
+      });
+      const received: number[] = [];
+      server.on('rtp', (p) => received.push(p.readUInt32BE(8)));
+      peers.push({ server, client, socket, ufrag, received });
+    }
+    assert.equal(shared.getStats().transports, 20);
+    const cantDuplicate = (): DtlsSrtpTransport =>
+      new DtlsSrtpTransport({ certificate: serverCert, role: 'server', server: shared, iceLite: { ufrag: 'srv0x', pwd: PWD } });
+    assert.throws(cantDuplicate, { code: 'ERR_INVALID_ARG_VALUE' });
 
-  // Before any check: a stranger's DTLS and RTP are dropped at the server, STUN with a wrong ufrag too.
-  const stranger = await udp();
-  t.after(() => stranger.close());
-  await sendFrom(stranger, Buffer.from([22, 254, 253, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]), port);
-  await sendFrom(stranger, rtp({ ssrc: 0x99 }), port);
-  await sendFrom(stranger, check('nobody', 'cli0'), port);
-  await sendFrom(stranger, Buffer.from('not stun, not anything'), port);
-  await until(() => shared.getStats().unknownSource === 3 && shared.getStats().unknownUfrag === 1, 'stranger counted');
-  for (const p of peers) assert.equal(p.server.getStats().packetsReceived, 0, 'no transport saw the stranger');
+    // Before any check: a stranger's DTLS and RTP are dropped at the server, STUN with a wrong ufrag too.
+    const stranger = await udp();
+    t.after(() => stranger.close());
+    await sendFrom(stranger, Buffer.from([22, 254, 253, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]), port);
+    await sendFrom(stranger, rtp({ ssrc: 0x99 }), port);
+    await sendFrom(stranger, check('nobody', 'cli0'), port);
+    await sendFrom(stranger, Buffer.from('not stun, not anything'), port);
+    await until(() => shared.getStats().unknownSource === 3 && shared.getStats().unknownUfrag === 1, 'stranger counted');
+    for (const p of peers) assert.equal(p.server.getStats().packetsReceived, 0, 'no transport saw the stranger');
 
-  // Checks: even peers nominate; odd peers only pass a check, and their ClientHello selects the path.
-  for (const [k, p] of peers.entries()) {
-    await sendFrom(p.socket, check(p.ufrag, `cli${k}`, { useCandidate: k % 2 === 0 }), port);
-  }
-  await until(() => peers.every((p) => p.server.iceLite?.isValidatedAddress({ ...here(p.socket), family: 'IPv4' }) === true), 'all checks answered');
-  for (const [k, p] of peers.entries()) {
-    assert.equal(p.server.getStats().ice?.successResponses, 1, `peer ${k}: its check reached its own transport only`);
-    if (k % 2 === 0) assert.deepEqual(p.server.remoteAddress, { ...here(p.socket), family: 'IPv4' });
-    else assert.equal(p.server.remoteAddress, undefined);
-  }
-  await Promise.all(peers.flatMap((p) => [p.server.start(), p.client.start()]));
-  for (const p of peers) assert.deepEqual(p.server.remoteAddress, { ...here(p.socket), family: 'IPv4' });
+    // Checks: even peers nominate; odd peers only pass a check, and their ClientHello selects the path.
+    for (const [k, p] of peers.entries()) {
+      await sendFrom(p.socket, check(p.ufrag, `cli${k}`, { useCandidate: k % 2 === 0 }), port);
+    }
+    await until(() => peers.every((p) => p.server.iceLite?.isValidatedAddress({ ...here(p.socket), family: 'IPv4' }) === true), 'all checks answered');
+    for (const [k, p] of peers.entries()) {
+      assert.equal(p.server.getStats().ice?.successResponses, 1, `peer ${k}: its check reached its own transport only`);
+      if (k % 2 === 0) assert.deepEqual(p.server.remoteAddress, { ...here(p.socket), family: 'IPv4' });
+      else assert.equal(p.server.remoteAddress, undefined);
+    }
+    await Promise.all(peers.flatMap((p) => [p.server.start(), p.client.start()]));
+    for (const p of peers) assert.deepEqual(p.server.remoteAddress, { ...here(p.socket), family: 'IPv4' });
 
-  // Media from every peer reaches its own transport only (unprotected natively).
-  for (const [k, p] of peers.entries()) p.client.sendRtpBatch([rtp({ ssrc: 1000 + k, seq: 1 }), rtp({ ssrc: 1000 + k, seq: 2 })]);
-  await until(() => peers.every((p) => p.received.length === 2), 'media at every transport');
-  peers.forEach((p, k) => assert.deepEqual(p.received, [1000 + k, 1000 + k]));
-  // And back, from the shared port.
-  const back: number[][] = peers.map(() => []);
-  peers.forEach((p, k) => p.client.on('rtp', (packet) => back[k]?.push(packet.readUInt16BE(2))));
-  for (const p of peers) p.server.sendRtp(rtp({ seq: 42 }));
-  await until(() => back.every((b) => b.length === 1), 'media from the shared port');
+    // Media from every peer reaches its own transport only (unprotected natively).
+    for (const [k, p] of peers.entries()) p.client.sendRtpBatch([rtp({ ssrc: 1000 + k, seq: 1 }), rtp({ ssrc: 1000 + k, seq: 2 })]);
+    await until(() => peers.every((p) => p.received.length === 2), 'media at every transport');
+    peers.forEach((p, k) => assert.deepEqual(p.received, [1000 + k, 1000 + k]));
+    // And back, from the shared port.
+    const back: number[][] = peers.map(() => []);
+    peers.forEach((p, k) => p.client.on('rtp', (packet) => back[k]?.push(packet.readUInt16BE(2))));
+    for (const p of peers) p.server.sendRtp(rtp({ seq: 42 }));
+    await until(() => back.every((b) => b.length === 1), 'media from the shared port');
 
-  // A spoofed source for a selected path: peer 0's IP with another port, and
-  // SRTP that does not authenticate from peer 0's own address.
-  const unknownBefore = shared.getStats().unknownSource;
-  await sendFrom(stranger, rtp({ ssrc: 1000 }), port);
-  await sendFrom(stranger, Buffer.from([22, 254, 253, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]), port);
-  const forged = rtp({ ssrc: 1000, seq: 9 });
-  await sendFrom((peers[0] as Peer).socket, Buffer.concat([forged, Buffer.alloc(16)]), port);
-  await until(() => shared.getStats().unknownSource === unknownBefore + 2 && shared.getStats().socket.srtpDropped === 1, 'spoofs counted');
-  await settle();
-  assert.deepEqual((peers[0] as Peer).received, [1000, 1000]);
+    // A spoofed source for a selected path: peer 0's IP with another port, and
+    // SRTP that does not authenticate from peer 0's own address.
+    const unknownBefore = shared.getStats().unknownSource;
+    await sendFrom(stranger, rtp({ ssrc: 1000 }), port);
+    await sendFrom(stranger, Buffer.from([22, 254, 253, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]), port);
+    const forged = rtp({ ssrc: 1000, seq: 9 });
+    await sendFrom((peers[0] as Peer).socket, Buffer.concat([forged, Buffer.alloc(16)]), port);
+    await until(() => shared.getStats().unknownSource === unknownBefore + 2 && shared.getStats().socket.srtpDropped === 1, 'spoofs counted');
+    await settle();
+    assert.deepEqual((peers[0] as Peer).received, [1000, 1000]);
 
-  // STUN with the right ufrag from an unknown source reaches that transport (a wrong password: rejected there).
-  const rejectedBefore = (peers[5] as Peer).server.getStats().droppedDatagrams['stun-rejected'];
-  await sendFrom(stranger, check('srv5x', 'cli5', { pwd: 'aWrongPasswordOf22Chars' }), port);
-  await until(() => (peers[5] as Peer).server.getStats().droppedDatagrams['stun-rejected'] === rejectedBefore + 1, 'wrong password at peer 5');
-  await sendFrom(stranger, check('srv6x', 'cli6'), port);
-  await until(() => (peers[6] as Peer).server.getStats().ice?.successResponses === 2, 'stranger check answered by peer 6');
-  assert.deepEqual((peers[6] as Peer).server.remoteAddress, { ...here((peers[6] as Peer).socket), family: 'IPv4' }, 'an unnominated check moves nothing');
-  const ufragBefore = shared.getStats().unknownUfrag;
-  await sendFrom(stranger, check('srv7', 'cli7'), port);
-  await until(() => shared.getStats().unknownUfrag === ufragBefore + 1, 'wrong ufrag counted');
+    // STUN with the right ufrag from an unknown source reaches that transport (a wrong password: rejected there).
+    const rejectedBefore = (peers[5] as Peer).server.getStats().droppedDatagrams['stun-rejected'];
+    await sendFrom(stranger, check('srv5x', 'cli5', { pwd: 'aWrongPasswordOf22Chars' }), port);
+    await until(() => (peers[5] as Peer).server.getStats().droppedDatagrams['stun-rejected'] === rejectedBefore + 1, 'wrong password at peer 5');
+    await sendFrom(stranger, check('srv6x', 'cli6'), port);
+    await until(() => (peers[6] as Peer).server.getStats().ice?.successResponses === 2, 'stranger check answered by peer 6');
+    assert.deepEqual((peers[6] as Peer).server.remoteAddress, { ...here((peers[6] as Peer).socket), family: 'IPv4' }, 'an unnominated check moves nothing');
+    const ufragBefore = shared.getStats().unknownUfrag;
+    await sendFrom(stranger, check('srv7', 'cli7'), port);
+    await until(() => shared.getStats().unknownUfrag === ufragBefore + 1, 'wrong ufrag counted');
 
-  // Closing one transport leaves the others working.
-  const gone = peers[3] as Peer;
-  gone.server.close();
-  assert.equal(shared.getStats().transports, 19);
-  const beforeClose = shared.getStats().unknownSource;
-  for (const [k, p] of peers.entries()) p.client.sendRtp(rtp({ ssrc: 1000 + k, seq: 3 }));
-  await until(() => peers.every((p, k) => k === 3 || p.received.length === 3), 'media after one closed');
-  await until(() => shared.getStats().unknownSource >= beforeClose + 1, 'closed peer media dropped');
-  assert.equal(gone.received.length, 2);
+    // Closing one transport leaves the others working.
+    const gone = peers[3] as Peer;
+    gone.server.close();
+    assert.equal(shared.getStats().transports, 19);
+    const beforeClose = shared.getStats().unknownSource;
+    for (const [k, p] of peers.entries()) p.client.sendRtp(rtp({ ssrc: 1000 + k, seq: 3 }));
+    await until(() => peers.every((p, k) => k === 3 || p.received.length === 3), 'media after one closed');
+    await until(() => shared.getStats().unknownSource >= beforeClose + 1, 'closed peer media dropped');
+    assert.equal(gone.received.length, 2);
 
-  // Closing the server with traffic in flight: its transports close, nothing throws, nothing more arrives.
-  for (const [k, p] of peers.entries()) if (k !== 3) p.client.sendRtpBatch(Array.from({ length: 20 }, (_, i) => rtp({ ssrc: 1000 + k, seq: 10 + i })));
-  await new Promise((r) => setImmediate(r));
-  const counts = peers.map((p) => p.received.length);
-  shared.close();
-  assert.equal(shared.closed, true);
-  for (const p of peers) assert.equal(p.server.state, 'closed');
-  assert.equal(shared.getStats().transports, 0);
-  for (const [k, p] of peers.entries()) if (k !== 3) p.client.sendRtp(rtp({ ssrc: 1000 + k, seq: 99 }));
-  await settle();
-  assert.deepEqual(
-    peers.map((p) => p.received.length),
-    counts,
-  );
-  assert.throws(() => shared.address(), { code: 'ERR_INVALID_STATE' });
-  for (const p of peers) p.client.close();
-});
+    // Closing the server with traffic in flight: its transports close, nothing throws, nothing more arrives.
+    for (const [k, p] of peers.entries()) if (k !== 3) p.client.sendRtpBatch(Array.from({ length: 20 }, (_, i) => rtp({ ssrc: 1000 + k, seq: 10 + i })));
+    await new Promise((r) => setImmediate(r));
+    const counts = peers.map((p) => p.received.length);
+    shared.close();
+    assert.equal(shared.closed, true);
+    for (const p of peers) assert.equal(p.server.state, 'closed');
+    assert.equal(shared.getStats().transports, 0);
+    for (const [k, p] of peers.entries()) if (k !== 3) p.client.sendRtp(rtp({ ssrc: 1000 + k, seq: 99 }));
+    await settle();
+    assert.deepEqual(
+      peers.map((p) => p.received.length),
+      counts,
+    );
+    assert.throws(() => shared.address(), { code: 'ERR_INVALID_STATE' });
+    for (const p of peers) p.client.close();
+  });
+}
