@@ -242,7 +242,14 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       },
     );
     const initial = this.#selection.current;
-    if (initial !== undefined) this.#path.select?.(initial);
+    try {
+      if (initial !== undefined) this.#path.select?.(initial);
+    } catch (err) {
+      // A server refuses an address of the wrong family: unregister before the constructor throws.
+      this.#path.detach();
+      this.#dtls.close();
+      throw err;
+    }
   }
 
   /** Current state: `new → connecting → connected → closed | failed`; `connected` means SRTP is keyed. */

@@ -221,6 +221,11 @@ for (const path of ['native', 'dgram'] as const) {
     const cantDuplicate = (): DtlsSrtpTransport =>
       new DtlsSrtpTransport({ certificate: serverCert, role: 'server', server: shared, iceLite: { ufrag: 'srv0x', pwd: PWD } });
     assert.throws(cantDuplicate, { code: 'ERR_INVALID_ARG_VALUE' });
+    // An IPv6 peer on a udp4 port is refused, and the refused transport holds no registration.
+    const wrongFamily = (): DtlsSrtpTransport =>
+      new DtlsSrtpTransport({ certificate: serverCert, role: 'server', server: shared, remoteAddress: { address: '::1', port: 9 }, iceLite: { ufrag: 'v6peer' } });
+    assert.throws(wrongFamily, { code: 'ERR_INVALID_ARG_VALUE' });
+    assert.equal(shared.getStats().transports, 20);
 
     // Before any check: a stranger's DTLS and RTP are dropped at the server, STUN with a wrong ufrag too.
     const stranger = await udp();
