@@ -68,6 +68,12 @@ function zeroRecord<K extends string>(keys: readonly K[]): Record<K, number> {
  * their ClientHello before the nominating check). A stranger's ClientHello or
  * RTP is counted (`unselected-address`) and never touches the handshake.
  *
+ * On a `UdpServer` (the `server` option: the native UDP path, one port for
+ * many peers) the server does the first sorting: media from the selected
+ * path is unprotected natively and arrives as `mediabatch` runs (then as
+ * `rtp`/`rtcp` copies, if anyone listens), and `sendRtpBatchInPlace` sends a
+ * batch in one system call.
+ *
  * Network input never throws and never emits `'error'`: SRTP failures are
  * counted by code in {@link DtlsSrtpTransport.getStats}. A handshake failure
  * shows as `state === 'failed'`, `error` and the rejection of `start()`.
@@ -140,11 +146,12 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
 
   /**
    * Creates the transport in state `'new'` and attaches it to its path (a
-   * socket's `'message'` listener is added now). Nothing is sent before
-   * `start()` except answers to ICE checks.
+   * socket's `'message'` listener is added now; a `UdpServer` registers it
+   * now). Nothing is sent before `start()` except answers to ICE checks.
    * @param options - See {@link DtlsSrtpTransportOptions}.
-   * @throws {TypeError} ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for invalid options (neither or both of
-   *   `socket` and `path`, neither or both of `role` and `setup`, a bad address or ICE option).
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for invalid options (not exactly one of
+   *   `socket`, `path` and `server`, neither or both of `role` and `setup`, a bad address or ICE option, a
+   *   closed server, an ICE ufrag another transport on the server uses, an address of the wrong family for it).
    * @throws {RangeError} ERR_OUT_OF_RANGE for numbers outside their ranges.
    * @throws {DtlsError} ERR_DTLS_ROLE_CONFLICT when `setup` cannot form an association;
    *   ERR_DTLS_BAD_FINGERPRINT for malformed remote fingerprints.
@@ -540,7 +547,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   /**
    * Closes the transport: sends DTLS close_notify once (if connected), closes
    * the SRTP session and the DTLS transport, and detaches from the socket
-   * (which stays open: it is yours). Safe to call twice; a pending `start()`
+   * (which stays open: it is yours) or unregisters from its `UdpServer`. Safe to call twice; a pending `start()`
    * rejects with `InvalidStateError`.
    * @example
    * transport.close();
