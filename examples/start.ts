@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: MIT
 /**
- * `npm start`: two DtlsSrtpTransports on 127.0.0.1 UDP sockets handshake, then
- * stream RTP (and a little RTCP) both ways with a live progress line, and end
- * with a summary. Exits 0 only if every packet sent was received decrypted.
+ * `npm start`: two DtlsSrtpTransports on 127.0.0.1 UDP handshake, then stream
+ * RTP (and a little RTCP) both ways with a live progress line, and end with a
+ * summary. The main run is on the native UDP path (a `UdpServer` per
+ * transport: SRTP protected in place and sent in one `sendmmsg`, unprotected
+ * natively and delivered in batches) where the platform has it; a second run
+ * of the same length on node:dgram sockets gives the packets/s to compare
+ * with. Exits 0 only if every packet sent was received decrypted in both runs.
  *
  * Flags: --duration <seconds> (default 5), --profile <SRTP profile> (default
  * AEAD_AES_128_GCM), --size <RTP payload bytes> (default 1000), --help.
@@ -10,7 +14,7 @@
 import * as dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { Certificate, DtlsSrtpTransport, type SrtpProfile } from '../lib/index.js';
+import { Certificate, DtlsSrtpTransport, UdpServer, type SrtpProfile } from '../lib/index.js';
 
 const PROFILES: readonly SrtpProfile[] = ['AEAD_AES_128_GCM', 'AEAD_AES_256_GCM', 'AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32'];
 const USAGE = `usage: npm start -- [--duration <seconds>] [--profile <${PROFILES.join('|')}>] [--size <bytes>]`;
@@ -51,22 +55,20 @@ async function udp(): Promise<dgram.Socket> {
   return socket;
 }
 
-/** A sender of RTP packets on one SSRC: 12-byte header plus `size` payload bytes. */
-function rtpSource(ssrc: number, size: number): () => Buffer {
+/** A sender of RTP packets on one SSRC: 12-byte header plus `size` payload bytes, written at `at` of `into`. */
+function rtpSource(ssrc: number, size: number): (into: Buffer, at: number) => void {
   let seq = 0;
   let ts = 0;
   const payload = Buffer.alloc(size, ssrc & 0xff);
-  return () => {
-    const p = Buffer.allocUnsafe(12 + size);
-    p[0] = 0x80;
-    p[1] = 96;
-    p.writeUInt16BE(seq, 2);
-    p.writeUInt32BE(ts >>> 0, 4);
-    p.writeUInt32BE(ssrc, 8);
-    payload.copy(p, 12);
+  return (p, at) => {
+    p[at] = 0x80;
+    p[at + 1] = 96;
+    p.writeUInt16BE(seq, at + 2);
+    p.writeUInt32BE(ts >>> 0, at + 4);
+    p.writeUInt32BE(ssrc, at + 8);
+    payload.copy(p, at + 12);
     seq = (seq + 1) & 0xffff;
     ts += 3000;
-    return p;
   };
 }
 
@@ -79,18 +81,48 @@ function senderReport(ssrc: number): Buffer {
   return p;
 }
 
-async function main(): Promise<number> {
-  const { duration, profile, size } = options();
-  const [certA, certB, socketA, socketB] = await Promise.all([Certificate.generate(), Certificate.generate(), udp(), udp()]);
-  const addrA = socketA.address();
-  const addrB = socketB.address();
+type Path = 'native' | 'dgram';
+
+interface Endpoints {
+  a: { socket: dgram.Socket } | { server: UdpServer };
+  b: { socket: dgram.Socket } | { server: UdpServer };
+  addrA: { address: string; port: number };
+  addrB: { address: string; port: number };
+  close(): void;
+}
+
+async function endpoints(path: Path): Promise<Endpoints> {
+  if (path === 'native') {
+    const [a, b] = await Promise.all([UdpServer.bind({ type: 'udp4', address: '127.0.0.1' }), UdpServer.bind({ type: 'udp4', address: '127.0.0.1' })]);
+    return { a: { server: a }, b: { server: b }, addrA: a.address(), addrB: b.address(), close: () => {
+        a.close();
+        b.close();
+      },
+    };
+  }
+  const [a, b] = await Promise.all([udp(), udp()]);
+  return { a: { socket: a }, b: { socket: b }, addrA: a.address(), addrB: b.address(), close: () => {
+        a.close();
+        b.close();
+      },
+    };
+}
+
+interface RunResult {
+  ok: boolean;
+  packetsPerSecond: number;
+}
+
+async function run(path: Path, certA: Certificate, certB: Certificate, duration: number, profile: SrtpProfile, size: number, verbose: boolean): Promise<RunResult> {
+  const io = await endpoints(path);
+  const { addrA, addrB } = io;
   // A offers actpass, B answers active: B is the DTLS client (RFC 5763 §5).
   const a = new DtlsSrtpTransport({
     certificate: certA,
     setup: { localSetup: 'actpass', remoteSetup: 'active', isOfferer: true },
     remoteFingerprints: certB.getFingerprints(['sha-256']),
     srtpProfiles: [profile],
-    socket: socketA,
+    ...io.a,
     remoteAddress: { address: addrB.address, port: addrB.port },
   });
   const b = new DtlsSrtpTransport({
@@ -98,18 +130,30 @@ async function main(): Promise<number> {
     setup: { localSetup: 'active', remoteSetup: 'actpass', isOfferer: false },
     remoteFingerprints: certA.getFingerprints(['sha-256']),
     srtpProfiles: [profile],
-    socket: socketB,
+    ...io.b,
     remoteAddress: { address: addrA.address, port: addrA.port },
   });
-  console.log(`dtls-srtp: two DtlsSrtpTransports on 127.0.0.1 UDP (${addrA.port} <-> ${addrB.port}), ${profile}, ${size}-byte payloads, ${duration} s`);
+  const where = path === 'native' ? 'the native UDP path (UdpServer)' : 'node:dgram sockets';
+  console.log(`${verbose ? 'dtls-srtp: two DtlsSrtpTransports' : 'comparison run:'} on 127.0.0.1 UDP (${addrA.port} <-> ${addrB.port}), ${where}, ${profile}, ${size}-byte payloads, ${duration} s`);
   await Promise.all([a.start(), b.start()]);
 
   let rtpAtA = 0;
   let rtpAtB = 0;
   let rtcpReceived = 0;
   let rtcpSent = 0;
-  a.on('rtp', () => rtpAtA++);
-  b.on('rtp', () => rtpAtB++);
+  if (path === 'native') {
+    // The SFU-style batch view: no copy, no event per packet.
+    const count = (batch: { kind(i: number): string }, start: number, end: number): number => {
+      let n = 0;
+      for (let i = start; i < end; i++) if (batch.kind(i) === 'rtp') n++;
+      return n;
+    };
+    a.on('mediabatch', (batch, s, e) => (rtpAtA += count(batch, s, e)));
+    b.on('mediabatch', (batch, s, e) => (rtpAtB += count(batch, s, e)));
+  } else {
+    a.on('rtp', () => rtpAtA++);
+    b.on('rtp', () => rtpAtB++);
+  }
   a.on('rtcp', () => rtcpReceived++);
   b.on('rtcp', () => rtcpReceived++);
   const fromA = rtpSource(0x0a0a0a0a, size);
@@ -117,12 +161,33 @@ async function main(): Promise<number> {
   let sentByA = 0;
   let sentByB = 0;
   let refused = 0;
-  const pump = (t: DtlsSrtpTransport, next: () => Buffer, inFlight: number): number => {
+  // Native: packets are written into one slab with room for the SRTP tag, protected in place and sent in one sendmmsg.
+  const capacity = 12 + size + 16;
+  const slab = Buffer.alloc(capacity * BATCH);
+  const layout = new Int32Array(3 * BATCH);
+  const results = new Int32Array(BATCH);
+  const pump = (t: DtlsSrtpTransport, write: (into: Buffer, at: number) => void, inFlight: number): number => {
     if (inFlight >= WINDOW) return 0;
-    const batch = Array.from({ length: Math.min(BATCH, WINDOW - inFlight) }, next);
-    const results = t.sendRtpBatch(batch);
-    const ok = results.filter((r) => r.ok).length;
-    refused += results.length - ok;
+    const n = Math.min(BATCH, WINDOW - inFlight);
+    if (path === 'native') {
+      for (let i = 0; i < n; i++) {
+        write(slab, i * capacity);
+        layout[3 * i] = i * capacity;
+        layout[3 * i + 1] = 12 + size;
+        layout[3 * i + 2] = capacity;
+      }
+      const ok = t.sendRtpBatchInPlace(slab, layout.subarray(0, 3 * n), results);
+      refused += n - ok;
+      return ok;
+    }
+    const batch = Array.from({ length: n }, () => {
+      const p = Buffer.allocUnsafe(12 + size);
+      write(p, 0);
+      return p;
+    });
+    const sent = t.sendRtpBatch(batch);
+    const ok = sent.filter((r) => r.ok).length;
+    refused += sent.length - ok;
     return ok;
   };
 
@@ -175,31 +240,55 @@ async function main(): Promise<number> {
 
   const sa = a.getStats();
   const sb = b.getStats();
-  const failures = (s: typeof sa): number => Object.values(s.srtpFailures).reduce((x, y) => x + y, 0);
+  // On the native path SRTP that fails to unprotect is dropped natively: the session counts it.
+  const failures = (s: typeof sa): number => Object.values(s.srtp?.failures ?? s.srtpFailures).reduce((x, y) => x + y, 0);
   const verified =
     sa.remoteCertificateFingerprint?.value === certB.getFingerprints(['sha-256'])[0]?.value &&
     sb.remoteCertificateFingerprint?.value === certA.getFingerprints(['sha-256'])[0]?.value;
   const received = rtpAtA + rtpAtB;
   const ok = sentByA === rtpAtB && sentByB === rtpAtA && rtcpReceived === rtcpSent && failures(sa) + failures(sb) === 0 && refused === 0 && verified;
+  const packetsPerSecond = received / elapsed;
   const f = (n: number | undefined): string => (n === undefined ? '-' : n.toFixed(1));
-  console.log(`\nSummary`);
-  console.log(`  handshake        ${f(sb.handshakeDurationMs)} ms (client B), ${f(sa.handshakeDurationMs)} ms (server A); DTLS retransmissions ${sa.dtlsRetransmissions + sb.dtlsRetransmissions}`);
-  console.log(`  DTLS             1.2 (${sa.tlsVersion}), ${sa.dtlsCipher}`);
-  console.log(`  SRTP profile     ${sa.srtpCipher}`);
-  console.log(`  fingerprints     ${verified ? 'verified' : 'NOT VERIFIED'} (sha-256)`);
-  console.log(`    A ${sa.localCertificateFingerprint.value}`);
-  console.log(`    B ${sb.localCertificateFingerprint.value}`);
-  console.log(`  RTP A->B         sent ${sentByA}, received ${rtpAtB}, failed ${failures(sb)}`);
-  console.log(`  RTP B->A         sent ${sentByB}, received ${rtpAtA}, failed ${failures(sa)}`);
-  console.log(`  RTCP             sent ${rtcpSent}, received ${rtcpReceived}`);
-  console.log(`  throughput       ${(received / elapsed).toFixed(0)} packets/s, ${((received * (12 + size) * 8) / elapsed / 1e6).toFixed(1)} Mbit/s of RTP (both ways, ${elapsed.toFixed(1)} s)`);
-  const dropped = (s: typeof sa): number => Object.values(s.droppedDatagrams).reduce((x, y) => x + y, 0);
-  console.log(`  dropped          ${dropped(sa)} datagrams at A, ${dropped(sb)} at B (demultiplexer and path pinning)`);
-  console.log(ok ? '\nOK: every packet was decrypted' : '\nFAILED: not every packet was decrypted');
+  if (verbose) {
+    console.log(`\nSummary`);
+    console.log(`  path             ${path === 'native' ? 'native UDP (recvmmsg/sendmmsg, SRTP in place)' : 'node:dgram'}`);
+    console.log(`  handshake        ${f(sb.handshakeDurationMs)} ms (client B), ${f(sa.handshakeDurationMs)} ms (server A); DTLS retransmissions ${sa.dtlsRetransmissions + sb.dtlsRetransmissions}`);
+    console.log(`  DTLS             1.2 (${sa.tlsVersion}), ${sa.dtlsCipher}`);
+    console.log(`  SRTP profile     ${sa.srtpCipher}`);
+    console.log(`  fingerprints     ${verified ? 'verified' : 'NOT VERIFIED'} (sha-256)`);
+    console.log(`    A ${sa.localCertificateFingerprint.value}`);
+    console.log(`    B ${sb.localCertificateFingerprint.value}`);
+    console.log(`  RTP A->B         sent ${sentByA}, received ${rtpAtB}, failed ${failures(sb)}`);
+    console.log(`  RTP B->A         sent ${sentByB}, received ${rtpAtA}, failed ${failures(sa)}`);
+    console.log(`  RTCP             sent ${rtcpSent}, received ${rtcpReceived}`);
+    console.log(`  throughput       ${packetsPerSecond.toFixed(0)} packets/s, ${((received * (12 + size) * 8) / elapsed / 1e6).toFixed(1)} Mbit/s of RTP (both ways, ${elapsed.toFixed(1)} s)`);
+    const dropped = (s: typeof sa): number => Object.values(s.droppedDatagrams).reduce((x, y) => x + y, 0);
+    console.log(`  dropped          ${dropped(sa)} datagrams at A, ${dropped(sb)} at B (demultiplexer and path pinning)`);
+  } else {
+    console.log(`  ${path}: sent ${sentByA + sentByB}, received ${received}, ${packetsPerSecond.toFixed(0)} packets/s${ok ? '' : ' (NOT every packet decrypted)'}`);
+  }
   a.close();
   b.close();
-  socketA.close();
-  socketB.close();
+  io.close();
+  return { ok, packetsPerSecond };
+}
+
+async function main(): Promise<number> {
+  const { duration, profile, size } = options();
+  const [certA, certB] = await Promise.all([Certificate.generate(), Certificate.generate()]);
+  const probe = await UdpServer.bind({ type: 'udp4', address: '127.0.0.1' });
+  const native = probe.path === 'native';
+  probe.close();
+  if (!native) console.log(`(no native UDP on ${process.platform}: running on node:dgram only)`);
+  const main = await run(native ? 'native' : 'dgram', certA, certB, duration, profile, size, true);
+  let ok = main.ok;
+  if (native) {
+    console.log('');
+    const dgramRun = await run('dgram', certA, certB, duration, profile, size, false);
+    ok &&= dgramRun.ok;
+    console.log(`  native vs node:dgram: ${main.packetsPerSecond.toFixed(0)} vs ${dgramRun.packetsPerSecond.toFixed(0)} packets/s (${(main.packetsPerSecond / dgramRun.packetsPerSecond).toFixed(2)}x, same run)`);
+  }
+  console.log(ok ? '\nOK: every packet was decrypted' : '\nFAILED: not every packet was decrypted');
   return ok ? 0 : 1;
 }
 

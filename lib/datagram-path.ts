@@ -9,6 +9,9 @@
  */
 import { isIPv6 } from 'node:net';
 import type { Socket as DgramSocket, RemoteInfo } from 'node:dgram';
+import type { SrtpSession } from './srtp-session.js';
+import type { UdpReceiveBatch } from './udp-socket.js';
+import { attachToServer, isUdpServer, type UdpServer } from './udp-server.js';
 import { argTypeError, argValueError, checkFunction, checkIntegerValue, checkObject, checkOneOf, checkString } from './validate.js';
 
 /**
@@ -181,6 +184,45 @@ export interface PathAdapter {
   send(datagram: Buffer, remote: Required<TransportAddress>): void;
   /** Stops delivering received datagrams. Sending keeps working (a closing transport still sends close_notify). */
   detach(): void;
+  /** The selected remote address changed (a path that routes by source registers it). */
+  select?(remote: Required<TransportAddress>): void;
+  /** SRTP was keyed (or, with `undefined`, ended): a path that unprotects natively routes media through it. */
+  keyed?(session: SrtpSession | undefined): void;
+  /**
+   * Sends many datagrams to `remote` in one system call.
+   * @returns how many were sent
+   */
+  sendMany?(datagrams: readonly Uint8Array[], remote: Required<TransportAddress>): number;
+  /**
+   * Protects the packets of `layout` in place with `session` and sends them to
+   * `remote` in one system call (see `UdpSocket.sendRtpBatch`).
+   * @returns how many were sent
+   */
+  sendSrtpInPlace?(
+    rtcp: boolean,
+    session: SrtpSession,
+    buffer: Uint8Array,
+    layout: Int32Array,
+    remote: Required<TransportAddress>,
+    results: Int32Array,
+  ): number;
+}
+
+/** What a transport gives the path it opens: where received datagrams go. */
+export interface PathReceiver {
+  /** Gets a datagram (STUN, DTLS, or media still protected) that the transport owns from now on. */
+  receive: DatagramReceiver;
+  /**
+   * Gets datagrams `start` to `end - 1` of `batch`, all SRTP/SRTCP of this
+   * peer already unprotected (kind `'rtp'`/`'rtcp'`); valid during the call only.
+   */
+  receiveMedia(batch: UdpReceiveBatch, start: number, end: number): void;
+  /** Whether `address`:`port` passed an authenticated ICE check of this transport. */
+  isValidated(address: string, port: number, family: string): boolean;
+  /** The local ICE username fragment, if the transport answers ICE checks. */
+  readonly localUfrag: string | undefined;
+  /** Called when the path itself goes away (its server closed): the transport closes. */
+  pathClosed(): void;
 }
 
 /** A `node:dgram` socket of this peer only: receives its `'message'` events and sends on it; never closes it. */
@@ -227,16 +269,25 @@ class ApplicationPathAdapter implements PathAdapter {
 }
 
 /** Where a transport's datagrams go: exactly one kind, checked by {@link checkPathSource}. */
-export type PathSource = { kind: 'socket'; socket: DgramSocket } | { kind: 'path'; path: DatagramPath };
+export type PathSource =
+  | { kind: 'socket'; socket: DgramSocket }
+  | { kind: 'path'; path: DatagramPath }
+  | { kind: 'server'; server: UdpServer };
 
 /**
- * Checks the `socket` and `path` options of a transport: exactly one, of the right shape.
+ * Checks the `socket`, `path` and `server` options of a transport: exactly one, of the right shape.
  * @throws {TypeError} ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE otherwise.
  */
-export function checkPathSource(options: { socket?: unknown; path?: unknown }): PathSource {
-  const { socket, path } = options;
-  if ((socket === undefined) === (path === undefined)) {
-    throw argValueError('options', 'exactly one of socket and path', socket === undefined ? 'neither' : 'both');
+export function checkPathSource(options: { socket?: unknown; path?: unknown; server?: unknown }): PathSource {
+  const { socket, path, server } = options;
+  const given = [socket, path, server].filter((v) => v !== undefined).length;
+  if (given !== 1) {
+    throw argValueError('options', 'exactly one of socket, path and server', given === 0 ? 'none' : 'more than one');
+  }
+  if (server !== undefined) {
+    if (!isUdpServer(server)) throw argTypeError('options.server', 'a UdpServer', server);
+    if (server.closed) throw argValueError('options.server', 'an open UdpServer', 'a closed one');
+    return { kind: 'server', server };
   }
   if (socket !== undefined) {
     checkObject(socket, 'options.socket');
@@ -252,11 +303,18 @@ export function checkPathSource(options: { socket?: unknown; path?: unknown }): 
 
 /**
  * Opens the adapter for a checked path source. A socket's `'message'`
- * listener is added now.
+ * listener is added now; a server registers the transport now.
  * @param source - From {@link checkPathSource}.
- * @param receive - Gets every datagram the adapter receives by itself.
+ * @param receiver - Gets every datagram the adapter receives by itself.
  * @param onSendError - Called for each send that failed after `send` returned.
  */
-export function openPath(source: PathSource, receive: DatagramReceiver, onSendError: () => void): PathAdapter {
-  return source.kind === 'socket' ? new DgramSocketAdapter(source.socket, receive, onSendError) : new ApplicationPathAdapter(source.path);
+export function openPath(source: PathSource, receiver: PathReceiver, onSendError: () => void): PathAdapter {
+  switch (source.kind) {
+    case 'socket':
+      return new DgramSocketAdapter(source.socket, receiver.receive, onSendError);
+    case 'path':
+      return new ApplicationPathAdapter(source.path);
+    case 'server':
+      return attachToServer(source.server, receiver);
+  }
 }

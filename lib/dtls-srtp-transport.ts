@@ -43,6 +43,7 @@ import {
   type PathAdapter,
   type TransportAddress,
 } from './datagram-path.js';
+import type { UdpReceiveBatch } from './udp-socket.js';
 import {
   DROP_REASONS,
   type DatagramDropReason,
@@ -75,6 +76,12 @@ function zeroRecord<K extends string>(keys: readonly K[]): Record<K, number> {
  * before any nomination — an address that passed an ICE check (browsers send
  * their ClientHello before the nominating check). A stranger's ClientHello or
  * RTP is counted (`unselected-address`) and never touches the handshake.
+ *
+ * On a `UdpServer` (the `server` option: the native UDP path, one port for
+ * many peers) the server does the first sorting: media from the selected
+ * path is unprotected natively and arrives as `mediabatch` runs (then as
+ * `rtp`/`rtcp` copies, if anyone listens), and `sendRtpBatchInPlace` sends a
+ * batch in one system call.
  *
  * Network input never throws and never emits `'error'`: SRTP failures are
  * counted by code in {@link DtlsSrtpTransport.getStats}. A handshake failure
@@ -151,11 +158,12 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
 
   /**
    * Creates the transport in state `'new'` and attaches it to its path (a
-   * socket's `'message'` listener is added now). Nothing is sent before
-   * `start()` except answers to ICE checks.
+   * socket's `'message'` listener is added now; a `UdpServer` registers it
+   * now). Nothing is sent before `start()` except answers to ICE checks.
    * @param options - See {@link DtlsSrtpTransportOptions}.
-   * @throws {TypeError} ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for invalid options (neither or both of
-   *   `socket` and `path`, neither or both of `role` and `setup`, a bad address or ICE option).
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for invalid options (not exactly one of
+   *   `socket`, `path` and `server`, neither or both of `role` and `setup`, a bad address or ICE option, a
+   *   closed server, an ICE ufrag another transport on the server uses, an address of the wrong family for it).
    * @throws {RangeError} ERR_OUT_OF_RANGE for numbers outside their ranges.
    * @throws {DtlsError} ERR_DTLS_ROLE_CONFLICT when `setup` cannot form an association;
    *   ERR_DTLS_BAD_FINGERPRINT for malformed remote fingerprints.
@@ -189,6 +197,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     this.#selection = new RemoteSelection(
       options.remoteAddress === undefined ? undefined : checkTransportAddress(options.remoteAddress, 'options.remoteAddress'),
       (remote) => {
+        this.#path.select?.(remote);
         safeEmit(this, 'remoteaddresschange', [{ ...remote }], () => !this.#closed && this.#selection.current === remote);
       },
     );
@@ -233,15 +242,35 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       safeEmit(this, 'data', [data], this.#mediaLive);
     });
 
+    const ice = this.#ice;
     this.#path = openPath(
       pathSource,
-      (msg, address, port, family) => {
-        this.#handle(msg, address, port, family);
+      {
+        receive: (msg, address, port, family) => {
+          this.#handle(msg, address, port, family);
+        },
+        receiveMedia: (batch, start, end) => {
+          this.#receiveMedia(batch, start, end);
+        },
+        isValidated: (address, port, family) => ice?.isValidatedAddress({ address, port, family: addressFamily(family) }) ?? false,
+        localUfrag: ice?.localParameters.usernameFragment,
+        pathClosed: () => {
+          this.close();
+        },
       },
       () => {
         this.#counters.sendFailures++;
       },
     );
+    const initial = this.#selection.current;
+    try {
+      if (initial !== undefined) this.#path.select?.(initial);
+    } catch (err) {
+      // A server refuses an address of the wrong family: unregister before the constructor throws.
+      this.#path.detach();
+      this.#dtls.close();
+      throw err;
+    }
   }
 
   /** Current state: `new → connecting → connected → closed | failed`; `connected` means SRTP is keyed. */
@@ -420,11 +449,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
    */
   sendRtpBatch(packets: readonly Uint8Array[]): SrtpBatchResult[] {
     const results = this.#keyed().protectRtpBatch(packets);
-    for (const r of results) {
-      if (!r.ok) continue;
-      this.#sendMedia(r.packet);
-      this.#counters.rtpPacketsSent++;
-    }
+    this.#counters.rtpPacketsSent += this.#sendBatchResults(results);
     return results;
   }
 
@@ -439,12 +464,53 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
    */
   sendRtcpBatch(packets: readonly Uint8Array[]): SrtpBatchResult[] {
     const results = this.#keyed().protectRtcpBatch(packets);
-    for (const r of results) {
-      if (!r.ok) continue;
-      this.#sendMedia(r.packet);
-      this.#counters.rtcpPacketsSent++;
-    }
+    this.#counters.rtcpPacketsSent += this.#sendBatchResults(results);
     return results;
+  }
+
+  /**
+   * Protects RTP packets in place and sends each that succeeded, with no
+   * copy on a {@link UdpServer} path: one native call protects the batch and
+   * sends it in one `sendmmsg`. The layout is that of
+   * `SrtpSession.protectRtpBatchInPlace`: `(offset, length, capacity)` per
+   * packet, capacity at least length + `rtpOverhead` of the profile (16 is
+   * enough for every profile). On other paths each protected packet is copied
+   * out and sent on its own.
+   * @param buffer - Holds every packet; protected in place (a failed packet's bytes are unspecified).
+   * @param layout - `(offset, length, capacity)` per packet, at most 1024 packets.
+   * @param results - Receives per packet the SRTP length or a negative result code (`srtpResultCode` names it).
+   * @returns How many packets were protected and handed to the path.
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE for a wrong argument type.
+   * @throws {RangeError} ERR_OUT_OF_RANGE for a layout outside `buffer`, not whole triples, or `results` too short.
+   * @throws {InvalidStateError} ERR_INVALID_STATE unless connected.
+   * @example
+   * const layout = Int32Array.of(0, 1000, 1016, 1016, 1000, 1016);
+   * const sent = transport.sendRtpBatchInPlace(slab, layout, new Int32Array(2));
+   */
+  sendRtpBatchInPlace(buffer: Uint8Array, layout: Int32Array, results: Int32Array): number {
+    const sent = this.#sendInPlace(false, buffer, layout, results);
+    this.#counters.rtpPacketsSent += sent;
+    return sent;
+  }
+
+  /**
+   * Protects RTCP packets in place and sends each that succeeded; capacities
+   * need `rtcpOverhead` spare bytes (20 is enough for every profile). See
+   * {@link DtlsSrtpTransport.sendRtpBatchInPlace}.
+   * @param buffer - Holds every packet; protected in place.
+   * @param layout - `(offset, length, capacity)` per packet, at most 1024 packets.
+   * @param results - Receives per packet the SRTCP length or a negative result code.
+   * @returns How many packets were protected and handed to the path.
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE for a wrong argument type.
+   * @throws {RangeError} ERR_OUT_OF_RANGE for a bad layout or `results` too short.
+   * @throws {InvalidStateError} ERR_INVALID_STATE unless connected.
+   * @example
+   * transport.sendRtcpBatchInPlace(slab, Int32Array.of(0, 52, 72), new Int32Array(1));
+   */
+  sendRtcpBatchInPlace(buffer: Uint8Array, layout: Int32Array, results: Int32Array): number {
+    const sent = this.#sendInPlace(true, buffer, layout, results);
+    this.#counters.rtcpPacketsSent += sent;
+    return sent;
   }
 
   /**
@@ -501,7 +567,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   /**
    * Closes the transport: sends DTLS close_notify once (if connected), closes
    * the SRTP session and the DTLS transport, and detaches from the socket
-   * (which stays open: it is yours). Safe to call twice; a pending `start()`
+   * (which stays open: it is yours) or unregisters from its `UdpServer`. Safe to call twice; a pending `start()`
    * rejects with `InvalidStateError`.
    * @example
    * transport.close();
@@ -561,7 +627,9 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
         return;
       }
       this.#handshakeMs = performance.now() - this.#startedAt;
+      this.#path.keyed?.(this.#srtp);
     } else if (state === 'closed' || state === 'failed') {
+      this.#path.keyed?.(undefined);
       this.#srtp?.close();
       this.#consent.stop();
       // Ended by us (consent expired, keying failed): that is a failure.
@@ -586,6 +654,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
    */
   #end(failure: DtlsError | IceError): void {
     this.#failure = failure;
+    this.#path.keyed?.(undefined);
     this.#srtp?.close();
     this.#srtp = undefined;
     this.#dtlsFinal = this.#dtls.getStats();
@@ -617,6 +686,64 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
 
   #sendMedia(datagram: Buffer): void {
     this.#sendTo(datagram, this.#selection.current);
+  }
+
+  /** Sends the packets of batch results that succeeded (one system call where the path can); returns how many. */
+  #sendBatchResults(results: readonly SrtpBatchResult[]): number {
+    const packets: Buffer[] = [];
+    for (const r of results) if (r.ok) packets.push(r.packet);
+    const remote = this.#selection.current;
+    if (this.#path.sendMany === undefined || remote === undefined) {
+      for (const packet of packets) this.#sendMedia(packet);
+      return packets.length;
+    }
+    this.#counters.packetsSent += packets.length;
+    for (const packet of packets) this.#counters.bytesSent += packet.length;
+    try {
+      this.#path.sendMany(packets, remote);
+    } catch {
+      this.#counters.sendFailures += packets.length;
+    }
+    return packets.length;
+  }
+
+  #sendInPlace(rtcp: boolean, buffer: Uint8Array, layout: Int32Array, results: Int32Array): number {
+    const srtp = this.#keyed();
+    const remote = this.#selection.current;
+    let protectedCount: number;
+    if (this.#path.sendSrtpInPlace !== undefined && remote !== undefined) {
+      try {
+        this.#path.sendSrtpInPlace(rtcp, srtp, buffer, layout, remote, results);
+      } catch (err) {
+        // The server closed under us: counted as a send failure like any refused send.
+        if (!(err instanceof InvalidStateError)) throw err;
+        this.#counters.sendFailures++;
+        return 0;
+      }
+      protectedCount = 0;
+      const count = layout.length / 3;
+      for (let i = 0; i < count; i++) {
+        const n = results[i] as number;
+        if (n < 0) continue;
+        protectedCount++;
+        this.#counters.bytesSent += n;
+      }
+      this.#counters.packetsSent += protectedCount;
+      return protectedCount;
+    }
+    if (rtcp) srtp.protectRtcpBatchInPlace(buffer, layout, results);
+    else srtp.protectRtpBatchInPlace(buffer, layout, results);
+    protectedCount = 0;
+    const count = layout.length / 3;
+    for (let i = 0; i < count; i++) {
+      const n = results[i] as number;
+      if (n < 0) continue;
+      const offset = layout[3 * i] as number;
+      // The path may send later (node:dgram does): the caller reuses its buffer.
+      this.#sendMedia(Buffer.from(buffer.subarray(offset, offset + n)));
+      protectedCount++;
+    }
+    return protectedCount;
   }
 
   #sendTo(datagram: Buffer, remote: Required<TransportAddress> | undefined): void {
@@ -702,6 +829,34 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   #releaseDtls(): void {
     this.#awaitingProof = false;
     if (this.#dtls.state === 'connected' && !this.#dtls.closed) this.#dtls.releaseSession();
+  }
+
+  /** Media of this peer the path already unprotected: datagrams `start` to `end - 1` of `batch`. */
+  #receiveMedia(batch: UdpReceiveBatch, start: number, end: number): void {
+    const c = this.#counters;
+    const live = this.#mediaLive();
+    for (let i = start; i < end; i++) {
+      c.packetsReceived++;
+      c.bytesReceived += batch.length(i);
+      if (!live) this.#dropped['srtp-not-ready']++;
+      else if (batch.kind(i) === 'rtp') c.rtpPacketsReceived++;
+      else c.rtcpPacketsReceived++;
+    }
+    if (!live) return;
+    // Delivered here means authenticated natively: proof for mediaOnly, as in #unprotect.
+    if (this.#awaitingProof && end > start) this.#releaseDtls();
+    if (this.listenerCount('mediabatch') > 0) safeEmit(this, 'mediabatch', [batch, start, end], this.#mediaLive);
+    const rtp = this.listenerCount('rtp') > 0;
+    const rtcp = this.listenerCount('rtcp') > 0;
+    if (!rtp && !rtcp) return;
+    for (let i = start; i < end && this.#mediaLive(); i++) {
+      const isRtp = batch.kind(i) === 'rtp';
+      if (isRtp ? !rtp : !rtcp) continue;
+      // The batch's buffer is reused: the event's Buffer is a copy, as on the other paths.
+      const offset = batch.offset(i);
+      const packet = Buffer.from(batch.buffer.subarray(offset, offset + batch.length(i)));
+      safeEmit(this, isRtp ? 'rtp' : 'rtcp', [packet], this.#mediaLive);
+    }
   }
 
   #srtpFailure(result: number): void {

@@ -12,6 +12,8 @@ import type { IceLiteResponder, IceLiteResponderOptions, IceLiteStats } from './
 import type { DtlsRole, DtlsSetup } from './role.js';
 import type { SrtpPacketErrorCode, SrtpProfile, SrtpStats } from './srtp-session.js';
 import type { DatagramPath, TransportAddress } from './datagram-path.js';
+import type { UdpServer } from './udp-server.js';
+import type { UdpReceiveBatch } from './udp-socket.js';
 
 /**
  * The `a=setup` values of a finished offer/answer, from which the DTLS role follows (RFC 5763 §5).
@@ -29,7 +31,7 @@ export interface DtlsSetupParameters {
 }
 
 /**
- * Options of {@link DtlsSrtpTransport}. Give exactly one of `socket` and `path`, and exactly one of `role` and `setup`.
+ * Options of {@link DtlsSrtpTransport}. Give exactly one of `socket`, `path` and `server`, and exactly one of `role` and `setup`.
  * @example
  * const options: DtlsSrtpTransportOptions = {
  *   certificate, role: 'server', remoteFingerprints: offer.fingerprints,
@@ -52,6 +54,14 @@ export interface DtlsSrtpTransportOptions {
   socket?: DgramSocket;
   /** Or any datagram path the application owns; feed received datagrams to `receive()`. */
   path?: DatagramPath;
+  /**
+   * Or a {@link UdpServer}: a native UDP port shared with other transports
+   * (or this one's alone). The server routes this transport's STUN by its
+   * ICE-lite ufrag before a path is selected and everything from the
+   * selected path after; SRTP and SRTCP are unprotected natively (see the
+   * `mediabatch` event). The transport unregisters when it closes.
+   */
+  server?: UdpServer;
   /** The peer's address, when known without ICE; DTLS, RTP and RTCP are accepted from this address only. */
   remoteAddress?: TransportAddress;
   /**
@@ -144,6 +154,16 @@ export interface DtlsSrtpTransportEvents {
   rtp: [packet: Buffer];
   /** A decrypted (compound) RTCP packet from the selected address. The Buffer is yours. */
   rtcp: [packet: Buffer];
+  /**
+   * With the `server` option only: datagrams `start` to `end - 1` of `batch`
+   * are this transport's RTP and RTCP, already unprotected natively, with
+   * what an SFU routes on (`batch.kind(i)`, `ssrc(i)`, `sequenceNumber(i)`,
+   * `payloadType(i)`, `marker(i)`, `timestamp(i)`, `payloadOffset(i)`, ...).
+   * One event per run of this peer's media in a received batch, before the
+   * per-packet `rtp`/`rtcp` events of the same packets. The batch and its
+   * buffer are reused: they are valid only during the call; copy what you keep.
+   */
+  mediabatch: [batch: UdpReceiveBatch, start: number, end: number];
   /** One DTLS application-data record (e.g. SCTP for data channels). */
   data: [data: Buffer];
   /** Every state change, with the new state. */

@@ -31,5 +31,6 @@ export const {
   UdpError,
   UdpSocket,
   UdpReceiveBatch,
+  UdpServer,
 } = cjs;
 export default cjs;

@@ -75,3 +75,4 @@ export {
   type UdpSocketOptions,
   type UdpSocketStats,
 } from './udp-socket.js';
+export { UdpServer, type UdpServerOptions, type UdpServerStats } from './udp-server.js';

@@ -127,6 +127,8 @@ function afterClose(live: Live): [string, () => unknown][] {
     ['DtlsSrtpTransport#sendRtcp', () => { secure.sendRtcp(buf()); }],
     ['DtlsSrtpTransport#sendRtpBatch', () => secure.sendRtpBatch([buf()])],
     ['DtlsSrtpTransport#sendRtcpBatch', () => secure.sendRtcpBatch([buf()])],
+    ['DtlsSrtpTransport#sendRtpBatchInPlace', () => secure.sendRtpBatchInPlace(buf(), layout(), new Int32Array(1))],
+    ['DtlsSrtpTransport#sendRtcpBatchInPlace', () => secure.sendRtcpBatchInPlace(buf(), layout(), new Int32Array(1))],
     ['DtlsSrtpTransport#sendData', () => { secure.sendData(Buffer.from('x')); }],
     // UdpSocket: getStats stays readable after close (the counters of a closed socket), ref/unref are no-ops.
     ['UdpSocket#address', () => live.udp.address()],
@@ -136,6 +138,8 @@ function afterClose(live: Live): [string, () => unknown][] {
     ['UdpSocket#sendRtcpBatch', () => live.udp.sendRtcpBatch(srtp, buf(), layout(), remote, new Int32Array(1))],
     ['UdpSocket#addRoute', () => live.udp.addRoute(remote)],
     ['UdpSocket#removeRoute', () => live.udp.removeRoute(0)],
+    // UdpServer: getStats stays readable after close, ref/unref are no-ops.
+    ['UdpServer#address', () => live.udpServer.address()],
   ];
 }
 
@@ -152,6 +156,8 @@ test('after close every method throws (or rejects with) InvalidStateError ERR_IN
   live.secure[Symbol.dispose]();
   live.udp.close();
   live.udp[Symbol.dispose]();
+  live.udpServer.close();
+  live.udpServer[Symbol.dispose]();
   for (const [name, call] of afterClose(live)) {
     let error: unknown;
     try {

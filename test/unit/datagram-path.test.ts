@@ -13,6 +13,8 @@ import {
   RemoteSelection,
   sameAddress,
   type TransportAddress,
+  type DatagramReceiver,
+  type PathReceiver,
 } from '../../lib/datagram-path.js';
 
 const A: Required<TransportAddress> = { address: '192.0.2.7', port: 50000, family: 'IPv4' };
@@ -129,7 +131,7 @@ test('RemoteSelection.admit: without a validator nothing is admitted before a se
   assert.equal(selection.current, undefined);
 });
 
-test('checkPathSource: exactly one of socket and path, each of the right shape', () => {
+test('checkPathSource: exactly one of socket, path and server, each of the right shape', () => {
   const path = { send: () => undefined };
   const socket = new EventEmitter() as EventEmitter & { send: () => void };
   socket.send = () => undefined;
@@ -140,7 +142,20 @@ test('checkPathSource: exactly one of socket and path, each of the right shape',
   assert.throws(() => checkPathSource({ socket: { send: () => undefined } }), { code: 'ERR_INVALID_ARG_TYPE' });
   assert.throws(() => checkPathSource({ path: {} }), { code: 'ERR_INVALID_ARG_TYPE' });
   assert.throws(() => checkPathSource({ path: 7 }), { code: 'ERR_INVALID_ARG_TYPE' });
+  assert.throws(() => checkPathSource({ server: {} }), { code: 'ERR_INVALID_ARG_TYPE' });
+  assert.throws(() => checkPathSource({ server: {}, path }), { code: 'ERR_INVALID_ARG_VALUE' });
 });
+
+/** A receiver whose datagrams go to `receive`; nothing else is expected of it. */
+function receiverOf(receive: DatagramReceiver): PathReceiver {
+  return {
+    receive,
+    receiveMedia: () => assert.fail('no natively unprotected media on this path'),
+    isValidated: () => false,
+    localUfrag: undefined,
+    pathClosed: () => assert.fail('this path never closes by itself'),
+  };
+}
 
 /** A stand-in for a dgram socket: records sends and lets the test complete them. */
 class FakeSocket extends EventEmitter {
@@ -156,7 +171,7 @@ test('socket adapter: receives message events, sends to the address, reports asy
   let sendErrors = 0;
   const adapter = openPath(
     checkPathSource({ socket: socket }),
-    (...args) => received.push(args),
+    receiverOf((...args) => received.push(args)),
     () => sendErrors++,
   );
   const msg = Buffer.from([1, 2, 3]);
@@ -191,7 +206,7 @@ test('application path adapter: sends through path.send (as a method), exception
   };
   const adapter = openPath(
     checkPathSource({ path }),
-    () => assert.fail('an application path never receives by itself'),
+    receiverOf(() => assert.fail('an application path never receives by itself')),
     () => assert.fail('no asynchronous errors'),
   );
   adapter.send(Buffer.alloc(4), B);

@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: MIT
+/**
+ * One native UDP port for many peers: a {@link UdpServer} owns one
+ * {@link UdpSocket} and serves any number of {@link DtlsSrtpTransport}s
+ * (what mediasoup calls a WebRtcServer).
+ * @packageDocumentation
+ */
+import { InvalidStateError } from './errors.js';
+import type { PathAdapter, PathReceiver, TransportAddress } from './datagram-path.js';
+import type { SrtpSession } from './srtp-session.js';
+import { isStunMessage, parseStunMessage } from './stun.js';
+import {
+  UdpSocket,
+  type UdpReceiveBatch,
+  type UdpSocketOptions,
+  type UdpSocketPath,
+  type UdpSocketStats,
+  type UdpSocketType,
+} from './udp-socket.js';
+import { argValueError, checkObject } from './validate.js';
+
+/**
+ * Options of {@link UdpServer.bind}: those of {@link UdpSocketOptions}
+ * without `onBatch` (the server receives).
+ * @example
+ * ```ts
+ * const options: UdpServerOptions = { type: 'udp4', address: '0.0.0.0', port: 40000 };
+ * ```
+ */
+export type UdpServerOptions = Omit<UdpSocketOptions, 'onBatch'>;
+
+/**
+ * Counters of a {@link UdpServer}: what it dropped before any transport saw
+ * it, and its socket's own counters.
+ */
+export interface UdpServerStats {
+  /** Transports attached now. */
+  readonly transports: number;
+  /**
+   * Datagrams other than STUN from a source that is no transport's selected
+   * path and passed no transport's ICE check (an unknown or spoofed source), dropped.
+   */
+  readonly unknownSource: number;
+  /**
+   * STUN from such a source that is no binding request naming a local ICE
+   * username fragment of an attached transport (malformed, no USERNAME, a
+   * wrong ufrag), dropped.
+   */
+  readonly unknownUfrag: number;
+  /** Selected paths that another transport on this port had selected already: not routed to the later one. */
+  readonly routeConflicts: number;
+  /** The socket's counters (SRTP that failed to unprotect natively is `socket.srtpDropped`). */
+  readonly socket: UdpSocketStats;
+}
+
+function endpointKey(address: string, port: number): string {
+  return `${address}|${port}`;
+}
+
+/** One transport attached to a server: the transport's path adapter. */
+class ServerPeer implements PathAdapter {
+  readonly receiver: PathReceiver;
+  readonly ufrag: string | undefined;
+  readonly #core: ServerCore;
+  /** Addresses this peer's ICE checks validated, routed here before any selection. */
+  readonly validated = new Set<string>();
+  #remote: Required<TransportAddress> | undefined;
+  #session: SrtpSession | undefined;
+  #route = -1;
+  #detached = false;
+
+  constructor(core: ServerCore, receiver: PathReceiver) {
+    this.#core = core;
+    this.receiver = receiver;
+    this.ufrag = receiver.localUfrag;
+  }
+
+  get detached(): boolean {
+    return this.#detached;
+  }
+
+  send(datagram: Buffer, remote: Required<TransportAddress>): void {
+    this.#core.socket.send(datagram, remote);
+  }
+
+  sendMany(datagrams: readonly Uint8Array[], remote: Required<TransportAddress>): number {
+    return this.#core.socket.sendBatch(datagrams, remote);
+  }
+
+  sendSrtpInPlace(
+    rtcp: boolean,
+    session: SrtpSession,
+    buffer: Uint8Array,
+    layout: Int32Array,
+    remote: Required<TransportAddress>,
+    results: Int32Array,
+  ): number {
+    const socket = this.#core.socket;
+    return rtcp ? socket.sendRtcpBatch(session, buffer, layout, remote, results) : socket.sendRtpBatch(session, buffer, layout, remote, results);
+  }
+
+  select(remote: Required<TransportAddress>): void {
+    if (this.#detached) return;
+    this.#remote = remote;
+    this.#reroute();
+  }
+
+  keyed(session: SrtpSession | undefined): void {
+    if (this.#detached) return;
+    this.#session = session;
+    this.#reroute();
+  }
+
+  detach(): void {
+    if (this.#detached) return;
+    this.#detached = true;
+    this.#unroute();
+    this.#core.remove(this);
+  }
+
+  /** (Re)registers the native route of the selected path, with the session once keyed. */
+  #reroute(): void {
+    this.#unroute();
+    const remote = this.#remote;
+    if (remote === undefined || this.#core.closed) return;
+    const session = this.#session !== undefined && !this.#session.closed ? this.#session : undefined;
+    const id = this.#core.socket.addRoute(remote, session);
+    if (id < 0) {
+      this.#core.routeConflicts++;
+      return;
+    }
+    this.#route = id;
+    this.#core.byRoute.set(id, this);
+  }
+
+  #unroute(): void {
+    if (this.#route < 0) return;
+    this.#core.byRoute.delete(this.#route);
+    if (!this.#core.closed) this.#core.socket.removeRoute(this.#route);
+    this.#route = -1;
+  }
+}
+
+/** The state of a server, shared with its peers. */
+class ServerCore {
+  socket!: UdpSocket;
+  closed = false;
+  readonly peers = new Set<ServerPeer>();
+  readonly byUfrag = new Map<string, ServerPeer>();
+  readonly byRoute = new Map<number, ServerPeer>();
+  readonly byValidated = new Map<string, ServerPeer>();
+  unknownSource = 0;
+  unknownUfrag = 0;
+  routeConflicts = 0;
+
+  attach(receiver: PathReceiver): ServerPeer {
+    if (this.closed) throw new InvalidStateError('UDP server is closed');
+    const peer = new ServerPeer(this, receiver);
+    if (peer.ufrag !== undefined) {
+      if (this.byUfrag.has(peer.ufrag)) {
+        throw argValueError('options.iceLite', 'a local ufrag no other transport on this server uses', peer.ufrag);
+      }
+      this.byUfrag.set(peer.ufrag, peer);
+    }
+    this.peers.add(peer);
+    return peer;
+  }
+
+  remove(peer: ServerPeer): void {
+    this.peers.delete(peer);
+    if (peer.ufrag !== undefined && this.byUfrag.get(peer.ufrag) === peer) this.byUfrag.delete(peer.ufrag);
+    for (const key of peer.validated) if (this.byValidated.get(key) === peer) this.byValidated.delete(key);
+    peer.validated.clear();
+  }
+
+  /** Routes one received batch: media runs by route, the rest one datagram at a time. */
+  onBatch(batch: UdpReceiveBatch): void {
+    const count = batch.count;
+    let i = 0;
+    while (i < count && !this.closed) {
+      const kind = batch.kind(i);
+      if (kind === 'rtp' || kind === 'rtcp') {
+        const route = batch.route(i);
+        let end = i + 1;
+        while (end < count && batch.route(end) === route && isMedia(batch.kind(end))) end++;
+        const peer = this.byRoute.get(route);
+        if (peer === undefined) this.unknownSource += end - i;
+        else peer.receiver.receiveMedia(batch, i, end);
+        i = end;
+        continue;
+      }
+      if (kind === 'routed') {
+        const peer = this.byRoute.get(batch.route(i));
+        if (peer === undefined) this.unknownSource++;
+        else peer.receiver.receive(Buffer.from(batch.packet(i)), batch.address(i), batch.port(i), batch.family(i));
+      } else {
+        this.#unrouted(batch, i);
+      }
+      i++;
+    }
+  }
+
+  /** A datagram from a source with no route: STUN goes by ufrag, the rest only to the transport that validated the source. */
+  #unrouted(batch: UdpReceiveBatch, i: number): void {
+    const packet = batch.packet(i);
+    const address = batch.address(i);
+    const port = batch.port(i);
+    const family = batch.family(i);
+    if (!isStunMessage(packet)) {
+      const peer = this.byValidated.get(endpointKey(address, port));
+      if (peer === undefined) this.unknownSource++;
+      else peer.receiver.receive(Buffer.from(packet), address, port, family);
+      return;
+    }
+    const username = parseStunMessage(packet)?.username;
+    const colon = username === undefined ? -1 : username.indexOf(':');
+    const peer = colon < 0 ? undefined : this.byUfrag.get((username as string).slice(0, colon));
+    if (peer === undefined) {
+      this.unknownUfrag++;
+      return;
+    }
+    peer.receiver.receive(Buffer.from(packet), address, port, family);
+    if (peer.detached || !peer.receiver.isValidated(address, port, family)) return;
+    // This source passed the peer's check: its DTLS may arrive before the nomination.
+    const key = endpointKey(address, port);
+    if (!this.byValidated.has(key)) {
+      this.byValidated.set(key, peer);
+      peer.validated.add(key);
+    }
+  }
+}
+
+function isMedia(kind: string): boolean {
+  return kind === 'rtp' || kind === 'rtcp';
+}
+
+let coreOf: (server: UdpServer) => ServerCore | undefined;
+
+/**
+ * One UDP port shared by any number of {@link DtlsSrtpTransport}s (or used
+ * by one alone): pass it as the transport's `server` option. It owns one
+ * {@link UdpSocket} (native on Linux) and routes what arrives:
+ *
+ * - from a transport's selected path: SRTP and SRTCP are unprotected natively
+ *   in place and handed to that transport in runs (its `rtp`/`rtcp` and
+ *   `mediabatch` events); STUN and DTLS go to it as datagrams;
+ * - before a path is selected: a STUN binding request goes to the transport
+ *   whose local ICE username fragment opens its USERNAME
+ *   (`localUfrag:remoteUfrag`); once the request passed that transport's
+ *   check, the source's DTLS reaches it too (browsers send their ClientHello
+ *   before the nominating check);
+ * - anything else (an unknown or spoofed source, a wrong ufrag) is dropped
+ *   and counted in {@link UdpServer.getStats}.
+ *
+ * A transport registers when it is created and unregisters when it closes.
+ * Closing the server closes the transports on it. A server belongs to the
+ * thread that created it.
+ * @example
+ * ```ts
+ * const server = await UdpServer.bind({ type: 'udp4', address: '0.0.0.0', port: 40000 });
+ * const transport = new DtlsSrtpTransport({ certificate, role: 'server', server, iceLite: { remoteUfrag } });
+ * transport.on('mediabatch', (batch, start, end) => { for (let i = start; i < end; i++) route(batch.ssrc(i)); });
+ * ```
+ */
+export class UdpServer implements Disposable {
+  readonly #core: ServerCore;
+
+  static {
+    coreOf = (server) => (typeof server === 'object' && server !== null && #core in server ? server.#core : undefined);
+  }
+
+  private constructor(core: ServerCore) {
+    this.#core = core;
+  }
+
+  /**
+   * Binds the server's socket.
+   * @param options - family, local address and port, batching; see {@link UdpServerOptions}
+   * @returns the bound server (read the port from {@link UdpServer.address})
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE` for a wrong option
+   * @throws {RangeError} `ERR_OUT_OF_RANGE` for a port, size or count outside its range
+   * @throws {UdpError} `ERR_UDP_BIND` when the system refuses the socket or the bind
+   * @example
+   * ```ts
+   * const server = await UdpServer.bind({ type: 'udp6', address: '::', port: 40000 });
+   * ```
+   */
+  static async bind(options: UdpServerOptions): Promise<UdpServer> {
+    checkObject(options, 'options');
+    const core = new ServerCore();
+    core.socket = await UdpSocket.bind({
+      ...options,
+      onBatch: (batch) => {
+        core.onBatch(batch);
+      },
+    });
+    return new UdpServer(core);
+  }
+
+  /** `'native'` or `'dgram'`: which implementation the socket runs on. */
+  get path(): UdpSocketPath {
+    return this.#core.socket.path;
+  }
+
+  /** The socket's family. */
+  get type(): UdpSocketType {
+    return this.#core.socket.type;
+  }
+
+  /** `true` once {@link UdpServer.close} ran. */
+  get closed(): boolean {
+    return this.#core.closed;
+  }
+
+  /**
+   * The bound local address and port (for the ICE candidates of the SDP).
+   * @returns `{ address, family, port }`
+   * @throws {InvalidStateError} `ERR_INVALID_STATE` after close
+   * @example
+   * ```ts
+   * const { port } = server.address();
+   * ```
+   */
+  address(): { address: string; family: 'IPv4' | 'IPv6'; port: number } {
+    return this.#core.socket.address();
+  }
+
+  /**
+   * Reads the counters (they stay readable after close).
+   * @returns a snapshot of {@link UdpServerStats}
+   * @example
+   * ```ts
+   * const { unknownSource, unknownUfrag } = server.getStats();
+   * ```
+   */
+  getStats(): UdpServerStats {
+    const core = this.#core;
+    return {
+      transports: core.peers.size,
+      unknownSource: core.unknownSource,
+      unknownUfrag: core.unknownUfrag,
+      routeConflicts: core.routeConflicts,
+      socket: core.socket.getStats(),
+    };
+  }
+
+  /**
+   * Lets the process exit while the server is open.
+   * @example
+   * ```ts
+   * server.unref();
+   * ```
+   */
+  unref(): void {
+    this.#core.socket.unref();
+  }
+
+  /**
+   * Keeps the process alive while the server is open (the default).
+   * @example
+   * ```ts
+   * server.ref();
+   * ```
+   */
+  ref(): void {
+    this.#core.socket.ref();
+  }
+
+  /**
+   * Closes every transport on the server (each sends its close_notify), then
+   * the socket; nothing more is delivered, datagrams still queued are
+   * dropped. Safe to call twice, and from a transport's event listener.
+   * @example
+   * ```ts
+   * server.close();
+   * ```
+   */
+  close(): void {
+    const core = this.#core;
+    if (core.closed) return;
+    for (const peer of [...core.peers]) peer.receiver.pathClosed();
+    core.closed = true;
+    core.byRoute.clear();
+    core.byUfrag.clear();
+    core.byValidated.clear();
+    core.peers.clear();
+    core.socket.close();
+  }
+
+  /**
+   * Same as {@link UdpServer.close}, for `using`.
+   * @example
+   * ```ts
+   * { using server = await UdpServer.bind(options); } // closed here
+   * ```
+   */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/** @internal Whether `value` is a {@link UdpServer}. */
+export function isUdpServer(value: unknown): value is UdpServer {
+  return coreOf(value as UdpServer) !== undefined;
+}
+
+/** @internal Registers a transport on `server`; the returned adapter is its path. */
+export function attachToServer(server: UdpServer, receiver: PathReceiver): PathAdapter {
+  const core = coreOf(server);
+  if (core === undefined) throw new InvalidStateError('Not a UdpServer');
+  return core.attach(receiver);
+}

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Chromium against a DtlsSrtpTransport on a shared UdpServer port (the native
+ * path on Linux): the server routes Chromium's ICE checks to the right
+ * transport by its ufrag (a second transport on the same port sees nothing),
+ * DTLS connects with the fingerprint verified, and Chromium's Opus arrives
+ * natively unprotected as `mediabatch` runs. Skipped when Chromium is absent
+ * (set CHROMIUM_PATH to override).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import {
+  Certificate,
+  DtlsSrtpTransport,
+  UdpServer,
+} from '../../lib/index.js';
+import { IceLiteResponder } from '../../lib/entry/ice.js';
+import { buildLiteAnswer, parseRemoteDescription } from '../../lib/entry/sdp.js';
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+
+test('Chromium connects ICE-lite, DTLS and Opus SRTP through a shared UdpServer port', {
+  skip: fs.existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}`,
+  timeout: 120_000,
+}, async (t) => {
+  const shared = await UdpServer.bind({ type: 'udp4', address: '127.0.0.1' });
+  t.after(() => shared.close());
+  const browser: Browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--allow-loopback-in-peer-connection',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-default-apps',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  // An oscillator as the microphone: no capture device or permission needed.
+  const offerSdp = await page.evaluate<string>(`(async () => {
+    const audio = new AudioContext();
+    const tone = audio.createOscillator();
+    const sink = audio.createMediaStreamDestination();
+    tone.connect(sink);
+    tone.start();
+    const pc = new RTCPeerConnection();
+    window.pc = pc;
+    pc.addTrack(sink.stream.getAudioTracks()[0], sink.stream);
+    await pc.setLocalDescription(await pc.createOffer());
+    return pc.localDescription.sdp;
+  })()`);
+  const offer = parseRemoteDescription(offerSdp);
+  const certificate = await Certificate.generate();
+
+  // A second peer on the same port: it must never see Chromium's datagrams.
+  const decoy = new DtlsSrtpTransport({
+    certificate,
+    role: 'server',
+    server: shared,
+    iceLite: new IceLiteResponder({ remoteUfrag: 'nobody' }),
+  });
+  t.after(() => decoy.close());
+  const ice = new IceLiteResponder({ remoteUfrag: offer.iceUfrag });
+  const transport = new DtlsSrtpTransport({
+    certificate,
+    setup: { localSetup: 'passive', remoteSetup: offer.setup, isOfferer: false },
+    remoteFingerprints: offer.fingerprints,
+    server: shared,
+    iceLite: ice,
+  });
+  t.after(() => transport.close());
+  let rtp = 0;
+  const payloadTypes = new Set<number>();
+  transport.on('mediabatch', (batch, start, end) => {
+    for (let i = start; i < end; i++) {
+      if (batch.kind(i) !== 'rtp') continue;
+      rtp++;
+      payloadTypes.add(batch.payloadType(i));
+    }
+  });
+  const connected = transport.start();
+  const answer = buildLiteAnswer(offer, {
+    iceUfrag: ice.localParameters.usernameFragment,
+    icePwd: ice.localParameters.password,
+    fingerprints: certificate.getFingerprints(['sha-256']),
+    setup: 'passive',
+    candidate: { address: '127.0.0.1', port: shared.address().port },
+  });
+  const accepted = await page.evaluate<string>(
+    `pc.setRemoteDescription({ type: 'answer', sdp: ${JSON.stringify(answer)} }).then(() => 'ok', (e) => e.name + ': ' + e.message)`,
+  );
+  assert.equal(accepted, 'ok');
+  await connected;
+  assert.equal(transport.state, 'connected');
+  // Wait (bounded) for Opus: about 50 packets a second.
+  for (let i = 0; i < 400 && rtp < 20; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(rtp >= 20, `only ${rtp} RTP packets arrived`);
+  const opus = offer.media[0]?.codecs.find((c) => c.name === 'opus')?.payloadType;
+  assert.deepEqual([...payloadTypes], [opus]);
+  const stats = transport.getStats();
+  assert.equal(stats.remoteCertificateFingerprint?.value, offer.fingerprints.find((f) => f.algorithm === 'sha-256')?.value);
+  assert.equal(stats.rtpPacketsReceived, rtp);
+  assert.equal(decoy.getStats().packetsReceived, 0, 'the other transport on the port saw nothing');
+  const server = shared.getStats();
+  assert.equal(server.transports, 2);
+  assert.equal(server.unknownUfrag, 0);
+  assert.equal(server.socket.srtpDropped, 0);
+});
