@@ -309,3 +309,46 @@ for (const path of ['native', 'dgram'] as const) {
     for (const p of peers) p.client.close();
   });
 }
+
+test('mediaOnly on the native server path: media unprotected natively is the proof that frees DTLS, and media keeps flowing', async (t) => {
+  const release = keepAlive();
+  t.after(release);
+  const [certA, certB] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1)]);
+  const serverA = await UdpServer.bind({ type: 'udp4', address: LOCALHOST });
+  const serverB = await UdpServer.bind({ type: 'udp4', address: LOCALHOST });
+  t.after(() => {
+    serverA.close();
+    serverB.close();
+  });
+  const a = new DtlsSrtpTransport({
+    certificate: certA, role: 'client', remoteFingerprints: certB.getFingerprints(),
+    server: serverA, remoteAddress: serverB.address(),
+  });
+  const b = new DtlsSrtpTransport({
+    certificate: certB, role: 'server', remoteFingerprints: certA.getFingerprints(),
+    server: serverB, remoteAddress: serverA.address(), mediaOnly: true,
+  });
+  await Promise.all([a.start(), b.start()]);
+  const holdsDtls = (x: DtlsSrtpTransport): boolean => {
+    try {
+      x.sendData(Buffer.from('probe'));
+      return true;
+    } catch (err) {
+      assert.equal((err as { code?: string }).code, 'ERR_DTLS_RELEASED');
+      return false;
+    }
+  };
+  assert.ok(holdsDtls(b), 'DTLS is kept until the peer proves it holds the keys');
+  let batches = 0;
+  b.on('mediabatch', () => batches++);
+  a.sendRtp(rtp({ seq: 1, ssrc: 0x2222 }));
+  await until(() => batches > 0, 'media at B');
+  assert.equal(holdsDtls(b), false, 'the natively authenticated packet released DTLS');
+  assert.ok(holdsDtls(a), 'the peer without mediaOnly keeps its DTLS');
+  const atA: Buffer[] = [];
+  a.on('rtp', (p) => atA.push(p));
+  b.sendRtp(rtp({ seq: 9, ssrc: 0x3333 }));
+  await until(() => atA.length === 1, 'media at A after the release');
+  a.close();
+  b.close();
+});
