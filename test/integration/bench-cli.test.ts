@@ -29,7 +29,8 @@ function benchSrtpDtls(t: { after: (fn: () => void) => void }, binFile: string, 
   const file = path.join(tmpdir(t), 'results.json');
   const hook = path.join(dist, 'test', 'fixtures', 'no-werift.js');
   const env: NodeJS.ProcessEnv = { ...process.env, SRTP_BENCH_PROFILES: 'AES_CM_128_HMAC_SHA1_80' };
-  if (withoutWerift) env['NODE_OPTIONS'] = `--require ${hook}`;
+  // Added to what is there, so that a runner's own options (the sanitizer run's) reach the children too.
+  if (withoutWerift) env['NODE_OPTIONS'] = [process.env['NODE_OPTIONS'], `--require ${hook}`].filter(Boolean).join(' ');
   const r = spawnSync(process.execPath, [binFile, 'bench', 'srtp', 'dtls', '--quick', '--json', file], {
     encoding: 'utf8',
     timeout: 120_000,
