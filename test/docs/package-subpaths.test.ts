@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // What a user gets from the packed tarball: `dtls-srtp`, `dtls-srtp/stun`,
-// `dtls-srtp/sdp` and `dtls-srtp/ice` resolve through package.json `exports` with
+// `dtls-srtp/sdp`, `dtls-srtp/ice` and `dtls-srtp/rtp` resolve through package.json `exports` with
 // `require`, with `import`, and for TypeScript (node16 resolution), from a copy
 // of exactly the files `npm pack` ships, installed as node_modules/dtls-srtp of a
 // temporary project. Its dependencies and the addon built here are linked in, so
@@ -14,7 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 const root = path.join(__dirname, '..', '..', '..');
-const subpaths = { stun: 'parseStunMessage', sdp: 'parseRemoteDescription', ice: 'IceLiteResponder' } as const;
+const subpaths = { stun: 'parseStunMessage', sdp: 'parseRemoteDescription', ice: 'IceLiteResponder', rtp: 'readRtpHeader' } as const;
 
 function install(t: { after(fn: () => void): void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dtls-srtp-pack-'));
@@ -65,11 +65,13 @@ test('the packed package resolves its root and each subpath in CommonJS, ESM and
       `import { parseStunMessage, type StunMessage } from 'dtls-srtp/stun';`,
       `import { parseRemoteDescription, type RemoteDescription } from 'dtls-srtp/sdp';`,
       `import { IceLiteResponder, type IceLiteStats } from 'dtls-srtp/ice';`,
+      `import { readRtpHeader, type RtpHeaderView, type RtpHeaderFailure } from 'dtls-srtp/rtp';`,
       `import { DtlsSrtpTransport } from 'dtls-srtp';`,
       `export const m: StunMessage | null = parseStunMessage(new Uint8Array(20));`,
       `export const f: (sdp: string) => RemoteDescription = parseRemoteDescription;`,
       `export const s: IceLiteStats = new IceLiteResponder({ remoteUfrag: 'abcd' }).getStats();`,
       `export const T: typeof DtlsSrtpTransport = DtlsSrtpTransport;`,
+      `export const h: RtpHeaderView | RtpHeaderFailure = readRtpHeader(new Uint8Array(12));`,
       '',
     ].join('\n'),
   );

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Each ESM entry (lib/index.mjs, lib/entry/<subpath>.mjs) re-exports every runtime
 // export of its CommonJS build by name, and they are the same objects (no dual
-// package). The root stays small: the STUN, SDP and ICE-lite helpers are only in
+// package). The root stays small: the STUN, SDP, ICE-lite and RTP helpers are only in
 // their subpaths, and no name is exported twice.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +11,7 @@ import * as root from '../../lib/index.js';
 import * as stun from '../../lib/entry/stun.js';
 import * as sdp from '../../lib/entry/sdp.js';
 import * as ice from '../../lib/entry/ice.js';
+import * as rtp from '../../lib/entry/rtp.js';
 
 const lib = path.join(__dirname, '..', '..', '..', 'lib');
 const entries: [mjs: string, cjs: object][] = [
@@ -18,6 +19,7 @@ const entries: [mjs: string, cjs: object][] = [
   ['entry/stun.mjs', stun],
   ['entry/sdp.mjs', sdp],
   ['entry/ice.mjs', ice],
+  ['entry/rtp.mjs', rtp],
 ];
 
 const runtimeNames = (m: object): string[] => Object.keys(m).filter((k) => k !== '__esModule' && k !== 'default').sort();
@@ -39,8 +41,12 @@ test('the root keeps transports, sessions, certificate, fingerprints, roles and 
   ]);
   assert.deepEqual(runtimeNames(sdp), ['MAX_SDP_LENGTH', 'buildLiteAnswer', 'parseRemoteDescription']);
   assert.deepEqual(runtimeNames(ice), ['IceLiteResponder']);
+  assert.deepEqual(runtimeNames(rtp), [
+    'RTP_HEADER_LENGTH', 'RTP_ONE_BYTE_EXTENSION_PROFILE', 'RTP_TWO_BYTE_EXTENSION_PROFILE', 'RtcpCompoundIterator', 'RtcpPacketView',
+    'RtpHeaderView', 'readRtpHeader', 'rtcpPackets',
+  ]);
   const rootNames = runtimeNames(root);
-  for (const name of [...runtimeNames(stun), ...runtimeNames(sdp), ...runtimeNames(ice)]) {
+  for (const name of [...runtimeNames(stun), ...runtimeNames(sdp), ...runtimeNames(ice), ...runtimeNames(rtp)]) {
     assert.equal(rootNames.includes(name), false, `${name} is also exported by the root`);
   }
   for (const name of ['DtlsSrtpTransport', 'DtlsTransport', 'SrtpSession', 'Certificate', 'parseFingerprint', 'SdpError', 'IceError']) {
