@@ -14,13 +14,18 @@
 // The rate is packets per second of the process's CPU time (user + system,
 // all threads): on a shared machine wall-clock rates mostly measure how much
 // of a core the scheduler granted each run; wall-clock rates are shown too.
+// Two more cases: an SFU's fan-out, 1 publisher → 50 subscribers at 1000 B
+// (one received batch re-protected per subscriber with sendRtpBatch), vs the
+// C program's fan-out mode; and the native path in 1 vs 2 worker_threads
+// (packets per wall-second summed over the workers, each its own pipeline).
 // Run with `npm run bench:udp` (UDP_BENCH_REPS, UDP_BENCH_REP_MS to change).
 import * as crypto from 'node:crypto';
 import * as dgram from 'node:dgram';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { SrtpSession, UdpSocket, versions, type SrtpProfile } from '../lib/index.js';
 
 export interface BenchRow {
@@ -199,6 +204,150 @@ async function runDgram(profile: SrtpProfile, payload: number, ms: number): Prom
   });
 }
 
+const FANOUT = 50;
+const FANOUT_PAYLOAD = 1000;
+const FANOUT_PROFILE: SrtpProfile = 'AEAD_AES_128_GCM';
+
+/**
+ * The forwarding unit of an SFU: a publisher sends protected RTP to a
+ * forwarding socket, which unprotects each received batch natively in place;
+ * the batch is copied once into a plaintext slab, then for each of FANOUT
+ * subscribers (a socket and an SRTP session of its own) copied over the send
+ * slab and protected and sent with one `sendRtpBatch` (one native call, one
+ * `sendmmsg`). Counts packets the kernel accepted for subscribers, which
+ * never read (a full receive queue drops at the kernel); same in the C mode.
+ * The subscribers' sockets live in the C program's `sinks` mode (a socket on
+ * Node's loop would be read, which the C fan-out does not pay for).
+ */
+async function runFanOut(exe: string, ms: number): Promise<Rate> {
+  const publisher = sessions(FANOUT_PROFILE);
+  const subscribers = Array.from({ length: FANOUT }, () => sessions(FANOUT_PROFILE).tx);
+  const template = rtpTemplate(FANOUT_PAYLOAD);
+  const stride = (template.length + 16 + 7) & ~7;
+  const slab = Buffer.alloc(stride * BATCH);
+  const plain = Buffer.alloc(slab.length);
+  const layout = new Int32Array(3 * BATCH);
+  const results = new Int32Array(BATCH);
+  const pubLayout = new Int32Array(3 * BATCH);
+  const pubSlab = Buffer.alloc(slab.length);
+  const pubPlain = Buffer.alloc(slab.length);
+  for (let i = 0; i < BATCH; i++) {
+    pubLayout[3 * i] = i * stride;
+    pubLayout[3 * i + 1] = template.length;
+    pubLayout[3 * i + 2] = stride;
+    template.copy(pubPlain, i * stride);
+  }
+  const pubResults = new Int32Array(BATCH);
+  let seq = 0;
+  let stopped = false;
+  let progress = 0;
+  let tx!: UdpSocket;
+  let sfu!: UdpSocket;
+  let sinks: ChildProcess | undefined;
+  const to = { address: '127.0.0.1', port: 0 };
+  const send = (): void => {
+    pubSlab.set(pubPlain);
+    for (let i = 0; i < BATCH; i++) pubSlab.writeUInt16BE(++seq & 0xffff, i * stride + 2);
+    tx.sendRtpBatch(publisher.tx, pubSlab, pubLayout, to, pubResults);
+  };
+  return measure(ms, async (delivered) => {
+    let owed = 0;
+    // Subscribers never read; their queues fill and the kernel drops.
+    const child = spawn(exe, ['sinks', String(FANOUT)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    sinks = child;
+    const line = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        if (text.includes('\n')) resolve(text);
+      });
+      child.once('error', reject);
+    });
+    const destinations = line
+      .trim()
+      .split(' ')
+      .map((port) => ({ address: '127.0.0.1', port: Number(port) }));
+    sfu = await UdpSocket.bind({
+      type: 'udp4',
+      address: '127.0.0.1',
+      batchSize: BATCH,
+      onBatch(batch) {
+        progress++;
+        let count = 0;
+        for (let i = 0; i < batch.count; i++) {
+          if (batch.kind(i) !== 'rtp') continue;
+          const offset = batch.offset(i);
+          const length = batch.length(i);
+          batch.buffer.copy(plain, count * stride, offset, offset + length);
+          layout[3 * count] = count * stride;
+          layout[3 * count + 1] = length;
+          layout[3 * count + 2] = stride;
+          count++;
+        }
+        if (count > 0) {
+          const used = count * stride;
+          const view = layout.subarray(0, 3 * count);
+          for (let j = 0; j < FANOUT; j++) {
+            plain.copy(slab, 0, 0, used);
+            delivered(sfu.sendRtpBatch(subscribers[j] as SrtpSession, slab, view, destinations[j] as { address: string; port: number }, results));
+          }
+        }
+        if (stopped) return;
+        owed += batch.count;
+        while (owed >= BATCH) {
+          owed -= BATCH;
+          send();
+        }
+      },
+    });
+    tx = await UdpSocket.bind({ type: 'udp4', address: '127.0.0.1', onBatch: () => {} });
+    sfu.addRoute({ address: '127.0.0.1', port: tx.address().port }, publisher.rx);
+    to.port = sfu.address().port;
+    for (let k = 0; k < WINDOW / BATCH; k++) send();
+    let seen = 0;
+    const watchdog = setInterval(() => {
+      if (progress === seen && !stopped) send();
+      seen = progress;
+    }, 5);
+    return () => {
+      stopped = true;
+      clearInterval(watchdog);
+      tx.close();
+      sfu.close();
+      sinks?.stdin?.end();
+      for (const s of subscribers) s.close();
+      publisher.tx.close();
+      publisher.rx.close();
+    };
+  });
+}
+
+const WORKER_PROFILE: SrtpProfile = 'AEAD_AES_128_GCM';
+const WORKER_PAYLOAD = 1000;
+
+/**
+ * The native path in `count` worker_threads at once, each running the
+ * one-thread pipeline of {@link runNative} on sockets of its own: the sum of
+ * their packets per wall-second (CPU-second rates cannot show scaling).
+ */
+async function runWorkers(count: number, ms: number): Promise<number> {
+  const workers = Array.from({ length: count }, () => new Worker(__filename, { workerData: { udpBenchWorker: { ms } } }));
+  try {
+    const rates = await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<number>((resolve, reject) => {
+            w.once('message', (rate: Rate) => resolve(rate.wall));
+            w.once('error', reject);
+          }),
+      ),
+    );
+    return rates.reduce((a, b) => a + b, 0);
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
 /** Builds the plain-C program (once); undefined when there is no compiler or libsrtp build. */
 function buildC(progress: (line: string) => void): string | undefined {
   const root = path.join(__dirname, '..', '..');
@@ -236,7 +385,15 @@ function buildC(progress: (line: string) => void): string | undefined {
 }
 
 function runC(exe: string, profile: SrtpProfile, payload: number, ms: number): Rate {
-  const [cpu, wall] = execFileSync(exe, [profile, String(payload), String(ms)], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+  return parseC(execFileSync(exe, [profile, String(payload), String(ms)], { encoding: 'utf8' }));
+}
+
+function runCFanOut(exe: string, ms: number): Rate {
+  return parseC(execFileSync(exe, ['fanout', FANOUT_PROFILE, String(FANOUT_PAYLOAD), String(ms), String(FANOUT)], { encoding: 'utf8' }));
+}
+
+function parseC(line: string): Rate {
+  const [cpu, wall] = line.trim().split(/\s+/).map(Number);
   return { cpu: cpu ?? NaN, wall: wall ?? NaN };
 }
 
@@ -329,11 +486,64 @@ export async function run(options: BenchOptions = {}): Promise<BenchRow[]> {
   }
   lastResults = results;
   lastReps = { reps, ms };
+
+  // Fan-out 1 → FANOUT subscribers, ours vs the C mode, interleaved.
+  const fanOurs: Rate[] = [];
+  const fanC: Rate[] = [];
+  const fanRatio: number[] = [];
+  const fanRatioWall: number[] = [];
+  for (let r = 0; r < reps && exe !== undefined; r++) {
+    const n = await runFanOut(exe, ms);
+    fanOurs.push(n);
+    const cRate = runCFanOut(exe, ms);
+    fanC.push(cRate);
+    fanRatio.push(n.cpu / cRate.cpu);
+    fanRatioWall.push(n.wall / cRate.wall);
+  }
+  lastFanOut = exe === undefined ? undefined : { ours: med(fanOurs), c: med(fanC), ratio: median(fanRatio), ratioWall: median(fanRatioWall) };
+  if (lastFanOut !== undefined) {
+    progress(`fan-out 1 → ${FANOUT} per CPU-s: native ${fmt(lastFanOut.ours.cpu)}, C ${fmt(lastFanOut.c.cpu)}`);
+    rows.push({
+      suite: 'udp',
+      case: `fan-out 1 → ${FANOUT} subscribers, ${FANOUT_PROFILE} ${FANOUT_PAYLOAD} B, delivered to subscribers (vs plain C)`,
+      metric: 'packets/CPU-s',
+      ours: lastFanOut.ours.cpu,
+      anchor: { name: 'plain C recvmmsg/sendmmsg + libsrtp fan-out', value: lastFanOut.c.cpu },
+      ratio: lastFanOut.ratio,
+      target: { min: 0.8, of: 'ratio' },
+    });
+  }
+
+  // 1 worker vs 2 workers on the native path, interleaved; wall-clock rates.
+  const workerMs = Math.max(ms, options.quick === true ? 200 : 1000);
+  const one: number[] = [];
+  const two: number[] = [];
+  const scaling: number[] = [];
+  for (let r = 0; r < Math.min(reps, 3); r++) {
+    const a = await runWorkers(1, workerMs);
+    const b = await runWorkers(2, workerMs);
+    one.push(a);
+    two.push(b);
+    scaling.push(b / a);
+  }
+  lastWorkers = { one: median(one), two: median(two), ratio: median(scaling), reps: one.length, ms: workerMs };
+  progress(`workers, packets per wall-s: 1 → ${fmt(lastWorkers.one)}, 2 → ${fmt(lastWorkers.two)}`);
+  rows.push({
+    suite: 'udp',
+    case: `native path, ${WORKER_PROFILE} ${WORKER_PAYLOAD} B loopback, 2 workers (vs 1 worker)`,
+    metric: 'packets/s (wall)',
+    ours: lastWorkers.two,
+    anchor: { name: '1 worker', value: lastWorkers.one },
+    ratio: lastWorkers.ratio,
+    target: { min: 1.8, of: 'ratio' },
+  });
   return rows;
 }
 
 let lastResults: CaseResult[] = [];
 let lastReps = { reps: 0, ms: 0 };
+let lastFanOut: { ours: Rate; c: Rate; ratio: number; ratioWall: number } | undefined;
+let lastWorkers: { one: number; two: number; ratio: number; reps: number; ms: number } | undefined;
 
 function fmt(rate: number | undefined): string {
   return rate === undefined ? '—' : `${(rate / 1e3).toFixed(0)} k`;
@@ -343,7 +553,16 @@ function times(value: number | undefined): string {
   return value === undefined ? '—' : `${value.toFixed(2)}×`;
 }
 
-if (require.main === module) {
+const job = isMainThread ? undefined : (workerData as { udpBenchWorker?: { ms: number } } | null)?.udpBenchWorker;
+if (job !== undefined) {
+  // A worker of runWorkers: one native pipeline, its rate back to the parent.
+  runNative(WORKER_PROFILE, WORKER_PAYLOAD, job.ms).then(
+    (rate) => parentPort?.postMessage(rate),
+    (err: unknown) => {
+      throw err;
+    },
+  );
+} else if (require.main === module) {
   const started = Date.now();
   run({ progress: (line) => process.stderr.write(`${line}\n`) })
     .then(() => {
@@ -364,6 +583,28 @@ if (require.main === module) {
             `${times(r.nativeOverDgram)} | ${fmt(r.native.wall)} | ${fmt(r.dgram.wall)} | ${fmt(r.c?.wall)} | ${times(r.nativeOverCWall)} | ` +
             `${times(r.nativeOverDgramWall)} |`,
         );
+      }
+      if (lastFanOut !== undefined) {
+        console.log('');
+        console.log(`Fan-out 1 → ${FANOUT} subscribers, ${FANOUT_PROFILE} ${FANOUT_PAYLOAD} B: packets accepted for subscribers per CPU-second (wall in parentheses)`);
+        console.log('');
+        console.log('| native (sendRtpBatch per subscriber) | plain C | native ÷ C (≥ 0.8) | wall: native ÷ C |');
+        console.log('|---:|---:|---:|---:|');
+        console.log(
+          `| ${fmt(lastFanOut.ours.cpu)} (${fmt(lastFanOut.ours.wall)}) | ${fmt(lastFanOut.c.cpu)} (${fmt(lastFanOut.c.wall)}) | ` +
+            `${times(lastFanOut.ratio)} | ${times(lastFanOut.ratioWall)} |`,
+        );
+      }
+      if (lastWorkers !== undefined) {
+        console.log('');
+        console.log(
+          `Native path in worker_threads, ${WORKER_PROFILE} ${WORKER_PAYLOAD} B, each worker its own pipeline: packets per wall-second, ` +
+            `median of ${lastWorkers.reps} interleaved reps × ${lastWorkers.ms} ms on ${os.cpus().length} CPUs`,
+        );
+        console.log('');
+        console.log('| 1 worker | 2 workers | 2 ÷ 1 (≥ 1.8) |');
+        console.log('|---:|---:|---:|');
+        console.log(`| ${fmt(lastWorkers.one)} | ${fmt(lastWorkers.two)} | ${times(lastWorkers.ratio)} |`);
       }
       console.log('');
       console.log(`total run time ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -8,6 +8,19 @@
  *   udp_bench_c PROFILE PAYLOAD MS  -> one line "packets_per_cpu_second packets_per_second"
  * (packets received and unprotected per second of this process's CPU time,
  * and per second of wall time, measured after a warm-up).
+ *
+ * Fan-out mode, the forwarding unit of an SFU:
+ *   udp_bench_c fanout PROFILE PAYLOAD MS SUBSCRIBERS -> the same line
+ * A publisher socket sends protected RTP to a forwarding socket; each batch
+ * the forwarder receives is unprotected in place, then for every subscriber
+ * (a socket of its own, with an SRTP session of its own) copied once,
+ * protected in place and sent with one sendmmsg. The rate counts packets the
+ * kernel accepted for subscribers (the subscribers never read: a full
+ * receive queue drops at the kernel, as a slow subscriber does).
+ *
+ *   udp_bench_c sinks COUNT -> one line of COUNT loopback ports
+ * binds COUNT sockets that are never read, for bench/udp.ts's own fan-out
+ * (a socket on Node's loop would be read), and holds them until stdin closes.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -113,9 +126,143 @@ static void SendBatch(int fd, srtp_t tx, const struct sockaddr_in *to, int paylo
   }
 }
 
+enum { kMaxSubscribers = 256 };
+
+/* Sends `count` packets of `slab` (already laid out), protected for one subscriber. */
+static long long FanOutOne(int fd, srtp_t session, const struct sockaddr_in *to, unsigned char (*plain)[kSlot],
+                           const int *lengths, int count) {
+  struct mmsghdr messages[kBatch];
+  struct iovec iov[kBatch];
+  int ready = 0;
+  for (int i = 0; i < count; ++i) {
+    memcpy(send_slab[i], plain[i], (size_t)lengths[i]);
+    int length = lengths[i];
+    if (srtp_protect(session, send_slab[i], &length) != srtp_err_status_ok) continue;
+    iov[ready].iov_base = send_slab[i];
+    iov[ready].iov_len = (size_t)length;
+    memset(&messages[ready], 0, sizeof messages[ready]);
+    messages[ready].msg_hdr.msg_name = (void *)to;
+    messages[ready].msg_hdr.msg_namelen = sizeof *to;
+    messages[ready].msg_hdr.msg_iov = &iov[ready];
+    messages[ready].msg_hdr.msg_iovlen = 1;
+    ++ready;
+  }
+  int done = 0;
+  while (done < ready) {
+    int n = sendmmsg(fd, messages + done, (unsigned)(ready - done), 0);
+    if (n <= 0) break;
+    done += n;
+  }
+  return done;
+}
+
+static int FanOut(const char *profile, int payload, double seconds, int subscribers) {
+  if (subscribers < 1 || subscribers > kMaxSubscribers) return 1;
+  unsigned char key[64];
+  for (size_t i = 0; i < sizeof key; ++i) key[i] = (unsigned char)(i * 37 + 11);
+  srtp_t publisher_tx = Create(profile, key, ssrc_any_outbound);
+  srtp_t publisher_rx = Create(profile, key, ssrc_any_inbound);
+  static srtp_t sessions[kMaxSubscribers];
+  static struct sockaddr_in addresses[kMaxSubscribers];
+  static int fds[kMaxSubscribers];
+  for (int j = 0; j < subscribers; ++j) {
+    key[0] = (unsigned char)j; /* a key of its own per subscriber */
+    sessions[j] = Create(profile, key, ssrc_any_outbound);
+    fds[j] = Bind(&addresses[j]);
+  }
+  struct sockaddr_in publisher_address, forwarder_address;
+  int publisher_fd = Bind(&publisher_address);
+  int forwarder_fd = Bind(&forwarder_address);
+  memset(template_packet, 0, sizeof template_packet);
+  template_packet[0] = 0x80;
+  template_packet[1] = 111;
+  template_packet[11] = 0x01;
+  for (int i = 12; i < 12 + payload; ++i) template_packet[i] = (unsigned char)(i * 7);
+
+  struct mmsghdr messages[kBatch];
+  struct iovec iov[kBatch];
+  struct sockaddr_in sources[kBatch];
+  static unsigned char plain[kBatch][kSlot] __attribute__((aligned(8)));
+  int lengths[kBatch];
+  long long delivered = 0, window_start = 0;
+  double start = Now(), measure_start = 0, cpu_start = 0;
+  int measuring = 0;
+  for (int sent = 0; sent < kWindow; sent += kBatch) SendBatch(publisher_fd, publisher_tx, &forwarder_address, payload, kBatch);
+  for (;;) {
+    for (int i = 0; i < kBatch; ++i) {
+      iov[i].iov_base = recv_slab[i];
+      iov[i].iov_len = kSlot;
+      memset(&messages[i], 0, sizeof messages[i]);
+      messages[i].msg_hdr.msg_name = &sources[i];
+      messages[i].msg_hdr.msg_namelen = sizeof sources[i];
+      messages[i].msg_hdr.msg_iov = &iov[i];
+      messages[i].msg_hdr.msg_iovlen = 1;
+    }
+    int n = recvmmsg(forwarder_fd, messages, kBatch, MSG_DONTWAIT, NULL);
+    if (n <= 0) {
+      struct pollfd p = {forwarder_fd, POLLIN, 0};
+      if (poll(&p, 1, 5) == 0) SendBatch(publisher_fd, publisher_tx, &forwarder_address, payload, kBatch);
+      continue;
+    }
+    /* Unprotect in place, then copy the batch once (the plaintext every subscriber starts from). */
+    int count = 0;
+    for (int i = 0; i < n; ++i) {
+      int length = (int)messages[i].msg_len;
+      if (srtp_unprotect(publisher_rx, recv_slab[i], &length) != srtp_err_status_ok) continue;
+      memcpy(plain[count], recv_slab[i], (size_t)length);
+      lengths[count++] = length;
+    }
+    for (int j = 0; j < subscribers; ++j) delivered += FanOutOne(forwarder_fd, sessions[j], &addresses[j], plain, lengths, count);
+    double now = Now();
+    if (!measuring && now - start >= kWarmupMs / 1000.0) {
+      measuring = 1;
+      measure_start = now;
+      cpu_start = CpuNow();
+      window_start = delivered;
+    }
+    if (measuring && now - measure_start >= seconds) {
+      const double packets = (double)(delivered - window_start);
+      printf("%.0f %.0f\n", packets / (CpuNow() - cpu_start), packets / (now - measure_start));
+      break;
+    }
+    SendBatch(publisher_fd, publisher_tx, &forwarder_address, payload, n);
+  }
+  for (int j = 0; j < subscribers; ++j) {
+    close(fds[j]);
+    srtp_dealloc(sessions[j]);
+  }
+  close(publisher_fd);
+  close(forwarder_fd);
+  srtp_dealloc(publisher_tx);
+  srtp_dealloc(publisher_rx);
+  return 0;
+}
+
+static int Sinks(int count) {
+  if (count < 1 || count > kMaxSubscribers) return 1;
+  for (int j = 0; j < count; ++j) {
+    struct sockaddr_in a;
+    Bind(&a);
+    printf("%s%d", j == 0 ? "" : " ", (int)ntohs(a.sin_port));
+  }
+  printf("\n");
+  fflush(stdout);
+  char buffer[64];
+  while (read(0, buffer, sizeof buffer) > 0) {
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc >= 3 && strcmp(argv[1], "sinks") == 0) return Sinks(atoi(argv[2]));
+  if (argc >= 6 && strcmp(argv[1], "fanout") == 0) {
+    const int payload = atoi(argv[3]);
+    if (payload <= 0 || payload + 12 + 16 > kSlot) return 1;
+    if (srtp_init() != srtp_err_status_ok) return 1;
+    return FanOut(argv[2], payload, atof(argv[4]) / 1000.0, atoi(argv[5]));
+  }
   if (argc < 4) {
-    fprintf(stderr, "usage: udp_bench_c PROFILE PAYLOAD MS\n");
+    fprintf(stderr, "usage: udp_bench_c PROFILE PAYLOAD MS, or udp_bench_c fanout PROFILE PAYLOAD MS SUBSCRIBERS\n");
     return 1;
   }
   const char *profile = argv[1];

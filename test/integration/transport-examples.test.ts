@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
-for (const name of ['secure-loopback', 'sdp-fingerprint', 'sfu-forward']) {
+for (const name of ['secure-loopback', 'sdp-fingerprint', 'sfu-forward', ...(process.platform === 'linux' ? ['sfu-workers'] : [])]) {
   test(`examples/${name} exits 0`, () => {
     const script = path.join(__dirname, '..', '..', 'examples', `${name}.js`);
     const r = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 30_000 });
