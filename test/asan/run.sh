@@ -76,6 +76,10 @@ loaded="$(node -p "require('./dist/lib/native.js').native.versions().addonObject
 skip='<root>|role from a=setup; application data both ways; DTLS retransmissions counted on a lossy path'
 skip+='|timers and hostile input during the handshake'
 skip+='|a forgotten transport mid-handshake does not keep the process alive \(unref timer\)'
+# This one packs the package and type-checks it with tsc, a long node process
+# whose own V8 pages LeakSanitizer reports when it exits mid-collection; it
+# checks packaging, not native code, and `npm test` runs it.
+skip+='|the packed package resolves its root and each subpath in CommonJS, ESM and TypeScript'
 status=0
 node --test --test-concurrency=1 --test-name-pattern="^(?!($skip)\$)" "${suites[@]}" || status=$?
 unset LD_PRELOAD
