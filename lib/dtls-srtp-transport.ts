@@ -394,8 +394,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   /**
    * Selects the remote address explicitly (when you run ICE yourself, or move
    * the path). DTLS and media go there and are accepted from there only.
-   * @param remote - The peer's address.
-   * @throws {TypeError} ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for a malformed address.
+   * @param remote - The peer's address (an IP address, not a host name).
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for a malformed address or a host name.
    * @throws {RangeError} ERR_OUT_OF_RANGE for a port outside 1..65535.
    * @throws {InvalidStateError} ERR_INVALID_STATE after `close()`.
    * @example
