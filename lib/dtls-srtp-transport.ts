@@ -417,7 +417,9 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
    * transport.sendRtp(rtpPacket);
    */
   sendRtp(packet: Uint8Array): void {
-    const srtp = this.#keyed();
+    if (this.#closed) throw new InvalidStateError('DtlsSrtpTransport is closed');
+    checkBytes(packet, 'sendRtp(packet)');
+    const srtp = this.#keyed('sendRtp()');
     this.#sendMedia(srtp.protectRtp(packet));
     this.#counters.rtpPacketsSent++;
   }
@@ -432,7 +434,9 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
    * transport.sendRtcp(pli);
    */
   sendRtcp(packet: Uint8Array): void {
-    const srtp = this.#keyed();
+    if (this.#closed) throw new InvalidStateError('DtlsSrtpTransport is closed');
+    checkBytes(packet, 'sendRtcp(packet)');
+    const srtp = this.#keyed('sendRtcp()');
     this.#sendMedia(srtp.protectRtcp(packet));
     this.#counters.rtcpPacketsSent++;
   }
@@ -592,11 +596,11 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     this.close();
   }
 
-  #keyed(): SrtpSession {
+  #keyed(method?: string): SrtpSession {
     if (this.#closed) throw new InvalidStateError('DtlsSrtpTransport is closed');
     const srtp = this.#srtp;
     if (this.#state !== 'connected' || srtp === undefined) {
-      throw new InvalidStateError(`Not available in state ${this.#state}`);
+      throw new InvalidStateError(`${method ?? 'This method'} is not available in state ${this.#state}: wait for connected`);
     }
     return srtp;
   }

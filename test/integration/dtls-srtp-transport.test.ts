@@ -621,3 +621,20 @@ test('a host name as remoteAddress is refused at construction and at setRemoteAd
     transport.close();
   }
 });
+
+test('sendRtp and sendRtcp check their argument first and name themselves in the error', async () => {
+  // Before: sendRtp('x') on a transport that is not connected threw ERR_INVALID_STATE "Not available in
+  // state new" (the wrong argument went unnoticed and no method was named).
+  const transport = new DtlsSrtpTransport({ certificate: await cert(), role: 'client', path: { send: (): void => {} } });
+  try {
+    for (const method of ['sendRtp', 'sendRtcp'] as const) {
+      // The message is what this test is about: it must name the method.
+      assert.throws(() => transport[method]('x' as never), (e: unknown) =>
+        e instanceof TypeError && (e as { code?: string }).code === 'ERR_INVALID_ARG_TYPE' && e.message.includes(`${method}(packet)`));
+      assert.throws(() => transport[method](rtp()), (e: unknown) =>
+        e instanceof InvalidStateError && e.code === 'ERR_INVALID_STATE' && e.message.includes(`${method}()`));
+    }
+  } finally {
+    transport.close();
+  }
+});
