@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 import * as crypto from 'node:crypto';
-import { argTypeError, argValueError, checkArray, checkInteger, checkOneOf, optionalObject } from './validate.js';
+import { argTypeError, argValueError, checkArray, checkInteger, checkOneOf, illegalConstructorError, optionalObject } from './validate.js';
 import {
   computeFingerprint,
   isSupportedFingerprintAlgorithm,
@@ -37,6 +37,8 @@ export interface CertificateGenerateOptions {
 }
 
 const nativeOf = new WeakMap<Certificate, NativeCertificate>();
+/** Passed by the factories to the constructor: `new Certificate()` from outside has no way to pass it. */
+const FACTORY: unique symbol = Symbol('Certificate factory');
 
 /**
  * A DTLS identity: private key plus self-signed certificate. Immutable; it may
@@ -52,7 +54,9 @@ export class Certificate {
   readonly #der: Buffer;
   readonly #expires: Date;
 
-  private constructor(handle: NativeCertificate) {
+  /** @throws {TypeError} ERR_ILLEGAL_CONSTRUCTOR: use {@link Certificate.generate} or {@link Certificate.fromPem}. */
+  private constructor(token: typeof FACTORY, handle: NativeCertificate) {
+    if (token !== FACTORY) throw illegalConstructorError('Certificate', 'Certificate.generate() or Certificate.fromPem()');
     nativeOf.set(this, handle);
     this.#der = handle.der();
     this.#expires = new Date(handle.notAfter() * 1000);
@@ -81,7 +85,7 @@ export class Certificate {
       throw argValueError('options.commonName', 'a string of 1 to 64 UTF-8 bytes without NUL', commonName);
     }
     return native.NativeCertificate.generate(keyType === 'ecdsa-p256' ? 0 : 1, validityDays, commonName).then(
-      (handle) => new Certificate(handle),
+      (handle) => new Certificate(FACTORY, handle),
     );
   }
 
@@ -100,7 +104,7 @@ export class Certificate {
   static fromPem(cert: string, key: string): Certificate {
     if (typeof cert !== 'string') throw argTypeError('cert', 'a string', cert);
     if (typeof key !== 'string') throw argTypeError('key', 'a string', key);
-    return new Certificate(new native.NativeCertificate(cert, key));
+    return new Certificate(FACTORY, new native.NativeCertificate(cert, key));
   }
 
   /**

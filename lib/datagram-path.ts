@@ -7,7 +7,7 @@
  * and keys addresses with the same helpers.
  * @packageDocumentation
  */
-import { isIPv6 } from 'node:net';
+import { isIP, isIPv6 } from 'node:net';
 import type { Socket as DgramSocket, RemoteInfo } from 'node:dgram';
 import type { SrtpSession } from './srtp-session.js';
 import type { UdpReceiveBatch } from './udp-socket.js';
@@ -66,7 +66,8 @@ export interface CheckAddressOptions {
  * @param name - Its name in error messages (`'remote'`, `'options.remoteAddress'`).
  * @param options - See {@link CheckAddressOptions}.
  * @returns `{ address, port, family }`, a new object.
- * @throws {TypeError} ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for a malformed address.
+ * @throws {TypeError} ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for a malformed address, including a
+ *   host name such as `'localhost'` (only IP addresses can match a datagram's source).
  * @throws {RangeError} ERR_OUT_OF_RANGE for a port outside `minPort`..65535.
  * @example
  * checkTransportAddress({ address: '::1', port: 5000 }, 'remote'); // { address: '::1', port: 5000, family: 'IPv6' }
@@ -75,6 +76,10 @@ export function checkTransportAddress(value: unknown, name: string, options: Che
   checkObject(value, name);
   const { address, port, family } = value;
   checkString(address, `${name}.address`);
+  if (isIP(address) === 0) {
+    // A host name would be accepted here and then never match a datagram's source address.
+    throw argValueError(`${name}.address`, 'an IP address (resolve a host name first, e.g. with dns.promises.lookup())', address);
+  }
   checkIntegerValue(port, `${name}.port`, options.minPort ?? 1, 65535);
   return {
     address,

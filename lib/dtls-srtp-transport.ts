@@ -394,8 +394,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   /**
    * Selects the remote address explicitly (when you run ICE yourself, or move
    * the path). DTLS and media go there and are accepted from there only.
-   * @param remote - The peer's address.
-   * @throws {TypeError} ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for a malformed address.
+   * @param remote - The peer's address (an IP address, not a host name).
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for a malformed address or a host name.
    * @throws {RangeError} ERR_OUT_OF_RANGE for a port outside 1..65535.
    * @throws {InvalidStateError} ERR_INVALID_STATE after `close()`.
    * @example
@@ -417,7 +417,9 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
    * transport.sendRtp(rtpPacket);
    */
   sendRtp(packet: Uint8Array): void {
-    const srtp = this.#keyed();
+    if (this.#closed) throw new InvalidStateError('DtlsSrtpTransport is closed');
+    checkBytes(packet, 'sendRtp(packet)');
+    const srtp = this.#keyed('sendRtp()');
     this.#sendMedia(srtp.protectRtp(packet));
     this.#counters.rtpPacketsSent++;
   }
@@ -432,7 +434,9 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
    * transport.sendRtcp(pli);
    */
   sendRtcp(packet: Uint8Array): void {
-    const srtp = this.#keyed();
+    if (this.#closed) throw new InvalidStateError('DtlsSrtpTransport is closed');
+    checkBytes(packet, 'sendRtcp(packet)');
+    const srtp = this.#keyed('sendRtcp()');
     this.#sendMedia(srtp.protectRtcp(packet));
     this.#counters.rtcpPacketsSent++;
   }
@@ -592,11 +596,11 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     this.close();
   }
 
-  #keyed(): SrtpSession {
+  #keyed(method?: string): SrtpSession {
     if (this.#closed) throw new InvalidStateError('DtlsSrtpTransport is closed');
     const srtp = this.#srtp;
     if (this.#state !== 'connected' || srtp === undefined) {
-      throw new InvalidStateError(`Not available in state ${this.#state}`);
+      throw new InvalidStateError(`${method ?? 'This method'} is not available in state ${this.#state}: wait for connected`);
     }
     return srtp;
   }

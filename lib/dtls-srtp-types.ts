@@ -62,7 +62,10 @@ export interface DtlsSrtpTransportOptions {
    * `mediabatch` event). The transport unregisters when it closes.
    */
   server?: UdpServer;
-  /** The peer's address, when known without ICE; DTLS, RTP and RTCP are accepted from this address only. */
+  /**
+   * The peer's address, when known without ICE; DTLS, RTP and RTCP are accepted from this address only.
+   * An IP address: a host name such as `'localhost'` is refused (`ERR_INVALID_ARG_VALUE`); resolve it first.
+   */
   remoteAddress?: TransportAddress;
   /**
    * Answer ICE checks as an ICE-lite agent: a responder of yours (whose

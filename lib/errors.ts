@@ -3,8 +3,9 @@
  * Typed errors. Every error this package throws or reports carries a stable
  * string `code`; tests and applications branch on `code` and class, never on
  * message text. Argument errors are Node's own `TypeError`/`RangeError` with a
- * `code` (`ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`, `ERR_OUT_OF_RANGE`),
- * built in one place, `validate.ts`.
+ * `code` (`ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`, `ERR_OUT_OF_RANGE`;
+ * `ERR_ILLEGAL_CONSTRUCTOR` for `new` on a class made by a factory), built in
+ * one place, `validate.ts`.
  * @packageDocumentation
  */
 

@@ -66,9 +66,18 @@ const NODE_HASH: Readonly<Record<FingerprintAlgorithm, string>> = {
 
 const STRONG: ReadonlySet<string> = new Set(['sha-256', 'sha-384', 'sha-512']);
 
+/**
+ * Digest lengths of the other hash names RFC 8122 registers: such lines parse
+ * (a remote description may carry them) but never verify a certificate.
+ */
+const OTHER_DIGEST_BYTES: Readonly<Record<string, number>> = { md5: 16, md2: 16 };
+
 /** Longest input accepted (a sha-512 line is about 210 characters). */
 const MAX_INPUT = 1024;
-const HASH_TOKEN = /^[a-z0-9][a-z0-9_.!%*+`'~-]{0,31}$/;
+/** Longest value: 64 hex pairs (sha-512). */
+const MAX_VALUE = 3 * 64 - 1;
+/** An RFC 4566 `token` of at most 32 characters (RFC 8122 `hash-func`), matched in lower case. */
+const HASH_TOKEN = /^[a-z0-9!#$%&'*+.^_`{|}~-]{1,32}$/;
 const HEX_VALUE = /^[0-9A-F]{2}(?::[0-9A-F]{2})*$/;
 
 /**
@@ -90,20 +99,36 @@ function bad(message: string): DtlsError {
 
 /**
  * Validates and normalises one fingerprint (lowercase hash name, uppercase
- * hex). For a supported hash the value must have exactly the digest length.
+ * hex): the one fingerprint grammar of this package, used by
+ * {@link parseFingerprint}, the fingerprint options and the SDP parser. For a
+ * registered hash the value must have exactly the digest length; an unknown
+ * hash token is kept (it never verifies a certificate).
  * @internal
  */
 export function normalizeFingerprint(algorithm: string, value: string): DtlsFingerprint {
-  if (algorithm.length > 32 || value.length > MAX_INPUT) throw bad('Fingerprint input is too long');
+  if (algorithm.length > 32) throw bad(`Expected a hash function name of at most 32 characters but received ${algorithm.length}`);
+  if (value.length > MAX_VALUE) throw bad(`Expected at most 64 hex pairs as the fingerprint value but received ${value.length} characters`);
   const name = algorithm.toLowerCase();
   if (!HASH_TOKEN.test(name)) throw bad(`Expected a hash function name but received '${algorithm}'`);
   const hex = value.toUpperCase();
   if (!HEX_VALUE.test(hex)) throw bad('Expected hex pairs separated by colons as the fingerprint value');
   const bytes = (hex.length + 1) / 3;
-  if (isSupportedFingerprintAlgorithm(name) && bytes !== DIGEST_BYTES[name]) {
-    throw bad(`Expected ${DIGEST_BYTES[name]} bytes for ${name} but received ${bytes}`);
+  const expected = isSupportedFingerprintAlgorithm(name) ? DIGEST_BYTES[name] : OTHER_DIGEST_BYTES[name];
+  if (expected !== undefined && bytes !== expected) {
+    throw bad(`Expected ${expected} bytes for ${name} but received ${bytes}`);
   }
   return { algorithm: name, value: hex };
+}
+
+/**
+ * Parses `<hash-function> <hex:pairs>` (the value of an `a=fingerprint`
+ * attribute, RFC 8122 §5) with the grammar of {@link normalizeFingerprint}.
+ * @internal
+ */
+export function parseFingerprintAttribute(text: string): DtlsFingerprint {
+  const match = /^(\S+)[ \t]+(\S+)$/.exec(text.trim());
+  if (match === null) throw bad('Expected "<hash-function> <hex:pairs>"');
+  return normalizeFingerprint(match[1] as string, match[2] as string);
 }
 
 /**
@@ -114,8 +139,9 @@ export function normalizeFingerprint(algorithm: string, value: string): DtlsFing
  * @param input - The line or attribute value.
  * @returns The fingerprint with a lowercase `algorithm` and uppercase `value`.
  * @throws {TypeError} ERR_INVALID_ARG_TYPE when `input` is not a string.
- * @throws {DtlsError} ERR_DTLS_BAD_FINGERPRINT when the input is malformed: too long, not hex pairs,
- *   odd digits, or the wrong length for a supported hash.
+ * @throws {DtlsError} ERR_DTLS_BAD_FINGERPRINT when the input is malformed (too long, not hex pairs,
+ *   odd digits, the wrong length for the hash) or names a hash that cannot verify a certificate
+ *   (`md5`, or `sha256` for `sha-256`): such a fingerprint could only fail the handshake later.
  * @example
  * const fp = parseFingerprint('a=fingerprint:SHA-256 ab:cd:…');
  * // { algorithm: 'sha-256', value: 'AB:CD:…' }
@@ -128,9 +154,15 @@ export function parseFingerprint(input: string): DtlsFingerprint {
   const lower = text.toLowerCase();
   if (lower.startsWith('a=fingerprint:')) text = text.slice('a=fingerprint:'.length);
   else if (lower.startsWith('fingerprint:')) text = text.slice('fingerprint:'.length);
-  const match = /^(\S+)[ \t]+(\S+)$/.exec(text.trim());
-  if (match === null) throw bad('Expected "<hash-function> <hex:pairs>"');
-  return normalizeFingerprint(match[1] as string, match[2] as string);
+  const fingerprint = parseFingerprintAttribute(text);
+  const { algorithm } = fingerprint;
+  if (!isSupportedFingerprintAlgorithm(algorithm)) {
+    // A fingerprint no certificate can match would only fail later, as a fingerprint mismatch.
+    const dashed = /^sha(1|224|256|384|512)$/.exec(algorithm);
+    const hint = dashed === null ? '' : `; RFC 8122 spells it sha-${dashed[1] as string}`;
+    throw bad(`Expected a hash this package verifies (sha-1, sha-224, sha-256, sha-384, sha-512) but received '${algorithm}'${hint}`);
+  }
+  return fingerprint;
 }
 
 /**

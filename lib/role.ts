@@ -120,7 +120,7 @@ export function selectDtlsRole(options: SelectDtlsRoleOptions): DtlsRole {
  *
  * @param remoteOfferSetup - the `a=setup` value of the remote offer
  * @param preferred - our preference when the offer is `actpass`: `'active'` (default) or `'passive'`
- *   (an ICE-lite server usually prefers `'passive'`, see {@link dtlsRoleFromIceRole})
+ *   (an ICE-lite server usually prefers `'passive'`)
  * @returns `'active'` or `'passive'`, ready for `a=setup:` in the answer
  * @throws {DtlsError} `ERR_DTLS_ROLE_CONFLICT` when the offer says `holdconn` or an unknown value
  * @throws {TypeError} `ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE` when `preferred` is not `'active'` or `'passive'`
@@ -146,33 +146,31 @@ export function answerSetup(remoteOfferSetup: DtlsSetup, preferred?: 'active' | 
 }
 
 /**
- * The DTLS role to use without SDP, derived from the ICE role.
+ * The DTLS role to use without SDP (role `'auto'`), derived from the ICE role.
  *
- * Rule: the ICE **controlled** agent is the DTLS **server** and the
- * **controlling** agent is the DTLS **client**. Why:
- * - an ICE-lite agent is always controlled (RFC 8445 §6.1.1) and learns the
- *   peer's address only from the peer's checks; a DTLS server needs no address
- *   to start, it answers wherever the first ClientHello came from;
- * - the controlling agent decides nomination (USE-CANDIDATE), so it knows first
- *   that the path works and can send the ClientHello at once, with no extra
- *   round trip and no race between two ClientHellos;
- * - it matches what browsers do with ICE-lite servers: the browser (full agent,
- *   controlling) answers or is answered so that it is `active`, and the server
- *   is `passive`.
- * Both sides must apply the same rule; ICE role conflicts are resolved first
- * (RFC 8445 §7.3.1.1), so the two agents always end up with opposite roles.
+ * Rule: the ICE **controlling** agent is the DTLS **server** and the
+ * **controlled** agent is the DTLS **client**. It is the rule of ORTC
+ * (`RTCDtlsRole` `"auto"`), Pion and werift, so a peer that follows it and this
+ * endpoint always pick opposite roles. Both sides must apply the same rule;
+ * ICE role conflicts are resolved first (RFC 8445 §7.3.1.1), so the two agents
+ * always end up with opposite ICE roles and therefore opposite DTLS roles.
+ *
+ * With SDP, the `a=setup` values decide instead ({@link selectDtlsRole}); an
+ * ICE-lite server answering a browser usually answers `passive`
+ * ({@link answerSetup}), which is not what this SDP-less rule gives.
  *
  * @param iceRole - this agent's ICE role after role-conflict resolution
- * @returns `'client'` for `'controlling'`, `'server'` for `'controlled'`
+ * @returns `'server'` for `'controlling'`, `'client'` for `'controlled'`
  * @throws {TypeError} `ERR_INVALID_ARG_TYPE` when `iceRole` is not a string, `ERR_INVALID_ARG_VALUE` when it is
  *   neither `'controlling'` nor `'controlled'`
  * @example
  * ```ts
- * dtlsRoleFromIceRole('controlled');  // 'server' (an ICE-lite SFU)
- * dtlsRoleFromIceRole('controlling'); // 'client'
+ * dtlsRoleFromIceRole('controlling'); // 'server'
+ * dtlsRoleFromIceRole('controlled');  // 'client' (e.g. an ICE-lite agent)
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc8445#section-6.1.1
+ * @see https://draft.ortc.org/ (`RTCDtlsRole`, `"auto"`)
  */
 export function dtlsRoleFromIceRole(iceRole: IceRole): DtlsRole {
-  return checkOneOf(iceRole, 'iceRole', ['controlling', 'controlled']) === 'controlling' ? 'client' : 'server';
+  return checkOneOf(iceRole, 'iceRole', ['controlling', 'controlled']) === 'controlling' ? 'server' : 'client';
 }

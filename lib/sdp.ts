@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import * as sdpTransform from 'sdp-transform';
 import { SdpError } from './errors.js';
+import { parseFingerprintAttribute } from './fingerprint.js';
 import {
   argTypeError,
   argValueError,
@@ -108,40 +109,20 @@ export interface RemoteDescription {
 }
 
 const ICE_CHARS = /^[A-Za-z0-9+/]+$/;
-const HEX_PAIRS = /^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2})*$/;
-const HASH_TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`{|}~-]{1,32}$/;
-/** Digest sizes of the hash names RFC 8122 §5 registers; other tokens are kept unchecked. */
-const DIGEST_BYTES: Readonly<Record<string, number>> = {
-  'sha-1': 20,
-  'sha-224': 28,
-  'sha-256': 32,
-  'sha-384': 48,
-  'sha-512': 64,
-  md5: 16,
-  md2: 16,
-};
 const SETUP_VALUES: readonly string[] = ['active', 'passive', 'actpass', 'holdconn'];
 const DIRECTIONS: readonly string[] = ['sendrecv', 'sendonly', 'recvonly', 'inactive'];
 
-function invalid(message: string): SdpError {
-  return new SdpError('ERR_SDP_INVALID_ATTRIBUTE', message);
+function invalid(message: string, cause?: unknown): SdpError {
+  return new SdpError('ERR_SDP_INVALID_ATTRIBUTE', message, cause === undefined ? undefined : { cause });
 }
 
 function parseFingerprintValue(text: string): SdpFingerprint {
-  const m = /^fingerprint:(\S+) (\S+)\s*$/i.exec(text);
-  if (m === null) throw invalid('Expected a=fingerprint:<hash> <hex pairs> but received a malformed line');
-  const algorithm = (m[1] as string).toLowerCase();
-  const value = (m[2] as string).toUpperCase();
-  if (!HASH_TOKEN.test(algorithm)) throw invalid('Expected a hash function token in a=fingerprint');
-  if (value.length > 3 * 64 || !HEX_PAIRS.test(value)) {
-    throw invalid('Expected colon-separated hex pairs in a=fingerprint');
+  if (!/^fingerprint:/i.test(text)) throw invalid('Expected a=fingerprint:<hash> <hex pairs> but received a malformed line');
+  try {
+    return parseFingerprintAttribute(text.slice('fingerprint:'.length));
+  } catch (cause) {
+    throw invalid(`Expected a=fingerprint:<hash> <hex pairs>: ${(cause as Error).message}`, cause);
   }
-  const bytes = (value.length + 1) / 3;
-  const expected = DIGEST_BYTES[algorithm];
-  if (expected !== undefined && bytes !== expected) {
-    throw invalid(`Expected ${expected} bytes in a ${algorithm} fingerprint but received ${bytes}`);
-  }
-  return { algorithm, value };
 }
 
 /** Splits SDP into its session block and media blocks and collects the `a=fingerprint` lines of each. */

@@ -123,6 +123,15 @@ function withCode<E extends Error>(err: E, code: string): E {
 }
 
 /**
+ * `TypeError` `ERR_ILLEGAL_CONSTRUCTOR` (Node's code for the same mistake):
+ * `new` on a class whose instances only its factories make.
+ * @internal
+ */
+export function illegalConstructorError(className: string, factories: string): TypeError {
+  return withCode(new TypeError(`Expected ${className} to be created with ${factories} but it was called with new`), 'ERR_ILLEGAL_CONSTRUCTOR');
+}
+
+/**
  * `TypeError` `ERR_INVALID_ARG_TYPE`: the value has the wrong type.
  * @internal
  */

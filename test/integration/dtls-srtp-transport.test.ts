@@ -602,3 +602,39 @@ test('IPv6: a UDP pair on ::1 connects and pins the IPv6 peer', async (t) => {
   assert.deepEqual(got[0], rtp({ seq: 1 }));
   assert.deepEqual(b.getStats().selectedRemoteAddress, { address: '::1', port: sa.address().port, family: 'IPv6' });
 });
+
+test('a host name as remoteAddress is refused at construction and at setRemoteAddress, with the fix in the error', async () => {
+  // Before: { address: 'localhost' } was accepted, every reply was then dropped as unselected-address
+  // (the source of a datagram is an IP address) and start() ended in a 30 s ERR_DTLS_TIMEOUT.
+  const certificate = await cert();
+  const base = { certificate, role: 'client' as const, path: { send: (): void => {} } };
+  const hostName = (e: unknown): boolean =>
+    e instanceof TypeError && (e as { code?: string }).code === 'ERR_INVALID_ARG_VALUE';
+  assert.throws(() => new DtlsSrtpTransport({ ...base, remoteAddress: { address: 'localhost', port: 5000 } }), hostName);
+  const transport = new DtlsSrtpTransport(base);
+  try {
+    assert.throws(() => transport.setRemoteAddress({ address: 'example.invalid', port: 5000 }), hostName);
+    assert.equal(transport.remoteAddress, undefined, 'nothing was selected');
+    transport.setRemoteAddress({ address: '127.0.0.1', port: 5000 });
+    assert.deepEqual(transport.remoteAddress, { address: '127.0.0.1', port: 5000, family: 'IPv4' });
+  } finally {
+    transport.close();
+  }
+});
+
+test('sendRtp and sendRtcp check their argument first and name themselves in the error', async () => {
+  // Before: sendRtp('x') on a transport that is not connected threw ERR_INVALID_STATE "Not available in
+  // state new" (the wrong argument went unnoticed and no method was named).
+  const transport = new DtlsSrtpTransport({ certificate: await cert(), role: 'client', path: { send: (): void => {} } });
+  try {
+    for (const method of ['sendRtp', 'sendRtcp'] as const) {
+      // The message is what this test is about: it must name the method.
+      assert.throws(() => transport[method]('x' as never), (e: unknown) =>
+        e instanceof TypeError && (e as { code?: string }).code === 'ERR_INVALID_ARG_TYPE' && e.message.includes(`${method}(packet)`));
+      assert.throws(() => transport[method](rtp()), (e: unknown) =>
+        e instanceof InvalidStateError && e.code === 'ERR_INVALID_STATE' && e.message.includes(`${method}()`));
+    }
+  } finally {
+    transport.close();
+  }
+});

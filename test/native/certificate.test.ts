@@ -104,3 +104,12 @@ test('fromPem: keys other than ECDSA P-256/P-384 or RSA >= 2048 are ERR_CERT_UNS
     );
   }
 });
+
+test('new Certificate() is a typed error that names the factories', () => {
+  // Before: a bare TypeError without a code, "Cannot read properties of undefined (reading 'der')".
+  const Ctor = Certificate as unknown as new (...args: unknown[]) => Certificate;
+  for (const args of [[], [{}], [Symbol('Certificate factory'), {}]]) {
+    assert.throws(() => new Ctor(...args), (e: unknown) =>
+      e instanceof TypeError && (e as { code?: string }).code === 'ERR_ILLEGAL_CONSTRUCTOR' && e.message.includes('Certificate.generate()'));
+  }
+});

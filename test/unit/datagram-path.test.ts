@@ -49,6 +49,11 @@ test('checkTransportAddress rejects malformed addresses with coded errors', () =
   assert.throws(() => checkTransportAddress({ address: '::1', port: 65536 }, 'remote'), { code: 'ERR_OUT_OF_RANGE' });
   assert.throws(() => checkTransportAddress({ address: '::1', port: 1.5 }, 'remote'), RangeError);
   assert.throws(() => checkTransportAddress({ address: '::1', port: 1, family: 'IPv5' }, 'remote'), { code: 'ERR_INVALID_ARG_VALUE' });
+  // Host names (and anything else that is not an IP address) never match a datagram's source.
+  for (const address of ['localhost', 'example.com', '', '192.0.2', '[::1]', '192.0.2.7:5000']) {
+    assert.throws(() => checkTransportAddress({ address, port: 1 }, 'remote'), { code: 'ERR_INVALID_ARG_VALUE' }, address);
+  }
+  assert.equal(checkTransportAddress({ address: 'fe80::1%eth0', port: 1 }, 'remote').family, 'IPv6', 'a zone index is an IP address');
 });
 
 test('checkTransportAddress for any UDP source: port 0 allowed, family required (the ICE-lite responder)', () => {

@@ -16,14 +16,27 @@ test('parses a full line, the attribute and the bare value, normalising case', (
   assert.deepEqual(parseFingerprint(`sha-256   ${hex32.toUpperCase()}`), expected);
 });
 
-test('accepts every supported hash at its length, and unknown hash names without a length rule', () => {
+test('accepts every supported hash at its length', () => {
   for (const [name, bytes] of [['sha-1', 20], ['sha-224', 28], ['sha-256', 32], ['sha-384', 48], ['sha-512', 64]] as const) {
     const value = Array.from({ length: bytes }, () => 'AB').join(':');
     assert.deepEqual(parseFingerprint(`${name} ${value}`), { algorithm: name, value });
     assert.equal(isSupportedFingerprintAlgorithm(name.toUpperCase()), true);
   }
-  assert.deepEqual(parseFingerprint('md5 AB:CD'), { algorithm: 'md5', value: 'AB:CD' });
   assert.equal(isSupportedFingerprintAlgorithm('md5'), false);
+});
+
+test('a fingerprint that cannot verify a certificate is refused at parse, not at the handshake', () => {
+  // Before: 'sha256 …' and 'md5 …' parsed, then every handshake failed as a fingerprint mismatch.
+  const md5 = Array.from({ length: 16 }, () => 'AB').join(':');
+  for (const input of [`sha256 ${hex32}`, `a=fingerprint:SHA256 ${hex32}`, `md5 ${md5}`, `foo-hash ${hex32}`]) {
+    assert.throws(
+      () => parseFingerprint(input),
+      (e: unknown) => e instanceof DtlsError && e.code === 'ERR_DTLS_BAD_FINGERPRINT',
+      input.slice(0, 40),
+    );
+  }
+  // A registered hash at the wrong length is refused by the shared grammar.
+  assert.throws(() => parseFingerprint(`md5 ${hex32}`), { code: 'ERR_DTLS_BAD_FINGERPRINT' });
 });
 
 test('malformed input is a DtlsError ERR_DTLS_BAD_FINGERPRINT', () => {

@@ -106,14 +106,30 @@ test('answerSetup rejects a bad preference', () => {
   assert.throws(() => answerSetup(7 as never), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
 });
 
-test('dtlsRoleFromIceRole: controlled (ICE-lite) is the server, controlling the client', () => {
-  assert.equal(dtlsRoleFromIceRole('controlled'), 'server');
-  assert.equal(dtlsRoleFromIceRole('controlling'), 'client');
-  // The rule agrees with the SDP path of an ICE-lite server answering a browser's actpass offer.
-  assert.equal(
-    selectDtlsRole({ localSetup: answerSetup('actpass', 'passive'), remoteSetup: 'actpass', isOfferer: false }),
-    dtlsRoleFromIceRole('controlled'),
-  );
+// The SDP-less rule of ORTC (RTCDtlsRole "auto": "the ICE controlled role acts as the DTLS client
+// and the ICE controlling role acts as the DTLS server"), which Pion follows, written out here.
+const ORTC_RULE = { controlling: 'server', controlled: 'client' } as const;
+// werift's RTCDtlsTransport.start() with role 'auto': `iceTransport.role === 'controlling'` gives
+// 'server', anything else 'client' (werift itself is not a dependency; werift-dtls has no ICE).
+const weriftRole = (iceRole: string): 'client' | 'server' => (iceRole === 'controlling' ? 'server' : 'client');
+
+test('dtlsRoleFromIceRole follows the ORTC rule: controlling is the server, controlled the client', () => {
+  assert.equal(dtlsRoleFromIceRole('controlling'), ORTC_RULE.controlling);
+  assert.equal(dtlsRoleFromIceRole('controlled'), ORTC_RULE.controlled);
+});
+
+test('dtlsRoleFromIceRole pairs with werift: opposite ICE roles give opposite DTLS roles', () => {
+  const pairs = [['controlling', 'controlled'], ['controlled', 'controlling']] as const;
+  for (const [ours, theirs] of pairs) {
+    const us = dtlsRoleFromIceRole(ours);
+    const peer = weriftRole(theirs);
+    assert.notEqual(us, peer, `we are ${ours}, werift ${theirs}: both would be ${us}`);
+    // The same ICE role gives the same DTLS role as werift's, so the rules are one rule.
+    assert.equal(us, weriftRole(ours));
+  }
+});
+
+test('dtlsRoleFromIceRole rejects bad ICE roles', () => {
   for (const bad of ['CONTROLLED', '']) {
     assert.throws(() => dtlsRoleFromIceRole(bad as never), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' });
   }

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as sdpTransform from 'sdp-transform';
-import { selectDtlsRole, SdpError, DtlsError } from '../../lib/index.js';
+import { selectDtlsRole, SdpError, DtlsError, parseFingerprint } from '../../lib/index.js';
+import { parseFingerprintAttribute } from '../../lib/fingerprint.js';
 import {
   parseRemoteDescription,
   buildLiteAnswer,
@@ -149,6 +150,23 @@ test('ERR_SDP_MISSING_ATTRIBUTE: no ufrag, no pwd, no fingerprint, everything re
   assert.throws(
     () => parseRemoteDescription(minimal().replace('m=audio 9', 'm=audio 0')),
     sdpError('ERR_SDP_MISSING_ATTRIBUTE'),
+  );
+});
+
+test('a=fingerprint uses the grammar of parseFingerprint: one grammar for SDP and the API', () => {
+  // Before, sdp.ts had its own grammar: a tab between hash and value, a hash token starting with
+  // a symbol, and the 1024-character limit differed from parseFingerprint's.
+  const md5 = Array.from({ length: 16 }, () => 'AB').join(':');
+  for (const value of [`sha-256\t${SHA256_A}`, `sha-256  ${SHA256_A.toLowerCase()}`, `md5 ${md5}`, `x-future ${SHA1_B}`]) {
+    const d = parseRemoteDescription(minimal({ omit: /^a=fingerprint/, media: [`a=fingerprint:${value}`] }));
+    assert.deepEqual(d.fingerprints, [parseFingerprintAttribute(value)], value.slice(0, 20));
+  }
+  // An unknown token is kept in SDP (it never verifies), but parseFingerprint() refuses it.
+  assert.throws(() => parseFingerprint(`x-future ${SHA1_B}`), { code: 'ERR_DTLS_BAD_FINGERPRINT' });
+  // Errors of the shared grammar keep their cause.
+  assert.throws(
+    () => parseRemoteDescription(minimal({ omit: /^a=fingerprint/, media: [`a=fingerprint:md5 ${SHA1_B}`] })),
+    (e: unknown) => e instanceof SdpError && e.code === 'ERR_SDP_INVALID_ATTRIBUTE' && e.cause instanceof DtlsError,
   );
 });
 
