@@ -16,7 +16,7 @@ import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Certificate, DtlsTransport, versions, type DtlsFingerprint } from '../lib/index.js';
-import { compileC, loadOptional, note } from './report.js';
+import { compileC, loadOptional, note, type BenchRow, type BenchOptions, median } from './report.js';
 import { handshakeScheduler } from '../lib/handshake-scheduler.js';
 
 // Each repetition runs handshakes back to back in one loop turn, pumped
@@ -27,31 +27,10 @@ handshakeScheduler.configure({ budgetMs: Infinity });
 const WERIFT_DTLS = 'werift-dtls/lib/dtls/src/index.js';
 type WeriftDtls = typeof import('werift-dtls/lib/dtls/src/index.js');
 
-/** One row of a benchmark's results (the shape every bench module returns). */
-export interface BenchRow {
-  suite: string;
-  case: string;
-  metric: string;
-  ours: number;
-  anchor?: { name: string; value: number };
-  /** ours vs anchor, oriented so that > 1 is better for us */
-  ratio?: number;
-  target?: { min?: number; max?: number; of: 'ratio' | 'ours' };
-}
-/** `quick`: a run of a few seconds (for tests); `progress`: one line per step. */
-export interface BenchOptions {
-  quick?: boolean;
-  progress?: (line: string) => void;
-}
 
 let REPS = Number(process.env['DTLS_BENCH_REPS'] ?? 5);
 let REP_MS = Number(process.env['DTLS_BENCH_REP_MS'] ?? 1000);
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
 
 /** Handshakes per wall-clock second and per CPU second of one repetition. */
 interface Rate {

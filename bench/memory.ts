@@ -22,21 +22,8 @@ import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
 import { Certificate, DtlsSrtpTransport, SrtpSession, versions } from '../lib/index.js';
 import { native } from '../lib/native.js';
+import { type BenchRow, type BenchOptions } from './report.js';
 
-/** One figure of a benchmark (shared shape of every bench module). */
-export interface BenchRow {
-  suite: string;
-  case: string;
-  metric: string;
-  ours: number;
-  anchor?: { name: string; value: number };
-  ratio?: number;
-  target?: { min?: number; max?: number; of: 'ratio' | 'ours' };
-}
-export interface BenchOptions {
-  quick?: boolean;
-  progress?: (line: string) => void;
-}
 
 type CaseName = 'kept' | 'media-only' | 'werift' | 'libsrtp';
 

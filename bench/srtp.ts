@@ -32,26 +32,10 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import type { SrtpSession as WeriftSrtpSession } from 'werift-rtp';
 import { SrtpSession, versions, type SrtpProfile } from '../lib/index.js';
-import { compileC, loadOptional, note } from './report.js';
+import { compileC, loadOptional, note, type BenchRow, type BenchOptions, median } from './report.js';
 
 type WeriftRtp = typeof import('werift-rtp');
 
-/** One row of a benchmark's results (the shape every bench module returns). */
-export interface BenchRow {
-  suite: string;
-  case: string;
-  metric: string;
-  ours: number;
-  anchor?: { name: string; value: number };
-  /** ours vs anchor, oriented so that > 1 is better for us */
-  ratio?: number;
-  target?: { min?: number; max?: number; of: 'ratio' | 'ours' };
-}
-/** `quick`: a run of a few seconds (for tests); `progress`: one line per case. */
-export interface BenchOptions {
-  quick?: boolean;
-  progress?: (line: string) => void;
-}
 
 let REPS = Number(process.env['SRTP_BENCH_REPS'] ?? 7);
 let REP_MS = Number(process.env['SRTP_BENCH_REP_MS'] ?? 120);
@@ -105,11 +89,6 @@ function rtpPacket(payload: number, seq: number): Buffer {
   return packet;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 /**
  * Packets per wall-clock second and per CPU second of the thread that runs

@@ -21,24 +21,10 @@ import * as os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Certificate, DtlsSrtpTransport, versions, type DtlsFingerprint } from '../lib/index.js';
 import { handshakeScheduler } from '../lib/handshake-scheduler.js';
+import { type BenchRow, type BenchOptions, median } from './report.js';
 
 type WeriftDtls = typeof import('werift-dtls/lib/dtls/src/index.js');
 
-/** One benchmark figure (the shape every bench module returns). */
-export interface BenchRow {
-  suite: string;
-  case: string;
-  metric: string;
-  ours: number;
-  anchor?: { name: string; value: number };
-  ratio?: number;
-  target?: { min?: number; max?: number; of: 'ratio' | 'ours' };
-}
-/** Options of {@link run}. */
-export interface BenchOptions {
-  quick?: boolean;
-  progress?: (line: string) => void;
-}
 
 type Impl = 'ours' | 'werift';
 
@@ -64,11 +50,6 @@ type FromChild =
 
 const HOST = '127.0.0.1';
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
 
 function loadWerift(): WeriftDtls | undefined {
   try {

@@ -27,20 +27,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { SrtpSession, UdpSocket, versions, type SrtpProfile } from '../lib/index.js';
-
-export interface BenchRow {
-  suite: string;
-  case: string;
-  metric: string;
-  ours: number;
-  anchor?: { name: string; value: number };
-  ratio?: number;
-  target?: { min?: number; max?: number; of: 'ratio' | 'ours' };
-}
-export interface BenchOptions {
-  quick?: boolean;
-  progress?: (line: string) => void;
-}
+import { type BenchRow, type BenchOptions, median } from './report.js';
 
 const BATCH = 32;
 const WINDOW = 96;
@@ -48,11 +35,6 @@ const WARMUP_MS = 50;
 const PROFILES: readonly SrtpProfile[] = ['AEAD_AES_128_GCM', 'AES_CM_128_HMAC_SHA1_80'];
 const PAYLOADS = [160, 1000];
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 function sessions(profile: SrtpProfile): { tx: SrtpSession; rx: SrtpSession } {
   const key = crypto.randomBytes(16);
