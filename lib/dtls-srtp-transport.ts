@@ -137,6 +137,14 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   #localFingerprint: DtlsFingerprint;
   /** True while we are inside a call into the DTLS transport: sends outside one come from its timer. */
   #inDtlsCall = false;
+  /**
+   * The last DTLS flight that had no selected address to go to (a client
+   * started before ICE selected a path): sent the moment one is selected,
+   * instead of at the retransmission timer. Empty once a path exists.
+   */
+  #unsentFlight: Buffer[] = [];
+  /** A burst of unsent DTLS datagrams is being collected (until the next microtask). */
+  #collectingUnsent = false;
   #final: DtlsSrtpTransportStats | undefined;
   /** Whether a media or data event is still worth delivering (one closure for every packet). */
   readonly #mediaLive = (): boolean => !this.#closed && this.#state === 'connected';
@@ -198,6 +206,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       options.remoteAddress === undefined ? undefined : checkTransportAddress(options.remoteAddress, 'options.remoteAddress'),
       (remote) => {
         this.#path.select?.(remote);
+        this.#sendUnsentFlight(remote);
         safeEmit(this, 'remoteaddresschange', [{ ...remote }], () => !this.#closed && this.#selection.current === remote);
       },
     );
@@ -325,8 +334,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   }
 
   /**
-   * Starts DTLS (a client sends its ClientHello to the selected address now;
-   * a server waits for one) and resolves once the peer is verified and SRTP is
+   * Starts DTLS (a client sends its ClientHello to the selected address now,
+   * or with none selected yet, the moment one is; a server waits for one) and resolves once the peer is verified and SRTP is
    * keyed. Calling it again returns the same promise.
    * @returns A promise that resolves on `connected`.
    * @throws {DtlsError} (rejection) ERR_DTLS_HANDSHAKE, ERR_DTLS_FINGERPRINT_MISMATCH, ERR_DTLS_NO_SRTP_PROFILE,
@@ -685,7 +694,34 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
 
   #sendDtls(datagram: Buffer): void {
     if (!this.#inDtlsCall) this.#counters.dtlsRetransmissions++;
-    this.#sendTo(datagram, this.#selection.current);
+    const remote = this.#selection.current;
+    if (remote === undefined) this.#keepUnsent(datagram);
+    this.#sendTo(datagram, remote);
+  }
+
+  /**
+   * Keeps a DTLS datagram that had nowhere to go. DTLS writes a flight (or
+   * its retransmission) in one synchronous burst: a later burst replaces the
+   * kept one, so only the current flight is kept.
+   */
+  #keepUnsent(datagram: Buffer): void {
+    if (!this.#collectingUnsent) {
+      this.#collectingUnsent = true;
+      this.#unsentFlight = [];
+      queueMicrotask(() => {
+        this.#collectingUnsent = false;
+      });
+    }
+    this.#unsentFlight.push(datagram);
+  }
+
+  /** A path was selected: sends the flight that found none, if the handshake still waits for it. */
+  #sendUnsentFlight(remote: Required<TransportAddress>): void {
+    const flight = this.#unsentFlight;
+    if (flight.length === 0) return;
+    this.#unsentFlight = [];
+    if (this.#closed || this.#dtls.state !== 'connecting') return;
+    for (const datagram of flight) this.#sendTo(datagram, remote);
   }
 
   #sendMedia(datagram: Buffer): void {

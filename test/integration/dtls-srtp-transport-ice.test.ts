@@ -355,3 +355,111 @@ test('ICE consent: 0 disables it; without a selected path the clock does not run
   assert.throws(() => make(999), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
   assert.throws(() => make('30' as unknown as number), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
 });
+
+/** Whether a DTLS datagram's first record is a ClientHello (handshake record, message type 1). */
+function isClientHello(d: Buffer): boolean {
+  return d.length > 13 && d[0] === 22 && d[13] === 1;
+}
+
+test('an ICE-lite client started before any check sends its lost ClientHello the moment the nominating check selects the path', { timeout: 20_000 }, async (t) => {
+  const [clientCert, peerCert] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1)]);
+  let client!: DtlsSrtpTransport;
+  const peer = new DtlsSrtpTransport({
+    certificate: peerCert,
+    role: 'server',
+    remoteFingerprints: clientCert.getFingerprints(),
+    remoteAddress: SERVER,
+    path: { send: (d) => setImmediate(() => !client.closed && client.receive(d, PEER)) },
+  });
+  let clientHellos = 0;
+  client = new DtlsSrtpTransport({
+    certificate: clientCert,
+    role: 'client',
+    remoteFingerprints: peerCert.getFingerprints(),
+    iceLite: ICE,
+    // Only a resend at selection can finish the handshake within the test's timeout.
+    initialRetransmitMs: 60_000,
+    path: {
+      send: (d) => {
+        if (parseStunMessage(d) !== null) return;
+        if (isClientHello(d)) clientHellos++;
+        setImmediate(() => !peer.closed && peer.receive(d, SERVER));
+      },
+    },
+  });
+  t.after(() => {
+    client.close();
+    peer.close();
+  });
+  const keep = setInterval(() => {}, 1000);
+  t.after(() => clearInterval(keep));
+  const started = Promise.all([peer.start(), client.start()]);
+  // The ClientHello had no address to go to.
+  assert.equal(client.getStats().sendFailures, 1);
+  assert.equal(client.getStats().packetsSent, 0);
+  assert.equal(clientHellos, 0);
+  await settle();
+  assert.equal(clientHellos, 0);
+
+  // The browser's nominating check selects the path: the ClientHello goes there at once.
+  client.receive(check({ useCandidate: true }), PEER);
+  assert.equal(clientHellos, 1);
+  await started;
+  assert.equal(client.state, 'connected');
+  assert.equal(peer.state, 'connected');
+  // One ClientHello reached the peer, and no timer ever retransmitted.
+  assert.equal(clientHellos, 1);
+  assert.equal(client.getStats().dtlsRetransmissions, 0);
+  assert.equal(peer.getStats().dtlsRetransmissions, 0);
+  assert.equal(client.getStats().sendFailures, 1);
+});
+
+test('nothing is resent at selection when nothing was lost: an ICE-lite server, and a client whose path was known', async (t) => {
+  const [serverCert, peerCert] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1)]);
+  let peer!: DtlsSrtpTransport;
+  const serverSent: Buffer[] = [];
+  const server = new DtlsSrtpTransport({
+    certificate: serverCert,
+    role: 'server',
+    remoteFingerprints: peerCert.getFingerprints(),
+    iceLite: ICE,
+    path: {
+      send: (d) => {
+        serverSent.push(d);
+        if (parseStunMessage(d) === null) setImmediate(() => !peer.closed && peer.receive(d, SERVER));
+      },
+    },
+  });
+  let clientHellos = 0;
+  peer = new DtlsSrtpTransport({
+    certificate: peerCert,
+    role: 'client',
+    remoteFingerprints: serverCert.getFingerprints(),
+    remoteAddress: SERVER,
+    path: {
+      send: (d) => {
+        if (isClientHello(d)) clientHellos++;
+        setImmediate(() => !server.closed && server.receive(d, PEER));
+      },
+    },
+  });
+  t.after(() => {
+    server.close();
+    peer.close();
+  });
+  const serverStarted = server.start();
+  await settle();
+  // The server's selection sends only the check's answer.
+  server.receive(check({ useCandidate: true }), PEER);
+  assert.equal(serverSent.length, 1);
+  assert.equal(parseStunMessage(serverSent[0] as Buffer)?.messageClass, 'success');
+  await Promise.all([serverStarted, peer.start()]);
+  assert.equal(clientHellos, 1);
+  assert.equal(server.getStats().sendFailures, 0);
+  assert.equal(peer.getStats().sendFailures, 0);
+  // A later selection (a renomination) sends no DTLS either.
+  const before = serverSent.length;
+  server.receive(check({ useCandidate: true }), PEER_MOVED);
+  assert.equal(serverSent.length, before + 1);
+  assert.equal(parseStunMessage(serverSent[before] as Buffer)?.messageClass, 'success');
+});
