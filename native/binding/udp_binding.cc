@@ -38,6 +38,7 @@
 
 #include "addon.h"
 #include "binding/registry.h"
+#include "binding/typed_array.h"
 
 #if defined(__linux__)
 #include <uv.h>
@@ -96,21 +97,6 @@ struct AddressKeyHash {
     return static_cast<size_t>(h);
   }
 };
-
-bool GetTypedArray(napi_env env, napi_value value, napi_typedarray_type want, void** data, size_t* elements,
-                   core::BufferKind* kind = nullptr) {
-  napi_typedarray_type type;
-  napi_value arraybuffer;
-  size_t offset;
-  if (napi_get_typedarray_info(env, value, &type, elements, data, &arraybuffer, &offset) != napi_ok) return false;
-  if (type != want) return false;
-  if (kind != nullptr) {
-    bool plain = false;
-    if (napi_is_arraybuffer(env, arraybuffer, &plain) != napi_ok) return false;
-    *kind = plain ? core::BufferKind::kPrivate : core::BufferKind::kShared;
-  }
-  return true;
-}
 
 bool GetCount(napi_env env, napi_value value, double max, size_t* out) {
   double number = 0;
