@@ -13,6 +13,7 @@ export const {
   // ESM-EXPORTS
   DtlsSrtpTransport,
   Certificate,
+  CertificateRotation,
   parseFingerprint,
   formatFingerprint,
   isSupportedFingerprintAlgorithm,

@@ -28,6 +28,7 @@ export {
 } from './dtls-srtp-types.js';
 export { type DatagramPath, type TransportAddress } from './datagram-path.js';
 export { Certificate, type CertificateKeyType, type CertificateGenerateOptions } from './certificate.js';
+export { CertificateRotation } from './certificate-rotation.js';
 export {
   parseFingerprint,
   formatFingerprint,
