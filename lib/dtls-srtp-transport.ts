@@ -218,7 +218,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     this.#replayWindow = checkInteger(options.replayWindow, 'options.replayWindow', 64, 32767, 1024);
     this.#maxRemoteStreams = checkInteger(options.maxRemoteStreams, 'options.maxRemoteStreams', 1, 4096, 64);
     this.#maxLocalStreams = checkInteger(options.maxLocalStreams, 'options.maxLocalStreams', 1, 65536, 1024);
-    const extras = srtpCreationOptions(options as unknown as Record<string, unknown>, 'options');
+    const extras = srtpCreationOptions(options, 'options');
     this.#srtpExtras = {
       ...(extras.headerIds === undefined ? {} : { encryptedHeaderExtensionIds: Array.from(extras.headerIds) }),
       ...(extras.keyLimits === undefined ? {} : { keyLimits: keyLimitsOf(extras.keyLimits) }),

@@ -681,7 +681,7 @@ export function formatExtmap(extmap: SdpExtmap): string {
     if (attributes === '' || /[\r\n]/.test(attributes)) throw argValueError('extmap.attributes', 'one line of text', attributes);
   }
   return `a=extmap:${id}${dir === undefined ? '' : `/${dir}`} ${isEncrypted ? `${EXTMAP_ENCRYPT_URI} ` : ''}${uri}${
-    attributes === undefined ? '' : ` ${attributes as string}`
+    attributes === undefined ? '' : ` ${attributes}`
   }`;
 }
 

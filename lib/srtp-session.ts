@@ -568,7 +568,7 @@ export class SrtpSession extends EventEmitter<SrtpSessionEvents> implements Disp
       const replayWindow = checkInteger(options.replayWindow, 'options.replayWindow', 64, 32767, 1024);
       const maxRemoteStreams = checkInteger(options.maxRemoteStreams, 'options.maxRemoteStreams', 1, 4096, 64);
       const maxLocalStreams = checkInteger(options.maxLocalStreams, 'options.maxLocalStreams', 1, 65536, 1024);
-      const { headerIds, keyLimits } = srtpCreationOptions(options as unknown as Record<string, unknown>, 'options');
+      const { headerIds, keyLimits } = srtpCreationOptions(options, 'options');
       const local = concat(options.localKey, options.localSalt);
       const remote = concat(options.remoteKey, options.remoteSalt);
       try {
