@@ -486,6 +486,9 @@ let adopting: { native: NativeSrtp; profile: SrtpProfile } | undefined;
  * `ERR_SRTP_REPLAY_FAIL` (libsrtp `allow_repeat_tx` off): re-protecting an index
  * reuses keystream, and under AES-GCM it is a nonce reuse. Retransmit with RTX.
  *
+ * Events: `keylimit` ({@link SrtpKeyLimitEvent}) when a master key reaches
+ * a usage limit ({@link SrtpKeyLimits}), emitted on the next tick.
+ *
  * One session belongs to the thread (main or worker) that created it.
  * @example
  * ```ts
@@ -534,9 +537,11 @@ export class SrtpSession extends EventEmitter<SrtpSessionEvents> implements Disp
    * Creates a session from master keys and salts.
    * @param options - profile, keys, salts and limits; see {@link SrtpSessionOptions}
    * @throws {TypeError} `ERR_INVALID_ARG_TYPE` when an option has the wrong type;
-   *   `ERR_INVALID_ARG_VALUE` for an unknown profile
+   *   `ERR_INVALID_ARG_VALUE` for an unknown profile or a repeated header-extension ID
    * @throws {RangeError} `ERR_OUT_OF_RANGE` for a key or salt of the wrong length
-   *   for the profile, or `replayWindow`/`maxRemoteStreams`/`maxLocalStreams` outside their bounds
+   *   for the profile, `replayWindow`/`maxRemoteStreams`/`maxLocalStreams` outside their bounds,
+   *   a header-extension ID outside 1..255 (or more than 255 of them), or a key limit outside
+   *   1..2^48 (SRTP), 1..2^31 (SRTCP) or a soft limit above its hard limit
    * @throws {SrtpError} `ERR_SRTP_BAD_PARAM` if libsrtp rejects the policy
    * @example
    * ```ts
