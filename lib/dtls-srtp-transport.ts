@@ -21,6 +21,9 @@ import {
   SRTP_PACKET_ERROR_CODES,
   srtpResultCode,
   type SrtpSession,
+  type SrtpKeyLimits,
+  srtpCreationOptions,
+  keyLimitsOf,
   type SrtpBatchResult,
   type SrtpProfile,
 } from './srtp-session.js';
@@ -117,6 +120,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   readonly #replayWindow: number;
   readonly #maxRemoteStreams: number;
   readonly #maxLocalStreams: number;
+  /** RFC 6904 IDs and key limits for the SRTP session (validated copies). */
+  readonly #srtpExtras: { encryptedHeaderExtensionIds?: readonly number[]; keyLimits?: SrtpKeyLimits };
   readonly #mediaOnly: boolean;
   /** mediaOnly and the DTLS state not yet released: the next authenticated packet releases it. */
   #awaitingProof: boolean;
@@ -213,6 +218,11 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     this.#replayWindow = checkInteger(options.replayWindow, 'options.replayWindow', 64, 32767, 1024);
     this.#maxRemoteStreams = checkInteger(options.maxRemoteStreams, 'options.maxRemoteStreams', 1, 4096, 64);
     this.#maxLocalStreams = checkInteger(options.maxLocalStreams, 'options.maxLocalStreams', 1, 65536, 1024);
+    const extras = srtpCreationOptions(options, 'options');
+    this.#srtpExtras = {
+      ...(extras.headerIds === undefined ? {} : { encryptedHeaderExtensionIds: Array.from(extras.headerIds) }),
+      ...(extras.keyLimits === undefined ? {} : { keyLimits: keyLimitsOf(extras.keyLimits) }),
+    };
     this.#mediaOnly = optionalBoolean(options.mediaOnly, 'options.mediaOnly', false);
     this.#awaitingProof = this.#mediaOnly;
     const consentTimeoutMs =
@@ -632,6 +642,10 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
           replayWindow: this.#replayWindow,
           maxRemoteStreams: this.#maxRemoteStreams,
           maxLocalStreams: this.#maxLocalStreams,
+          ...this.#srtpExtras,
+        });
+        this.#srtp.on('keylimit', (event) => {
+          safeEmit(this, 'keylimit', [event], () => !this.#closed);
         });
         this.#remoteFingerprint = computeFingerprint(this.#dtls.getRemoteCertificate(), 'sha-256');
       } catch (cause) {

@@ -10,7 +10,7 @@ import type { DtlsState, DtlsStats } from './dtls-transport.js';
 import type { DtlsFingerprint } from './fingerprint.js';
 import type { IceLiteResponder, IceLiteResponderOptions, IceLiteStats } from './ice-lite.js';
 import type { DtlsRole, DtlsSetup } from './role.js';
-import type { SrtpPacketErrorCode, SrtpProfile, SrtpStats } from './srtp-session.js';
+import type { SrtpKeyLimitEvent, SrtpKeyLimits, SrtpPacketErrorCode, SrtpProfile, SrtpStats } from './srtp-session.js';
 import type { DatagramPath, TransportAddress } from './datagram-path.js';
 import type { UdpServer } from './udp-server.js';
 import type { UdpReceiveBatch } from './udp-socket.js';
@@ -90,6 +90,10 @@ export interface DtlsSrtpTransportOptions {
   maxRemoteStreams?: number;
   /** Local SSRCs we send with their own SRTP state, 1 to 65536; default 1024 (see `SrtpSessionOptions`). */
   maxLocalStreams?: number;
+  /** RFC 6904: IDs of the RTP header extensions to encrypt, both directions (see `SrtpSessionOptions`). */
+  encryptedHeaderExtensionIds?: readonly number[];
+  /** SRTP key-usage limits (see `SrtpKeyLimits`); reaching one emits `keylimit`. */
+  keyLimits?: SrtpKeyLimits;
   /**
    * With `iceLite`: consent freshness (RFC 7675). Once a path is selected, the
    * transport fails with `ERR_ICE_CONSENT_EXPIRED` when no authenticated
@@ -173,6 +177,8 @@ export interface DtlsSrtpTransportEvents {
   statechange: [state: DtlsState];
   /** The selected remote address was set or moved (ICE nomination, first validated DTLS, `setRemoteAddress`). */
   remoteaddresschange: [remote: Required<TransportAddress>];
+  /** The SRTP master key reached a usage limit (see `SrtpKeyLimits`); a DTLS restart re-keys. */
+  keylimit: [event: SrtpKeyLimitEvent];
 }
 
 /**

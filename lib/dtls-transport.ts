@@ -21,7 +21,7 @@ import {
 } from './native.js';
 import { handshakeScheduler, HandshakeQueue } from './handshake-scheduler.js';
 import { safeEmit } from './safe-emit.js';
-import { wrapNativeSrtp, type SrtpProfile, type SrtpSession } from './srtp-session.js';
+import { srtpCreationOptions, wrapNativeSrtp, type SrtpKeyLimits, type SrtpProfile, type SrtpSession } from './srtp-session.js';
 import {
   argTypeError,
   argValueError,
@@ -57,6 +57,10 @@ export interface DtlsSrtpSessionOptions {
   maxRemoteStreams?: number;
   /** Local SSRCs we protect for, 1 to 65536; default 1024 (see `SrtpSessionOptions`). */
   maxLocalStreams?: number;
+  /** RFC 6904 header-extension IDs to encrypt (see `SrtpSessionOptions`). */
+  encryptedHeaderExtensionIds?: readonly number[];
+  /** Key-usage limits (see `SrtpSessionOptions` and `SrtpKeyLimits`). */
+  keyLimits?: SrtpKeyLimits;
 }
 
 /**
@@ -642,9 +646,10 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     const replayWindow = checkInteger(o['replayWindow'], 'options.replayWindow', 64, 32767, 1024);
     const maxRemoteStreams = checkInteger(o['maxRemoteStreams'], 'options.maxRemoteStreams', 1, 4096, 64);
     const maxLocalStreams = checkInteger(o['maxLocalStreams'], 'options.maxLocalStreams', 1, 65536, 1024);
+    const { headerIds, keyLimits } = srtpCreationOptions(o, 'options');
     const handle = this.#connected();
     const profile = this.#srtpProfile as SrtpProfile;
-    const session = wrapNativeSrtp(handle.createSrtp(replayWindow, maxRemoteStreams, maxLocalStreams), profile);
+    const session = wrapNativeSrtp(handle.createSrtp(replayWindow, maxRemoteStreams, maxLocalStreams, headerIds, keyLimits), profile);
     this.#sessions.add(session);
     return session;
   }

@@ -31,7 +31,8 @@ export type SrtpErrorCode =
   | 'ERR_SRTP_BAD_PARAM'
   | 'ERR_SRTP_BUFFER_SMALL'
   | 'ERR_SRTP_TOO_MANY_STREAMS'
-  | 'ERR_SRTP_INTERNAL';
+  | 'ERR_SRTP_INTERNAL'
+  | 'ERR_SRTP_KEY_LIMIT';
 
 /** Codes carried by {@link CertificateError}. */
 export type CertificateErrorCode = 'ERR_CERT_PARSE' | 'ERR_CERT_UNSUPPORTED_ALGORITHM' | 'ERR_CERT_GENERATE';

@@ -65,6 +65,9 @@ export {
   type SrtpStats,
   type SrtpPacketErrorCode,
   type SrtpBatchResult,
+  type SrtpKeyLimits,
+  type SrtpKeyLimitEvent,
+  type SrtpSessionEvents,
 } from './srtp-session.js';
 export {
   UdpSocket,

@@ -52,6 +52,10 @@ export interface NativeSrtp {
    * `NativeSrtpConstructor.inPlaceOps`. After `close()` it throws ERR_INVALID_STATE.
    */
   inPlaceFunction(): NativeSrtpInPlace;
+  /** Called (held weakly) with each key-limit event: core::KeyLimitEvent kind, direction, protocol, ssrc. */
+  setKeyLimitListener(fn: (kind: number, direction: number, protocol: number, ssrc: number) => void): void;
+  /** libsrtp's rollover counter for `ssrc`, or undefined without a stream. */
+  rolloverCounter(ssrc: number, inbound: boolean): number | undefined;
 }
 
 /** See {@link NativeSrtp.inPlaceFunction}: new length or negative result code. */
@@ -66,6 +70,8 @@ export interface NativeSrtpConstructor {
     replayWindow: number,
     maxRemoteStreams: number,
     maxLocalStreams: number,
+    encryptedHeaderIds?: Int32Array,
+    keyLimits?: Float64Array,
   ): NativeSrtp;
   readonly statsLength: number;
   /** The `op` numbers of {@link NativeSrtp.inPlaceFunction}, by method name. */
@@ -199,7 +205,13 @@ export interface NativeDtls {
   remoteCertificate(): Buffer;
   exportKeyingMaterial(label: string, length: number): Buffer;
   /** An SRTP context keyed natively from the RFC 5764 export for our role. */
-  createSrtp(replayWindow: number, maxRemoteStreams: number, maxLocalStreams: number): NativeSrtp;
+  createSrtp(
+    replayWindow: number,
+    maxRemoteStreams: number,
+    maxLocalStreams: number,
+    encryptedHeaderIds?: Int32Array,
+    keyLimits?: Float64Array,
+  ): NativeSrtp;
 }
 
 /** The addon's exports. */

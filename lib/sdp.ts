@@ -75,7 +75,8 @@ export interface SdpMediaSection {
   rtcpMux: boolean;
   rtcpRsize: boolean;
   codecs: SdpCodec[];
-  headerExtensions: { id: number; uri: string }[];
+  /** `a=extmap` entries; `encrypted: true` for the RFC 6904 `urn:ietf:params:rtp-hdrext:encrypt` form (`uri` is then the inner URI). */
+  headerExtensions: { id: number; uri: string; encrypted?: true }[];
   candidates: SdpCandidate[];
   /** SSRCs announced with `a=ssrc`, in order, without duplicates. */
   ssrcs: number[];
@@ -267,7 +268,11 @@ function toSection(
     rtcpMux: m.rtcpMux === 'rtcp-mux',
     rtcpRsize: m.rtcpRsize === 'rtcp-rsize',
     codecs,
-    headerExtensions: (m.ext ?? []).map((e) => ({ id: Number(e.value), uri: String(e.uri) })),
+    headerExtensions: (m.ext ?? []).map((e) => ({
+      id: Number(e.value),
+      uri: String(e.uri),
+      ...(e['encrypt-uri'] === undefined ? {} : { encrypted: true as const }),
+    })),
     candidates: (m.candidates ?? []).map((c) => ({
       foundation: String(c.foundation),
       component: Number(c.component),
@@ -585,4 +590,118 @@ function addSend(m: sdpTransform.MediaDescription, send: unknown, mid: string): 
   if (!token.test(trackId)) throw argValueError(`${name}.trackId`, '1 to 64 token characters', trackId);
   m.msid = [{ id: streamId, appdata: trackId }];
   m.ssrcs = [{ id: ssrc, attribute: 'cname', value: cname }];
+}
+
+/** The URI that marks an encrypted header extension in `a=extmap` (RFC 6904 §4). */
+export const EXTMAP_ENCRYPT_URI = 'urn:ietf:params:rtp-hdrext:encrypt';
+
+/**
+ * One `a=extmap` attribute (RFC 8285 §7), including the RFC 6904 §4 form
+ * `a=extmap:<id>[/<direction>] urn:ietf:params:rtp-hdrext:encrypt <uri> [<attributes>]`.
+ */
+export interface SdpExtmap {
+  /** The local identifier: 1 to 14 for the one-byte header form, 1 to 255 for the two-byte form. */
+  id: number;
+  /** The extension's URI (for an encrypted extension, the URI after the `encrypt` marker). */
+  uri: string;
+  /** Whether the extension's values are encrypted (RFC 6904). */
+  encrypted: boolean;
+  direction?: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+  /** Extension attributes after the URI, as written. */
+  attributes?: string;
+}
+
+const EXTMAP_LINE = /^(?:a=)?extmap:(\d{1,5})(?:\/([a-z]+))? (\S+)(?: (\S+))?(?: (.+))?$/;
+const URI_TOKEN = /^[!-~]+$/;
+
+/**
+ * Parses one `a=extmap` line, including the encrypted form of RFC 6904 §4.
+ * @param line - the attribute, with or without `a=` (a trailing CR is ignored)
+ * @returns `{ id, uri, encrypted, direction?, attributes? }`
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` when `line` is not a string
+ * @throws {SdpError} `ERR_SDP_INVALID_ATTRIBUTE` for a malformed line, an ID
+ *   outside 1..255 or an unknown direction
+ * @example
+ * ```ts
+ * parseExtmap('a=extmap:3 urn:ietf:params:rtp-hdrext:encrypt urn:ietf:params:rtp-hdrext:ssrc-audio-level');
+ * // { id: 3, uri: 'urn:ietf:params:rtp-hdrext:ssrc-audio-level', encrypted: true }
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6904#section-4
+ */
+export function parseExtmap(line: string): SdpExtmap {
+  checkString(line, 'line');
+  const text = line.endsWith('\r') ? line.slice(0, -1) : line;
+  const m = EXTMAP_LINE.exec(text);
+  if (m === null) throw invalid('Expected a=extmap:<id>[/<direction>] [urn:ietf:params:rtp-hdrext:encrypt] <uri> but received a malformed line');
+  const id = Number(m[1]);
+  if (id < 1 || id > 255) throw invalid(`Expected an a=extmap ID from 1 to 255 but received ${id}`);
+  const direction = m[2];
+  if (direction !== undefined && !DIRECTIONS.includes(direction)) {
+    throw invalid(`Expected an a=extmap direction (sendrecv, sendonly, recvonly, inactive) but received '${direction.slice(0, 16)}'`);
+  }
+  const encrypted = m[3] === EXTMAP_ENCRYPT_URI;
+  let uri = m[3] as string;
+  let attributes = m[5] === undefined ? m[4] : `${m[4] ?? ''} ${m[5]}`;
+  if (encrypted) {
+    if (m[4] === undefined) throw invalid('Expected the extension URI after urn:ietf:params:rtp-hdrext:encrypt');
+    uri = m[4];
+    attributes = m[5];
+  }
+  return {
+    id,
+    uri,
+    encrypted,
+    ...(direction === undefined ? {} : { direction: direction as NonNullable<SdpExtmap['direction']> }),
+    ...(attributes === undefined ? {} : { attributes }),
+  };
+}
+
+/**
+ * Writes an `a=extmap` line (without CRLF); the RFC 6904 §4 form when `encrypted`.
+ * @param extmap - the extension; `id` 1 to 255, `uri` one SDP token
+ * @returns e.g. `'a=extmap:3 urn:ietf:params:rtp-hdrext:encrypt urn:ietf:params:rtp-hdrext:ssrc-audio-level'`
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE` for a bad field
+ * @throws {RangeError} `ERR_OUT_OF_RANGE` for an ID outside 1..255
+ * @example
+ * ```ts
+ * formatExtmap({ id: 1, uri: 'urn:ietf:params:rtp-hdrext:sdes:mid', encrypted: true });
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6904#section-4
+ */
+export function formatExtmap(extmap: SdpExtmap): string {
+  checkObject(extmap, 'extmap');
+  const { id, uri, encrypted, direction, attributes } = extmap as unknown as Record<string, unknown>;
+  checkIntegerValue(id, 'extmap.id', 1, 255);
+  checkString(uri, 'extmap.uri');
+  if (!URI_TOKEN.test(uri) || uri === EXTMAP_ENCRYPT_URI) throw argValueError('extmap.uri', 'a URI without spaces', uri);
+  const isEncrypted = optionalBoolean(encrypted, 'extmap.encrypted', false);
+  const dir = direction === undefined ? undefined : checkOneOf(direction, 'extmap.direction', DIRECTIONS);
+  if (attributes !== undefined) {
+    checkString(attributes, 'extmap.attributes');
+    if (attributes === '' || /[\r\n]/.test(attributes)) throw argValueError('extmap.attributes', 'one line of text', attributes);
+  }
+  return `a=extmap:${id}${dir === undefined ? '' : `/${dir}`} ${isEncrypted ? `${EXTMAP_ENCRYPT_URI} ` : ''}${uri}${
+    attributes === undefined ? '' : ` ${attributes}`
+  }`;
+}
+
+/**
+ * The IDs to pass as `encryptedHeaderExtensionIds`: those of the extensions marked encrypted.
+ * @param extmaps - parsed `a=extmap` entries (from {@link parseExtmap}, or a media section's `headerExtensions`)
+ * @returns their IDs, in order, without duplicates
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` when `extmaps` is not an array of objects
+ * @example
+ * ```ts
+ * const ids = encryptedExtensionIds(section.headerExtensions); // e.g. [1, 3]
+ * new SrtpSession({ ...keys, encryptedHeaderExtensionIds: ids });
+ * ```
+ */
+export function encryptedExtensionIds(extmaps: readonly { id: number; encrypted?: boolean }[]): number[] {
+  checkArray(extmaps, 'extmaps');
+  const ids: number[] = [];
+  extmaps.forEach((e: unknown, i) => {
+    checkObject(e, `extmaps[${i}]`);
+    if (e['encrypted'] === true && typeof e['id'] === 'number' && !ids.includes(e['id'])) ids.push(e['id']);
+  });
+  return ids;
 }

@@ -4,7 +4,9 @@
  * context. One session serves every SSRC of a transport.
  * @packageDocumentation
  */
+import { EventEmitter } from 'node:events';
 import { InvalidStateError, SrtpError, type SrtpErrorCode } from './errors.js';
+import { safeEmit } from './safe-emit.js';
 import {
   argValueError,
   checkArray,
@@ -13,6 +15,8 @@ import {
   checkInteger,
   checkIntegerValue,
   checkObject,
+  checkOneOf,
+  optionalObject,
   outOfRangeError,
 } from './validate.js';
 import { native, type NativeSrtp, type NativeSrtpInPlace } from './native.js';
@@ -70,6 +74,78 @@ export interface SrtpSessionOptions {
    * (media, RTX and FEC SSRCs) over one transport in under 1 MiB.
    */
   readonly maxLocalStreams?: number;
+  /**
+   * RFC 6904 header-extension encryption: the IDs of the RTP header
+   * extensions (RFC 8285) whose values are encrypted, in both directions —
+   * those the SDP marks `urn:ietf:params:rtp-hdrext:encrypt` (see
+   * `parseExtmap` in `dtls-srtp/sdp`). 1 to 14 for the one-byte form, 1 to
+   * 255 for the two-byte form; distinct; at most 255. Extensions not listed
+   * stay readable (and, as all of the header, authenticated). Works with
+   * every profile: for the AEAD profiles libsrtp 2.7 encrypts them with
+   * AES-CM under the header-encryption key derived from the master key.
+   * Default: none.
+   */
+  readonly encryptedHeaderExtensionIds?: readonly number[];
+  /**
+   * Key-usage limits (RFC 3711 §9.2), per direction: see {@link SrtpKeyLimits}.
+   * Defaults to the RFC's maximum (2^48 SRTP, 2^31 SRTCP packets); lower
+   * values retire a key earlier, higher ones are refused.
+   */
+  readonly keyLimits?: SrtpKeyLimits;
+}
+
+/**
+ * How many packets one master key may process in one direction (RFC 3711
+ * §9.2). After `soft` packets the session emits a `keylimit` event of kind
+ * `'soft'` (once); after `hard` packets every further packet of that kind in
+ * that direction fails with `ERR_SRTP_KEY_LIMIT` and a `'hard'` event is
+ * emitted (once) — never a silent wrap. The remedy is new keys: a DTLS
+ * restart (or new SDES keys and a new session).
+ * @example
+ * ```ts
+ * const keyLimits: SrtpKeyLimits = { srtpHard: 2 ** 40, srtpSoft: 2 ** 40 - 2 ** 20 };
+ * ```
+ */
+export interface SrtpKeyLimits {
+  /** SRTP packets before the soft event; default `srtpHard - min(2^16, srtpHard / 2)` (libsrtp's margin). */
+  readonly srtpSoft?: number;
+  /** SRTP packets the key may protect (or accept), 1 to 2^48; default 2^48. */
+  readonly srtpHard?: number;
+  /** SRTCP packets before the soft event; default `srtcpHard - min(2^16, srtcpHard / 2)`. */
+  readonly srtcpSoft?: number;
+  /** SRTCP packets the key may protect (or accept), 1 to 2^31; default 2^31. */
+  readonly srtcpHard?: number;
+}
+
+/**
+ * A key-usage limit was reached (see {@link SrtpKeyLimits}); emitted
+ * asynchronously (on the next tick), once per kind, direction and protocol.
+ * @example
+ * ```ts
+ * session.on('keylimit', ({ kind, direction, protocol, ssrc }) => {
+ *   if (kind === 'soft') scheduleDtlsRestart();
+ * });
+ * ```
+ */
+export interface SrtpKeyLimitEvent {
+  /** `'soft'`: time to re-key; `'hard'`: the key is spent, packets are refused. */
+  readonly kind: 'soft' | 'hard';
+  /** `'outbound'`: what we protect (local key); `'inbound'`: what we accept (remote key). */
+  readonly direction: 'outbound' | 'inbound';
+  readonly protocol: 'srtp' | 'srtcp';
+  /** The SSRC of the packet that reached the limit. */
+  readonly ssrc: number;
+}
+
+/**
+ * Events of {@link SrtpSession}.
+ * @example
+ * ```ts
+ * session.on('keylimit', (event) => console.warn('SRTP key limit', event));
+ * ```
+ */
+export interface SrtpSessionEvents {
+  keylimit: [event: SrtpKeyLimitEvent];
 }
 
 /**
@@ -88,6 +164,7 @@ export type SrtpPacketErrorCode = Extract<
   | 'ERR_SRTP_BUFFER_SMALL'
   | 'ERR_SRTP_TOO_MANY_STREAMS'
   | 'ERR_SRTP_INTERNAL'
+  | 'ERR_SRTP_KEY_LIMIT'
 >;
 
 /**
@@ -174,6 +251,7 @@ export const SRTP_PACKET_ERROR_CODES: readonly SrtpPacketErrorCode[] = [
   'ERR_SRTP_BUFFER_SMALL',
   'ERR_SRTP_TOO_MANY_STREAMS',
   'ERR_SRTP_INTERNAL',
+  'ERR_SRTP_KEY_LIMIT',
 ];
 const STATS_FAILURES_BASE = 9;
 // core::SrtpStats::kLocalStreams follows the failure counters.
@@ -229,6 +307,9 @@ export function srtpResultCode(result: number): SrtpPacketErrorCode | undefined 
       return 'ERR_SRTP_BUFFER_SMALL';
     case -1003:
       return 'ERR_SRTP_TOO_MANY_STREAMS';
+    case -15: // srtp_err_status_key_expired
+    case -1004:
+      return 'ERR_SRTP_KEY_LIMIT';
     default:
       return 'ERR_SRTP_INTERNAL';
   }
@@ -247,6 +328,7 @@ const MESSAGES: Readonly<Record<SrtpPacketErrorCode, string>> = {
   ERR_SRTP_BUFFER_SMALL: 'the buffer has no room for the protection overhead',
   ERR_SRTP_TOO_MANY_STREAMS: 'the packet has a new SSRC beyond maxRemoteStreams (received) or maxLocalStreams (sent)',
   ERR_SRTP_INTERNAL: 'libsrtp reported an unexpected failure',
+  ERR_SRTP_KEY_LIMIT: 'the master key reached its hard usage limit; new keys are needed (DTLS restart)',
 };
 
 function resultError(result: number, what: string): SrtpError {
@@ -269,6 +351,78 @@ function assertBytes(value: unknown, name: string): asserts value is Uint8Array 
 function assertLength(value: Uint8Array, name: string, length: number): void {
   if (value.length !== length) throw outOfRangeError(`${name}.length`, `${length}`, value.length);
 }
+
+const MAX_SRTP_KEY_USES = 2 ** 48;
+const MAX_SRTCP_KEY_USES = 2 ** 31;
+
+function checkHeaderIds(value: unknown, name: string): Int32Array | undefined {
+  if (value === undefined) return undefined;
+  checkArray(value, name, 'an array of header-extension IDs');
+  if (value.length > 255) throw outOfRangeError(`${name}.length`, 'at most 255', value.length);
+  const ids = new Int32Array(value.length);
+  const seen = new Set<number>();
+  for (let i = 0; i < value.length; i++) {
+    const id: unknown = value[i];
+    checkIntegerValue(id, `${name}[${i}]`, 1, 255);
+    if (seen.has(id)) throw argValueError(`${name}[${i}]`, 'distinct IDs', id);
+    seen.add(id);
+    ids[i] = id;
+  }
+  return ids.length === 0 ? undefined : ids;
+}
+
+function checkLimitPair(o: Record<string, unknown>, name: string, prefix: 'srtp' | 'srtcp', max: number): [number, number] {
+  const hard = checkInteger(o[`${prefix}Hard`], `${name}.${prefix}Hard`, 1, max, max);
+  const soft = checkInteger(o[`${prefix}Soft`], `${name}.${prefix}Soft`, 1, hard, hard - Math.min(2 ** 16, Math.floor(hard / 2)));
+  return [soft, hard];
+}
+
+function checkKeyLimits(value: unknown, name: string): Float64Array | undefined {
+  if (value === undefined) return undefined;
+  const o = optionalObject(value, name);
+  return Float64Array.from([...checkLimitPair(o, name, 'srtp', MAX_SRTP_KEY_USES), ...checkLimitPair(o, name, 'srtcp', MAX_SRTCP_KEY_USES)]);
+}
+
+/**
+ * @internal Validates the RFC 6904 and key-limit options shared by
+ * `new SrtpSession` and `DtlsTransport.createSrtpSession`, in the form the
+ * native constructors take (`undefined` for "not set").
+ * @param options - an object with optional `encryptedHeaderExtensionIds` and `keyLimits`
+ * @param name - the options' name in error messages
+ * @returns the native arguments
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for a wrong type; `ERR_INVALID_ARG_VALUE` for a repeated ID
+ * @throws {RangeError} `ERR_OUT_OF_RANGE` for an ID outside 1..255, more than 255 IDs, or a limit out of range
+ * @example
+ * ```ts
+ * const { headerIds, keyLimits } = srtpCreationOptions({ encryptedHeaderExtensionIds: [1, 3] }, 'options');
+ * ```
+ */
+export function srtpCreationOptions(
+  options: Record<string, unknown>,
+  name: string,
+): { headerIds: Int32Array | undefined; keyLimits: Float64Array | undefined } {
+  return {
+    headerIds: checkHeaderIds(options['encryptedHeaderExtensionIds'], `${name}.encryptedHeaderExtensionIds`),
+    keyLimits: checkKeyLimits(options['keyLimits'], `${name}.keyLimits`),
+  };
+}
+
+/**
+ * @internal The {@link SrtpKeyLimits} a validated native limits array stands for.
+ * @param limits - `[srtpSoft, srtpHard, srtcpSoft, srtcpHard]` from {@link srtpCreationOptions}
+ * @returns the same limits as an options object
+ * @example
+ * ```ts
+ * keyLimitsOf(Float64Array.of(50, 100, 50, 100)); // { srtpSoft: 50, srtpHard: 100, ... }
+ * ```
+ */
+export function keyLimitsOf(limits: Float64Array): SrtpKeyLimits {
+  return { srtpSoft: limits[0] ?? 1, srtpHard: limits[1] ?? 1, srtcpSoft: limits[2] ?? 1, srtcpHard: limits[3] ?? 1 };
+}
+
+const KINDS = ['soft', 'hard'] as const;
+const DIRECTIONS = ['outbound', 'inbound'] as const;
+const PROTOCOLS = ['srtp', 'srtcp'] as const;
 
 function assertInteger(value: unknown, name: string, min: number, max: number): asserts value is number {
   checkIntegerValue(value, name, min, max);
@@ -332,6 +486,9 @@ let adopting: { native: NativeSrtp; profile: SrtpProfile } | undefined;
  * `ERR_SRTP_REPLAY_FAIL` (libsrtp `allow_repeat_tx` off): re-protecting an index
  * reuses keystream, and under AES-GCM it is a nonce reuse. Retransmit with RTX.
  *
+ * Events: `keylimit` ({@link SrtpKeyLimitEvent}) when a master key reaches
+ * a usage limit ({@link SrtpKeyLimits}), emitted on the next tick.
+ *
  * One session belongs to the thread (main or worker) that created it.
  * @example
  * ```ts
@@ -344,8 +501,28 @@ let adopting: { native: NativeSrtp; profile: SrtpProfile } | undefined;
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc3711
  */
-export class SrtpSession implements Disposable {
+export class SrtpSession extends EventEmitter<SrtpSessionEvents> implements Disposable {
   #native: NativeSrtp | undefined;
+  // Key-limit events from native code, emitted on the next tick (never from
+  // inside a packet call). Native code holds the listener weakly.
+  #keyLimitEvents: SrtpKeyLimitEvent[] = [];
+  readonly #onKeyLimit = (kind: number, direction: number, protocol: number, ssrc: number): void => {
+    this.#keyLimitEvents.push({
+      kind: KINDS[kind] ?? 'hard',
+      direction: DIRECTIONS[direction] ?? 'inbound',
+      protocol: PROTOCOLS[protocol] ?? 'srtp',
+      ssrc,
+    });
+    if (this.#keyLimitEvents.length === 1) process.nextTick(this.#emitKeyLimits);
+  };
+  readonly #emitKeyLimits = (): void => {
+    const events = this.#keyLimitEvents;
+    this.#keyLimitEvents = [];
+    for (const event of events) {
+      if (this.closed) return;
+      safeEmit(this, 'keylimit', [event], () => !this.closed);
+    }
+  };
   // The native in-place function of #native, made on first use; undefined
   // again once closed (it would throw ERR_INVALID_STATE by itself).
   #call: NativeSrtpInPlace | undefined;
@@ -360,9 +537,11 @@ export class SrtpSession implements Disposable {
    * Creates a session from master keys and salts.
    * @param options - profile, keys, salts and limits; see {@link SrtpSessionOptions}
    * @throws {TypeError} `ERR_INVALID_ARG_TYPE` when an option has the wrong type;
-   *   `ERR_INVALID_ARG_VALUE` for an unknown profile
+   *   `ERR_INVALID_ARG_VALUE` for an unknown profile or a repeated header-extension ID
    * @throws {RangeError} `ERR_OUT_OF_RANGE` for a key or salt of the wrong length
-   *   for the profile, or `replayWindow`/`maxRemoteStreams`/`maxLocalStreams` outside their bounds
+   *   for the profile, `replayWindow`/`maxRemoteStreams`/`maxLocalStreams` outside their bounds,
+   *   a header-extension ID outside 1..255 (or more than 255 of them), or a key limit outside
+   *   1..2^48 (SRTP), 1..2^31 (SRTCP) or a soft limit above its hard limit
    * @throws {SrtpError} `ERR_SRTP_BAD_PARAM` if libsrtp rejects the policy
    * @example
    * ```ts
@@ -374,6 +553,7 @@ export class SrtpSession implements Disposable {
    * ```
    */
   constructor(options: SrtpSessionOptions) {
+    super();
     const adopted = adopting;
     adopting = undefined;
     if (adopted !== undefined) {
@@ -393,10 +573,20 @@ export class SrtpSession implements Disposable {
       const replayWindow = checkInteger(options.replayWindow, 'options.replayWindow', 64, 32767, 1024);
       const maxRemoteStreams = checkInteger(options.maxRemoteStreams, 'options.maxRemoteStreams', 1, 4096, 64);
       const maxLocalStreams = checkInteger(options.maxLocalStreams, 'options.maxLocalStreams', 1, 65536, 1024);
+      const { headerIds, keyLimits } = srtpCreationOptions(options, 'options');
       const local = concat(options.localKey, options.localSalt);
       const remote = concat(options.remoteKey, options.remoteSalt);
       try {
-        this.#native = new native.NativeSrtp(info.id, local, remote, replayWindow, maxRemoteStreams, maxLocalStreams);
+        this.#native = new native.NativeSrtp(
+          info.id,
+          local,
+          remote,
+          replayWindow,
+          maxRemoteStreams,
+          maxLocalStreams,
+          headerIds,
+          keyLimits,
+        );
       } finally {
         local.fill(0);
         remote.fill(0);
@@ -407,6 +597,7 @@ export class SrtpSession implements Disposable {
     this.#rtpOverhead = info.rtpOverhead;
     this.#rtcpOverhead = info.rtcpOverhead;
     this.#stats = new Float64Array(native.NativeSrtp.statsLength);
+    this.#native.setKeyLimitListener(this.#onKeyLimit);
   }
 
   /** The session's protection profile. */
@@ -766,6 +957,29 @@ export class SrtpSession implements Disposable {
       localStreams: s[STATS_LOCAL_STREAMS] ?? 0,
       failures,
     };
+  }
+
+  /**
+   * The rollover counter (RFC 3711 §3.3.1) of one stream: how many times its
+   * 16-bit sequence number wrapped, as libsrtp tracks it. Useful to carry a
+   * long-lived stream's index across a re-key.
+   * @param ssrc - the stream's SSRC
+   * @param direction - `'outbound'` for an SSRC we protect, `'inbound'` for one we receive
+   * @returns the ROC, or `undefined` when the session has no state for that SSRC yet
+   *   (nothing protected for it, or nothing from it authenticated)
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE` for wrong arguments
+   * @throws {RangeError} `ERR_OUT_OF_RANGE` for an SSRC outside 0..2^32-1
+   * @throws {InvalidStateError} `ERR_INVALID_STATE` after close
+   * @example
+   * ```ts
+   * const roc = session.getRolloverCounter(0x1234abcd, 'inbound'); // e.g. 3 after three wraps
+   * ```
+   */
+  getRolloverCounter(ssrc: number, direction: 'outbound' | 'inbound'): number | undefined {
+    const handle = this.#live();
+    checkIntegerValue(ssrc, 'ssrc', 0, 0xffffffff);
+    const inbound = checkOneOf(direction, 'direction', DIRECTIONS) === 'inbound';
+    return handle.rolloverCounter(ssrc, inbound);
   }
 
   /**

@@ -7,5 +7,9 @@ export const {
   MAX_SDP_LENGTH,
   parseRemoteDescription,
   buildLiteAnswer,
+  parseExtmap,
+  formatExtmap,
+  encryptedExtensionIds,
+  EXTMAP_ENCRYPT_URI,
 } = cjs;
 export default cjs;

@@ -433,14 +433,14 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
     return result;
   }
 
-  // createSrtp(replayWindow, maxRemoteStreams, maxLocalStreams) → NativeSrtp
+  // createSrtp(replayWindow, maxRemoteStreams, maxLocalStreams[, encryptedHeaderIds, keyLimits]) → NativeSrtp
   // keyed from the RFC 5764 §4.2 export for our role; the keys never reach
   // JavaScript, and every native copy of them is wiped before it is freed.
   Napi::Value CreateSrtp(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     core::DtlsEndpoint* endpoint = Live(env);
     if (endpoint == nullptr) return env.Undefined();
-    if (info.Length() != 3 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber()) {
+    if ((info.Length() != 3 && info.Length() != 5) || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber()) {
       ThrowInternalArg(env, "createSrtp expects (replayWindow, maxRemoteStreams, maxLocalStreams)");
       return env.Undefined();
     }
@@ -476,6 +476,10 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
     options.replay_window = static_cast<uint32_t>(window);
     options.max_remote_streams = static_cast<uint32_t>(streams);
     options.max_local_streams = static_cast<uint32_t>(local_streams);
+    if (info.Length() == 5 && !ParseSrtpExtras(env, info[3], info[4], &options)) {
+      ThrowInternalArg(env, "createSrtp: bad encryptedHeaderIds or keyLimits");
+      return env.Undefined();
+    }
     int status = 0;
     std::unique_ptr<core::SrtpContext> context = core::SrtpContext::Create(
         profile->profile, local.data(), local.size(), remote.data(), remote.size(), options, &status);

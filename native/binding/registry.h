@@ -25,6 +25,12 @@ Napi::Object NewSrtpObject(Napi::Env env, Addon* addon, std::unique_ptr<core::Sr
 // NativeUdp (udp_binding.cc).
 void InitUdpBinding(Napi::Env env, Napi::Object exports, Addon* addon);
 
+// Reads the optional SRTP creation arguments shared by `new NativeSrtp` and
+// NativeDtls createSrtp: encryptedHeaderIds (Int32Array) and keyLimits
+// (Float64Array [srtpSoft, srtpHard, srtcpSoft, srtcpHard]), each may be
+// undefined. False for a wrong type or shape (SrtpContext::Create checks
+// the values).
+bool ParseSrtpExtras(Napi::Env env, Napi::Value ids, Napi::Value limits, core::SrtpOptions* options);
 // Whether `value` is a NativeSrtp object of this env (napi_instanceof).
 bool IsSrtpObject(Napi::Env env, Addon* addon, napi_value value);
 // The live context of an object IsSrtpObject accepted, or nullptr once it

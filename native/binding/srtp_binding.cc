@@ -11,6 +11,7 @@
 
 #include <napi.h>
 
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -46,6 +47,27 @@ bool GetLength(napi_env env, napi_value value, double* out) {
   return std::isfinite(*out) && *out >= 0 && std::floor(*out) == *out;
 }
 
+// Hands the context's pending key-limit events to `listener` as
+// (kind, direction, protocol, ssrc) calls (core::KeyLimitEvent numbers). The
+// TypeScript listener only queues them (it emits later), so it cannot close
+// the context under a caller. Without a listener the events are dropped.
+// Returns false if the listener threw (the exception stays pending).
+bool DeliverKeyLimitEvents(napi_env env, SrtpContext* ctx, const Napi::FunctionReference* listener) {
+  std::array<core::KeyLimitEvent, core::kMaxKeyLimitEvents> events;
+  const size_t count = ctx->TakeKeyLimitEvents(events.data(), events.size());
+  if (listener == nullptr || listener->IsEmpty()) return true;
+  Napi::Env e(env);
+  Napi::Function fn = listener->Value();  // weak: empty once the session was collected
+  if (fn.IsEmpty()) return true;
+  for (size_t i = 0; i < count; ++i) {
+    const core::KeyLimitEvent& event = events[i];
+    fn.Call({Napi::Number::New(e, event.kind), Napi::Number::New(e, event.direction),
+                    Napi::Number::New(e, event.protocol), Napi::Number::New(e, static_cast<double>(event.ssrc))});
+    if (e.IsExceptionPending()) return false;
+  }
+  return true;
+}
+
 // What a NativeSrtp shares with the in-place function it hands out (see
 // NativeSrtp::InPlaceFunction). Either may outlive the other: the object can
 // be closed or collected while TypeScript still holds the function, so the
@@ -55,6 +77,8 @@ bool GetLength(napi_env env, napi_value value, double* out) {
 struct InPlaceCell {
   SrtpContext* ctx = nullptr;  // null once the object closed or was freed
   Addon* addon = nullptr;      // the per-env Addon (outlives every function)
+  // The object's key-limit listener (valid whenever ctx is not null).
+  const Napi::FunctionReference* listener = nullptr;
 };
 
 // The in-place hot path without napi_unwrap or node-addon-api's wrappers:
@@ -85,6 +109,7 @@ napi_value InPlaceCall(napi_env env, napi_callback_info info) {
   }
   const int result = RunOp(cell->ctx, static_cast<Op>(op), static_cast<uint8_t*>(buf), static_cast<size_t>(length),
                            capacity, kind);
+  if (cell->ctx->HasKeyLimitEvents() && !DeliverKeyLimitEvents(env, cell->ctx, cell->listener)) return nullptr;
   napi_value out = nullptr;
   if (napi_create_int32(env, result, &out) != napi_ok) return nullptr;
   return out;
@@ -112,6 +137,8 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
                            InstanceMethod<&NativeSrtp::GetStats>("getStats"),
                            InstanceMethod<&NativeSrtp::ProfileId>("profileId"),
                            InstanceMethod<&NativeSrtp::InPlaceFunction>("inPlaceFunction"),
+                           InstanceMethod<&NativeSrtp::SetKeyLimitListener>("setKeyLimitListener"),
+                           InstanceMethod<&NativeSrtp::RolloverCounter>("rolloverCounter"),
                            InstanceMethod<&NativeSrtp::Close>("close"),
                            StaticValue("statsLength",
                                        Napi::Number::New(env, static_cast<double>(core::SrtpStats::kCount))),
@@ -130,7 +157,8 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
     return ops;
   }
 
-  // new NativeSrtp(profileId, localKeySalt, remoteKeySalt, replayWindow, maxRemoteStreams, maxLocalStreams)
+  // new NativeSrtp(profileId, localKeySalt, remoteKeySalt, replayWindow, maxRemoteStreams, maxLocalStreams,
+  // encryptedHeaderIds?: Int32Array, keyLimits?: Float64Array) (see ParseSrtpExtras)
   // or, from NewSrtpObject only, new NativeSrtp(External<unique_ptr<SrtpContext>>).
   explicit NativeSrtp(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeSrtp>(info) {
     Napi::Env env = info.Env();
@@ -150,8 +178,8 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
     }
     static constexpr const char* kUsage =
         "NativeSrtp expects (profileId, localKeySalt, remoteKeySalt, replayWindow, maxRemoteStreams, "
-        "maxLocalStreams)";
-    if (info.Length() != 6 || !info[0].IsNumber() || !info[3].IsNumber() || !info[4].IsNumber() ||
+        "maxLocalStreams[, encryptedHeaderIds, keyLimits])";
+    if ((info.Length() != 6 && info.Length() != 8) || !info[0].IsNumber() || !info[3].IsNumber() || !info[4].IsNumber() ||
         !info[5].IsNumber()) {
       ThrowInternalArg(env, kUsage);
       return;
@@ -181,6 +209,10 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
     options.replay_window = static_cast<uint32_t>(window);
     options.max_remote_streams = static_cast<uint32_t>(streams);
     options.max_local_streams = static_cast<uint32_t>(local_streams);
+    if (info.Length() == 8 && !ParseSrtpExtras(env, info[6], info[7], &options)) {
+      ThrowInternalArg(env, kUsage);
+      return;
+    }
     int status = 0;
     ctx_ = SrtpContext::Create(profile_info->profile, static_cast<const uint8_t*>(local), local_length,
                                static_cast<const uint8_t*>(remote), remote_length, options, &status);
@@ -194,7 +226,9 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
     memory_->Set(kSrtpContextBytes);
   }
 
-  // Basic finalizer (GC safety net): frees libsrtp state, runs no JS.
+  // Basic finalizer (GC safety net): frees libsrtp state, runs no JS (the
+  // listener reference is released by its own destructor, which the basic
+  // finalizer may run: node-addon-api defers it safely).
   ~NativeSrtp() override { CloseNative(); }
 
   // The context while open (for NativeUdp's send and receive paths).
@@ -230,6 +264,7 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
     }
     if (!Live(info.Env())) return nullptr;
     int result = RunOp(ctx_.get(), op, static_cast<uint8_t*>(data), static_cast<size_t>(length), capacity, kind);
+    if (ctx_->HasKeyLimitEvents() && !DeliverKeyLimitEvents(env, ctx_.get(), &listener_)) return nullptr;
     napi_value out;
     napi_create_int32(env, result, &out);
     return out;
@@ -285,6 +320,7 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
       results[i] = result;
       if (result >= 0) ++ok;
     }
+    if (ctx_->HasKeyLimitEvents() && !DeliverKeyLimitEvents(env, ctx_.get(), &listener_)) return nullptr;
     napi_value out;
     napi_create_int32(env, ok, &out);
     return out;
@@ -317,7 +353,38 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
     }
     if (!Live(info.Env())) return info.Env().Undefined();
     std::memcpy(data, ctx_->stats().values, sizeof(ctx_->stats().values));
+    // Events raised on the native UDP path (which has no listener) surface here.
+    if (ctx_->HasKeyLimitEvents()) DeliverKeyLimitEvents(env, ctx_.get(), &listener_);
     return info.Env().Undefined();
+  }
+
+  // setKeyLimitListener(fn(kind, direction, protocol, ssrc)) -> undefined
+  Napi::Value SetKeyLimitListener(const Napi::CallbackInfo& info) {
+    if (info.Length() < 1 || !info[0].IsFunction()) {
+      ThrowInternalArg(info.Env(), "expected a function");
+      return info.Env().Undefined();
+    }
+    if (!Live(info.Env())) return info.Env().Undefined();
+    // Weak: the TypeScript session holds the function (a strong reference
+    // from here would keep the session, and so this object, alive forever).
+    listener_ = Napi::Weak(info[0].As<Napi::Function>());
+    return info.Env().Undefined();
+  }
+
+  // rolloverCounter(ssrc, inbound: boolean) -> number | undefined (no stream yet)
+  Napi::Value RolloverCounter(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    double ssrc = 0;
+    if (info.Length() < 2 || !GetLength(env, info[0], &ssrc) || ssrc > 0xffffffff || !info[1].IsBoolean()) {
+      ThrowInternalArg(env, "expected (ssrc, inbound)");
+      return env.Undefined();
+    }
+    if (!Live(env)) return env.Undefined();
+    const auto direction = info[1].As<Napi::Boolean>().Value() ? core::KeyLimitEvent::kInbound
+                                                               : core::KeyLimitEvent::kOutbound;
+    uint32_t roc = 0;
+    if (!ctx_->GetRolloverCounter(static_cast<uint32_t>(ssrc), direction, &roc)) return env.Undefined();
+    return Napi::Number::New(env, static_cast<double>(roc));
   }
 
   Napi::Value ProfileId(const Napi::CallbackInfo& info) {
@@ -340,6 +407,7 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
       cell_ = std::make_shared<InPlaceCell>();
       cell_->ctx = ctx_.get();
       cell_->addon = addon_;
+      cell_->listener = &listener_;
     }
     napi_value raw = nullptr;
     if (napi_create_function(env, "nativeSrtpInPlace", NAPI_AUTO_LENGTH, InPlaceCall, cell_.get(), &raw) !=
@@ -363,6 +431,8 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
   Unique ctx_;
   // The batch layout as read once from the caller (see Batch).
   std::vector<int32_t> layout_;
+  // Called with each key-limit event (see DeliverKeyLimitEvents); weak.
+  Napi::FunctionReference listener_;
   // Shared with the functions InPlaceFunction handed out; made on first use.
   std::shared_ptr<InPlaceCell> cell_;
   // What the context holds, reported to V8 (once the context exists).
@@ -370,6 +440,36 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
 };
 
 }  // namespace
+
+bool ParseSrtpExtras(Napi::Env env, Napi::Value ids, Napi::Value limits, core::SrtpOptions* options) {
+  if (!ids.IsUndefined()) {
+    void* data = nullptr;
+    size_t count = 0;
+    if (!GetTypedArray(env, ids, napi_int32_array, &data, &count) || count > core::kMaxEncryptedHeaderIds) {
+      return false;
+    }
+    // Read once into our own vector (core checks range and duplicates).
+    const int32_t* values = static_cast<const int32_t*>(data);
+    options->encrypted_header_ids.assign(values, values + count);
+  }
+  if (!limits.IsUndefined()) {
+    void* data = nullptr;
+    size_t count = 0;
+    if (!GetTypedArray(env, limits, napi_float64_array, &data, &count) || count != 4) return false;
+    std::array<double, 4> v;
+    std::memcpy(v.data(), data, sizeof v);
+    for (double x : v) {
+      if (!std::isfinite(x) || x < 1 || std::floor(x) != x || x > static_cast<double>(core::kMaxSrtpKeyUses)) {
+        return false;
+      }
+    }
+    options->key_limits.srtp_soft = static_cast<uint64_t>(v[0]);
+    options->key_limits.srtp_hard = static_cast<uint64_t>(v[1]);
+    options->key_limits.srtcp_soft = static_cast<uint64_t>(v[2]);
+    options->key_limits.srtcp_hard = static_cast<uint64_t>(v[3]);
+  }
+  return true;
+}
 
 void InitSrtpBinding(Napi::Env env, Napi::Object exports, Addon* addon) {
   Napi::Function ctor = NativeSrtp::Define(env);

@@ -72,6 +72,11 @@ struct SrtpDeleter {
 };
 using SrtpPtr = std::unique_ptr<srtp_ctx_t, SrtpDeleter>;
 
+uint32_t HostSsrc(const uint8_t* p) {
+  return (static_cast<uint32_t>(p[0]) << 24) | (static_cast<uint32_t>(p[1]) << 16) |
+         (static_cast<uint32_t>(p[2]) << 8) | static_cast<uint32_t>(p[3]);
+}
+
 uint32_t ReadU32(const uint8_t* p) {
   uint32_t value;
   std::memcpy(&value, p, sizeof value);  // network order kept: only compared
@@ -129,7 +134,7 @@ bool SetCryptoPolicies(SrtpProfile profile, srtp_policy_t* policy) {
 // Creates one direction's libsrtp session with a wildcard-SSRC template.
 srtp_err_status_t CreateSession(const SrtpProfileInfo& info, srtp_ssrc_type_t direction,
                                 const uint8_t* key_salt, size_t length, uint32_t window,
-                                SrtpPtr* out) {
+                                std::vector<int>* encrypted_header_ids, SrtpPtr* out) {
   // libsrtp reads key || salt through a non-const pointer; give it our own
   // copy, wiped on every way out (libsrtp wipes its own copies).
   struct KeyCopy {
@@ -151,6 +156,12 @@ srtp_err_status_t CreateSession(const SrtpProfileInfo& info, srtp_ssrc_type_t di
   // forgeries, and with AES-CM two different payloads under one index leak
   // their XOR. Retransmissions go through RTX (RFC 4588), as WebRTC does.
   policy.allow_repeat_tx = 0;
+  // RFC 6904 (libsrtp copies the list into each stream). For the AEAD
+  // profiles libsrtp encrypts with AES-CM under the same derived header key.
+  if (!encrypted_header_ids->empty()) {
+    policy.enc_xtn_hdr = encrypted_header_ids->data();
+    policy.enc_xtn_hdr_count = static_cast<int>(encrypted_header_ids->size());
+  }
   policy.next = nullptr;
 
   srtp_t session = nullptr;
@@ -165,6 +176,21 @@ srtp_err_status_t CreateSession(const SrtpProfileInfo& info, srtp_ssrc_type_t di
   }
   out->reset(session);
   return srtp_err_status_ok;
+}
+
+bool KeyLimitsOk(const SrtpKeyLimits& limits) {
+  return limits.srtp_soft >= 1 && limits.srtp_soft <= limits.srtp_hard && limits.srtp_hard <= kMaxSrtpKeyUses &&
+         limits.srtcp_soft >= 1 && limits.srtcp_soft <= limits.srtcp_hard && limits.srtcp_hard <= kMaxSrtcpKeyUses;
+}
+
+bool HeaderIdsOk(const std::vector<int>& ids) {
+  if (ids.size() > kMaxEncryptedHeaderIds) return false;
+  std::array<bool, 256> seen{};
+  for (int id : ids) {
+    if (id < 1 || id > 255 || seen[static_cast<size_t>(id)]) return false;
+    seen[static_cast<size_t>(id)] = true;
+  }
+  return true;
 }
 
 }  // namespace
@@ -193,6 +219,9 @@ SrtpFailure ClassifySrtpResult(int result) {
       return SrtpFailure::kBufferTooSmall;
     case kSrtpTooManyStreams:
       return SrtpFailure::kTooManyStreams;
+    case kSrtpKeyLimit:
+    case -srtp_err_status_key_expired:
+      return SrtpFailure::kKeyLimit;
     default:
       return SrtpFailure::kInternal;
   }
@@ -218,6 +247,24 @@ struct SrtpContext::Impl {
   // are aligned and private.
   std::unique_ptr<uint64_t[]> scratch;
   SrtpStats stats;
+  // Key usage per [direction][protocol] (KeyLimitEvent enums) and the
+  // limits per protocol; packets that libsrtp processed successfully count.
+  uint64_t key_uses[2][2] = {};
+  uint64_t soft_limit[2] = {};
+  uint64_t hard_limit[2] = {};
+  // Which (kind, direction, protocol) was raised (bit kind*4+direction*2+protocol),
+  // and the events not yet taken (each is raised once: never more than 8).
+  uint8_t raised = 0;
+  std::array<KeyLimitEvent, kMaxKeyLimitEvents> events{};
+  size_t event_count = 0;
+
+  void Raise(KeyLimitEvent::Kind kind, KeyLimitEvent::Direction direction, KeyLimitEvent::Protocol protocol,
+             uint32_t ssrc) {
+    const uint8_t bit = static_cast<uint8_t>(1u << (kind * 4 + direction * 2 + protocol));
+    if ((raised & bit) != 0 || event_count >= events.size()) return;
+    raised |= bit;
+    events[event_count++] = KeyLimitEvent{kind, direction, protocol, ssrc};
+  }
 
   static bool Known(const std::vector<uint32_t>& ssrcs, uint32_t ssrc) {
     return std::binary_search(ssrcs.begin(), ssrcs.end(), ssrc);
@@ -279,6 +326,16 @@ int SrtpContext::Impl::Run(Op op, uint8_t* buf, size_t length, size_t capacity, 
   if (protect && capacity - length < overhead) return Fail(kSrtpBufferTooSmall);
 
   const uint32_t ssrc = ReadU32(data + (rtp ? 8 : 4));
+  const uint32_t host_ssrc = HostSsrc(data + (rtp ? 8 : 4));
+  const auto direction = protect ? KeyLimitEvent::kOutbound : KeyLimitEvent::kInbound;
+  const auto protocol = rtp ? KeyLimitEvent::kSrtp : KeyLimitEvent::kSrtcp;
+  uint64_t& uses = key_uses[direction][protocol];
+  // Never a silent wrap: once the key is spent, nothing more is protected
+  // or accepted under it (RFC 3711 §9.2); a new key (DTLS restart) is the remedy.
+  if (uses >= hard_limit[protocol]) {
+    Raise(KeyLimitEvent::kHard, direction, protocol, host_ssrc);
+    return Fail(kSrtpKeyLimit);
+  }
   const bool known = Known(protect ? local_ssrcs : remote_ssrcs, ssrc);
   if (!known) {
     const size_t streams = protect ? local_ssrcs.size() : remote_ssrcs.size();
@@ -303,6 +360,9 @@ int SrtpContext::Impl::Run(Op op, uint8_t* buf, size_t length, size_t capacity, 
     // it produced for a packet that failed. (A copied packet failed in our
     // memory; the caller's still holds what was received.)
     if (!protect && !copy) std::memset(buf + header_length, 0, length - header_length);
+    if (status == srtp_err_status_key_expired) {
+      Raise(KeyLimitEvent::kHard, direction, protocol, host_ssrc);
+    }
     return Fail(-static_cast<int>(status));
   }
   // Defence in depth: a result outside what we reserved would be a libsrtp
@@ -315,6 +375,7 @@ int SrtpContext::Impl::Run(Op op, uint8_t* buf, size_t length, size_t capacity, 
   if (copy) std::memcpy(buf, data, static_cast<size_t>(len));
 
   if (!protect && !known) AddRemote(ssrc);
+  if (++uses == soft_limit[protocol]) Raise(KeyLimitEvent::kSoft, direction, protocol, host_ssrc);
   const size_t base = rtp ? (protect ? SrtpStats::kRtpProtectedPackets : SrtpStats::kRtpUnprotectedPackets)
                           : (protect ? SrtpStats::kRtcpProtectedPackets : SrtpStats::kRtcpUnprotectedPackets);
   stats.values[base] += 1;
@@ -334,7 +395,8 @@ std::unique_ptr<SrtpContext> SrtpContext::Create(SrtpProfile profile, const uint
       local_length != key_salt || remote_length != key_salt || options.replay_window < kMinReplayWindow ||
       options.replay_window > kMaxReplayWindow || options.max_remote_streams < 1 ||
       options.max_remote_streams > kMaxRemoteStreamsLimit || options.max_local_streams < 1 ||
-      options.max_local_streams > kMaxLocalStreamsLimit) {
+      options.max_local_streams > kMaxLocalStreamsLimit || !KeyLimitsOk(options.key_limits) ||
+      !HeaderIdsOk(options.encrypted_header_ids)) {
     *status = -srtp_err_status_bad_param;
     return nullptr;
   }
@@ -348,11 +410,16 @@ std::unique_ptr<SrtpContext> SrtpContext::Create(SrtpProfile profile, const uint
   impl->info = info;
   impl->max_remote_streams = options.max_remote_streams;
   impl->max_local_streams = options.max_local_streams;
-  srtp_err_status_t result =
-      CreateSession(*info, ssrc_any_outbound, local_key_salt, local_length, options.replay_window, &impl->tx);
+  impl->soft_limit[KeyLimitEvent::kSrtp] = options.key_limits.srtp_soft;
+  impl->hard_limit[KeyLimitEvent::kSrtp] = options.key_limits.srtp_hard;
+  impl->soft_limit[KeyLimitEvent::kSrtcp] = options.key_limits.srtcp_soft;
+  impl->hard_limit[KeyLimitEvent::kSrtcp] = options.key_limits.srtcp_hard;
+  std::vector<int> header_ids = options.encrypted_header_ids;  // libsrtp takes a non-const int*
+  srtp_err_status_t result = CreateSession(*info, ssrc_any_outbound, local_key_salt, local_length,
+                                           options.replay_window, &header_ids, &impl->tx);
   if (result == srtp_err_status_ok) {
     result = CreateSession(*info, ssrc_any_inbound, remote_key_salt, remote_length, options.replay_window,
-                           &impl->rx);
+                           &header_ids, &impl->rx);
   }
   if (result != srtp_err_status_ok) {
     *status = -static_cast<int>(result);
@@ -376,6 +443,30 @@ int SrtpContext::ProtectRtcp(uint8_t* buf, size_t length, size_t capacity, Buffe
 }
 int SrtpContext::UnprotectRtcp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind) {
   return impl_->Run(Op::kUnprotectRtcp, buf, length, capacity, kind);
+}
+
+bool SrtpContext::HasKeyLimitEvents() const { return impl_->event_count != 0; }
+
+size_t SrtpContext::TakeKeyLimitEvents(KeyLimitEvent* out, size_t capacity) {
+  const size_t n = std::min(capacity, impl_->event_count);
+  std::copy(impl_->events.begin(), impl_->events.begin() + static_cast<std::ptrdiff_t>(n), out);
+  std::copy(impl_->events.begin() + static_cast<std::ptrdiff_t>(n),
+            impl_->events.begin() + static_cast<std::ptrdiff_t>(impl_->event_count), impl_->events.begin());
+  impl_->event_count -= n;
+  return n;
+}
+
+bool SrtpContext::GetRolloverCounter(uint32_t ssrc, KeyLimitEvent::Direction direction, uint32_t* roc) const {
+  srtp_ctx_t* session = direction == KeyLimitEvent::kOutbound ? impl_->tx.get() : impl_->rx.get();
+  uint32_t value = 0;
+  srtp_err_status_t status;
+  {
+    ErrorScope errors;
+    status = srtp_get_stream_roc(session, ssrc, &value);
+  }
+  if (status != srtp_err_status_ok) return false;
+  *roc = value;
+  return true;
 }
 
 SrtpProfile SrtpContext::profile() const { return impl_->info->profile; }

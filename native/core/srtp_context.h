@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 namespace dtlssrtp::core {
 
@@ -51,6 +52,28 @@ constexpr uint32_t kMaxLocalStreamsLimit = 65536;
 // a UDP datagram cannot be larger. Longer input is kSrtpBadPacket.
 constexpr size_t kMaxPacketLength = 65535;
 
+// RFC 3711 §9.2: a master key protects at most 2^48 SRTP or 2^31 SRTCP
+// packets. The soft limits default to libsrtp's margin (2^16 packets before
+// the hard limit).
+constexpr uint64_t kMaxSrtpKeyUses = uint64_t{1} << 48;
+constexpr uint64_t kMaxSrtcpKeyUses = uint64_t{1} << 31;
+constexpr uint64_t kKeySoftMargin = uint64_t{1} << 16;
+
+// Per master key and direction: after `*_soft` packets the context raises a
+// soft key-limit event once; after `*_hard` packets it refuses every further
+// packet of that kind (kSrtpKeyLimit) and raises a hard event once.
+// 1 <= soft <= hard <= the RFC 3711 maximum.
+struct SrtpKeyLimits {
+  uint64_t srtp_soft = kMaxSrtpKeyUses - kKeySoftMargin;
+  uint64_t srtp_hard = kMaxSrtpKeyUses;
+  uint64_t srtcp_soft = kMaxSrtcpKeyUses - kKeySoftMargin;
+  uint64_t srtcp_hard = kMaxSrtcpKeyUses;
+};
+
+// RFC 6904 extension IDs: 1..14 in the one-byte form, 1..255 in the two-byte
+// form (RFC 8285); at most this many distinct IDs.
+constexpr size_t kMaxEncryptedHeaderIds = 255;
+
 struct SrtpOptions {
   // libsrtp replay window (packets): kMinReplayWindow .. kMaxReplayWindow.
   uint32_t replay_window = 1024;
@@ -65,6 +88,11 @@ struct SrtpOptions {
   // default leaves room for an SFU forwarding hundreds of tracks (media,
   // RTX and FEC SSRCs) on one transport at under 1 MiB per context.
   uint32_t max_local_streams = 1024;
+  // RFC 6904: IDs of the RTP header extensions whose values are encrypted,
+  // in both directions (libsrtp enc_xtn_hdr). Each 1..255, distinct, at most
+  // kMaxEncryptedHeaderIds. Empty: no header-extension encryption.
+  std::vector<int> encrypted_header_ids;
+  SrtpKeyLimits key_limits;
 };
 
 // Whether the caller's buffer can change while a call runs (memory of a
@@ -80,6 +108,7 @@ enum class BufferKind : uint8_t { kPrivate, kShared };
 constexpr int kSrtpBufferTooSmall = -1001;  // capacity < length + the profile's overhead
 constexpr int kSrtpBadPacket = -1002;       // structurally invalid (pre-checked here)
 constexpr int kSrtpTooManyStreams = -1003;  // new SSRC beyond max_remote_streams / max_local_streams
+constexpr int kSrtpKeyLimit = -1004;        // the master key reached its hard limit (SrtpKeyLimits)
 
 // What a result means, for counting and for the error code the caller sees.
 enum class SrtpFailure : uint8_t {
@@ -90,6 +119,7 @@ enum class SrtpFailure : uint8_t {
   kBufferTooSmall,  // ERR_SRTP_BUFFER_SMALL
   kTooManyStreams,  // ERR_SRTP_TOO_MANY_STREAMS
   kInternal,        // ERR_SRTP_INTERNAL (any other libsrtp status)
+  kKeyLimit,        // ERR_SRTP_KEY_LIMIT (kSrtpKeyLimit, libsrtp key_expired)
   kCount,
 };
 
@@ -120,6 +150,20 @@ struct SrtpStats {
   double values[kCount] = {};
 };
 
+// A key-usage limit crossed (SrtpKeyLimits). Each (kind, direction,
+// protocol) is raised at most once per context, so at most
+// kMaxKeyLimitEvents are ever pending.
+struct KeyLimitEvent {
+  enum Kind : uint8_t { kSoft, kHard };
+  enum Direction : uint8_t { kOutbound, kInbound };
+  enum Protocol : uint8_t { kSrtp, kSrtcp };
+  Kind kind;
+  Direction direction;
+  Protocol protocol;
+  uint32_t ssrc;  // host order: the packet that crossed the limit
+};
+constexpr size_t kMaxKeyLimitEvents = 8;
+
 class SrtpContext {
  public:
   // key_salt buffers hold master key || master salt for the profile.
@@ -143,6 +187,15 @@ class SrtpContext {
   int UnprotectRtp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind = BufferKind::kPrivate);
   int ProtectRtcp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind = BufferKind::kPrivate);
   int UnprotectRtcp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind = BufferKind::kPrivate);
+
+  // Key-limit events raised since the last take, oldest first. Cheap to ask
+  // on every packet path; taking empties the queue.
+  bool HasKeyLimitEvents() const;
+  size_t TakeKeyLimitEvents(KeyLimitEvent* out, size_t capacity);
+
+  // The rollover counter (RFC 3711 §3.3.1) libsrtp holds for `ssrc` (host
+  // order) in one direction; false if libsrtp has no stream for it yet.
+  bool GetRolloverCounter(uint32_t ssrc, KeyLimitEvent::Direction direction, uint32_t* roc) const;
 
   SrtpProfile profile() const;
   const SrtpProfileInfo& info() const;

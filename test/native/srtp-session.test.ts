@@ -542,6 +542,7 @@ test('after close every method throws InvalidStateError; close is idempotent; di
     ['protectRtcpBatchInPlace', () => a.protectRtcpBatchInPlace(buf, layout, results)],
     ['unprotectRtcpBatchInPlace', () => a.unprotectRtcpBatchInPlace(buf, layout, results)],
     ['getStats', () => a.getStats()],
+    ['getRolloverCounter', () => a.getRolloverCounter(1, 'inbound')],
   ];
   for (const [name, call] of calls) {
     assert.throws(call, (err: unknown) => err instanceof InvalidStateError && err.code === 'ERR_INVALID_STATE', name);

@@ -39,7 +39,9 @@ test('the root keeps transports, sessions, certificate, fingerprints, roles and 
     'STUN_HEADER_LENGTH', 'STUN_MAGIC_COOKIE', 'STUN_MAX_ATTRIBUTES', 'STUN_METHOD_BINDING', 'StunAttributeType',
     'isStunMessage', 'parseStunMessage', 'serializeStunMessage', 'verifyFingerprint', 'verifyMessageIntegrity',
   ]);
-  assert.deepEqual(runtimeNames(sdp), ['MAX_SDP_LENGTH', 'buildLiteAnswer', 'parseRemoteDescription']);
+  assert.deepEqual(runtimeNames(sdp), [
+    'EXTMAP_ENCRYPT_URI', 'MAX_SDP_LENGTH', 'buildLiteAnswer', 'encryptedExtensionIds', 'formatExtmap', 'parseExtmap', 'parseRemoteDescription',
+  ]);
   assert.deepEqual(runtimeNames(ice), ['IceLiteResponder']);
   assert.deepEqual(runtimeNames(rtp), [
     'RTP_HEADER_LENGTH', 'RTP_ONE_BYTE_EXTENSION_PROFILE', 'RTP_TWO_BYTE_EXTENSION_PROFILE', 'RtcpCompoundIterator', 'RtcpPacketView',

@@ -308,6 +308,61 @@ void TestSharedRace(SrtpProfile profile, size_t key_salt) {
   CHECK(failed == 200000);  // garbage never authenticates
 }
 
+
+// Key limits and RFC 6904 options at the core level (under ASan): Create
+// refuses bad values; the events queue holds each crossing once; a spent key
+// refuses packets with kSrtpKeyLimit; header IDs are copied (the caller's
+// vector may go away).
+void TestKeyLimitsAndHeaderIds() {
+  std::vector<uint8_t> key(30, 7);
+  int status = 0;
+  const auto create = [&](const SrtpOptions& o) {
+    return SrtpContext::Create(SrtpProfile::kAesCm128HmacSha1_80, key.data(), 30, key.data(), 30, o, &status);
+  };
+  for (const std::vector<int>& ids : std::vector<std::vector<int>>{{0}, {256}, {3, 3}, std::vector<int>(256, 1)}) {
+    SrtpOptions o;
+    o.encrypted_header_ids = ids;
+    CHECK(create(o) == nullptr);
+  }
+  SrtpOptions bad;
+  bad.key_limits.srtp_soft = 10;
+  bad.key_limits.srtp_hard = 9;
+  CHECK(create(bad) == nullptr);
+  bad.key_limits.srtp_soft = 1;
+  bad.key_limits.srtp_hard = dtlssrtp::core::kMaxSrtpKeyUses + 1;
+  CHECK(create(bad) == nullptr);
+  bad.key_limits.srtp_hard = 9;
+  bad.key_limits.srtcp_soft = 0;
+  CHECK(create(bad) == nullptr);
+
+  SrtpOptions o;
+  o.encrypted_header_ids = {1, 2, 255};
+  o.key_limits.srtp_soft = 2;
+  o.key_limits.srtp_hard = 3;
+  auto ctx = create(o);
+  CHECK(ctx != nullptr);
+  o.encrypted_header_ids.clear();
+  o.encrypted_header_ids.shrink_to_fit();
+  dtlssrtp::core::KeyLimitEvent events[dtlssrtp::core::kMaxKeyLimitEvents];
+  for (uint16_t seq = 0; seq < 6; ++seq) {
+    std::vector<uint8_t> packet = Rtp(seq, 0x01020304, 40, 0, true);
+    Block block(packet.size() + ctx->info().rtp_overhead, false);
+    std::memcpy(block.data, packet.data(), packet.size());
+    const int n = ctx->ProtectRtp(block.data, packet.size(), block.capacity);
+    CHECK(seq < 3 ? n > 0 : n == dtlssrtp::core::kSrtpKeyLimit);
+    CHECK(ctx->HasKeyLimitEvents() == (seq == 1 || seq == 3));
+    if (seq == 1 || seq == 3) {
+      CHECK(ctx->TakeKeyLimitEvents(events, 8) == 1);
+      CHECK(events[0].kind == (seq == 1 ? dtlssrtp::core::KeyLimitEvent::kSoft : dtlssrtp::core::KeyLimitEvent::kHard));
+      CHECK(events[0].direction == dtlssrtp::core::KeyLimitEvent::kOutbound && events[0].ssrc == 0x01020304);
+    }
+  }
+  CHECK(ctx->stats().values[SrtpStats::kFailuresBase + static_cast<size_t>(dtlssrtp::core::SrtpFailure::kKeyLimit)] == 3);
+  uint32_t roc = 99;
+  CHECK(ctx->GetRolloverCounter(0x01020304, dtlssrtp::core::KeyLimitEvent::kOutbound, &roc) && roc == 0);
+  CHECK(!ctx->GetRolloverCounter(0x01020304, dtlssrtp::core::KeyLimitEvent::kInbound, &roc));
+}
+
 }  // namespace
 
 int main() {
@@ -318,6 +373,7 @@ int main() {
   TestProfile(SrtpProfile::kAesCm128HmacSha1_32, 30);
   TestProfile(SrtpProfile::kAeadAes128Gcm, 28);
   TestProfile(SrtpProfile::kAeadAes256Gcm, 44);
+  TestKeyLimitsAndHeaderIds();
   // Bad parameters are refused without allocating anything.
   std::vector<uint8_t> key(30);
   SrtpOptions options;
