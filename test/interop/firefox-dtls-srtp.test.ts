@@ -17,7 +17,9 @@
  * are). Asserts that Firefox accepts the answer, that ICE and DTLS connect
  * with the fingerprint verified and the role the answer says, and that the
  * SRTP of Firefox's audio and video decrypts on our side on exactly the SSRCs
- * its offer announced. Skipped only when firefox-esr is absent.
+ * its offer announced, and that what we send back (each packet re-protected
+ * on the SSRCs our answer announced) decrypts in Firefox. Skipped only when
+ * firefox-esr is absent.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,6 +32,8 @@ import { firefoxSkip, launchFirefox } from './firefox.js';
 
 /** Packets per SSRC that end a run: about 1 s of Opus, less of video. */
 const ENOUGH = 25;
+/** Echoed packets per kind that Firefox must have received. */
+const ECHOED = 10;
 const SETUPS = ['passive', 'active'] as const;
 
 /** What the page reports for one run. */
@@ -41,6 +45,8 @@ interface PageResult {
   transceivers: string[];
   /** outbound-rtp stats by kind: the SSRC Firefox sends on and its packet count. */
   outbound: Record<string, { ssrc: number; packetsSent: number }>;
+  /** inbound-rtp stats by kind: the SSRC of our echo and the packets Firefox received (decrypted). */
+  inbound: Record<string, { ssrc: number; packetsReceived: number }>;
 }
 
 interface Run {
@@ -51,6 +57,9 @@ interface Run {
   started: Promise<unknown>;
   /** Decrypted RTP packets by SSRC. */
   bySsrc: Map<number, number>;
+  /** Our SSRC per mid, as the answer announced. */
+  send: Record<string, { ssrc: number; cname: string }>;
+  echoed: number;
   since: number;
 }
 
@@ -63,7 +72,14 @@ const post = (path, body) =>
   fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json());
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 async function run(setup) {
-  const result = { setup, error: null, answerError: null, connection: null, transceivers: [], outbound: {} };
+  const result = { setup, error: null, answerError: null, connection: null, transceivers: [], outbound: {}, inbound: {} };
+  const read = async () => {
+    (await pc.getStats()).forEach((s) => {
+      if (s.type === 'outbound-rtp') result.outbound[s.kind] = { ssrc: s.ssrc, packetsSent: s.packetsSent };
+      if (s.type === 'inbound-rtp') result.inbound[s.kind] = { ssrc: s.ssrc, packetsReceived: s.packetsReceived };
+    });
+  };
+  const echoed = () => ['audio', 'video'].every((k) => (result.inbound[k]?.packetsReceived ?? 0) >= ${ECHOED});
   const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
   try {
     const media = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
@@ -83,9 +99,7 @@ async function run(setup) {
     for (let i = 0; i < 600 && !['connected', 'failed'].includes(pc.connectionState); i++) await sleep(100);
     result.connection = pc.connectionState;
     for (let i = 0; i < 600 && !(await post('/status', { setup })).done; i++) await sleep(100);
-    (await pc.getStats()).forEach((s) => {
-      if (s.type === 'outbound-rtp') result.outbound[s.kind] = { ssrc: s.ssrc, packetsSent: s.packetsSent };
-    });
+    for (let i = 0; i < 300 && (await read(), !echoed()); i++) await sleep(100);
     result.transceivers = pc.getTransceivers().map((t) => t.mid + ':' + t.currentDirection);
   } catch (e) {
     result.error = e.name + ': ' + e.message;
@@ -133,18 +147,35 @@ test('Firefox ESR: accepts our answers (max-bundle, data channel), connects in b
           if (batch.kind(i) === 'rtp') bySsrc.set(batch.ssrc(i), (bySsrc.get(batch.ssrc(i)) ?? 0) + 1);
         }
       });
+      // The echo: each packet back on our SSRC of its mid (payload types are per mid in these offers).
+      const send: Run['send'] = {};
+      const ourSsrc = new Map<number, number>();
+      for (const m of offer.media) {
+        if (m.mid === undefined || (m.kind !== 'audio' && m.kind !== 'video')) continue;
+        send[m.mid] = { ssrc: 0x1000 + Number(m.mid), cname: 'dtls-srtp-test' };
+        for (const c of m.codecs) ourSsrc.set(c.payloadType, 0x1000 + Number(m.mid));
+      }
+      transport.on('rtp', (packet) => {
+        const ssrc = ourSsrc.get((packet[1] as number) & 0x7f);
+        if (ssrc === undefined || transport.state !== 'connected') return;
+        packet.writeUInt32BE(ssrc, 8);
+        transport.sendRtp(packet);
+        const run = runs.get(setup);
+        if (run !== undefined) run.echoed++;
+      });
       const answer = buildLiteAnswer(offer, {
         iceUfrag: ice.localParameters.usernameFragment,
         icePwd: ice.localParameters.password,
         fingerprints: certificate.getFingerprints(['sha-256']),
         setup,
         candidate: { address: shared.address().address, port: shared.address().port },
+        send,
       });
       const started = transport.start().then(
         () => undefined,
         (err: unknown) => err,
       );
-      runs.set(setup, { setup, offer, answer, transport, started, bySsrc, since: Date.now() });
+      runs.set(setup, { setup, offer, answer, transport, started, bySsrc, send, echoed: 0, since: Date.now() });
       return { sdp: answer };
     }
     if (path === '/status') {
@@ -214,7 +245,7 @@ test('Firefox ESR: accepts our answers (max-bundle, data channel), connects in b
     assert.equal(result.connection, 'connected');
     assert.equal(await run.started, undefined);
     const stats = run.transport.getStats();
-    t.diagnostic(`a=setup:${setup}: ${JSON.stringify({ dtlsRole: stats.dtlsRole, srtp: stats.srtpCipher, dtls: stats.dtlsCipher, bySsrc: [...run.bySsrc] })}`);
+    t.diagnostic(`a=setup:${setup}: ${JSON.stringify({ dtlsRole: stats.dtlsRole, srtp: stats.srtpCipher, dtls: stats.dtlsCipher, bySsrc: [...run.bySsrc], echoed: run.echoed })}`);
     assert.equal(stats.dtlsRole, setup === 'passive' ? 'server' : 'client');
     assert.equal(
       stats.remoteCertificateFingerprint?.value,
@@ -236,6 +267,11 @@ test('Firefox ESR: accepts our answers (max-bundle, data channel), connects in b
     assert.ok((run.bySsrc.get(videoSsrc) ?? 0) >= ENOUGH, `video: ${run.bySsrc.get(videoSsrc) ?? 0} packets`);
     assert.deepEqual([...run.bySsrc.keys()].sort(), [audioSsrc, videoSsrc].sort());
     assert.equal(stats.srtpFailures.ERR_SRTP_AUTH_FAIL, 0);
+    // And the other way: our SRTP, on the SSRCs our answer announced, decrypted in Firefox.
+    assert.equal(result.inbound['audio']?.ssrc, run.send['0']?.ssrc);
+    assert.equal(result.inbound['video']?.ssrc, run.send['1']?.ssrc);
+    assert.ok((result.inbound['audio']?.packetsReceived ?? 0) >= ECHOED, 'Firefox received too little of our audio');
+    assert.ok((result.inbound['video']?.packetsReceived ?? 0) >= ECHOED, 'Firefox received too little of our video');
   }
   assert.equal(shared?.getStats().socket.srtpDropped, 0);
   t.diagnostic(`path ${shared?.path ?? '-'} on ${shared?.address().address ?? '-'}; Firefox start to both runs reported: ${Date.now() - began} ms`);
