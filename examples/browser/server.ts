@@ -9,7 +9,8 @@
  * sends a key frame and the echo decodes.
  *
  * Run: `npm run example:browser` (then open http://127.0.0.1:8080/), or
- * `node dist/examples/browser/server.js --port <port> [--path dgram]`.
+ * `node dist/examples/browser/server.js --port <port> [--path dgram] [--media-address <address>]`
+ * (Firefox pairs no loopback address: give it another address of this machine).
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -111,6 +112,8 @@ export interface EchoServer {
   /** The one UDP port of every peer. */
   media: { address: string; port: number };
   stats(id: string): EchoStats | undefined;
+  /** The ids of the sessions the server holds, oldest first. */
+  sessions(): string[];
   /** Counters of the shared port (drops before any peer saw a datagram, the socket's own). */
   udpStats(): UdpServerStats;
   close(): Promise<void>;
@@ -282,6 +285,7 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
     path: udp.path,
     media: { address: udp.address().address, port: udp.address().port },
     stats: statsOf,
+    sessions: () => [...sessions.keys()],
     udpStats: () => udp.getStats(),
     close: async () => {
       for (const id of [...sessions.keys()]) end(id);
@@ -298,8 +302,10 @@ if (require.main === module) {
     return i > 0 ? process.argv[i + 1] : undefined;
   };
   const udpPath = arg('--path');
+  const mediaAddress = arg('--media-address');
   startEchoServer({
     port: Number(arg('--port') ?? 8080),
+    ...(mediaAddress === undefined ? {} : { mediaAddress }),
     path: udpPath === 'native' || udpPath === 'dgram' ? udpPath : 'auto',
   }).then(
     (s) => {
