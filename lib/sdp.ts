@@ -65,8 +65,14 @@ export interface SdpMediaSection {
   mid: string | undefined;
   port: number;
   protocol: string;
-  /** Port 0: the section is rejected or stopped. */
+  /**
+   * Port 0 without `a=bundle-only` in the BUNDLE group: the section is
+   * rejected or stopped. A `bundle-only` section with port 0 that is in the
+   * BUNDLE group is not rejected: it uses the BUNDLE transport (RFC 8843 §6).
+   */
   rejected: boolean;
+  /** `a=bundle-only`: the section is offered only if it is bundled (RFC 8843 §6), e.g. by Firefox with `bundlePolicy: 'max-bundle'`. */
+  bundleOnly: boolean;
   direction: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
   iceUfrag: string | undefined;
   icePwd: string | undefined;
@@ -201,10 +207,11 @@ export function parseRemoteDescription(sdp: string): RemoteDescription {
   const sessionUfrag = checkIce(parsed.iceUfrag, 'a=ice-ufrag', 4);
   const sessionPwd = checkIce(parsed.icePwd, 'a=ice-pwd', 22);
   const sessionSetup = checkSetup(parsed.setup);
-  const sections = media.map((m, i) => toSection(m, fps.media[i] ?? [], fps.session, sessionUfrag, sessionPwd, sessionSetup));
-
   const bundleGroup = (parsed.groups ?? []).find((g) => g.type === 'BUNDLE');
   const bundle = bundleGroup === undefined ? undefined : String(bundleGroup.mids).split(' ').filter((s) => s !== '');
+  const sections = media.map((m, i) =>
+    toSection(m, fps.media[i] ?? [], fps.session, sessionUfrag, sessionPwd, sessionSetup, bundle ?? []),
+  );
   const tagMid = bundle?.[0];
   const transport =
     sections.find((s) => tagMid !== undefined && s.mid === tagMid && !s.rejected) ?? sections.find((s) => !s.rejected);
@@ -233,6 +240,7 @@ function toSection(
   sessionUfrag: string | undefined,
   sessionPwd: string | undefined,
   sessionSetup: DtlsSetup | undefined,
+  bundle: readonly string[],
 ): SdpMediaSection {
   const fmtp = new Map((m.fmtp ?? []).map((f) => [Number(f.payload), String(f.config)]));
   const feedback = m.rtcpFb ?? [];
@@ -254,12 +262,16 @@ function toSection(
   const ssrcs: number[] = [];
   for (const s of m.ssrcs ?? []) if (!ssrcs.includes(Number(s.id))) ssrcs.push(Number(s.id));
   const direction = m.direction !== undefined && DIRECTIONS.includes(m.direction) ? m.direction : 'sendrecv';
+  const mid = m.mid === undefined ? undefined : String(m.mid);
+  const bundleOnly = m.bundleOnly === 'bundle-only';
   return {
     kind: String(m.type),
-    mid: m.mid === undefined ? undefined : String(m.mid),
+    mid,
     port: Number(m.port),
     protocol: String(m.protocol),
-    rejected: Number(m.port) === 0,
+    // RFC 8843 §6: port 0 with bundle-only asks for the BUNDLE transport; it is not a rejection.
+    rejected: Number(m.port) === 0 && !(bundleOnly && mid !== undefined && bundle.includes(mid)),
+    bundleOnly,
     direction,
     iceUfrag: checkIce(m.iceUfrag, 'a=ice-ufrag', 4) ?? sessionUfrag,
     icePwd: checkIce(m.icePwd, 'a=ice-pwd', 22) ?? sessionPwd,
@@ -394,7 +406,12 @@ function checkOffer(offer: unknown): RemoteDescription {
  *   its offered payload type, `a=fmtp` and accepted `a=rtcp-fb`, and accepted
  *   header extensions with their offered ids;
  * - sections with no acceptable codec, data channels (`m=application`; no SCTP
- *   here) and sections rejected in the offer are rejected (port 0).
+ *   here) and sections rejected in the offer are rejected: port 0, with a
+ *   `c=` line of the unspecified address (`0.0.0.0` or `::`), since the answer
+ *   has no session-level `c=` (RFC 8866 §5.7);
+ * - an offered `a=bundle-only` section (port 0 in the BUNDLE group, as Firefox
+ *   offers with `bundlePolicy: 'max-bundle'`) is not a rejected one: it is
+ *   answered like any other bundled section, on our port (RFC 8843 §6/§7).
  *
  * @param offer - the parsed remote offer ({@link parseRemoteDescription})
  * @param options - our credentials, fingerprints, candidate and codec choices
@@ -474,7 +491,7 @@ export function buildLiteAnswer(offer: RemoteDescription, options: LiteAnswerOpt
   const media: sdpTransform.MediaDescription[] = remote.media.map((section) => {
     const chosen = section.rejected ? [] : chooseCodecs(section, prefs, rtx);
     if (chosen.length === 0 || section.mid === undefined) {
-      return rejectedSection(section);
+      return rejectedSection(section, ipVer);
     }
     accepted.push(section.mid);
     const m: sdpTransform.MediaDescription = {
@@ -563,12 +580,19 @@ function chooseCodecs(section: SdpMediaSection, prefs: { audio: string[]; video:
   return [];
 }
 
-function rejectedSection(section: SdpMediaSection): sdpTransform.MediaDescription {
+/**
+ * A rejected section: port 0, the offered protocol and formats, and a `c=`
+ * line with the unspecified address, because the answer has no session-level
+ * `c=` and RFC 8866 §5.7 wants one in every section (Firefox refuses the
+ * whole answer otherwise).
+ */
+function rejectedSection(section: SdpMediaSection, ipVer: 4 | 6): sdpTransform.MediaDescription {
   const m: sdpTransform.MediaDescription = {
     type: section.kind,
     port: 0,
     protocol: section.protocol,
     payloads: section.formats,
+    connection: { version: ipVer, ip: ipVer === 4 ? '0.0.0.0' : '::' },
     rtp: [],
     fmtp: [],
   };

@@ -1,21 +1,22 @@
 // SPDX-License-Identifier: MIT
 /**
  * The browser echo server: serves the page, answers its offer as an ICE-lite
- * endpoint with a DtlsSrtpTransport on one UDP socket per peer (127.0.0.1),
+ * endpoint with a DtlsSrtpTransport per peer, all peers on one UDP port (a
+ * UdpServer on 127.0.0.1: the native path on Linux, node:dgram elsewhere),
  * decrypts the browser's SRTP and sends every RTP packet back re-encrypted on
  * the SSRCs announced in the answer. Picture-loss feedback (PLI, FIR) about the
  * echoed video is translated to the browser's own video SSRC, so its encoder
  * sends a key frame and the echo decodes.
  *
  * Run: `npm run example:browser` (then open http://127.0.0.1:8080/), or
- * `node dist/examples/browser/server.js --port <port>`.
+ * `node dist/examples/browser/server.js --port <port> [--path dgram] [--media-address <address>]`
+ * (Firefox pairs no loopback address: give it another address of this machine).
  */
-import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Certificate, DtlsSrtpTransport, answerSetup } from '../../lib/index.js';
+import { Certificate, DtlsSrtpTransport, UdpServer, answerSetup, type UdpServerStats } from '../../lib/index.js';
 import {
   MAX_SDP_LENGTH,
   buildLiteAnswer,
@@ -47,7 +48,6 @@ export interface EchoStats {
 
 interface Session {
   transport: DtlsSrtpTransport;
-  socket: dgram.Socket;
   stats: Pick<EchoStats, 'byCodec' | 'echoed' | 'keyFrameRequests'>;
 }
 
@@ -94,14 +94,41 @@ export function keyFrameRequests(compound: Buffer, echoSsrc: number, browserSsrc
   return out;
 }
 
+/** Options of {@link startEchoServer}. */
+export interface EchoServerOptions {
+  /** HTTP port; 0 (the default) picks a free one. */
+  port?: number;
+  /** The address of the UDP port all peers share, and of the answer's candidate. Default `'127.0.0.1'`. */
+  mediaAddress?: string;
+  /** `'auto'` (the default: native where there is one, else node:dgram), `'native'` or `'dgram'`. */
+  path?: 'auto' | 'native' | 'dgram';
+}
+
+/** A running echo server. */
+export interface EchoServer {
+  url: string;
+  /** Which UDP implementation the shared port runs on. */
+  path: 'native' | 'dgram';
+  /** The one UDP port of every peer. */
+  media: { address: string; port: number };
+  stats(id: string): EchoStats | undefined;
+  /** The ids of the sessions the server holds, oldest first. */
+  sessions(): string[];
+  /** Counters of the shared port (drops before any peer saw a datagram, the socket's own). */
+  udpStats(): UdpServerStats;
+  close(): Promise<void>;
+}
+
 /**
- * Starts the echo server on 127.0.0.1.
- * @param port - HTTP port; 0 picks a free one.
- * @returns The page URL, a stats reader and `close()`.
+ * Starts the echo server: HTTP and one shared UDP port.
+ * @param options - see {@link EchoServerOptions}
+ * @returns The page URL, the UDP path and port, stats readers and `close()`.
  */
-export async function startEchoServer(port = 0): Promise<{ url: string; stats(id: string): EchoStats | undefined; close(): Promise<void> }> {
+export async function startEchoServer(options: EchoServerOptions = {}): Promise<EchoServer> {
   const certificate = await Certificate.generate();
   const sessions = new Map<string, Session>();
+  // One port for every peer: the server routes each peer's ICE checks by our ufrag, then its media by source address.
+  const udp = await UdpServer.bind({ type: 'udp4', address: options.mediaAddress ?? '127.0.0.1', path: options.path ?? 'auto' });
 
   const statsOf = (id: string): EchoStats | undefined => {
     const session = sessions.get(id);
@@ -128,24 +155,16 @@ export async function startEchoServer(port = 0): Promise<{ url: string; stats(id
     if (session === undefined) return;
     sessions.delete(id);
     session.transport.close();
-    session.socket.close();
   };
 
   const answerOffer = async (sdp: unknown): Promise<{ sdp: string; id: string }> => {
     if (typeof sdp !== 'string') throw new Error('expected {"sdp": "<offer>"}');
     const offer = parseRemoteDescription(sdp);
     const setup = answerSetup(offer.setup, 'passive');
-    const socket = dgram.createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-    try {
-      return answerOn(socket, offer, setup);
-    } catch (err) {
-      socket.close();
-      throw err;
-    }
+    return answerOn(offer, setup);
   };
 
-  const answerOn = (socket: dgram.Socket, offer: RemoteDescription, setup: 'active' | 'passive'): { sdp: string; id: string } => {
+  const answerOn = (offer: RemoteDescription, setup: 'active' | 'passive'): { sdp: string; id: string } => {
     const ice = new IceLiteResponder({ remoteUfrag: offer.iceUfrag });
     const cname = randomBytes(6).toString('hex');
     /** Our SSRC per accepted audio/video mid. */
@@ -158,7 +177,7 @@ export async function startEchoServer(port = 0): Promise<{ url: string; stats(id
       icePwd: ice.localParameters.password,
       fingerprints: certificate.getFingerprints(['sha-256']),
       setup,
-      candidate: { address: '127.0.0.1', port: socket.address().port },
+      candidate: { address: udp.address().address, port: udp.address().port },
       // No generic NACK: without RTX a retransmission would reuse an SRTP index.
       rtcpFeedback: ['nack pli', 'ccm fir'],
       send,
@@ -173,11 +192,11 @@ export async function startEchoServer(port = 0): Promise<{ url: string; stats(id
       certificate,
       setup: { localSetup: setup, remoteSetup: offer.setup, isOfferer: false },
       remoteFingerprints: offer.fingerprints,
-      socket,
+      server: udp,
       iceLite: ice,
     });
     const id = randomUUID();
-    const session: Session = { transport, socket, stats: { byCodec: {}, echoed: 0, keyFrameRequests: 0 } };
+    const session: Session = { transport, stats: { byCodec: {}, echoed: 0, keyFrameRequests: 0 } };
     // Keep at most MAX_SESSIONS: the oldest peer makes room (page reloads leave old ones behind).
     if (sessions.size >= MAX_SESSIONS) {
       const [oldest] = sessions.keys();
@@ -259,13 +278,18 @@ export async function startEchoServer(port = 0): Promise<{ url: string; stats(id
       reply(404, '{"error":"not found"}');
     }
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const address = server.address() as { port: number };
   return {
     url: `http://127.0.0.1:${address.port}/`,
+    path: udp.path,
+    media: { address: udp.address().address, port: udp.address().port },
     stats: statsOf,
+    sessions: () => [...sessions.keys()],
+    udpStats: () => udp.getStats(),
     close: async () => {
       for (const id of [...sessions.keys()]) end(id);
+      udp.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
@@ -273,11 +297,20 @@ export async function startEchoServer(port = 0): Promise<{ url: string; stats(id
 }
 
 if (require.main === module) {
-  const i = process.argv.indexOf('--port');
-  const port = i > 0 ? Number(process.argv[i + 1]) : 8080;
-  startEchoServer(port).then(
+  const arg = (name: string): string | undefined => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? process.argv[i + 1] : undefined;
+  };
+  const udpPath = arg('--path');
+  const mediaAddress = arg('--media-address');
+  startEchoServer({
+    port: Number(arg('--port') ?? 8080),
+    ...(mediaAddress === undefined ? {} : { mediaAddress }),
+    path: udpPath === 'native' || udpPath === 'dgram' ? udpPath : 'auto',
+  }).then(
     (s) => {
       console.log(`dtls-srtp echo: open ${s.url} (camera and microphone go to this server over DTLS-SRTP and come back)`);
+      console.log(`media: every peer on UDP ${s.media.address}:${s.media.port}, ${s.path} path`);
       process.once('SIGINT', () => void s.close());
     },
     (err: unknown) => {

@@ -8,7 +8,7 @@ import { startEchoServer } from '../../examples/browser/server.js';
 import { chromiumOffer } from '../fixtures/chromium-offer.js';
 
 test('echo server: serves the page, answers an offer as ICE-lite, rejects bad input with stable codes', async (t) => {
-  const server = await startEchoServer(0);
+  const server = await startEchoServer();
   t.after(() => server.close());
   const page = await fetch(server.url);
   assert.equal(page.status, 200);
@@ -30,6 +30,13 @@ test('echo server: serves the page, answers an offer as ICE-lite, rejects bad in
   assert.equal((stats as { state: string }).state, 'connecting');
   assert.equal((stats as { rtpDecrypted: number }).rtpDecrypted, 0);
   assert.equal(server.stats(id)?.authFailures, 0);
+  // One shared port for every peer, on the native path where there is one.
+  assert.equal(server.path, process.platform === 'linux' ? 'native' : 'dgram');
+  assert.deepEqual(answer.candidates.map((c) => c.port), [server.media.port]);
+  const second = parseRemoteDescription(((await (await post(JSON.stringify({ sdp: chromiumOffer }))).json()) as { sdp: string }).sdp);
+  assert.deepEqual(second.candidates.map((c) => c.port), [server.media.port]);
+  assert.notEqual(second.iceUfrag, answer.iceUfrag);
+  assert.equal(server.udpStats().transports, 2);
 
   assert.equal((await post('not json')).status, 400);
   const noSdp = await post('{}');
@@ -40,4 +47,14 @@ test('echo server: serves the page, answers an offer as ICE-lite, rejects bad in
   const holdconn = await post(JSON.stringify({ sdp: chromiumOffer.replaceAll('a=setup:actpass', 'a=setup:holdconn') }));
   assert.equal(((await holdconn.json()) as { error: string }).error, 'ERR_DTLS_ROLE_CONFLICT');
   assert.equal((await fetch(new URL('stats?id=nope', server.url))).status, 404);
+});
+
+test('echo server: path dgram runs the same shared port over node:dgram', async (t) => {
+  const server = await startEchoServer({ path: 'dgram' });
+  t.after(() => server.close());
+  assert.equal(server.path, 'dgram');
+  const ok = await fetch(new URL('offer', server.url), { method: 'POST', body: JSON.stringify({ sdp: chromiumOffer }) });
+  const answer = parseRemoteDescription(((await ok.json()) as { sdp: string }).sdp);
+  assert.deepEqual(answer.candidates.map((c) => c.port), [server.media.port]);
+  assert.equal(server.udpStats().transports, 1);
 });

@@ -3,7 +3,8 @@
  * examples/browser against Debian's Chromium (headless, fake camera and
  * microphone, driven by playwright-core; never a downloaded browser; all
  * traffic on loopback): the page sends Opus and VP8 over DTLS-SRTP to our
- * server, which decrypts every packet and echoes it re-encrypted. Asserts the
+ * server, which decrypts every packet and echoes it re-encrypted, on the
+ * server's one shared UDP port (the native path on Linux). Asserts the
  * server decrypted Opus and VP8 with zero authentication failures, that
  * Chromium's inbound-rtp stats count packets from our echo, and that the echoed
  * video decodes; takes a screenshot of the page (written to docs/browser-echo.png
@@ -40,7 +41,7 @@ test('Chromium sends Opus + VP8 over DTLS-SRTP to the example server and receive
   skip: fs.existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}`,
   timeout: 120_000,
 }, async (t) => {
-  const server = await startEchoServer(0);
+  const server = await startEchoServer();
   t.after(() => server.close());
   const browser: Browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -110,6 +111,13 @@ test('Chromium sends Opus + VP8 over DTLS-SRTP to the example server and receive
   t.diagnostic(`server: ${JSON.stringify(full)}`);
   assert.equal(full.srtpFailures['ERR_SRTP_AUTH_FAIL'], 0);
   assert.equal(full.state, 'connected');
+  // All of it went through the shared port, natively unprotected on Linux.
+  const udp = server.udpStats();
+  t.diagnostic(`shared port (${server.path} path): ${JSON.stringify(udp)}`);
+  assert.equal(server.path, process.platform === 'linux' ? 'native' : 'dgram');
+  assert.equal(udp.transports, 1);
+  assert.ok(udp.socket.datagramsReceived >= s.rtpDecrypted, 'the media did not come through the shared port');
+  assert.equal(udp.socket.srtpDropped, 0);
   // Both ends agree on what was negotiated: Chromium's transport stats against ours.
   const transport = echo.stats?.transport;
   assert.equal(transport?.dtlsRole, 'client');
