@@ -322,6 +322,15 @@ export interface LiteAnswerOptions {
   rtcpFeedback?: readonly string[];
   /** Also accept the offered RTX payload type of each chosen codec. Default `false`. */
   rtx?: boolean;
+  /**
+   * Accept header extensions offered in the encrypted form of RFC 6904
+   * (`a=extmap:<id> urn:ietf:params:rtp-hdrext:encrypt <uri>`), answered in that
+   * form and preferred over an unencrypted offer of the same URI; give the
+   * transport `encryptedHeaderExtensionIds: encryptedExtensionIds(offerSection.headerExtensions)`.
+   * Default `false`: encrypted offers are left out of the answer, as by an
+   * answerer without RFC 6904 (never answered as plain extensions).
+   */
+  encryptHeaderExtensions?: boolean;
   /** What we send per mid: adds `a=ssrc:<ssrc> cname:<cname>` and `a=msid`. */
   send?: Readonly<Record<string, { ssrc: number; cname: string; streamId?: string; trackId?: string }>>;
   /** Origin session id (digits). Random by default. */
@@ -480,6 +489,7 @@ export function buildLiteAnswer(offer: RemoteDescription, options: LiteAnswerOpt
   const extensions = stringList(options['headerExtensions'], 'options.headerExtensions', ['urn:ietf:params:rtp-hdrext:sdes:mid']);
   const feedback = stringList(options['rtcpFeedback'], 'options.rtcpFeedback', ['nack', 'nack pli', 'ccm fir']);
   const rtx = optionalBoolean(options['rtx'], 'options.rtx', false);
+  const encrypt = optionalBoolean(options['encryptHeaderExtensions'], 'options.encryptHeaderExtensions', false);
   const send = optionalObject(options['send'], 'options.send');
   const sessionId = options['sessionId'] === undefined ? BigInt(`0x${randomBytes(7).toString('hex')}`).toString() : options['sessionId'];
   if (typeof sessionId !== 'string' || !/^\d{1,20}$/.test(sessionId)) {
@@ -538,7 +548,7 @@ export function buildLiteAnswer(offer: RemoteDescription, options: LiteAnswerOpt
             return rest.length === 0 ? { payload: c.payloadType, type } : { payload: c.payloadType, type, subtype: rest.join(' ') };
           }),
       ),
-      ext: section.headerExtensions.filter((e) => extensions.includes(e.uri)).map((e) => ({ value: e.id, uri: e.uri })),
+      ext: answerExtensions(section.headerExtensions, extensions, encrypt),
     };
     if (section.rtcpRsize) m.rtcpRsize = 'rtcp-rsize';
     if (fingerprints.length > 1) {
@@ -728,4 +738,21 @@ export function encryptedExtensionIds(extmaps: readonly { id: number; encrypted?
     if (e['encrypted'] === true && typeof e['id'] === 'number' && !ids.includes(e['id'])) ids.push(e['id']);
   });
   return ids;
+}
+
+/**
+ * The `a=extmap` entries of an answer section: offered URIs we accept; an
+ * encrypted offer (RFC 6904) only when `encrypt`, then in place of an
+ * unencrypted offer of the same URI.
+ */
+function answerExtensions(
+  offered: readonly { id: number; uri: string; encrypted?: true }[],
+  accepted: readonly string[],
+  encrypt: boolean,
+): NonNullable<sdpTransform.MediaDescription['ext']> {
+  const usable = offered.filter((e) => accepted.includes(e.uri) && (encrypt || e.encrypted !== true));
+  const encryptedUris = new Set(usable.filter((e) => e.encrypted === true).map((e) => e.uri));
+  return usable
+    .filter((e) => e.encrypted === true || !encryptedUris.has(e.uri))
+    .map((e) => (e.encrypted === true ? { value: e.id, uri: e.uri, 'encrypt-uri': EXTMAP_ENCRYPT_URI } : { value: e.id, uri: e.uri }));
 }

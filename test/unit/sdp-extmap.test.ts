@@ -2,7 +2,14 @@
 // a=extmap helpers, with the RFC 6904 §4 encrypted form.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encryptedExtensionIds, EXTMAP_ENCRYPT_URI, formatExtmap, parseExtmap, parseRemoteDescription } from '../../lib/entry/sdp.js';
+import {
+  buildLiteAnswer,
+  encryptedExtensionIds,
+  EXTMAP_ENCRYPT_URI,
+  formatExtmap,
+  parseExtmap,
+  parseRemoteDescription,
+} from '../../lib/entry/sdp.js';
 import { chromiumOffer } from '../fixtures/chromium-offer.js';
 
 const LEVEL = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
@@ -69,4 +76,31 @@ test('encryptedExtensionIds: from parsed lines and from a remote description', (
   assert.equal(level?.encrypted, true);
   assert.deepEqual(encryptedExtensionIds(audio.headerExtensions), [level.id]);
   assert.throws(() => encryptedExtensionIds('1' as never), { code: 'ERR_INVALID_ARG_TYPE' });
+});
+
+test('buildLiteAnswer: an encrypted offer is answered encrypted only with encryptHeaderExtensions, never as a plain extension', () => {
+  // The audio section offers audio-level twice: plain (its own id) and encrypted (id 14).
+  const offer = chromiumOffer.replace(
+    /(a=extmap:\d+ urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n)/,
+    `$1a=extmap:14 ${EXTMAP_ENCRYPT_URI} ${LEVEL}\r\n`,
+  );
+  assert.notEqual(offer, chromiumOffer);
+  const remote = parseRemoteDescription(offer);
+  const plainId = remote.media[0]?.headerExtensions.find((e) => e.uri === LEVEL && e.encrypted !== true)?.id;
+  const base = {
+    iceUfrag: 'srvU',
+    icePwd: 'serverPasswordOf22Chars',
+    fingerprints: [{ algorithm: 'sha-256', value: Array<string>(32).fill('AB').join(':') }],
+    candidate: { address: '127.0.0.1', port: 40000 },
+    headerExtensions: [LEVEL],
+  };
+  const extmaps = (sdp: string): string[] =>
+    (sdp.split(/\r\nm=/).find((section) => section.startsWith('audio')) ?? '').split('\r\n').filter((l) => l.startsWith('a=extmap:'));
+  // Default: the encrypted offer is left out; the plain one is answered plain.
+  assert.deepEqual(extmaps(buildLiteAnswer(remote, base)), [`a=extmap:${String(plainId)} ${LEVEL}`]);
+  // Opted in: the encrypted form replaces the plain one, and its id is what the transport encrypts.
+  const answer = buildLiteAnswer(remote, { ...base, encryptHeaderExtensions: true });
+  assert.deepEqual(extmaps(answer), [`a=extmap:14 ${EXTMAP_ENCRYPT_URI} ${LEVEL}`]);
+  assert.deepEqual(encryptedExtensionIds(parseRemoteDescription(answer).media[0]?.headerExtensions ?? []), [14]);
+  assert.throws(() => buildLiteAnswer(remote, { ...base, encryptHeaderExtensions: 'yes' as never }), { code: 'ERR_INVALID_ARG_TYPE' });
 });
