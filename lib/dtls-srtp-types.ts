@@ -173,6 +173,12 @@ export interface DtlsSrtpTransportEvents {
   statechange: [state: DtlsState];
   /** The selected remote address was set or moved (ICE nomination, first validated DTLS, `setRemoteAddress`). */
   remoteaddresschange: [remote: Required<TransportAddress>];
+  /**
+   * A key-log line of the DTLS handshake (NSS Key Log Format, as `node:tls`
+   * emits it) for Wireshark; see `DtlsTransport`'s `keylog`. Debugging only:
+   * anyone with these lines can decrypt the DTLS session (and derive the SRTP keys).
+   */
+  keylog: [line: Buffer];
 }
 
 /**

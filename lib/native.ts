@@ -151,6 +151,8 @@ export interface NativeDtlsStep {
   datagrams: Buffer[];
   /** Application data received (only ever once verified). */
   data?: Buffer[];
+  /** Key-log lines (NSS Key Log Format, newline-terminated) derived in this step; only after setKeylog(true). */
+  keylog?: Buffer[];
   /** Milliseconds until handleTimeout is due; -1 for none. */
   timeoutMs: number;
   sentAlert?: number;
@@ -200,6 +202,8 @@ export interface NativeDtls {
   exportKeyingMaterial(label: string, length: number): Buffer;
   /** An SRTP context keyed natively from the RFC 5764 export for our role. */
   createSrtp(replayWindow: number, maxRemoteStreams: number, maxLocalStreams: number): NativeSrtp;
+  /** Whether this endpoint keeps its key-log lines (the callback on the shared SSL_CTX routes by SSL). */
+  setKeylog(enabled: boolean): void;
 }
 
 /** The addon's exports. */
