@@ -11,7 +11,8 @@
  * - `dtls-srtp:transport:created` `{ transport, kind, role }`
  * - `dtls-srtp:handshake:start` `{ transport, role }`
  * - `dtls-srtp:handshake:complete` `{ transport, role, durationMs, srtpProfile, cipherSuite }`
- * - `dtls-srtp:handshake:fail` `{ transport, role, durationMs, error, code, hint }`
+ * - `dtls-srtp:handshake:fail` `{ transport, role, durationMs, error, code, hint }` (closed
+ *   before it connected: the owner's error, else `code` `ERR_INVALID_STATE`)
  * - `dtls-srtp:state` `{ transport, kind, state }`
  * - `dtls-srtp:consent:expired` `{ transport, timeoutMs }`
  *
@@ -23,7 +24,7 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import { debuglog } from 'node:util';
-import type { DtlsError, DtlsHandshakeHint } from './errors.js';
+import { DtlsError, type DtlsHandshakeHint, type DtlsSrtpError } from './errors.js';
 import { alertName, describeDatagram } from './handshake-hint.js';
 
 const log = debuglog('dtls-srtp');
@@ -138,9 +139,10 @@ export function dtlsStateChanged(dtls: ObservedDtls & object, state: string): vo
     }
     return;
   }
-  const error = dtls.error;
+  // Closed before it connected: the owner may know why (ICE consent expired).
+  const error = dtls.error ?? (transport as { error?: DtlsSrtpError }).error;
   const code = error?.code ?? 'ERR_INVALID_STATE';
-  const hint: DtlsHandshakeHint | undefined = error?.hint;
+  const hint: DtlsHandshakeHint | undefined = error instanceof DtlsError ? error.hint : undefined;
   if (debugEnabled) debug(dtls, `handshake ${state} after ${durationMs.toFixed(1)} ms: ${code}${error === undefined ? '' : ` (${error.message})`}`);
   if (handshakeFail.hasSubscribers) handshakeFail.publish({ transport, role: dtls.role, durationMs, error, code, hint });
 }

@@ -181,4 +181,9 @@ test('channels: ICE consent expiry is published with the timeout', async (t) => 
     seen['dtls-srtp:state'].filter((m) => m.transport === server).map((m) => m['state']),
     ['connecting', 'failed'],
   );
+  // The handshake it interrupted is reported failed with the transport's own error.
+  assert.deepEqual(
+    seen['dtls-srtp:handshake:fail'].filter((m) => m.transport === server).map((m) => [m['code'], m['error'] === server.error]),
+    [['ERR_ICE_CONSENT_EXPIRED', true]],
+  );
 });
