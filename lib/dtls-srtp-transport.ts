@@ -17,6 +17,7 @@ import { IceConsent } from './ice-consent.js';
 import { IceLiteResponder, isIceLiteResponder } from './ice-lite.js';
 import { selectDtlsRole, type DtlsRole } from './role.js';
 import { rethrowLater, safeEmit } from './safe-emit.js';
+import { consentExpiredOn, debugDrop, debugEnabled, debugPath, stateChanged, transportMade } from './diagnostics.js';
 import {
   SRTP_PACKET_ERROR_CODES,
   srtpResultCode,
@@ -210,6 +211,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     this.#selection = new RemoteSelection(
       options.remoteAddress === undefined ? undefined : checkTransportAddress(options.remoteAddress, 'options.remoteAddress'),
       (remote) => {
+        if (debugEnabled) debugPath(this, remote.address, remote.port, this.#ice === undefined ? 'setRemoteAddress' : 'ICE');
         this.#path.select?.(remote);
         this.#sendUnsentFlight(remote);
         safeEmit(this, 'remoteaddresschange', [{ ...remote }], () => !this.#closed && this.#selection.current === remote);
@@ -260,6 +262,9 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     this.#dtls.on('data', (data) => {
       safeEmit(this, 'data', [data], this.#mediaLive);
     });
+    (this as EventEmitter).on('newListener', (event: string | symbol) => {
+      if (event === 'keylog' && this.#dtls.listenerCount('keylog') === 0) this.#dtls.on('keylog', (line) => safeEmit(this, 'keylog', [line], () => true));
+    });
 
     const ice = this.#ice;
     this.#path = openPath(
@@ -290,6 +295,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       this.#dtls.close();
       throw err;
     }
+    transportMade(this, 'DtlsSrtpTransport', role, this.#dtls);
+    if (debugEnabled && initial !== undefined) debugPath(this, initial.address, initial.port, 'remoteAddress option');
   }
 
   /** Current state: `new → connecting → connected → closed | failed`; `connected` means SRTP is keyed. */
@@ -671,6 +678,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       else if (state === 'failed') settle.reject(this.error ?? new DtlsError('ERR_DTLS_INTERNAL', 'The DTLS transport failed'));
       else settle.reject(new InvalidStateError(this.#closed ? 'DtlsSrtpTransport was closed before it connected' : 'The peer closed the association before it connected'));
     }
+    stateChanged(this, 'DtlsSrtpTransport', state);
     safeEmit(this, 'statechange', [state], () => this.#state === state);
   }
 
@@ -698,6 +706,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
 
   #consentExpired(): void {
     if (this.#closed || this.#state === 'closed' || this.#state === 'failed') return;
+    consentExpiredOn(this, this.#consent.timeoutMs);
     this.#end(
       new IceError(
         'ERR_ICE_CONSENT_EXPIRED',
@@ -814,8 +823,9 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     }
   }
 
-  #drop(reason: DatagramDropReason): void {
+  #drop(reason: DatagramDropReason, address?: string, port?: number): void {
     this.#dropped[reason]++;
+    if (debugEnabled && address !== undefined) debugDrop(reason, address, port ?? 0);
   }
 
   /** The demultiplexer. `msg` is owned by us (decrypted in place). */
@@ -829,9 +839,9 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
         break;
       case 'dtls':
         // Admitting a validated source selects it: a remoteaddresschange listener may close us.
-        if (!this.#selection.admit(address, port, family, this.#ice)) this.#drop('unselected-address');
-        else if (this.#state === 'new') this.#drop('not-started');
-        else if (this.#closed || this.#dtls.closed) this.#drop('ended');
+        if (!this.#selection.admit(address, port, family, this.#ice)) this.#drop('unselected-address', address, port);
+        else if (this.#state === 'new') this.#drop('not-started', address, port);
+        else if (this.#closed || this.#dtls.closed) this.#drop('ended', address, port);
         else {
           this.#counters.dtlsPacketsReceived++;
           this.#dtlsCall(() => {
@@ -841,14 +851,14 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
         break;
       case 'rtp':
       case 'rtcp':
-        if (!this.#selection.isSelected(address, port)) this.#drop('unselected-address');
-        else if (this.#srtp === undefined || this.#state !== 'connected') this.#drop('srtp-not-ready');
+        if (!this.#selection.isSelected(address, port)) this.#drop('unselected-address', address, port);
+        else if (this.#srtp === undefined || this.#state !== 'connected') this.#drop('srtp-not-ready', address, port);
         else this.#unprotect(this.#srtp, msg, kind);
         break;
       case 'zrtp':
       case 'turn-channel':
       case 'unknown':
-        this.#drop(kind);
+        this.#drop(kind, address, port);
         break;
     }
   }
@@ -921,7 +931,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   #handleStun(msg: Buffer, from: Required<TransportAddress>): void {
     if (this.#ice === undefined) {
       if (this.#onStun === undefined) {
-        this.#drop('stun-unhandled');
+        this.#drop('stun-unhandled', from.address, from.port);
       } else {
         // Like a listener: an exception of the application's handler surfaces
         // on the next tick and never escapes receive() or the socket.
@@ -935,7 +945,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     }
     const r = this.#ice.handle(msg, from);
     if (r.action === 'drop') {
-      this.#drop('stun-rejected');
+      this.#drop('stun-rejected', from.address, from.port);
       return;
     }
     this.#sendTo(r.response, r.remote);

@@ -179,6 +179,12 @@ export interface DtlsSrtpTransportEvents {
   remoteaddresschange: [remote: Required<TransportAddress>];
   /** The SRTP master key reached a usage limit (see `SrtpKeyLimits`); a DTLS restart re-keys. */
   keylimit: [event: SrtpKeyLimitEvent];
+  /**
+   * A key-log line of the DTLS handshake (NSS Key Log Format, as `node:tls`
+   * emits it) for Wireshark; see `DtlsTransport`'s `keylog`. Debugging only:
+   * anyone with these lines can decrypt the DTLS session (and derive the SRTP keys).
+   */
+  keylog: [line: Buffer];
 }
 
 /**

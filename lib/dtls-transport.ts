@@ -21,6 +21,8 @@ import {
 } from './native.js';
 import { handshakeScheduler, HandshakeQueue } from './handshake-scheduler.js';
 import { safeEmit } from './safe-emit.js';
+import { debugEnabled, debugReceived, debugStep, dtlsStateChanged } from './diagnostics.js';
+import { explainHandshakeFailure, HandshakeObserver } from './handshake-hint.js';
 import { srtpCreationOptions, wrapNativeSrtp, type SrtpKeyLimits, type SrtpProfile, type SrtpSession } from './srtp-session.js';
 import {
   argTypeError,
@@ -200,6 +202,13 @@ export interface DtlsTransportEvents {
   data: [data: Buffer];
   /** The association ended: `close()` or the peer's close_notify. */
   close: [];
+  /**
+   * A key-log line in NSS Key Log Format (`CLIENT_RANDOM <hex> <hex>\n`), as
+   * `node:tls` emits it, for Wireshark. Debugging only: anyone with these
+   * lines can decrypt the session. Lines are produced only once a listener
+   * exists (from then on, for this transport).
+   */
+  keylog: [line: Buffer];
 }
 
 const PROFILE_OPENSSL: Readonly<Record<SrtpProfile, string>> = {
@@ -284,6 +293,8 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
   readonly #queue = new HandshakeQueue(handshakeScheduler, (datagram) => {
     this.#process(datagram);
   });
+  /** What the handshake received, for the hint of a failure (handshake-hint.ts). */
+  readonly #seen = new HandshakeObserver();
   #srtpProfile: SrtpProfile | undefined;
   #cipherSuite: string | undefined;
   #maxDataSize = 0;
@@ -362,6 +373,10 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
       mtu,
       initialRtoMs: rto,
       serverCookies: cookies,
+    });
+    // The key log costs nothing until someone listens (per endpoint; the SSL_CTX is shared).
+    (this as EventEmitter).on('newListener', (event: string | symbol) => {
+      if (event === 'keylog') this.#native?.setKeylog(true);
     });
   }
 
@@ -455,6 +470,10 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     if (this.#state === 'new') throw new InvalidStateError('Call start() before receive()');
     this.#stats.datagramsReceived++;
     this.#stats.bytesReceived += datagram.length;
+    if (this.#state === 'connecting') {
+      this.#seen.observe(datagram);
+      if (debugEnabled) debugReceived(this, datagram);
+    }
     const handle = this.#native;
     if (handle === undefined || (this.#state !== 'connecting' && this.#state !== 'connected')) {
       this.#stats.inactive++;
@@ -753,6 +772,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
   // Events: settle start() first, then emit; every listener is isolated and
   // an event that stopped being true is not delivered (see safe-emit.ts).
   #emitState(state: DtlsState): void {
+    dtlsStateChanged(this, state);
     safeEmit(this, 'statechange', [state], () => this.#state === state);
   }
 
@@ -785,7 +805,9 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
 
   #apply(step: NativeDtlsStep): void {
     this.#nativeStatus = step.status;
+    if (debugEnabled) debugStep(this, 'step', step);
     for (const datagram of step.datagrams) this.#output(datagram);
+    if (step.keylog !== undefined) for (const line of step.keylog) safeEmit(this, 'keylog', [line], () => true);
     switch (step.status) {
       case NativeDtlsStatus.Connected:
         if (this.#state === 'connecting') this.#onConnected();
@@ -861,8 +883,9 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     this.#emitClose();
   }
 
-  #fail(error: DtlsError): void {
+  #fail(failure: DtlsError): void {
     if (this.#state === 'failed' || this.#state === 'closed') return;
+    const error = this.#state === 'connecting' ? explainHandshakeFailure(failure, this.#role, this.#seen, this.#stats) : failure;
     this.#error = error;
     this.#release();
     this.#state = 'failed';

@@ -64,6 +64,51 @@ export class InvalidStateError extends DtlsSrtpError {
 export type DtlsErrorDetail = 'dtls-failure' | 'fingerprint-failure';
 
 /**
+ * The likeliest cause of a failed handshake, read from what the peer did and
+ * did not send (see {@link DtlsError.hint}):
+ * - `'no-datagram'`: we are the client and nothing came back (wrong address
+ *   or port, the peer not started, a firewall);
+ * - `'both-servers'`: we are the server and nothing arrived (the peer is a
+ *   server too, or never started, or cannot reach us);
+ * - `'both-clients'`: the peer sent a ClientHello, or answered ours with
+ *   `unexpected_message`, while we are the client;
+ * - `'send-failed'`: every datagram we tried to send failed to leave;
+ * - `'no-server-hello'` / `'no-client-hello'`: datagrams came, but not the
+ *   hello the peer's role sends first;
+ * - `'stalled'`: the peer answered, then stopped (lost flights, a peer that gave up).
+ */
+export type DtlsHandshakeHint =
+  | 'no-datagram'
+  | 'both-servers'
+  | 'both-clients'
+  | 'send-failed'
+  | 'no-server-hello'
+  | 'no-client-hello'
+  | 'stalled';
+
+/**
+ * What a failed handshake received from the peer, counted from the DTLS
+ * record headers (a retransmitted flight counts again). Handshake messages
+ * are counted in plaintext (epoch 0) records only.
+ */
+export interface DtlsReceivedSummary {
+  /** Datagrams handed to the DTLS transport during the handshake. */
+  readonly datagrams: number;
+  /** Of those, not DTLS at all (RFC 7983) or shorter than a record header. */
+  readonly notDtls: number;
+  readonly clientHellos: number;
+  readonly serverHellos: number;
+  readonly helloVerifyRequests: number;
+  /** Certificate, key exchange, ServerHelloDone and the other plaintext handshake messages. */
+  readonly otherHandshakeMessages: number;
+  readonly changeCipherSpecs: number;
+  /** Plaintext alert records. */
+  readonly alerts: number;
+  /** Records of epoch 1 and above (Finished, encrypted alerts, early application data). */
+  readonly encryptedRecords: number;
+}
+
+/**
  * A DTLS handshake or record-layer failure, or (`ERR_DTLS_RELEASED`) a call
  * that needs the DTLS session of a transport whose session was released
  * for media only (`DtlsTransport.releaseSession`, `DtlsSrtpTransport`'s
@@ -78,6 +123,10 @@ export class DtlsError extends DtlsSrtpError {
   readonly sentAlert: number | undefined;
   /** TLS alert description number we received, if any. */
   readonly receivedAlert: number | undefined;
+  /** For a failed handshake: what it received from the peer (and so what it did not). */
+  readonly received: DtlsReceivedSummary | undefined;
+  /** For a failed handshake: the likeliest cause, also named (with the fix) in the message. */
+  readonly hint: DtlsHandshakeHint | undefined;
   constructor(
     code: DtlsErrorCode,
     message: string,
@@ -86,12 +135,16 @@ export class DtlsError extends DtlsSrtpError {
       opensslErrors?: readonly string[];
       sentAlert?: number;
       receivedAlert?: number;
+      received?: DtlsReceivedSummary;
+      hint?: DtlsHandshakeHint;
     },
   ) {
     super(code, message, options);
     this.errorDetail = code === 'ERR_DTLS_FINGERPRINT_MISMATCH' ? 'fingerprint-failure' : 'dtls-failure';
     this.sentAlert = options?.sentAlert;
     this.receivedAlert = options?.receivedAlert;
+    this.received = options?.received;
+    this.hint = options?.hint;
   }
 }
 

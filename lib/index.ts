@@ -14,6 +14,8 @@ export {
   CertificateError,
   type DtlsErrorCode,
   type DtlsErrorDetail,
+  type DtlsHandshakeHint,
+  type DtlsReceivedSummary,
   type SrtpErrorCode,
   type CertificateErrorCode,
 } from './errors.js';

@@ -157,6 +157,8 @@ export interface NativeDtlsStep {
   datagrams: Buffer[];
   /** Application data received (only ever once verified). */
   data?: Buffer[];
+  /** Key-log lines (NSS Key Log Format, newline-terminated) derived in this step; only after setKeylog(true). */
+  keylog?: Buffer[];
   /** Milliseconds until handleTimeout is due; -1 for none. */
   timeoutMs: number;
   sentAlert?: number;
@@ -212,6 +214,8 @@ export interface NativeDtls {
     encryptedHeaderIds?: Int32Array,
     keyLimits?: Float64Array,
   ): NativeSrtp;
+  /** Whether this endpoint keeps its key-log lines (the callback on the shared SSL_CTX routes by SSL). */
+  setKeylog(enabled: boolean): void;
 }
 
 /** The addon's exports. */

@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 import { InvalidStateError } from './errors.js';
+import { debugDrop, debugEnabled } from './diagnostics.js';
 import type { PathAdapter, PathReceiver, TransportAddress } from './datagram-path.js';
 import type { SrtpSession } from './srtp-session.js';
 import { isStunMessage, parseStunMessage } from './stun.js';
@@ -208,8 +209,10 @@ class ServerCore {
     const family = batch.family(i);
     if (!isStunMessage(packet)) {
       const peer = this.byValidated.get(endpointKey(address, port));
-      if (peer === undefined) this.unknownSource++;
-      else peer.receiver.receive(Buffer.from(packet), address, port, family);
+      if (peer === undefined) {
+        this.unknownSource++;
+        if (debugEnabled) debugDrop('unknown-source', address, port);
+      } else peer.receiver.receive(Buffer.from(packet), address, port, family);
       return;
     }
     const username = parseStunMessage(packet)?.username;
@@ -217,6 +220,7 @@ class ServerCore {
     const peer = colon < 0 ? undefined : this.byUfrag.get((username as string).slice(0, colon));
     if (peer === undefined) {
       this.unknownUfrag++;
+      if (debugEnabled) debugDrop('unknown-ufrag', address, port);
       return;
     }
     peer.receiver.receive(Buffer.from(packet), address, port, family);

@@ -112,6 +112,7 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
                         InstanceMethod("remoteCertificate", &DtlsBinding::RemoteCertificate),
                         InstanceMethod("exportKeyingMaterial", &DtlsBinding::ExportKeyingMaterial),
                         InstanceMethod("createSrtp", &DtlsBinding::CreateSrtp),
+                        InstanceMethod("setKeylog", &DtlsBinding::SetKeylog),
                         StaticMethod("contextStats", &DtlsBinding::ContextStats),
                         StaticMethod("memoryStats", &DtlsBinding::MemoryStats),
                     });
@@ -263,7 +264,7 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
     };
   }
 
-  // { status, datagrams, data?, timeoutMs, failure?, sentAlert?, receivedAlert?, opensslErrors? }
+  // { status, datagrams, data?, keylog?, timeoutMs, failure?, sentAlert?, receivedAlert?, opensslErrors? }
   Napi::Object StepResult(Napi::Env env, core::DtlsEndpoint* endpoint, core::DtlsStatus status) {
     memory_.Set(EndpointBytes(status));
     Napi::Object out = Napi::Object::New(env);
@@ -271,6 +272,7 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
     out.Set("datagrams", ToBufferArray(env, endpoint->TakeDatagrams()));
     std::vector<std::vector<uint8_t>> data = endpoint->TakeAppData();
     if (!data.empty()) out.Set("data", ToBufferArray(env, data));
+    if (endpoint->HasKeylog()) out.Set("keylog", KeylogLines(env, endpoint));
     out.Set("timeoutMs", Napi::Number::New(env, static_cast<double>(endpoint->NextTimeoutMs())));
     if (endpoint->sent_alert() >= 0) out.Set("sentAlert", Napi::Number::New(env, endpoint->sent_alert()));
     if (endpoint->received_alert() >= 0) {
@@ -284,6 +286,32 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
       out.Set("opensslErrors", list);
     }
     return out;
+  }
+
+  // Key-log lines (secret) as Buffers; our copies are wiped here.
+  static Napi::Array KeylogLines(Napi::Env env, core::DtlsEndpoint* endpoint) {
+    std::vector<std::string> lines;
+    endpoint->TakeKeylog(&lines);
+    Napi::Array out = Napi::Array::New(env, lines.size());
+    for (size_t i = 0; i < lines.size(); ++i) {
+      out.Set(static_cast<uint32_t>(i),
+              Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(lines[i].data()), lines[i].size()));
+      OPENSSL_cleanse(lines[i].data(), lines[i].size());
+    }
+    return out;
+  }
+
+  // setKeylog(enabled: boolean): whether this endpoint keeps its key-log lines.
+  Napi::Value SetKeylog(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    core::DtlsEndpoint* endpoint = Live(env);
+    if (endpoint == nullptr) return env.Undefined();
+    if (info.Length() != 1 || !info[0].IsBoolean()) {
+      ThrowInternalArg(env, "setKeylog expects a boolean");
+      return env.Undefined();
+    }
+    endpoint->SetKeylog(info[0].As<Napi::Boolean>().Value());
+    return env.Undefined();
   }
 
   Napi::Value Start(const Napi::CallbackInfo& info) {

@@ -86,6 +86,8 @@ bool DtlsContext::Init(X509* certificate, EVP_PKEY* private_key, const std::stri
   // endpoint has its own secret.
   SSL_CTX_set_cookie_generate_cb(ctx, &DtlsEndpoint::CookieGenerate);
   SSL_CTX_set_cookie_verify_cb(ctx, &DtlsEndpoint::CookieVerify);
+  // Keeps nothing unless the session's endpoint enabled its key log.
+  SSL_CTX_set_keylog_callback(ctx, &DtlsEndpoint::KeylogCallback);
   return true;
 }
 

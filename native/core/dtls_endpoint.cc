@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
+#include <utility>
 
 namespace dtlssrtp::core {
 namespace {
@@ -99,6 +101,7 @@ DtlsEndpoint::~DtlsEndpoint() {
   ssl_.reset();
   context_.reset();
   OPENSSL_cleanse(cookie_secret_.data(), cookie_secret_.size());
+  for (std::string& line : keylog_) OPENSSL_cleanse(line.data(), line.size());
 }
 
 bool DtlsEndpoint::Init(const DtlsConfig& config, std::string* message) {
@@ -508,6 +511,14 @@ std::vector<std::vector<uint8_t>> DtlsEndpoint::TakeAppData() {
   return out;
 }
 
+void DtlsEndpoint::SetKeylog(bool enabled) { keylog_enabled_ = enabled; }
+
+void DtlsEndpoint::TakeKeylog(std::vector<std::string>* out) {
+  for (std::string& line : *out) OPENSSL_cleanse(line.data(), line.size());
+  out->clear();
+  out->swap(keylog_);
+}
+
 int64_t DtlsEndpoint::NextTimeoutMs() {
   ErrorScope scope;
   if (status_ == DtlsStatus::kNew || status_ == DtlsStatus::kClosed || status_ == DtlsStatus::kFailed)
@@ -763,6 +774,19 @@ void DtlsEndpoint::InfoCallback(const SSL* ssl, int where, int ret) {
     self->received_alert_ = description;
     if (level == SSL3_AL_FATAL) self->received_fatal_ = true;
   }
+}
+
+// Registered on the shared context; only an endpoint that asked for its key
+// log keeps the line (OpenSSL formats it once per handshake either way).
+void DtlsEndpoint::KeylogCallback(const SSL* ssl, const char* line) {
+  DtlsEndpoint* self = FromSsl(ssl);
+  if (self == nullptr || !self->keylog_enabled_ || line == nullptr) return;
+  // Reserved first, so that no reallocation leaves a copy of the secret behind.
+  std::string kept;
+  kept.reserve(std::strlen(line) + 1);
+  kept.append(line);
+  kept.push_back('\n');
+  self->keylog_.push_back(std::move(kept));
 }
 
 // The endpoint serves one path, so the cookie need not encode the peer's

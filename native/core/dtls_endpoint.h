@@ -124,6 +124,16 @@ class DtlsEndpoint {
   std::vector<std::vector<uint8_t>> TakeDatagrams();
   std::vector<std::vector<uint8_t>> TakeAppData();
 
+  // Key log (debugging only: a line decrypts the session). Off by default;
+  // while on, each secret OpenSSL derives for this session is kept as one
+  // NSS Key Log Format line ("CLIENT_RANDOM <hex> <hex>\n") until taken.
+  // The callback sits on the shared context and finds its endpoint through
+  // the SSL, so enabling it here affects this session only.
+  void SetKeylog(bool enabled);
+  bool HasKeylog() const { return !keylog_.empty(); }
+  // Moves the pending lines into *out (cleared first). The caller wipes them.
+  void TakeKeylog(std::vector<std::string>* out);
+
   // Milliseconds until HandleTimeout is due; -1 when no timer runs.
   int64_t NextTimeoutMs();
   // Server: has sent its flight (ServerHelloDone) and reads nothing of the
@@ -198,6 +208,7 @@ class DtlsEndpoint {
   static int CertVerify(X509_STORE_CTX* store, void* arg);
   static unsigned int TimerCallback(SSL* ssl, unsigned int previous_us);
   static void InfoCallback(const SSL* ssl, int where, int ret);
+  static void KeylogCallback(const SSL* ssl, const char* line);
   static int CookieGenerate(SSL* ssl, unsigned char* cookie, unsigned int* length);
   static int CookieVerify(SSL* ssl, const unsigned char* cookie, unsigned int length);
 
@@ -247,6 +258,8 @@ class DtlsEndpoint {
   std::vector<std::string> failure_errors_;
   std::vector<std::vector<uint8_t>> datagrams_;
   std::vector<std::vector<uint8_t>> app_data_;
+  bool keylog_enabled_ = false;
+  std::vector<std::string> keylog_;  // secret: wiped when taken or freed
 };
 
 }  // namespace dtlssrtp::core
