@@ -115,7 +115,7 @@ export async function startEchoServer(port = 0): Promise<{ url: string; stats(id
       echoed: session.stats.echoed,
       rtcpDecrypted: s.rtcpPacketsReceived,
       keyFrameRequests: session.stats.keyFrameRequests,
-      srtpProfile: s.srtpCipher,
+      srtpProfile: s.srtpProfile,
       dtlsCipher: s.dtlsCipher,
       handshakeMs: s.handshakeDurationMs,
       srtpFailures: s.srtpFailures,
