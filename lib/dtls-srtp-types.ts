@@ -146,7 +146,7 @@ export interface DtlsSrtpTransportOptions {
  * - `stun-unhandled`: STUN with neither an ICE-lite responder nor an `onStun` handler;
  * - `stun-rejected`: STUN the ICE-lite responder dropped (details in `ice.dropped`);
  * - `unselected-address`: DTLS, RTP or RTCP from an address other than the selected one (or with none selected);
- * - `not-started`: DTLS before `start()`;
+ * - `not-started`: DTLS before `start()`, or, with role `'auto'`, before `connect()` gave the role (the peer retransmits);
  * - `ended`: DTLS after this transport ended its association itself (ICE consent expired, SRTP keying failed);
  * - `srtp-not-ready`: RTP or RTCP before the handshake finished (or after it failed).
  * @example
