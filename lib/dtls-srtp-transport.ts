@@ -108,7 +108,7 @@ function checkDisconnectedTimeout(value: unknown, consentMs: number): number {
 }
 
 /** The DTLS counters of a transport whose DTLS never existed (role 'auto', never connected). */
-const EMPTY_DTLS_STATS: DtlsStats = {
+const emptyDtlsStats = (): DtlsStats => ({
   datagramsSent: 0,
   bytesSent: 0,
   sendFailures: 0,
@@ -128,7 +128,7 @@ const EMPTY_DTLS_STATS: DtlsStats = {
     queueOverflow: 0,
     inactive: 0,
   },
-};
+});
 
 function zeroRecord<K extends string>(keys: readonly K[]): Record<K, number> {
   const out = {} as Record<K, number>;
@@ -169,6 +169,12 @@ function zeroRecord<K extends string>(keys: readonly K[]): Record<K, number> {
  * `statechange` follows.
  *
  * A transport belongs to the thread that created it; its timers are unref'd.
+ *
+ * It implements {@link SecureTransportContract} (as {@link DtlsTransport}
+ * does): `start()` twice gives the same promise, `getStats()` works after
+ * `close()`, `closed` is the object's lifecycle, `close` comes once. Created
+ * with `role: 'auto'`, it takes its role from the peer's in
+ * {@link DtlsSrtpTransport.connect} (mediasoup's flow).
  * @example
  * const socket = dgram.createSocket('udp4');
  * socket.bind(0, '127.0.0.1');
@@ -345,7 +351,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     const dtls = new DtlsTransport({ ...this.#dtlsOptions, role: role ?? 'client' });
     if (role === undefined) dtls.close();
     else this.#adoptDtls(dtls);
-    if (this.#ice === undefined && this.#selection.current !== undefined) this.#iceState = 'connected';
+    // A remote address given up front is a selected path (with ICE-lite, consent starts with its first check).
+    if (this.#selection.current !== undefined) this.#iceState = 'connected';
 
     const ice = this.#ice;
     this.#path = openPath(
@@ -408,7 +415,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
    * clocks stop when the association ends otherwise (the state then stays as
    * it was). Without a responder the transport sees no ICE: `connected` once a
    * remote address is known (given, or by `setRemoteAddress()`), else `new`;
-   * `closed` after `close()`.
+   * `closed` after `close()`. A `remoteAddress` given to the constructor is a
+   * selected path from the start (`connected`), with or without a responder.
    */
   get iceState(): IceState {
     return this.#iceState;
@@ -833,7 +841,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       connectDurationMs: this.#connectMs,
       srtpFailures: { ...this.#srtpFailures },
       droppedDatagrams: { ...this.#dropped },
-      dtls: this.#dtlsFinal ?? dtls?.getStats() ?? EMPTY_DTLS_STATS,
+      dtls: this.#dtlsFinal ?? dtls?.getStats() ?? emptyDtlsStats(),
       ice: this.#ice?.getStats(),
       srtp,
     };
@@ -990,7 +998,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   #refreshConsent(): void {
     if (this.#closed || this.#state === 'closed' || this.#state === 'failed') return;
     this.#consent.refresh();
-    if (this.#iceState === 'disconnected') this.#setIceState('connected');
+    if (this.#iceState !== 'connected') this.#setIceState('connected');
   }
 
   #consentExpired(): void {

@@ -253,6 +253,11 @@ const MAX_EXPORT = 1024;
  * its exception is re-thrown on the next tick (an `'uncaughtException'`).
  * After a listener called `close()`, the remaining listeners of that event
  * are skipped and only the closing `statechange` and `close` follow.
+ *
+ * It implements {@link SecureTransportContract} (as `DtlsSrtpTransport`
+ * does): `start()` twice gives the same promise, `getStats()` works after
+ * `close()`, `closed` is the object's lifecycle, `close` comes once,
+ * `sendData()` is the shared name of `send()`.
  * @example
  * const transport = new DtlsTransport({
  *   certificate, role: 'server', remoteFingerprints: [remoteFp],

@@ -165,3 +165,18 @@ test('without an ICE-lite responder: connected once a remote address is known, c
   assert.equal(fixed.iceState, 'closed');
   assert.deepEqual(states, ['connected', 'closed']);
 });
+
+test('ICE-lite with a remoteAddress given up front: connected from the start, a check keeps it so, silence disconnects it', async (t) => {
+  const tr = await make({ remoteAddress: PEER });
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  t.after(() => tr.close());
+  const states = watch(tr);
+  assert.equal(tr.iceState, 'connected');
+  tr.receive(check(), PEER);
+  assert.equal(tr.iceState, 'connected');
+  t.mock.timers.tick(8000);
+  assert.equal(tr.iceState, 'disconnected');
+  tr.receive(check(), PEER);
+  assert.equal(tr.iceState, 'connected');
+  assert.deepEqual(states, ['disconnected', 'connected']);
+});
