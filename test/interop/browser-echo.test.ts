@@ -110,11 +110,15 @@ test('Chromium sends Opus + VP8 over DTLS-SRTP to the example server and receive
   t.diagnostic(`server: ${JSON.stringify(full)}`);
   assert.equal(full.srtpFailures['ERR_SRTP_AUTH_FAIL'], 0);
   assert.equal(full.state, 'connected');
+  // Chromium's consent checks (every 2.66 s) keep ICE connected under the default 8 s disconnected delay.
+  assert.equal(full.iceState, 'connected');
   // Both ends agree on what was negotiated: Chromium's transport stats against ours.
   const transport = echo.stats?.transport;
   assert.equal(transport?.dtlsRole, 'client');
   assert.equal(transport?.tlsVersion, 'FEFD');
   assert.equal(transport?.dtlsCipher, full.dtlsCipher);
+  // srtpCipher in W3C terms: the same IANA name on both ends.
+  assert.equal(transport?.srtpCipher, full.srtpCipher);
   assert.equal(transport?.srtpCipher, `SRTP_${full.srtpProfile ?? ''}`);
   fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
   await page.screenshot({ path: SCREENSHOT });
