@@ -254,7 +254,7 @@ async function run(path: Path, certA: Certificate, certB: Certificate, duration:
     console.log(`  path             ${path === 'native' ? 'native UDP (recvmmsg/sendmmsg, SRTP in place)' : 'node:dgram'}`);
     console.log(`  handshake        ${f(sb.handshakeDurationMs)} ms (client B), ${f(sa.handshakeDurationMs)} ms (server A); DTLS retransmissions ${sa.dtlsRetransmissions + sb.dtlsRetransmissions}`);
     console.log(`  DTLS             1.2 (${sa.tlsVersion}), ${sa.dtlsCipher}`);
-    console.log(`  SRTP profile     ${sa.srtpCipher}`);
+    console.log(`  SRTP profile     ${sa.srtpProfile}`);
     console.log(`  fingerprints     ${verified ? 'verified' : 'NOT VERIFIED'} (sha-256)`);
     console.log(`    A ${sa.localCertificateFingerprint.value}`);
     console.log(`    B ${sb.localCertificateFingerprint.value}`);

@@ -8,7 +8,7 @@
  * Channels (each message is one plain object; `transport` is the object the
  * application made: a `DtlsSrtpTransport`'s inner DTLS association reports
  * as that transport):
- * - `dtls-srtp:transport:created` `{ transport, kind, role }`
+ * - `dtls-srtp:transport:created` `{ transport, kind, role }` (role `'auto'` while a DtlsSrtpTransport waits for `connect()`)
  * - `dtls-srtp:handshake:start` `{ transport, role }`
  * - `dtls-srtp:handshake:complete` `{ transport, role, durationMs, srtpProfile, cipherSuite }`
  * - `dtls-srtp:handshake:fail` `{ transport, role, durationMs, error, code, hint }` (closed
@@ -95,12 +95,20 @@ export function debug(transport: object, text: string): void {
  * A transport was made. `inner` is the `DtlsTransport` a `DtlsSrtpTransport`
  * runs, whose handshake then reports as `transport`.
  */
-export function transportMade(transport: object, kind: TransportKind, role: 'client' | 'server', inner?: object): void {
-  // The owner is noted always (once per transport), so that a subscriber
-  // that comes later still sees the transport the application made.
-  if (inner !== undefined) track(inner).owner = transport;
+export function transportMade(transport: object, kind: TransportKind, role: 'client' | 'server' | 'auto', inner?: object): void {
+  if (inner !== undefined) innerTransport(transport, inner);
   if (debugEnabled) log('#%d %s created, role %s', track(transport).id, kind, role);
   if (transportCreated.hasSubscribers) transportCreated.publish({ transport, kind, role });
+}
+
+/**
+ * `inner` is the `DtlsTransport` that `transport` (a `DtlsSrtpTransport`) runs
+ * from now on: its handshake reports as `transport`. Noted always (once per
+ * inner transport), so that a subscriber that comes later still sees the
+ * transport the application made.
+ */
+export function innerTransport(transport: object, inner: object): void {
+  track(inner).owner = transport;
 }
 
 /** A state change of a transport the application made (not of a `DtlsSrtpTransport`'s inner DTLS). */

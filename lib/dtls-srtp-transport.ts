@@ -10,14 +10,20 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { Certificate, nativeCertificateOf } from './certificate.js';
 import { classify } from './demux.js';
-import { DtlsTransport, type DtlsState, type DtlsStats } from './dtls-transport.js';
+import { DtlsTransport, type DtlsState, type DtlsStats, type DtlsTransportOptions } from './dtls-transport.js';
 import { DtlsError, IceError, InvalidStateError } from './errors.js';
 import { checkFingerprintList, computeFingerprint, type DtlsFingerprint } from './fingerprint.js';
-import { IceConsent } from './ice-consent.js';
+import {
+  DEFAULT_CONSENT_TIMEOUT_MS,
+  DEFAULT_DISCONNECTED_TIMEOUT_MS,
+  IceConsent,
+  MIN_CONSENT_TIMEOUT_MS,
+  MIN_DISCONNECTED_TIMEOUT_MS,
+} from './ice-consent.js';
 import { IceLiteResponder, isIceLiteResponder } from './ice-lite.js';
-import { selectDtlsRole, type DtlsRole } from './role.js';
+import { dtlsRoleFromIceRole, selectDtlsRole, type DtlsRole } from './role.js';
 import { rethrowLater, safeEmit } from './safe-emit.js';
-import { consentExpiredOn, debugDrop, debugEnabled, debugPath, stateChanged, transportMade } from './diagnostics.js';
+import { consentExpiredOn, debugDrop, debugEnabled, debugPath, innerTransport, stateChanged, transportMade } from './diagnostics.js';
 import {
   SRTP_PACKET_ERROR_CODES,
   srtpResultCode,
@@ -37,6 +43,7 @@ import {
   checkObject,
   checkOneOf,
   optionalBoolean,
+  outOfRangeError,
 } from './validate.js';
 import {
   addressFamily,
@@ -48,9 +55,11 @@ import {
   type TransportAddress,
 } from './datagram-path.js';
 import type { UdpReceiveBatch } from './udp-socket.js';
+import type { DtlsParameters, DtlsParametersRole, IceState, SecureTransportContract } from './transport-contract.js';
 import {
   DROP_REASONS,
   type DatagramDropReason,
+  type DtlsSrtpConnectParameters,
   type DtlsSrtpTransportEvents,
   type DtlsSrtpTransportOptions,
   type DtlsSrtpTransportStats,
@@ -59,6 +68,71 @@ import {
 
 /** A UDP payload is never larger. */
 const MAX_DATAGRAM = 65535;
+const MAX_TIMEOUT_MS = 3_600_000;
+
+/** IANA names of the SRTP protection profiles (RFC 5764 §4.1.2, RFC 7714 §14.2), as W3C stats report them. */
+const SRTP_IANA_NAME: Readonly<Record<SrtpProfile, string>> = {
+  AES_CM_128_HMAC_SHA1_80: 'SRTP_AES128_CM_SHA1_80',
+  AES_CM_128_HMAC_SHA1_32: 'SRTP_AES128_CM_SHA1_32',
+  AEAD_AES_128_GCM: 'SRTP_AEAD_AES_128_GCM',
+  AEAD_AES_256_GCM: 'SRTP_AEAD_AES_256_GCM',
+};
+
+/** `consentTimeoutMs`: 0 (disabled) or long enough for real peers' check intervals. */
+function checkConsentTimeout(value: unknown): number {
+  if (value === 0) return 0;
+  const ms = checkInteger(value, 'options.consentTimeoutMs', 1, MAX_TIMEOUT_MS, DEFAULT_CONSENT_TIMEOUT_MS);
+  if (ms < MIN_CONSENT_TIMEOUT_MS) {
+    throw outOfRangeError(
+      'options.consentTimeoutMs',
+      `0 (disabled) or ${MIN_CONSENT_TIMEOUT_MS} to ${MAX_TIMEOUT_MS}: browsers send consent checks only every 2.66 s ` +
+        '(Chromium) to 5.8 s (libdatachannel), so a shorter timeout fails healthy sessions',
+      ms,
+    );
+  }
+  return ms;
+}
+
+/** `iceDisconnectedTimeoutMs`: 0 (disabled) or longer than a healthy peer's gap between checks, and before consent expires. */
+function checkDisconnectedTimeout(value: unknown, consentMs: number): number {
+  if (value === 0) return 0;
+  const fallback = consentMs === 0 || DEFAULT_DISCONNECTED_TIMEOUT_MS < consentMs ? DEFAULT_DISCONNECTED_TIMEOUT_MS : 0;
+  if (value === undefined) return fallback;
+  const ms = checkInteger(value, 'options.iceDisconnectedTimeoutMs', 1, MAX_TIMEOUT_MS, fallback);
+  const max = consentMs === 0 ? MAX_TIMEOUT_MS : consentMs - 1;
+  if (ms < MIN_DISCONNECTED_TIMEOUT_MS || ms > max) {
+    throw outOfRangeError(
+      'options.iceDisconnectedTimeoutMs',
+      `0 (disabled) or ${MIN_DISCONNECTED_TIMEOUT_MS} to ${max} (a healthy peer may leave 5.8 s between checks; ` +
+        'disconnected must come before consentTimeoutMs)',
+      ms,
+    );
+  }
+  return ms;
+}
+
+/** The DTLS counters of a transport whose DTLS never existed (role 'auto', never connected). */
+const emptyDtlsStats = (): DtlsStats => ({
+  datagramsSent: 0,
+  bytesSent: 0,
+  sendFailures: 0,
+  datagramsReceived: 0,
+  bytesReceived: 0,
+  messagesSent: 0,
+  messagesReceived: 0,
+  dropped: {
+    notDtls: 0,
+    malformed: 0,
+    implausibleSequence: 0,
+    helloRequest: 0,
+    oversizedMessage: 0,
+    futureMessage: 0,
+    earlyEpoch: 0,
+    holdOverflow: 0,
+    queueOverflow: 0,
+    inactive: 0,
+  },
+});
 
 function zeroRecord<K extends string>(keys: readonly K[]): Record<K, number> {
   const out = {} as Record<K, number>;
@@ -99,6 +173,12 @@ function zeroRecord<K extends string>(keys: readonly K[]): Record<K, number> {
  * `statechange` follows.
  *
  * A transport belongs to the thread that created it; its timers are unref'd.
+ *
+ * It implements {@link SecureTransportContract} (as {@link DtlsTransport}
+ * does): `start()` twice gives the same promise, `getStats()` works after
+ * `close()`, `closed` is the object's lifecycle, `close` comes once. Created
+ * with `role: 'auto'`, it takes its role from the peer's in
+ * {@link DtlsSrtpTransport.connect} (mediasoup's flow).
  * @example
  * const socket = dgram.createSocket('udp4');
  * socket.bind(0, '127.0.0.1');
@@ -112,8 +192,19 @@ function zeroRecord<K extends string>(keys: readonly K[]): Record<K, number> {
  * @see https://www.rfc-editor.org/rfc/rfc7983
  * @see https://www.rfc-editor.org/rfc/rfc5764
  */
-export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> implements Disposable {
-  readonly #dtls: DtlsTransport;
+export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> implements SecureTransportContract {
+  /** Created in the constructor, or by connect() when the role was `'auto'`. */
+  #dtls: DtlsTransport | undefined;
+  /** The DtlsTransport's options but its role, for connect(). */
+  readonly #dtlsOptions: Omit<DtlsTransportOptions, 'role'>;
+  /** connect() was called. */
+  #connected = false;
+  #iceState: IceState = 'new';
+  #selectedChanges = 0;
+  #closeEmitted = false;
+  /** When the first DTLS datagram was sent or received (performance.now()). */
+  #dtlsBegan: number | undefined;
+  #connectMs: number | undefined;
   readonly #certificate: Certificate;
   readonly #path: PathAdapter;
   readonly #ice: IceLiteResponder | undefined;
@@ -196,12 +287,13 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     if ((options.role === undefined) === (options.setup === undefined)) {
       throw argValueError('options', 'exactly one of role and setup', options.role === undefined ? 'neither' : 'both');
     }
-    let role: DtlsRole;
+    let role: DtlsRole | undefined;
     if (options.setup !== undefined) {
       checkObject(options.setup, 'options.setup');
       role = selectDtlsRole(options.setup);
     } else {
-      role = checkOneOf(options.role, 'options.role', ['client', 'server']);
+      const given = checkOneOf(options.role, 'options.role', ['auto', 'client', 'server']);
+      role = given === 'auto' ? undefined : given;
     }
     const pathSource = checkPathSource(options);
     if (options.onStun !== undefined) checkFunction(options.onStun, 'options.onStun');
@@ -212,11 +304,14 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       options.remoteAddress === undefined ? undefined : checkTransportAddress(options.remoteAddress, 'options.remoteAddress'),
       (remote) => {
         if (debugEnabled) debugPath(this, remote.address, remote.port, this.#ice === undefined ? 'setRemoteAddress' : 'ICE');
+        this.#selectedChanges++;
         this.#path.select?.(remote);
         this.#sendUnsentFlight(remote);
         safeEmit(this, 'remoteaddresschange', [{ ...remote }], () => !this.#closed && this.#selection.current === remote);
+        this.#onSelected();
       },
     );
+    if (this.#selection.current !== undefined) this.#selectedChanges = 1;
     this.#replayWindow = checkInteger(options.replayWindow, 'options.replayWindow', 64, 32767, 1024);
     this.#maxRemoteStreams = checkInteger(options.maxRemoteStreams, 'options.maxRemoteStreams', 1, 4096, 64);
     this.#maxLocalStreams = checkInteger(options.maxLocalStreams, 'options.maxLocalStreams', 1, 65536, 1024);
@@ -227,11 +322,20 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     };
     this.#mediaOnly = optionalBoolean(options.mediaOnly, 'options.mediaOnly', false);
     this.#awaitingProof = this.#mediaOnly;
-    const consentTimeoutMs =
-      options.consentTimeoutMs === 0 ? 0 : checkInteger(options.consentTimeoutMs, 'options.consentTimeoutMs', 1000, 3_600_000, 30_000);
-    this.#consent = new IceConsent(consentTimeoutMs, () => {
-      this.#consentExpired();
-    });
+    const consentTimeoutMs = checkConsentTimeout(options.consentTimeoutMs);
+    const disconnectedMs = checkDisconnectedTimeout(options.iceDisconnectedTimeoutMs, consentTimeoutMs);
+    this.#consent = new IceConsent(
+      consentTimeoutMs,
+      () => {
+        this.#consentExpired();
+      },
+      {
+        timeoutMs: disconnectedMs,
+        onQuiet: () => {
+          if (this.#iceState === 'connected') this.#setIceState('disconnected');
+        },
+      },
+    );
     if (options.remoteFingerprints !== undefined) checkFingerprintList(options.remoteFingerprints, 'options.remoteFingerprints');
     this.#ice =
       options.iceLite === undefined
@@ -244,9 +348,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     const [local] = options.certificate.getFingerprints(['sha-256']);
     this.#localFingerprint = local as DtlsFingerprint;
 
-    this.#dtls = new DtlsTransport({
+    this.#dtlsOptions = {
       certificate: options.certificate,
-      role,
       remoteFingerprints: options.remoteFingerprints,
       srtpProfiles: options.srtpProfiles,
       mtu: options.mtu,
@@ -255,15 +358,15 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       send: (datagram) => {
         this.#sendDtls(datagram);
       },
-    });
-    this.#dtls.on('statechange', (state) => {
-      this.#onDtlsState(state);
-    });
-    this.#dtls.on('data', (data) => {
-      safeEmit(this, 'data', [data], this.#mediaLive);
-    });
+    };
+    // With role 'auto' the DTLS transport waits for connect(); the options are checked now all the same.
+    const dtls = new DtlsTransport({ ...this.#dtlsOptions, role: role ?? 'client' });
+    if (role === undefined) dtls.close();
+    else this.#adoptDtls(dtls);
+    // A remote address given up front is a selected path (with ICE-lite, consent starts with its first check).
+    if (this.#selection.current !== undefined) this.#iceState = 'connected';
     (this as EventEmitter).on('newListener', (event: string | symbol) => {
-      if (event === 'keylog' && this.#dtls.listenerCount('keylog') === 0) this.#dtls.on('keylog', (line) => safeEmit(this, 'keylog', [line], () => true));
+      if (event === 'keylog') this.#forwardKeylog();
     });
 
     const ice = this.#ice;
@@ -292,11 +395,31 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     } catch (err) {
       // A server refuses an address of the wrong family: unregister before the constructor throws.
       this.#path.detach();
-      this.#dtls.close();
+      this.#dtls?.close();
       throw err;
     }
-    transportMade(this, 'DtlsSrtpTransport', role, this.#dtls);
+    transportMade(this, 'DtlsSrtpTransport', role ?? 'auto', this.#dtls);
     if (debugEnabled && initial !== undefined) debugPath(this, initial.address, initial.port, 'remoteAddress option');
+  }
+
+  /** Takes `dtls` as this transport's DTLS transport: its events become ours. */
+  #adoptDtls(dtls: DtlsTransport): void {
+    this.#dtls = dtls;
+    innerTransport(this, dtls);
+    dtls.on('statechange', (state) => {
+      this.#onDtlsState(state);
+    });
+    dtls.on('data', (data) => {
+      safeEmit(this, 'data', [data], this.#mediaLive);
+    });
+    if (this.listenerCount('keylog') > 0) this.#forwardKeylog();
+  }
+
+  /** Forwards the DTLS transport's key-log lines once someone listens (key logging costs only then). */
+  #forwardKeylog(): void {
+    const dtls = this.#dtls;
+    if (dtls === undefined || dtls.listenerCount('keylog') > 0) return;
+    dtls.on('keylog', (line) => safeEmit(this, 'keylog', [line], () => true));
   }
 
   /** Current state: `new → connecting → connected → closed | failed`; `connected` means SRTP is keyed. */
@@ -304,9 +427,36 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     return this.#state;
   }
 
-  /** Our DTLS role. */
-  get role(): DtlsRole {
-    return this.#dtls.role;
+  /** Our DTLS role; `'auto'` while a transport created with role `'auto'` waits for `connect()`. */
+  get role(): DtlsParametersRole {
+    return this.#dtls?.role ?? 'auto';
+  }
+
+  /**
+   * The ICE state (W3C `RTCIceTransportState`, see {@link IceState}). With an
+   * ICE-lite responder: `new`, `checking` once an authenticated check
+   * arrived, `connected` once a path is selected, `disconnected` after
+   * `iceDisconnectedTimeoutMs` without a check on it (`connected` again with
+   * the next), `failed` when consent expired, `closed` after `close()`. The
+   * clocks stop when the association ends otherwise (the state then stays as
+   * it was). Without a responder the transport sees no ICE: `connected` once a
+   * remote address is known (given, or by `setRemoteAddress()`), else `new`;
+   * `closed` after `close()`. A `remoteAddress` given to the constructor is a
+   * selected path from the start (`connected`), with or without a responder.
+   */
+  get iceState(): IceState {
+    return this.#iceState;
+  }
+
+  /**
+   * Our DTLS parameters in mediasoup's shape, ready for the SDP: our role as
+   * far as it is known (`'auto'` until `connect()` decides it for a transport
+   * created with role `'auto'`) and our certificate's sha-256 fingerprint.
+   * @example
+   * signalling.send({ dtlsParameters: transport.localParameters });
+   */
+  get localParameters(): DtlsParameters {
+    return { role: this.role, fingerprints: this.localFingerprints };
   }
 
   /**
@@ -316,10 +466,16 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
    * when the peer stopped answering for ICE consent.
    */
   get error(): DtlsError | IceError | undefined {
-    return this.#failure ?? this.#dtls.error;
+    return this.#failure ?? this.#dtls?.error;
   }
 
-  /** `true` once `close()` was called. */
+  /**
+   * `true` once `close()` was called (by you, or by the `UdpServer` this
+   * transport runs on when it closes): the object's lifecycle, not the
+   * association's (see {@link SecureTransportContract}). After the peer's
+   * close_notify `state` is `'closed'` while this stays `false` until you
+   * call `close()`, which you still must (to detach from the path).
+   */
   get closed(): boolean {
     return this.#closed;
   }
@@ -331,7 +487,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
 
   /** The negotiated SRTP profile once connected. */
   get srtpProfile(): SrtpProfile | undefined {
-    return this.#dtls.srtpProfile;
+    return this.#dtls?.srtpProfile;
   }
 
   /** The ICE-lite responder (its `localParameters` go into the SDP), if the transport has one. */
@@ -353,7 +509,9 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   /**
    * Starts DTLS (a client sends its ClientHello to the selected address now,
    * or with none selected yet, the moment one is; a server waits for one) and resolves once the peer is verified and SRTP is
-   * keyed. Calling it again returns the same promise.
+   * keyed. Calling it again returns the same promise (see {@link SecureTransportContract}).
+   * With role `'auto'`, DTLS begins when `connect()` has decided the role (the
+   * handshake timeout runs from then); the state is `'connecting'` meanwhile.
    * @returns A promise that resolves on `connected`.
    * @throws {DtlsError} (rejection) ERR_DTLS_HANDSHAKE, ERR_DTLS_FINGERPRINT_MISMATCH, ERR_DTLS_NO_SRTP_PROFILE,
    *   ERR_DTLS_ALERT, ERR_DTLS_TIMEOUT; ERR_DTLS_INTERNAL (with `cause`) when SRTP could not be keyed from the
@@ -368,7 +526,10 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     if (this.#closed) return Promise.reject(new InvalidStateError('DtlsSrtpTransport is closed'));
     if (this.#started !== undefined) return this.#started;
     // Ended before it was started (ICE consent expired): nothing left to start.
-    if (this.#state === 'failed') return Promise.reject(this.error ?? new InvalidStateError('DtlsSrtpTransport failed'));
+    if (this.#state === 'failed') {
+      this.#started = Promise.reject(this.error ?? new InvalidStateError('DtlsSrtpTransport failed'));
+      return this.#started;
+    }
     this.#startedAt = performance.now();
     // Our promise follows our state (SRTP keyed, failed, closed), not the DTLS
     // transport's: DTLS can connect and SRTP keying still fail.
@@ -376,10 +537,89 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       this.#settle = { resolve, reject };
     });
     this.#started = started;
-    const dtls = this.#dtlsCall(() => this.#dtls.start());
-    // Its outcome reaches us as a DTLS state change.
-    dtls.catch(() => undefined);
+    if (this.#dtls === undefined) {
+      // Role 'auto': DTLS starts in connect().
+      this.#state = 'connecting';
+      safeEmit(this, 'statechange', ['connecting'], () => this.#state === 'connecting');
+    } else {
+      this.#startDtls(this.#dtls);
+    }
     return started;
+  }
+
+  #startDtls(dtls: DtlsTransport): void {
+    const started = this.#dtlsCall(() => dtls.start());
+    // Its outcome reaches us as a DTLS state change.
+    started.catch(() => undefined);
+  }
+
+  /**
+   * Supplies the remote side after construction (mediasoup's
+   * `transport.connect({ dtlsParameters })`): the peer's fingerprints and
+   * role, so that the transport can exist — and its `localParameters` go into
+   * the offer or answer — before the peer's description arrives.
+   *
+   * Role: a transport created with `role: 'auto'` takes the opposite of the
+   * peer's `'client'` or `'server'`; if the peer says `'auto'` too, an
+   * ICE-lite transport (ICE controlled) becomes the DTLS client, as ORTC and
+   * Pion decide (`dtlsRoleFromIceRole`); without ICE-lite that is refused
+   * (give a role). A transport created with a role checks that the peer's is
+   * compatible (`'auto'` or the opposite one).
+   *
+   * Until `connect()` has given a role, DTLS from the peer is dropped and
+   * counted as `not-started` (the peer retransmits its flight, and it is
+   * answered once connected and started); a transport created with a role
+   * holds a DTLS server's client flight until the fingerprints come, as with
+   * `setRemoteFingerprints()`. `start()` may come before or after `connect()`.
+   * @param parameters - `{ dtlsParameters: { role, fingerprints } }`, the peer's.
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for malformed parameters.
+   * @throws {DtlsError} ERR_DTLS_BAD_FINGERPRINT for a malformed fingerprint; ERR_DTLS_ROLE_CONFLICT when the
+   *   peer's role is ours too, or both are `'auto'` without ICE-lite.
+   * @throws {InvalidStateError} ERR_INVALID_STATE when called a second time, after `close()`, or once the
+   *   association ended or the peer was verified.
+   * @example
+   * const transport = new DtlsSrtpTransport({ certificate, role: 'auto', socket, iceLite: {} });
+   * const answer = await signalling.offer({ dtlsParameters: transport.localParameters });
+   * transport.connect({ dtlsParameters: answer.dtlsParameters });
+   * await transport.start();
+   * @see https://mediasoup.org/documentation/v3/mediasoup/api/#webRtcTransport-connect
+   */
+  connect(parameters: DtlsSrtpConnectParameters): void {
+    if (this.#closed) throw new InvalidStateError('DtlsSrtpTransport is closed');
+    checkObject(parameters, 'parameters');
+    const remote = parameters.dtlsParameters;
+    checkObject(remote, 'parameters.dtlsParameters');
+    const remoteRole = checkOneOf(remote.role, 'parameters.dtlsParameters.role', ['auto', 'client', 'server']);
+    const fingerprints = checkFingerprintList(remote.fingerprints, 'parameters.dtlsParameters.fingerprints');
+    if (this.#connected) throw new InvalidStateError('connect() was already called');
+    if (this.#state === 'closed' || this.#state === 'failed' || this.#state === 'connected') {
+      throw new InvalidStateError(`connect() is not possible in state ${this.#state}`);
+    }
+    let dtls = this.#dtls;
+    if (dtls !== undefined && remoteRole === dtls.role) {
+      throw new DtlsError('ERR_DTLS_ROLE_CONFLICT', `Expected the peer's DTLS role to be auto or the opposite of ours but both are ${remoteRole}`);
+    }
+    if (dtls === undefined) {
+      let role: DtlsRole;
+      if (remoteRole === 'client') role = 'server';
+      else if (remoteRole === 'server') role = 'client';
+      else if (this.#ice !== undefined) role = dtlsRoleFromIceRole('controlled');
+      else {
+        throw new DtlsError(
+          'ERR_DTLS_ROLE_CONFLICT',
+          "Expected one side to have a DTLS role but both are auto and this transport has no ICE role: give role 'client' or 'server'",
+        );
+      }
+      dtls = new DtlsTransport({ ...this.#dtlsOptions, role, remoteFingerprints: fingerprints });
+      this.#connected = true;
+      this.#adoptDtls(dtls);
+      if (this.#started !== undefined) this.#startDtls(dtls);
+      return;
+    }
+    this.#dtlsCall(() => {
+      dtls.setRemoteFingerprints(fingerprints);
+    });
+    this.#connected = true;
   }
 
   /**
@@ -412,8 +652,13 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
    */
   setRemoteFingerprints(fingerprints: readonly DtlsFingerprint[]): void {
     if (this.#closed) throw new InvalidStateError('DtlsSrtpTransport is closed');
+    const dtls = this.#dtls;
+    if (dtls === undefined) {
+      checkFingerprintList(fingerprints, 'fingerprints');
+      throw new InvalidStateError("The DTLS role is not known yet (role 'auto'): use connect({ dtlsParameters })");
+    }
     this.#dtlsCall(() => {
-      this.#dtls.setRemoteFingerprints(fingerprints);
+      dtls.setRemoteFingerprints(fingerprints);
     });
   }
 
@@ -557,9 +802,37 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
    */
   sendData(data: Uint8Array): void {
     this.#keyed();
+    const dtls = this.#dtls as DtlsTransport;
     this.#dtlsCall(() => {
-      this.#dtls.send(data);
+      dtls.sendData(data);
     });
+  }
+
+  /**
+   * Alias of {@link DtlsSrtpTransport.sendData}, the name `DtlsTransport` has had from the start.
+   * @param data - See `sendData`.
+   * @throws See {@link DtlsSrtpTransport.sendData}.
+   * @example
+   * transport.send(sctpPacket);
+   */
+  send(data: Uint8Array): void {
+    this.sendData(data);
+  }
+
+  /**
+   * The verified peer certificate chain, leaf first, as DER (W3C
+   * `RTCDtlsTransport.getRemoteCertificates()`): the peer's one self-signed
+   * certificate for a WebRTC peer. Empty until connected and after the association ended.
+   * @returns New Buffers.
+   * @throws {InvalidStateError} ERR_INVALID_STATE after `close()`.
+   * @example
+   * const [der] = transport.getRemoteCertificates();
+   * @see https://www.w3.org/TR/webrtc/#dom-rtcdtlstransport-getremotecertificates
+   */
+  getRemoteCertificates(): Buffer[] {
+    if (this.#closed) throw new InvalidStateError('DtlsSrtpTransport is closed');
+    if (this.#state !== 'connected' || this.#dtls === undefined) return [];
+    return this.#dtls.getRemoteCertificates();
   }
 
   /**
@@ -574,21 +847,27 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     if (this.#final !== undefined) return structuredClone(this.#final);
     const connected = this.#state === 'connected' || this.#handshakeMs !== undefined;
     const srtp = this.#srtp !== undefined && !this.#srtp.closed ? this.#srtp.getStats() : undefined;
+    const dtls = this.#dtls;
+    const profile = dtls?.srtpProfile;
     return {
       timestamp: performance.timeOrigin + performance.now(),
       ...this.#counters,
       dtlsState: this.#state,
-      dtlsRole: this.#dtls.role,
+      dtlsRole: dtls?.role ?? 'unknown',
+      iceState: this.#iceState,
+      selectedCandidatePairChanges: this.#selectedChanges,
       tlsVersion: connected ? 'FEFD' : undefined,
-      dtlsCipher: this.#dtls.cipherSuite,
-      srtpCipher: this.#dtls.srtpProfile,
+      dtlsCipher: dtls?.cipherSuite,
+      srtpCipher: profile === undefined ? undefined : SRTP_IANA_NAME[profile],
+      srtpProfile: profile,
       localCertificateFingerprint: { ...this.#localFingerprint },
       remoteCertificateFingerprint: this.#remoteFingerprint === undefined ? undefined : { ...this.#remoteFingerprint },
       selectedRemoteAddress: this.remoteAddress,
       handshakeDurationMs: this.#handshakeMs,
+      connectDurationMs: this.#connectMs,
       srtpFailures: { ...this.#srtpFailures },
       droppedDatagrams: { ...this.#dropped },
-      dtls: this.#dtlsFinal ?? this.#dtls.getStats(),
+      dtls: this.#dtlsFinal ?? dtls?.getStats() ?? emptyDtlsStats(),
       ice: this.#ice?.getStats(),
       srtp,
     };
@@ -608,13 +887,48 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     this.#closed = true;
     this.#consent.stop();
     this.#path.detach();
-    this.#dtlsCall(() => {
-      this.#dtls.close();
-    });
+    const dtls = this.#dtls;
+    if (dtls !== undefined) {
+      this.#dtlsCall(() => {
+        dtls.close();
+      });
+    } else if (this.#state !== 'closed' && this.#state !== 'failed') {
+      // Role 'auto' and never connected: no DTLS transport to report our end.
+      this.#onDtlsState('closed');
+    }
     this.#srtp?.close();
     this.#srtp = undefined;
+    this.#setIceState('closed');
     // The close_notify above is counted in the final snapshot too.
-    this.#final = { ...stats, ...this.#counters, dtlsState: this.#state, timestamp: performance.timeOrigin + performance.now() };
+    this.#final = {
+      ...stats,
+      ...this.#counters,
+      dtlsState: this.#state,
+      iceState: this.#iceState,
+      dtls: this.#dtlsFinal ?? dtls?.getStats() ?? stats.dtls,
+      timestamp: performance.timeOrigin + performance.now(),
+    };
+    this.#emitCloseOnce();
+  }
+
+  /** The `close` event, once in the transport's life (see {@link SecureTransportContract}). */
+  #emitCloseOnce(): void {
+    if (this.#closeEmitted) return;
+    this.#closeEmitted = true;
+    safeEmit(this, 'close', [], () => true);
+  }
+
+  #setIceState(state: IceState): void {
+    if (this.#iceState === state) return;
+    this.#iceState = state;
+    safeEmit(this, 'icestatechange', [state], () => this.#iceState === state);
+  }
+
+  /** A path was selected (or moved): ICE is connected, and with ICE-lite the consent clock (re)starts. */
+  #onSelected(): void {
+    if (this.#closed || this.#iceState === 'failed') return;
+    if (this.#ice !== undefined) this.#refreshConsent();
+    this.#setIceState('connected');
   }
 
   /** Same as `close()`, for `using`. */
@@ -642,10 +956,13 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   }
 
   #onDtlsState(state: DtlsState): void {
+    // Role 'auto': start() already reported 'connecting' before connect() started DTLS.
+    if (state === 'connecting' && this.#state === 'connecting') return;
     if (state === 'connected') {
+      const dtls = this.#dtls as DtlsTransport;
       try {
         // Keyed natively from the RFC 5764 export: the keys never reach JavaScript.
-        this.#srtp = this.#dtls.createSrtpSession({
+        this.#srtp = dtls.createSrtpSession({
           replayWindow: this.#replayWindow,
           maxRemoteStreams: this.#maxRemoteStreams,
           maxLocalStreams: this.#maxLocalStreams,
@@ -654,13 +971,15 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
         this.#srtp.on('keylimit', (event) => {
           safeEmit(this, 'keylimit', [event], () => !this.#closed);
         });
-        this.#remoteFingerprint = computeFingerprint(this.#dtls.getRemoteCertificate(), 'sha-256');
+        this.#remoteFingerprint = computeFingerprint(dtls.getRemoteCertificate(), 'sha-256');
       } catch (cause) {
         // DTLS without SRTP is of no use here: end it; its 'closed' comes back as our 'failed'.
         this.#end(new DtlsError('ERR_DTLS_INTERNAL', 'Expected SRTP keys from the DTLS handshake but keying failed', { cause }));
         return;
       }
-      this.#handshakeMs = performance.now() - this.#startedAt;
+      const now = performance.now();
+      this.#connectMs = now - this.#startedAt;
+      this.#handshakeMs = now - (this.#dtlsBegan ?? this.#startedAt);
       this.#path.keyed?.(this.#srtp);
     } else if (state === 'closed' || state === 'failed') {
       this.#path.keyed?.(undefined);
@@ -680,6 +999,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     }
     stateChanged(this, 'DtlsSrtpTransport', state);
     safeEmit(this, 'statechange', [state], () => this.#state === state);
+    // The peer ended it: 'close' now (after our own close(), close() emits it last).
+    if (state === 'closed' && !this.#closed && this.#state === 'closed') this.#emitCloseOnce();
   }
 
   /**
@@ -692,9 +1013,15 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     this.#path.keyed?.(undefined);
     this.#srtp?.close();
     this.#srtp = undefined;
-    this.#dtlsFinal = this.#dtls.getStats();
+    const dtls = this.#dtls;
+    if (dtls === undefined) {
+      // Role 'auto' and not connected yet: nothing to close but our state.
+      this.#onDtlsState('closed');
+      return;
+    }
+    this.#dtlsFinal = dtls.getStats();
     this.#dtlsCall(() => {
-      this.#dtls.close();
+      dtls.close();
     });
   }
 
@@ -702,11 +1029,15 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   #refreshConsent(): void {
     if (this.#closed || this.#state === 'closed' || this.#state === 'failed') return;
     this.#consent.refresh();
+    if (this.#iceState !== 'connected') this.#setIceState('connected');
   }
 
   #consentExpired(): void {
     if (this.#closed || this.#state === 'closed' || this.#state === 'failed') return;
     consentExpiredOn(this, this.#consent.timeoutMs);
+    this.#setIceState('failed');
+    // An icestatechange listener may have closed us.
+    if (this.#closed) return;
     this.#end(
       new IceError(
         'ERR_ICE_CONSENT_EXPIRED',
@@ -719,6 +1050,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     if (!this.#inDtlsCall) this.#counters.dtlsRetransmissions++;
     const remote = this.#selection.current;
     if (remote === undefined) this.#keepUnsent(datagram);
+    else this.#dtlsBegan ??= performance.now();
     this.#sendTo(datagram, remote);
   }
 
@@ -743,7 +1075,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     const flight = this.#unsentFlight;
     if (flight.length === 0) return;
     this.#unsentFlight = [];
-    if (this.#closed || this.#dtls.state !== 'connecting') return;
+    if (this.#closed || this.#dtls?.state !== 'connecting') return;
+    this.#dtlsBegan ??= performance.now();
     for (const datagram of flight) this.#sendTo(datagram, remote);
   }
 
@@ -840,12 +1173,14 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       case 'dtls':
         // Admitting a validated source selects it: a remoteaddresschange listener may close us.
         if (!this.#selection.admit(address, port, family, this.#ice)) this.#drop('unselected-address', address, port);
-        else if (this.#state === 'new') this.#drop('not-started', address, port);
+        else if (this.#state === 'new' || this.#dtls === undefined) this.#drop('not-started', address, port);
         else if (this.#closed || this.#dtls.closed) this.#drop('ended', address, port);
         else {
           this.#counters.dtlsPacketsReceived++;
+          this.#dtlsBegan ??= performance.now();
+          const dtls = this.#dtls;
           this.#dtlsCall(() => {
-            this.#dtls.receive(msg);
+            dtls.receive(msg);
           });
         }
         break;
@@ -892,7 +1227,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
    */
   #releaseDtls(): void {
     this.#awaitingProof = false;
-    if (this.#dtls.state === 'connected' && !this.#dtls.closed) this.#dtls.releaseSession();
+    const dtls = this.#dtls;
+    if (dtls !== undefined && dtls.state === 'connected' && !dtls.closed) dtls.releaseSession();
   }
 
   /** Media of this peer the path already unprotected: datagrams `start` to `end - 1` of `batch`. */
@@ -950,6 +1286,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     }
     this.#sendTo(r.response, r.remote);
     if (r.action !== 'success') return;
+    if (this.#iceState === 'new' && !this.#closed) this.#setIceState('checking');
     if (r.nominated) {
       const selected = this.#ice.selectedAddress;
       if (selected !== undefined) this.#selection.select(selected);

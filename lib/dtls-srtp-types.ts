@@ -8,12 +8,14 @@ import type { Socket as DgramSocket } from 'node:dgram';
 import type { Certificate } from './certificate.js';
 import type { DtlsState, DtlsStats } from './dtls-transport.js';
 import type { DtlsFingerprint } from './fingerprint.js';
+import type { DtlsParameters } from './transport-contract.js';
 import type { IceLiteResponder, IceLiteResponderOptions, IceLiteStats } from './ice-lite.js';
 import type { DtlsRole, DtlsSetup } from './role.js';
 import type { SrtpKeyLimitEvent, SrtpKeyLimits, SrtpPacketErrorCode, SrtpProfile, SrtpStats } from './srtp-session.js';
 import type { DatagramPath, TransportAddress } from './datagram-path.js';
 import type { UdpServer } from './udp-server.js';
 import type { UdpReceiveBatch } from './udp-socket.js';
+import type { DtlsParametersRole, IceState } from './transport-contract.js';
 
 /**
  * The `a=setup` values of a finished offer/answer, from which the DTLS role follows (RFC 5763 §5).
@@ -42,8 +44,12 @@ export interface DtlsSetupParameters {
 export interface DtlsSrtpTransportOptions {
   /** Our identity; put `certificate.getFingerprints()` into our SDP. */
   certificate: Certificate;
-  /** The DTLS role (`'client'` sends the ClientHello). */
-  role?: DtlsRole;
+  /**
+   * The DTLS role (`'client'` sends the ClientHello). `'auto'`: not known
+   * yet — `connect({ dtlsParameters })` decides it from the peer's role
+   * later (the mediasoup flow: the transport exists before the answer).
+   */
+  role?: DtlsParametersRole;
   /** Derive the DTLS role from the `a=setup` values instead (see `selectDtlsRole`). */
   setup?: DtlsSetupParameters;
   /** The peer's `a=fingerprint` values, if known; else call `setRemoteFingerprints` later. */
@@ -96,11 +102,23 @@ export interface DtlsSrtpTransportOptions {
   keyLimits?: SrtpKeyLimits;
   /**
    * With `iceLite`: consent freshness (RFC 7675). Once a path is selected, the
-   * transport fails with `ERR_ICE_CONSENT_EXPIRED` when no authenticated
-   * check arrived from it for this many ms; 0 disables. 1000 to 3600000;
-   * default 30000 (browsers send a consent check every 5 s or so).
+   * transport fails with `ERR_ICE_CONSENT_EXPIRED` (`iceState` `'failed'`)
+   * when no authenticated check arrived from it for this many ms; 0 disables.
+   * 10000 to 3600000; default 30000 (RFC 7675 §5.1). Real peers check every
+   * 2.66 s (Chromium 156) to every 4.2–5.8 s (libdatachannel); a timeout
+   * under 10 s fails healthy sessions after a few lost checks, so it is
+   * refused (`ERR_OUT_OF_RANGE`).
    */
   consentTimeoutMs?: number;
+  /**
+   * With `iceLite`: `iceState` becomes `'disconnected'` when no authenticated
+   * check arrived on the selected path for this many ms, and `'connected'`
+   * again with the next one (the transport keeps working meanwhile). 0
+   * disables. 6000 to 3600000, and below `consentTimeoutMs` unless that is 0;
+   * default 8000 (longer than the 5.8 s a healthy libdatachannel peer may
+   * leave between checks, about three missed Chromium checks).
+   */
+  iceDisconnectedTimeoutMs?: number;
   /**
    * This association carries SRTP and SRTCP only, never DTLS application
    * data (no data channel): free the DTLS state (OpenSSL's session, about
@@ -132,7 +150,7 @@ export interface DtlsSrtpTransportOptions {
  * - `stun-unhandled`: STUN with neither an ICE-lite responder nor an `onStun` handler;
  * - `stun-rejected`: STUN the ICE-lite responder dropped (details in `ice.dropped`);
  * - `unselected-address`: DTLS, RTP or RTCP from an address other than the selected one (or with none selected);
- * - `not-started`: DTLS before `start()`;
+ * - `not-started`: DTLS before `start()`, or, with role `'auto'`, before `connect()` gave the role (the peer retransmits);
  * - `ended`: DTLS after this transport ended its association itself (ICE consent expired, SRTP keying failed);
  * - `srtp-not-ready`: RTP or RTCP before the handshake finished (or after it failed).
  * @example
@@ -185,26 +203,46 @@ export interface DtlsSrtpTransportEvents {
    * anyone with these lines can decrypt the DTLS session (and derive the SRTP keys).
    */
   keylog: [line: Buffer];
+  /** Every change of `iceState`, with the new state. */
+  icestatechange: [state: IceState];
+  /**
+   * Once in the transport's life: the association ended cleanly (`close()` or
+   * the peer's close_notify), or `close()` was called on a failed transport
+   * (see `SecureTransportContract`).
+   */
+  close: [];
 }
 
 /**
- * Counters and parameters of a {@link DtlsSrtpTransport}, in the spirit of
- * W3C `RTCTransportStats` (https://www.w3.org/TR/webrtc-stats/#transportstats-dict*).
+ * The remote side given to {@link DtlsSrtpTransport.connect}, in mediasoup's shape.
+ * @example
+ * transport.connect({ dtlsParameters: { role: 'client', fingerprints: offer.fingerprints } });
+ */
+export interface DtlsSrtpConnectParameters {
+  /** The peer's DTLS role and fingerprints. */
+  dtlsParameters: DtlsParameters;
+}
+
+/**
+ * Counters and parameters of a {@link DtlsSrtpTransport}. Where W3C
+ * `RTCTransportStats` (https://www.w3.org/TR/webrtc-stats/#transportstats-dict*)
+ * has a member for the same thing, the field has its name and its values
+ * (marked **W3C** below); the other fields are this package's own.
  * Packet and byte counts are UDP datagrams of this peer, all protocols.
  * @example
  * const s = transport.getStats();
  * console.log(s.dtlsCipher, s.srtpCipher, s.srtpFailures.ERR_SRTP_AUTH_FAIL, s.handshakeDurationMs);
  */
 export interface DtlsSrtpTransportStats {
-  /** `performance.timeOrigin + performance.now()` when taken, in ms. */
+  /** **W3C.** `performance.timeOrigin + performance.now()` when taken, in ms. */
   timestamp: number;
-  /** Datagrams handed to the path (including STUN responses and DTLS). */
+  /** **W3C.** Datagrams handed to the path (including STUN responses and DTLS). */
   packetsSent: number;
-  /** Bytes of those datagrams. */
+  /** **W3C.** Bytes of those datagrams. */
   bytesSent: number;
-  /** Datagrams received, from any address, before any drop. */
+  /** **W3C.** Datagrams received, from any address, before any drop. */
   packetsReceived: number;
-  /** Bytes of those datagrams. */
+  /** **W3C.** Bytes of those datagrams. */
   bytesReceived: number;
   /** SRTP packets sent. */
   rtpPacketsSent: number;
@@ -216,24 +254,44 @@ export interface DtlsSrtpTransportStats {
   rtcpPacketsReceived: number;
   /** DTLS datagrams from the selected address handed to the DTLS transport (which silently discards records it cannot use). */
   dtlsPacketsReceived: number;
-  /** DTLS state (the transport's state). */
+  /** **W3C.** DTLS state (the transport's state). */
   dtlsState: DtlsState;
-  /** Our DTLS role. */
-  dtlsRole: DtlsRole;
-  /** The negotiated version as W3C writes it (`'FEFD'`, DTLS 1.2, the only version offered); undefined before connected. */
+  /** **W3C.** Our DTLS role; `'unknown'` while a transport created with role `'auto'` waits for `connect()`. */
+  dtlsRole: DtlsRole | 'unknown';
+  /** **W3C.** The ICE state (see `DtlsSrtpTransport.iceState`). */
+  iceState: IceState;
+  /** **W3C.** How many times the selected remote address was set or moved (ICE nomination, first validated DTLS, `setRemoteAddress`). */
+  selectedCandidatePairChanges: number;
+  /** **W3C.** The negotiated version as W3C writes it (`'FEFD'`, DTLS 1.2, the only version offered); undefined before connected. */
   tlsVersion: string | undefined;
-  /** The DTLS cipher suite's IANA name once connected. */
+  /** **W3C.** The DTLS cipher suite's IANA name once connected (e.g. `TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256`). */
   dtlsCipher: string | undefined;
-  /** The negotiated SRTP profile once connected. */
-  srtpCipher: SrtpProfile | undefined;
+  /**
+   * **W3C.** The SRTP protection profile's IANA name once connected, as
+   * browsers report it: `SRTP_AEAD_AES_128_GCM`, `SRTP_AEAD_AES_256_GCM`,
+   * `SRTP_AES128_CM_SHA1_80`, `SRTP_AES128_CM_SHA1_32` (this package's profile
+   * name is `srtpProfile`).
+   */
+  srtpCipher: string | undefined;
+  /** The negotiated SRTP profile once connected, as this package names it (`'AEAD_AES_128_GCM'`, …). */
+  srtpProfile: SrtpProfile | undefined;
   /** Our certificate's sha-256 fingerprint. */
   localCertificateFingerprint: DtlsFingerprint;
   /** The verified peer certificate's sha-256 fingerprint (once connected). */
   remoteCertificateFingerprint: DtlsFingerprint | undefined;
   /** Where DTLS and media go and are accepted from. */
   selectedRemoteAddress: Required<TransportAddress> | undefined;
-  /** From `start()` to connected (SRTP keyed), in ms. */
+  /**
+   * The DTLS handshake itself, in ms: from the first DTLS datagram sent or
+   * received (a server's starts when the peer's ClientHello arrives) to
+   * connected (SRTP keyed). Undefined before connected.
+   */
   handshakeDurationMs: number | undefined;
+  /**
+   * From `start()` to connected, in ms: `handshakeDurationMs` plus the time
+   * spent waiting for the peer (or for `connect()`) before DTLS began.
+   */
+  connectDurationMs: number | undefined;
   /** DTLS datagrams our retransmission timer sent (lost or slow flights). */
   dtlsRetransmissions: number;
   /** Datagrams the path refused (threw, or dgram reported an error) or that had no address to go to. */

@@ -24,6 +24,7 @@ import { safeEmit } from './safe-emit.js';
 import { debugEnabled, debugReceived, debugStep, dtlsStateChanged } from './diagnostics.js';
 import { explainHandshakeFailure, HandshakeObserver } from './handshake-hint.js';
 import { srtpCreationOptions, wrapNativeSrtp, type SrtpKeyLimits, type SrtpProfile, type SrtpSession } from './srtp-session.js';
+import type { DtlsParameters, SecureTransportContract } from './transport-contract.js';
 import {
   argTypeError,
   argValueError,
@@ -200,7 +201,10 @@ export interface DtlsTransportEvents {
   connected: [];
   /** One application-data record from the peer. */
   data: [data: Buffer];
-  /** The association ended: `close()` or the peer's close_notify. */
+  /**
+   * Once in the transport's life: the association ended cleanly (`close()` or
+   * the peer's close_notify), or `close()` was called on a failed transport.
+   */
   close: [];
   /**
    * A key-log line in NSS Key Log Format (`CLIENT_RANDOM <hex> <hex>\n`), as
@@ -262,6 +266,11 @@ const MAX_EXPORT = 1024;
  * its exception is re-thrown on the next tick (an `'uncaughtException'`).
  * After a listener called `close()`, the remaining listeners of that event
  * are skipped and only the closing `statechange` and `close` follow.
+ *
+ * It implements {@link SecureTransportContract} (as `DtlsSrtpTransport`
+ * does): `start()` twice gives the same promise, `getStats()` works after
+ * `close()`, `closed` is the object's lifecycle, `close` comes once,
+ * `sendData()` is the shared name of `send()`.
  * @example
  * const transport = new DtlsTransport({
  *   certificate, role: 'server', remoteFingerprints: [remoteFp],
@@ -272,8 +281,9 @@ const MAX_EXPORT = 1024;
  * const keys = transport.exportKeyingMaterial('EXTRACTOR-dtls_srtp', 60);
  * @see https://www.rfc-editor.org/rfc/rfc5764
  */
-export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements Disposable {
+export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements SecureTransportContract {
   #native: NativeDtls | undefined;
+  readonly #certificate: Certificate;
   readonly #role: DtlsRole;
   readonly #send: (datagram: Buffer) => void;
   readonly #handshakeTimeoutMs: number;
@@ -323,6 +333,8 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     inactive: 0,
   };
   #settle: { resolve: () => void; reject: (err: Error) => void } | undefined;
+  /** The promise of the first start(), returned again by every later call until close(). */
+  #started: Promise<void> | undefined;
   readonly #verify: NativeVerifier = (der) => {
     const fps = this.#fingerprints;
     if (fps === undefined) return 2;
@@ -365,6 +377,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
       this.#fingerprints = checkFingerprintList(options.remoteFingerprints, 'options.remoteFingerprints');
     }
     this.#role = role;
+    this.#certificate = options.certificate;
     this.#send = options.send;
     this.#native = new native.NativeDtls({
       certificate: handle,
@@ -395,9 +408,23 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     return this.#error;
   }
 
-  /** `true` once `close()` was called. */
+  /**
+   * `true` once `close()` was called: the object's lifecycle, not the
+   * association's (see {@link SecureTransportContract}). After the peer's
+   * close_notify `state` is `'closed'` while this stays `false` until you call `close()`.
+   */
   get closed(): boolean {
     return this.#userClosed;
+  }
+
+  /**
+   * Our role and our certificate's sha-256 fingerprint, ready for the SDP
+   * (`a=setup`, `a=fingerprint`) in mediasoup's `DtlsParameters` shape.
+   * @example
+   * const line = `a=fingerprint:${formatFingerprint(transport.localParameters.fingerprints[0]!)}`;
+   */
+  get localParameters(): DtlsParameters {
+    return { role: this.#role, fingerprints: this.#certificate.getFingerprints(['sha-256']) };
   }
 
   /** The negotiated SRTP profile once connected, else `undefined`. */
@@ -423,20 +450,21 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
   /**
    * Starts the handshake (a client sends its ClientHello now; a server waits
    * for one) and resolves once connected and the peer certificate matched.
+   * Calling it again returns the same promise (see {@link SecureTransportContract}).
    * @returns A promise that resolves on `connected`.
    * @throws {DtlsError} (rejection) ERR_DTLS_HANDSHAKE, ERR_DTLS_FINGERPRINT_MISMATCH, ERR_DTLS_NO_SRTP_PROFILE,
    *   ERR_DTLS_ALERT, ERR_DTLS_TIMEOUT — the same error as `transport.error`.
-   * @throws {InvalidStateError} (rejection) ERR_INVALID_STATE when started twice, after close, or closed
-   *   before connecting.
+   * @throws {InvalidStateError} (rejection) ERR_INVALID_STATE after close, or when closed before connecting.
    * @example
    * await transport.start();
    */
   start(): Promise<void> {
     if (this.#userClosed) return Promise.reject(new InvalidStateError('DtlsTransport is closed'));
-    if (this.#state !== 'new') return Promise.reject(new InvalidStateError('DtlsTransport was already started'));
+    if (this.#started !== undefined) return this.#started;
     const promise = new Promise<void>((resolve, reject) => {
       this.#settle = { resolve, reject };
     });
+    this.#started = promise;
     this.#deadline = Date.now() + this.#handshakeTimeoutMs;
     this.#state = 'connecting';
     this.#emitState('connecting');
@@ -555,7 +583,9 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
   }
 
   /**
-   * Sends application data (e.g. SCTP for data channels) as one DTLS record.
+   * Sends application data (e.g. SCTP for data channels) as one DTLS record:
+   * the name both transports share (see {@link SecureTransportContract});
+   * {@link DtlsTransport.send} is its alias.
    * If OpenSSL fails to write the record, the association fails (state
    * `'failed'`, `error` set) and that error is thrown.
    * @param data - At most `maxDataSize` bytes (one record must fit the MTU).
@@ -566,9 +596,9 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
    * @throws {DtlsError} ERR_DTLS_WRITE when OpenSSL could not write the record (`opensslErrors` says why);
    *   the transport has failed with the same error. ERR_DTLS_RELEASED after `releaseSession()`.
    * @example
-   * transport.send(Buffer.from('hello'));
+   * transport.sendData(Buffer.from('hello'));
    */
-  send(data: Uint8Array): void {
+  sendData(data: Uint8Array): void {
     if (this.#userClosed) throw new InvalidStateError('DtlsTransport is closed');
     checkBytes(data, 'data');
     if (this.#released !== undefined && this.#state === 'connected') throw releasedError('Application data');
@@ -589,14 +619,24 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
   }
 
   /**
-   * Traffic and drop counters (see {@link DtlsStats}), in every state until `close()`.
+   * Alias of {@link DtlsTransport.sendData} (this class's original name; kept).
+   * @param data - At most `maxDataSize` bytes.
+   * @throws See {@link DtlsTransport.sendData}.
+   * @example
+   * transport.send(Buffer.from('hello'));
+   */
+  send(data: Uint8Array): void {
+    this.sendData(data);
+  }
+
+  /**
+   * Traffic and drop counters (see {@link DtlsStats}) in every state; after
+   * `close()`, the final figures (the close_notify included).
    * @returns A new snapshot object.
-   * @throws {InvalidStateError} ERR_INVALID_STATE after `close()`.
    * @example
    * console.log(transport.getStats().dropped);
    */
   getStats(): DtlsStats {
-    if (this.#userClosed) throw new InvalidStateError('DtlsTransport is closed');
     this.#syncNativeDrops();
     const s = this.#stats;
     const n = this.#nativeDrops;
@@ -639,6 +679,25 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
       return Buffer.from(this.#released.remoteCertificate);
     }
     return this.#connected().remoteCertificate();
+  }
+
+  /**
+   * The verified peer certificate chain, leaf first, as DER (W3C
+   * `RTCDtlsTransport.getRemoteCertificates()`, which returns ArrayBuffers).
+   * A WebRTC peer sends one self-signed certificate, and the list holds that
+   * verified leaf: the native endpoint exposes no intermediate certificates.
+   * Empty until connected and after the association ended, as in W3C.
+   * @returns New Buffers, one per certificate.
+   * @throws {InvalidStateError} ERR_INVALID_STATE after `close()`.
+   * @example
+   * const [der] = transport.getRemoteCertificates();
+   * if (der) console.log(new X509Certificate(der).fingerprint256);
+   * @see https://www.w3.org/TR/webrtc/#dom-rtcdtlstransport-getremotecertificates
+   */
+  getRemoteCertificates(): Buffer[] {
+    if (this.#userClosed) throw new InvalidStateError('DtlsTransport is closed');
+    if (this.#state !== 'connected') return [];
+    return [this.getRemoteCertificate()];
   }
 
   /**
@@ -751,6 +810,9 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
       this.#state = 'closed';
       this.#rejectState('DtlsTransport was closed before it connected');
       this.#emitState('closed');
+      this.#emitClose();
+    } else if (this.#state === 'failed') {
+      // 'close' comes once in a transport's life: for a failed one, now.
       this.#emitClose();
     }
   }

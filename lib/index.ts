@@ -26,8 +26,15 @@ export {
   type DtlsSrtpTransportEvents,
   type DtlsSrtpTransportStats,
   type DtlsSetupParameters,
+  type DtlsSrtpConnectParameters,
   type DatagramDropReason,
 } from './dtls-srtp-types.js';
+export {
+  type DtlsParameters,
+  type DtlsParametersRole,
+  type IceState,
+  type SecureTransportContract,
+} from './transport-contract.js';
 export { type DatagramPath, type TransportAddress } from './datagram-path.js';
 export { Certificate, type CertificateKeyType, type CertificateGenerateOptions } from './certificate.js';
 export { CertificateRotation } from './certificate-rotation.js';

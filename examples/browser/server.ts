@@ -40,6 +40,10 @@ export interface EchoStats {
   /** PLI/FIR from the browser about the echo, forwarded to its own video SSRC. */
   keyFrameRequests: number;
   srtpProfile: string | undefined;
+  /** The IANA name, as the browser's own transport stats report it. */
+  srtpCipher: string | undefined;
+  /** ICE on the ICE-lite path (`connected` while the browser's consent checks arrive). */
+  iceState: string;
   dtlsCipher: string | undefined;
   handshakeMs: number | undefined;
   srtpFailures: Record<string, number>;
@@ -142,7 +146,9 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
       echoed: session.stats.echoed,
       rtcpDecrypted: s.rtcpPacketsReceived,
       keyFrameRequests: session.stats.keyFrameRequests,
-      srtpProfile: s.srtpCipher,
+      srtpProfile: s.srtpProfile,
+      srtpCipher: s.srtpCipher,
+      iceState: s.iceState,
       dtlsCipher: s.dtlsCipher,
       handshakeMs: s.handshakeDurationMs,
       srtpFailures: s.srtpFailures,

@@ -147,7 +147,7 @@ for (const profile of PROFILES) {
       assert.equal(s.dtlsRole, roleA);
       assert.equal(s.tlsVersion, 'FEFD');
       assert.match(s.dtlsCipher ?? '', /^TLS_ECDHE_ECDSA_WITH_/);
-      assert.equal(s.srtpCipher, profile);
+      assert.equal(s.srtpProfile, profile);
       assert.deepEqual(s.localCertificateFingerprint, (await cert('ecdsa-p256', 0)).getFingerprints(['sha-256'])[0]);
       assert.deepEqual(s.remoteCertificateFingerprint, (await cert('ecdsa-p256', 1)).getFingerprints(['sha-256'])[0]);
       assert.deepEqual(s.selectedRemoteAddress, { ...addressOf(p.sb), family: 'IPv4' });

@@ -118,11 +118,15 @@ test('Chromium sends Opus + VP8 over DTLS-SRTP to the example server and receive
   assert.equal(udp.transports, 1);
   assert.ok(udp.socket.datagramsReceived >= s.rtpDecrypted, 'the media did not come through the shared port');
   assert.equal(udp.socket.srtpDropped, 0);
+  // Chromium's consent checks (every 2.66 s) keep ICE connected under the default 8 s disconnected delay.
+  assert.equal(full.iceState, 'connected');
   // Both ends agree on what was negotiated: Chromium's transport stats against ours.
   const transport = echo.stats?.transport;
   assert.equal(transport?.dtlsRole, 'client');
   assert.equal(transport?.tlsVersion, 'FEFD');
   assert.equal(transport?.dtlsCipher, full.dtlsCipher);
+  // srtpCipher in W3C terms: the same IANA name on both ends.
+  assert.equal(transport?.srtpCipher, full.srtpCipher);
   assert.equal(transport?.srtpCipher, `SRTP_${full.srtpProfile ?? ''}`);
   fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
   await page.screenshot({ path: SCREENSHOT });

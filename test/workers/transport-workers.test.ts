@@ -37,7 +37,7 @@ const bind = () => new Promise((resolve) => { const s = dgram.createSocket('udp4
   }
   const stats = b.getStats();
   a.close(); b.close(); sa.close(); sb.close();
-  parentPort.postMessage({ got, auth: stats.srtpFailures.ERR_SRTP_AUTH_FAIL, profile: stats.srtpCipher });
+  parentPort.postMessage({ got, auth: stats.srtpFailures.ERR_SRTP_AUTH_FAIL, profile: stats.srtpProfile });
 })().catch((e) => parentPort.postMessage({ error: String((e && e.stack) || e) }));
 `;
 
