@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 import * as crypto from 'node:crypto';
-import { argTypeError, argValueError, checkArray, checkInteger, checkOneOf, illegalConstructorError, optionalObject } from './validate.js';
+import { argValueError, checkArray, checkInteger, checkOneOf, checkString, illegalConstructorError, optionalObject } from './validate.js';
 import {
   computeFingerprint,
   isSupportedFingerprintAlgorithm,
@@ -79,7 +79,7 @@ export class Certificate {
     const keyType = o['keyType'] === undefined ? 'ecdsa-p256' : checkOneOf(o['keyType'], 'options.keyType', ['ecdsa-p256', 'rsa-2048']);
     const validityDays = checkInteger(o['validityDays'], 'options.validityDays', 1, 3650, 30);
     const commonName = o['commonName'] === undefined ? crypto.randomBytes(8).toString('hex') : o['commonName'];
-    if (typeof commonName !== 'string') throw argTypeError('options.commonName', 'a string', commonName);
+    checkString(commonName, 'options.commonName');
     const bytes = Buffer.byteLength(commonName, 'utf8');
     if (bytes < 1 || bytes > 64 || commonName.includes('\0')) {
       throw argValueError('options.commonName', 'a string of 1 to 64 UTF-8 bytes without NUL', commonName);
@@ -102,8 +102,8 @@ export class Certificate {
    * const copy = Certificate.fromPem(cert, key);
    */
   static fromPem(cert: string, key: string): Certificate {
-    if (typeof cert !== 'string') throw argTypeError('cert', 'a string', cert);
-    if (typeof key !== 'string') throw argTypeError('key', 'a string', key);
+    checkString(cert, 'cert');
+    checkString(key, 'key');
     return new Certificate(FACTORY, new native.NativeCertificate(cert, key));
   }
 
@@ -153,7 +153,7 @@ export class Certificate {
   getFingerprints(algorithms: readonly string[] = ['sha-256']): DtlsFingerprint[] {
     checkArray(algorithms, 'algorithms', 'an array of hash names');
     return algorithms.map((name: unknown, i) => {
-      if (typeof name !== 'string') throw argTypeError(`algorithms[${i}]`, 'a string', name);
+      checkString(name, `algorithms[${i}]`);
       const lower = name.toLowerCase();
       if (!isSupportedFingerprintAlgorithm(lower)) {
         throw argValueError(`algorithms[${i}]`, 'one of sha-1, sha-224, sha-256, sha-384, sha-512', name);

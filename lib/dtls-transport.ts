@@ -23,7 +23,7 @@ import { handshakeScheduler, HandshakeQueue } from './handshake-scheduler.js';
 import { safeEmit } from './safe-emit.js';
 import { debugEnabled, debugReceived, debugStep, dtlsStateChanged } from './diagnostics.js';
 import { explainHandshakeFailure, HandshakeObserver } from './handshake-hint.js';
-import { srtpCreationOptions, wrapNativeSrtp, type SrtpKeyLimits, type SrtpProfile, type SrtpSession } from './srtp-session.js';
+import { checkSrtpProfile, srtpCreationOptions, wrapNativeSrtp, type SrtpKeyLimits, type SrtpProfile, type SrtpSession } from './srtp-session.js';
 import type { DtlsParameters, SecureTransportContract } from './transport-contract.js';
 import {
   argTypeError,
@@ -32,6 +32,7 @@ import {
   checkBytes,
   checkFunction,
   checkInteger,
+  checkIntegerValue,
   checkObject,
   checkOneOf,
   checkString,
@@ -215,18 +216,13 @@ export interface DtlsTransportEvents {
   keylog: [line: Buffer];
 }
 
-const PROFILE_OPENSSL: Readonly<Record<SrtpProfile, string>> = {
-  AES_CM_128_HMAC_SHA1_80: 'SRTP_AES128_CM_SHA1_80',
-  AES_CM_128_HMAC_SHA1_32: 'SRTP_AES128_CM_SHA1_32',
-  AEAD_AES_128_GCM: 'SRTP_AEAD_AES_128_GCM',
-  AEAD_AES_256_GCM: 'SRTP_AEAD_AES_256_GCM',
-};
-const PROFILE_BY_ID: ReadonlyMap<number, SrtpProfile> = new Map<number, SrtpProfile>([
-  [0x0001, 'AES_CM_128_HMAC_SHA1_80'],
-  [0x0002, 'AES_CM_128_HMAC_SHA1_32'],
-  [0x0007, 'AEAD_AES_128_GCM'],
-  [0x0008, 'AEAD_AES_256_GCM'],
-]);
+// Our profile names, OpenSSL's and the ids: the addon's constants.
+const PROFILE_OPENSSL = Object.fromEntries(native.constants.srtpProfiles.map((p) => [p.name, p.opensslName])) as Readonly<
+  Record<SrtpProfile, string>
+>;
+const PROFILE_BY_ID: ReadonlyMap<number, SrtpProfile> = new Map(
+  native.constants.srtpProfiles.map((p) => [p.id, p.name as SrtpProfile]),
+);
 const DEFAULT_PROFILES: readonly SrtpProfile[] = [
   'AEAD_AES_128_GCM',
   'AEAD_AES_256_GCM',
@@ -312,14 +308,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
   #released: { remoteCertificate: Buffer } | undefined;
   readonly #sessions = new Set<SrtpSession>();
   /** The native pre-filter's counters, last read from the endpoint (kept after it is freed). */
-  #nativeDrops: Record<NativeDropReason, number> = {
-    malformed: 0,
-    implausibleSequence: 0,
-    helloRequest: 0,
-    oversizedMessage: 0,
-    futureMessage: 0,
-    earlyEpoch: 0,
-  };
+  #nativeDrops = Object.fromEntries(native.constants.dtlsDropReasons.map((r) => [r, 0])) as Record<NativeDropReason, number>;
   readonly #stats = {
     datagramsSent: 0,
     bytesSent: 0,
@@ -363,12 +352,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     if (profiles.length === 0 || new Set(profiles).size !== profiles.length) {
       throw argValueError('options.srtpProfiles', 'a non-empty list of distinct profiles', profiles);
     }
-    const names = profiles.map((p: unknown, i) => {
-      if (typeof p !== 'string' || !Object.prototype.hasOwnProperty.call(PROFILE_OPENSSL, p)) {
-        throw argValueError(`options.srtpProfiles[${i}]`, 'an SRTP profile name', p);
-      }
-      return PROFILE_OPENSSL[p as SrtpProfile];
-    });
+    const names = profiles.map((p: unknown, i) => PROFILE_OPENSSL[checkSrtpProfile(p, `options.srtpProfiles[${i}]`)]);
     const mtu = checkInteger(options.mtu, 'options.mtu', 256, 65507, 1200);
     const rto = checkInteger(options.initialRetransmitMs, 'options.initialRetransmitMs', 1, 60000, 1000);
     this.#handshakeTimeoutMs = checkInteger(options.handshakeTimeoutMs, 'options.handshakeTimeoutMs', 1, 600000, 30000);
@@ -754,10 +738,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     if (label.length < 1 || label.length > 256 || !/^[\x20-\x7e]+$/.test(label)) {
       throw argValueError('label', '1 to 256 printable ASCII characters', label);
     }
-    if (typeof length !== 'number') throw argTypeError('length', 'a number', length);
-    if (!Number.isInteger(length) || length < 1 || length > MAX_EXPORT) {
-      throw outOfRangeError('length', `an integer from 1 to ${MAX_EXPORT}`, length);
-    }
+    checkIntegerValue(length, 'length', 1, MAX_EXPORT);
     return this.#connected().exportKeyingMaterial(label, length);
   }
 

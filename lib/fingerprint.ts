@@ -23,7 +23,7 @@
  */
 import * as crypto from 'node:crypto';
 import { DtlsError } from './errors.js';
-import { argTypeError, argValueError, checkArray, checkObject, checkString } from './validate.js';
+import { argValueError, checkArray, checkObject, checkString } from './validate.js';
 
 /**
  * Hash functions this package computes and verifies (RFC 8122 "Hash function Textual Names").
@@ -148,7 +148,7 @@ export function parseFingerprintAttribute(text: string): DtlsFingerprint {
  * @see https://www.rfc-editor.org/rfc/rfc8122#section-5
  */
 export function parseFingerprint(input: string): DtlsFingerprint {
-  if (typeof input !== 'string') throw argTypeError('input', 'a string', input);
+  checkString(input, 'input');
   if (input.length > MAX_INPUT) throw bad(`Expected at most ${MAX_INPUT} characters but received ${input.length}`);
   let text = input.trim();
   const lower = text.toLowerCase();
@@ -185,8 +185,8 @@ export function formatFingerprint(fingerprint: DtlsFingerprint): string {
 export function checkFingerprintObject(value: unknown, name: string): DtlsFingerprint {
   checkObject(value, name);
   const { algorithm, value: hex } = value as { algorithm?: unknown; value?: unknown };
-  if (typeof algorithm !== 'string') throw argTypeError(`${name}.algorithm`, 'a string', algorithm);
-  if (typeof hex !== 'string') throw argTypeError(`${name}.value`, 'a string', hex);
+  checkString(algorithm, `${name}.algorithm`);
+  checkString(hex, `${name}.value`);
   return normalizeFingerprint(algorithm, hex);
 }
 

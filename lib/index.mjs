@@ -10,7 +10,6 @@ export const {
   DtlsError,
   SrtpError,
   CertificateError,
-  // ESM-EXPORTS
   DtlsSrtpTransport,
   Certificate,
   CertificateRotation,

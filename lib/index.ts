@@ -19,7 +19,6 @@ export {
   type SrtpErrorCode,
   type CertificateErrorCode,
 } from './errors.js';
-// PUBLIC-EXPORTS
 export { DtlsSrtpTransport } from './dtls-srtp-transport.js';
 export {
   type DtlsSrtpTransportOptions,

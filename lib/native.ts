@@ -23,8 +23,58 @@ export interface NativeVersions {
   addonObject?: string;
 }
 
+// ---- Constants (native/addon.cc, native/binding/constants.h) ----
+/** One SRTP protection profile as the addon knows it. */
+export interface NativeSrtpProfileConstants {
+  /** Our (SDP/W3C) name, e.g. `'AEAD_AES_128_GCM'`. */
+  readonly name: string;
+  /** RFC 5764 / RFC 7714 protection-profile id. */
+  readonly id: number;
+  /** OpenSSL's use_srtp name, e.g. `'SRTP_AEAD_AES_128_GCM'`. */
+  readonly opensslName: string;
+  readonly keyLength: number;
+  readonly saltLength: number;
+  /** Bytes protecting appends to RTP (the tag) and to RTCP (E flag + index + tag). */
+  readonly rtpOverhead: number;
+  readonly rtcpOverhead: number;
+}
+/**
+ * The addon's `constants` export (deeply frozen): every table C++ and
+ * TypeScript share. TypeScript derives its own tables from it, and
+ * test/native/constants.test.ts holds the TypeScript types to it.
+ */
+export interface NativeConstants {
+  readonly srtpProfiles: readonly NativeSrtpProfileConstants[];
+  /** The error code of each SRTP failure kind, in the native order (core::SrtpFailure). */
+  readonly srtpFailures: readonly string[];
+  /** `[result, index into srtpFailures]` for every result a packet operation can return that is not ERR_SRTP_INTERNAL. */
+  readonly srtpResultFailures: readonly (readonly [number, number])[];
+  /** Our own negative results (below any libsrtp status). */
+  readonly srtpOwnResults: Readonly<Record<'bufferTooSmall' | 'badPacket' | 'tooManyStreams' | 'keyLimit', number>>;
+  /** NativeSrtp.getStats layout: the name of each index (failure counters by code). */
+  readonly srtpStats: readonly string[];
+  readonly srtpLimits: Readonly<
+    Record<
+      | 'maxPacketLength'
+      | 'minReplayWindow'
+      | 'maxReplayWindow'
+      | 'defaultReplayWindow'
+      | 'maxRemoteStreams'
+      | 'defaultRemoteStreams'
+      | 'maxLocalStreams'
+      | 'defaultLocalStreams',
+      number
+    >
+  >;
+  /** core::DtlsStatus by name. */
+  readonly dtlsStatuses: Readonly<Record<'new' | 'handshaking' | 'waitingVerify' | 'connected' | 'closed' | 'failed', number>>;
+  /** The keys of NativeDtlsInfo.dropped, in core::DropReason order. */
+  readonly dtlsDropReasons: readonly NativeDropReason[];
+  /** The error classes native code asks the factory for (lib/errors.ts makeNativeError). */
+  readonly errorClasses: readonly string[];
+}
+
 // ---- SRTP (native/binding/srtp_binding.cc) ----
-// SRTP-NATIVE-INTERFACE
 /**
  * One SRTP context (native/core/srtp_context.h). Packet methods work in place
  * and return the new length, or a negative result code (see
@@ -127,7 +177,6 @@ export interface NativeUdpConstructor {
 }
 
 // ---- DTLS (native/binding/dtls_binding.cc) ----
-// DTLS-NATIVE-INTERFACE
 /** native/binding/certificate_binding.cc */
 export interface NativeCertificate {
   toPem(): { cert: string; key: string };
@@ -142,15 +191,8 @@ export interface NativeCertificateConstructor {
 }
 /** Verdict on the peer certificate: 0 reject, 1 accept, 2 not known yet. */
 export type NativeVerifier = (der: Buffer) => 0 | 1 | 2;
-/** core::DtlsStatus */
-export const enum NativeDtlsStatus {
-  New = 0,
-  Handshaking = 1,
-  WaitingVerify = 2,
-  Connected = 3,
-  Closed = 4,
-  Failed = 5,
-}
+/** A core::DtlsStatus number; the values are {@link NativeDtlsStatus} (from the addon's constants). */
+export type NativeDtlsStatus = number;
 export interface NativeDtlsStep {
   status: NativeDtlsStatus;
   /** One Buffer per datagram to send, each at most the MTU. */
@@ -222,7 +264,7 @@ export interface NativeDtls {
 export interface NativeBinding {
   init(makeError: typeof makeNativeError): void;
   versions(): NativeVersions;
-  // NATIVE-BINDING-MEMBERS
+  readonly constants: NativeConstants;
   NativeCertificate: NativeCertificateConstructor;
   NativeDtls: (new (options: NativeDtlsOptions) => NativeDtls) & {
     /** This thread's shared SSL_CTXs: alive now, and made in all (a test seam). */
@@ -262,3 +304,14 @@ function load(): NativeBinding {
 
 /** The addon, loaded on first import in each thread. */
 export const native: NativeBinding = load();
+
+const statuses = native.constants.dtlsStatuses;
+/** core::DtlsStatus by name (the numbers come from the addon). */
+export const NativeDtlsStatus = Object.freeze({
+  New: statuses.new,
+  Handshaking: statuses.handshaking,
+  WaitingVerify: statuses.waitingVerify,
+  Connected: statuses.connected,
+  Closed: statuses.closed,
+  Failed: statuses.failed,
+});

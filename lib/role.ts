@@ -10,7 +10,7 @@
  * @packageDocumentation
  */
 import { DtlsError } from './errors.js';
-import { argTypeError, argValueError, checkObject, checkOneOf } from './validate.js';
+import { checkBoolean, checkObject, checkOneOf, checkString } from './validate.js';
 
 /** A value of the SDP `a=setup` attribute (RFC 4145 §4). */
 export type DtlsSetup = 'active' | 'passive' | 'actpass' | 'holdconn';
@@ -47,7 +47,7 @@ function conflict(message: string): DtlsError {
  * not accepted.
  */
 function checkSetup(value: unknown, name: string): DtlsSetup {
-  if (typeof value !== 'string') throw argTypeError(name, 'a string', value);
+  checkString(value, name);
   if (!SETUP_VALUES.includes(value)) {
     throw conflict(`Expected ${name} to be active, passive, actpass or holdconn but received '${value.slice(0, 32)}'`);
   }
@@ -88,7 +88,7 @@ function checkSetup(value: unknown, name: string): DtlsSetup {
 export function selectDtlsRole(options: SelectDtlsRoleOptions): DtlsRole {
   checkObject(options, 'options');
   const { isOfferer } = options;
-  if (typeof isOfferer !== 'boolean') throw argTypeError('options.isOfferer', 'a boolean', isOfferer);
+  checkBoolean(isOfferer, 'options.isOfferer');
   const local = checkSetup(options.localSetup, 'options.localSetup');
   const remote = checkSetup(options.remoteSetup, 'options.remoteSetup');
   const offer = isOfferer ? local : remote;
@@ -133,12 +133,7 @@ export function selectDtlsRole(options: SelectDtlsRoleOptions): DtlsRole {
  * @see https://www.rfc-editor.org/rfc/rfc5763#section-5
  */
 export function answerSetup(remoteOfferSetup: DtlsSetup, preferred?: 'active' | 'passive'): 'active' | 'passive' {
-  if (preferred !== undefined) {
-    if (typeof preferred !== 'string') throw argTypeError('preferred', "'active' or 'passive'", preferred);
-    if (preferred !== 'active' && preferred !== 'passive') {
-      throw argValueError('preferred', "'active' or 'passive'", preferred);
-    }
-  }
+  if (preferred !== undefined) checkOneOf(preferred, 'preferred', ['active', 'passive']);
   const offer = checkSetup(remoteOfferSetup, 'remoteOfferSetup');
   if (offer === 'active') return 'passive';
   if (offer === 'passive') return 'active';

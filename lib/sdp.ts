@@ -15,10 +15,13 @@ import {
   argTypeError,
   argValueError,
   checkArray,
+  checkBoolean,
   checkIntegerValue,
+  checkNumber,
   checkObject,
   checkOneOf,
   checkString,
+  checkStringArray,
   isArray,
   optionalBoolean,
   optionalObject,
@@ -186,7 +189,7 @@ function checkSetup(value: string | undefined): DtlsSetup | undefined {
  * @see https://www.rfc-editor.org/rfc/rfc8122#section-5
  */
 export function parseRemoteDescription(sdp: string): RemoteDescription {
-  if (typeof sdp !== 'string') throw argTypeError('sdp', 'a string', sdp);
+  checkString(sdp, 'sdp');
   if (sdp.length > MAX_SDP_LENGTH) {
     throw new SdpError('ERR_SDP_PARSE', `Expected SDP of at most ${MAX_SDP_LENGTH} characters but received ${sdp.length}`);
   }
@@ -349,17 +352,13 @@ const HOST_PRIORITY = 126 * 2 ** 24 + 65535 * 2 ** 8 + 255;
 
 function stringList(value: unknown, name: string, fallback: readonly string[]): string[] {
   if (value === undefined) return fallback.slice();
-  if (!isArray(value) || !value.every((v) => typeof v === 'string')) throw argTypeError(name, 'an array of strings', value);
+  checkStringArray(value, name);
   return value;
 }
 
 function optionalString(value: unknown, name: string): string | undefined {
   if (value !== undefined) checkString(value, name);
   return value;
-}
-
-function checkNumber(value: unknown, name: string): void {
-  if (typeof value !== 'number') throw argTypeError(name, 'a number', value);
 }
 
 /**
@@ -370,17 +369,13 @@ function checkNumber(value: unknown, name: string): void {
 function checkOffer(offer: unknown): RemoteDescription {
   checkObject(offer, 'offer');
   checkArray(offer['media'], 'offer.media', 'an array of media sections');
-  if (offer['bundle'] !== undefined && !(isArray(offer['bundle']) && offer['bundle'].every((m) => typeof m === 'string'))) {
-    throw argTypeError('offer.bundle', 'undefined or an array of strings', offer['bundle']);
-  }
+  if (offer['bundle'] !== undefined) checkStringArray(offer['bundle'], 'offer.bundle', 'undefined or an array of strings');
   offer['media'].forEach((section: unknown, i) => {
     const name = `offer.media[${i}]`;
     checkObject(section, name);
     for (const key of ['kind', 'protocol', 'formats'] as const) checkString(section[key], `${name}.${key}`);
     optionalString(section['mid'], `${name}.mid`);
-    for (const key of ['rejected', 'rtcpRsize'] as const) {
-      if (typeof section[key] !== 'boolean') throw argTypeError(`${name}.${key}`, 'a boolean', section[key]);
-    }
+    for (const key of ['rejected', 'rtcpRsize'] as const) checkBoolean(section[key], `${name}.${key}`);
     checkOneOf(section['direction'], `${name}.direction`, DIRECTIONS);
     checkArray(section['codecs'], `${name}.codecs`);
     section['codecs'].forEach((codec: unknown, j) => {

@@ -223,13 +223,11 @@ interface ProfileInfo {
   readonly rtcpOverhead: number;
 }
 
-// Mirrors kProfiles in native/core/srtp_context.cc.
-const PROFILES: Readonly<Record<SrtpProfile, ProfileInfo>> = {
-  AES_CM_128_HMAC_SHA1_80: { id: 0x0001, keyLength: 16, saltLength: 14, rtpOverhead: 10, rtcpOverhead: 14 },
-  AES_CM_128_HMAC_SHA1_32: { id: 0x0002, keyLength: 16, saltLength: 14, rtpOverhead: 4, rtcpOverhead: 14 },
-  AEAD_AES_128_GCM: { id: 0x0007, keyLength: 16, saltLength: 12, rtpOverhead: 16, rtcpOverhead: 20 },
-  AEAD_AES_256_GCM: { id: 0x0008, keyLength: 32, saltLength: 12, rtpOverhead: 16, rtcpOverhead: 20 },
-};
+// From the addon's constants (test/native/constants.test.ts holds SrtpProfile to them).
+const { srtpProfiles, srtpLimits, srtpStats, srtpFailures, srtpResultFailures, srtpOwnResults } = native.constants;
+const PROFILES: Readonly<Record<SrtpProfile, ProfileInfo>> = Object.freeze(
+  Object.fromEntries(srtpProfiles.map((p): [string, ProfileInfo] => [p.name, p])) as Record<SrtpProfile, ProfileInfo>,
+);
 
 /**
  * The largest packet (protected form, tag included) any operation accepts: a
@@ -239,23 +237,20 @@ const PROFILES: Readonly<Record<SrtpProfile, ProfileInfo>> = {
  * const maxRtp = SRTP_MAX_PACKET_LENGTH - srtpOverhead('AEAD_AES_128_GCM').rtp; // 65519
  * ```
  */
-export const SRTP_MAX_PACKET_LENGTH = 65535;
+export const SRTP_MAX_PACKET_LENGTH: number = srtpLimits.maxPacketLength;
 
-// Stats layout of core::SrtpStats.
-/** @internal Every per-packet SRTP error code, in the native stats order. */
-export const SRTP_PACKET_ERROR_CODES: readonly SrtpPacketErrorCode[] = [
-  'ERR_SRTP_AUTH_FAIL',
-  'ERR_SRTP_REPLAY_FAIL',
-  'ERR_SRTP_REPLAY_OLD',
-  'ERR_SRTP_BAD_PACKET',
-  'ERR_SRTP_BUFFER_SMALL',
-  'ERR_SRTP_TOO_MANY_STREAMS',
-  'ERR_SRTP_INTERNAL',
-  'ERR_SRTP_KEY_LIMIT',
-];
-const STATS_FAILURES_BASE = 9;
-// core::SrtpStats::kLocalStreams follows the failure counters.
-const STATS_LOCAL_STREAMS = STATS_FAILURES_BASE + SRTP_PACKET_ERROR_CODES.length;
+/** @internal Every per-packet SRTP error code, in the native order (core::SrtpFailure). */
+export const SRTP_PACKET_ERROR_CODES = srtpFailures as readonly SrtpPacketErrorCode[];
+// The native stats layout (core::SrtpStats): index of each counter by name.
+const STAT = Object.fromEntries(srtpStats.map((name, i) => [name, i])) as Record<
+  Exclude<keyof SrtpStats, 'failures'> | SrtpPacketErrorCode,
+  number
+>;
+// result -> code for every result that is not ERR_SRTP_INTERNAL (core::ClassifySrtpResult).
+const RESULT_CODES: ReadonlyMap<number, SrtpPacketErrorCode> = new Map(
+  srtpResultFailures.map(([result, failure]) => [result, SRTP_PACKET_ERROR_CODES[failure] ?? 'ERR_SRTP_INTERNAL']),
+);
+const OWN_RESULTS: ReadonlySet<number> = new Set(Object.values(srtpOwnResults));
 
 /**
  * The protection overhead of a profile: how many bytes protecting adds to an
@@ -291,33 +286,12 @@ export function srtpOverhead(profile: SrtpProfile): { readonly rtp: number; read
 export function srtpResultCode(result: number): SrtpPacketErrorCode | undefined {
   checkIntegerValue(result, 'result', -0x80000000, 0x7fffffff);
   if (result >= 0) return undefined;
-  switch (result) {
-    case -7: // srtp_err_status_auth_fail
-    case -14: // srtp_err_status_cant_check: SRTCP E flag clear, never accepted
-      return 'ERR_SRTP_AUTH_FAIL';
-    case -9:
-      return 'ERR_SRTP_REPLAY_FAIL';
-    case -10:
-      return 'ERR_SRTP_REPLAY_OLD';
-    case -2: // srtp_err_status_bad_param
-    case -21: // srtp_err_status_parse_err
-    case -1002:
-      return 'ERR_SRTP_BAD_PACKET';
-    case -1001:
-      return 'ERR_SRTP_BUFFER_SMALL';
-    case -1003:
-      return 'ERR_SRTP_TOO_MANY_STREAMS';
-    case -15: // srtp_err_status_key_expired
-    case -1004:
-      return 'ERR_SRTP_KEY_LIMIT';
-    default:
-      return 'ERR_SRTP_INTERNAL';
-  }
+  return RESULT_CODES.get(result) ?? 'ERR_SRTP_INTERNAL';
 }
 
 /** libsrtp's status number for a result (0 for failures detected before libsrtp). */
 function statusOf(result: number): number {
-  return result < 0 && result > -1000 ? -result : 0;
+  return result < 0 && !OWN_RESULTS.has(result) ? -result : 0;
 }
 
 const MESSAGES: Readonly<Record<SrtpPacketErrorCode, string>> = {
@@ -337,11 +311,19 @@ function resultError(result: number, what: string): SrtpError {
   return new SrtpError(code, status, `Could not ${what}: ${MESSAGES[code]} (result ${result})`);
 }
 
-function profileInfo(profile: unknown, name: string): ProfileInfo {
+/**
+ * @internal Asserts an SRTP profile name (`ERR_INVALID_ARG_VALUE` otherwise,
+ * for a value of any type).
+ */
+export function checkSrtpProfile(profile: unknown, name: string): SrtpProfile {
   if (typeof profile !== 'string' || !Object.hasOwn(PROFILES, profile)) {
     throw argValueError(name, `one of ${Object.keys(PROFILES).join(', ')}`, profile);
   }
-  return PROFILES[profile as SrtpProfile];
+  return profile as SrtpProfile;
+}
+
+function profileInfo(profile: unknown, name: string): ProfileInfo {
+  return PROFILES[checkSrtpProfile(profile, name)];
 }
 
 function assertBytes(value: unknown, name: string): asserts value is Uint8Array {
@@ -570,9 +552,27 @@ export class SrtpSession extends EventEmitter<SrtpSessionEvents> implements Disp
       assertLength(options.localSalt, 'options.localSalt', info.saltLength);
       assertLength(options.remoteKey, 'options.remoteKey', info.keyLength);
       assertLength(options.remoteSalt, 'options.remoteSalt', info.saltLength);
-      const replayWindow = checkInteger(options.replayWindow, 'options.replayWindow', 64, 32767, 1024);
-      const maxRemoteStreams = checkInteger(options.maxRemoteStreams, 'options.maxRemoteStreams', 1, 4096, 64);
-      const maxLocalStreams = checkInteger(options.maxLocalStreams, 'options.maxLocalStreams', 1, 65536, 1024);
+      const replayWindow = checkInteger(
+        options.replayWindow,
+        'options.replayWindow',
+        srtpLimits.minReplayWindow,
+        srtpLimits.maxReplayWindow,
+        srtpLimits.defaultReplayWindow,
+      );
+      const maxRemoteStreams = checkInteger(
+        options.maxRemoteStreams,
+        'options.maxRemoteStreams',
+        1,
+        srtpLimits.maxRemoteStreams,
+        srtpLimits.defaultRemoteStreams,
+      );
+      const maxLocalStreams = checkInteger(
+        options.maxLocalStreams,
+        'options.maxLocalStreams',
+        1,
+        srtpLimits.maxLocalStreams,
+        srtpLimits.defaultLocalStreams,
+      );
       const { headerIds, keyLimits } = srtpCreationOptions(options, 'options');
       const local = concat(options.localKey, options.localSalt);
       const remote = concat(options.remoteKey, options.remoteSalt);
@@ -596,7 +596,7 @@ export class SrtpSession extends EventEmitter<SrtpSessionEvents> implements Disp
     const info = PROFILES[this.#profile];
     this.#rtpOverhead = info.rtpOverhead;
     this.#rtcpOverhead = info.rtcpOverhead;
-    this.#stats = new Float64Array(native.NativeSrtp.statsLength);
+    this.#stats = new Float64Array(srtpStats.length);
     this.#native.setKeyLimitListener(this.#onKeyLimit);
   }
 
@@ -941,20 +941,18 @@ export class SrtpSession extends EventEmitter<SrtpSessionEvents> implements Disp
     const s = this.#stats;
     this.#live().getStats(s);
     const failures = {} as Record<SrtpPacketErrorCode, number>;
-    SRTP_PACKET_ERROR_CODES.forEach((code, i) => {
-      failures[code] = s[STATS_FAILURES_BASE + i] ?? 0;
-    });
+    for (const code of SRTP_PACKET_ERROR_CODES) failures[code] = s[STAT[code]] ?? 0;
     return {
-      rtpPacketsProtected: s[0] ?? 0,
-      rtpBytesProtected: s[1] ?? 0,
-      rtpPacketsUnprotected: s[2] ?? 0,
-      rtpBytesUnprotected: s[3] ?? 0,
-      rtcpPacketsProtected: s[4] ?? 0,
-      rtcpBytesProtected: s[5] ?? 0,
-      rtcpPacketsUnprotected: s[6] ?? 0,
-      rtcpBytesUnprotected: s[7] ?? 0,
-      remoteStreams: s[8] ?? 0,
-      localStreams: s[STATS_LOCAL_STREAMS] ?? 0,
+      rtpPacketsProtected: s[STAT.rtpPacketsProtected] ?? 0,
+      rtpBytesProtected: s[STAT.rtpBytesProtected] ?? 0,
+      rtpPacketsUnprotected: s[STAT.rtpPacketsUnprotected] ?? 0,
+      rtpBytesUnprotected: s[STAT.rtpBytesUnprotected] ?? 0,
+      rtcpPacketsProtected: s[STAT.rtcpPacketsProtected] ?? 0,
+      rtcpBytesProtected: s[STAT.rtcpBytesProtected] ?? 0,
+      rtcpPacketsUnprotected: s[STAT.rtcpPacketsUnprotected] ?? 0,
+      rtcpBytesUnprotected: s[STAT.rtcpBytesUnprotected] ?? 0,
+      remoteStreams: s[STAT.remoteStreams] ?? 0,
+      localStreams: s[STAT.localStreams] ?? 0,
       failures,
     };
   }

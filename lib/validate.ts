@@ -256,6 +256,30 @@ export function checkString(value: unknown, name: string): asserts value is stri
 }
 
 /**
+ * Asserts an array of strings (`ERR_INVALID_ARG_TYPE` otherwise).
+ * @internal
+ */
+export function checkStringArray(value: unknown, name: string, expected = 'an array of strings'): asserts value is string[] {
+  if (!isArray(value) || !value.every((v) => typeof v === 'string')) throw argTypeError(name, expected, value);
+}
+
+/**
+ * Asserts a number, any number (`ERR_INVALID_ARG_TYPE` otherwise).
+ * @internal
+ */
+export function checkNumber(value: unknown, name: string): asserts value is number {
+  if (typeof value !== 'number') throw argTypeError(name, 'a number', value);
+}
+
+/**
+ * Asserts a boolean (`ERR_INVALID_ARG_TYPE` otherwise).
+ * @internal
+ */
+export function checkBoolean(value: unknown, name: string): asserts value is boolean {
+  if (typeof value !== 'boolean') throw argTypeError(name, 'a boolean', value);
+}
+
+/**
  * Asserts a function (`ERR_INVALID_ARG_TYPE` otherwise).
  * @internal
  */
@@ -269,7 +293,7 @@ export function checkFunction(value: unknown, name: string): asserts value is (.
  */
 export function optionalBoolean(value: unknown, name: string, fallback: boolean): boolean {
   if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw argTypeError(name, 'a boolean', value);
+  checkBoolean(value, name);
   return value;
 }
 
@@ -279,7 +303,7 @@ export function optionalBoolean(value: unknown, name: string, fallback: boolean)
  * @internal
  */
 export function checkIntegerValue(value: unknown, name: string, min: number, max: number): asserts value is number {
-  if (typeof value !== 'number') throw argTypeError(name, 'a number', value);
+  checkNumber(value, name);
   if (!Number.isInteger(value) || value < min || value > max) {
     throw outOfRangeError(name, `an integer from ${min} to ${max}`, value);
   }

@@ -2,10 +2,13 @@
 #include "addon.h"
 
 #include <dlfcn.h>
+
+#include <iterator>
 #include <openssl/crypto.h>
 #include <openssl/opensslv.h>
 #include "srtp.h"
 
+#include "binding/constants.h"
 #include "binding/registry.h"
 
 namespace dtlssrtp {
@@ -30,13 +33,141 @@ void PinModule() {
   static_cast<void>(handle);
 }
 
+// Object.freeze(value): the constants are the same for every reader. It
+// fails only while the env terminates, when nobody reads them any more.
+Napi::Object Freeze(Napi::Env env, Napi::Object value) {
+  const napi_status status = napi_object_freeze(env, value);
+  static_cast<void>(status);
+  return value;
+}
+
+Napi::Array FrozenStrings(Napi::Env env, const char* const* names, size_t count) {
+  Napi::Array out = Napi::Array::New(env, count);
+  for (size_t i = 0; i < count; ++i) out.Set(static_cast<uint32_t>(i), names[i]);
+  Freeze(env, out);
+  return out;
+}
+
+// The result codes the SRTP packet operations return that ClassifySrtpResult
+// maps to a failure other than kInternal, as [result, failure index] pairs.
+// Scans every libsrtp status (srtp_err_status_t is below 64) and our own
+// codes, so core::ClassifySrtpResult stays the one mapping.
+Napi::Array SrtpResultFailures(Napi::Env env) {
+  Napi::Array out = Napi::Array::New(env);
+  uint32_t n = 0;
+  auto add = [&](int result) {
+    const core::SrtpFailure failure = core::ClassifySrtpResult(result);
+    if (failure == core::SrtpFailure::kInternal) return;
+    Napi::Array pair = Napi::Array::New(env, 2);
+    pair.Set(0u, Napi::Number::New(env, result));
+    pair.Set(1u, Napi::Number::New(env, static_cast<double>(failure)));
+    Freeze(env, pair);
+    out.Set(n++, pair);
+  };
+  for (int status = 1; status < 64; ++status) add(-status);
+  for (int own : {core::kSrtpBufferTooSmall, core::kSrtpBadPacket, core::kSrtpTooManyStreams, core::kSrtpKeyLimit}) {
+    add(own);
+  }
+  Freeze(env, out);
+  return out;
+}
+
+// `constants`: every table TypeScript shares with this addon (see
+// native/binding/constants.h), deeply frozen. lib/*.ts derives its tables
+// from it; test/native/constants.test.ts holds the two languages together.
+Napi::Object MakeConstants(Napi::Env env) {
+  using binding::kDropNames;
+  using binding::kSrtpFailureCodes;
+  using binding::kSrtpProfileNames;
+  using binding::kSrtpStatsNames;
+  using binding::kSrtpStatsNamesAfterFailures;
+  Napi::Object out = Napi::Object::New(env);
+
+  Napi::Array profiles = Napi::Array::New(env, std::size(kSrtpProfileNames));
+  for (size_t i = 0; i < std::size(kSrtpProfileNames); ++i) {
+    const binding::SrtpProfileName& entry = kSrtpProfileNames[i];
+    const core::SrtpProfileInfo* info = core::FindSrtpProfile(static_cast<uint16_t>(entry.profile));
+    if (info == nullptr) continue;  // a name for an id the core does not know: the test counts them
+    Napi::Object p = Napi::Object::New(env);
+    p.Set("name", entry.name);
+    p.Set("id", Napi::Number::New(env, static_cast<double>(entry.profile)));
+    p.Set("opensslName", entry.openssl_name);
+    p.Set("keyLength", Napi::Number::New(env, static_cast<double>(info->key_length)));
+    p.Set("saltLength", Napi::Number::New(env, static_cast<double>(info->salt_length)));
+    p.Set("rtpOverhead", Napi::Number::New(env, static_cast<double>(info->rtp_overhead)));
+    p.Set("rtcpOverhead", Napi::Number::New(env, static_cast<double>(info->rtcp_overhead)));
+    profiles.Set(static_cast<uint32_t>(i), Freeze(env, p));
+  }
+  out.Set("srtpProfiles", Freeze(env, profiles));
+
+  out.Set("srtpFailures", FrozenStrings(env, kSrtpFailureCodes, std::size(kSrtpFailureCodes)));
+  out.Set("srtpResultFailures", SrtpResultFailures(env));
+  Napi::Object own = Napi::Object::New(env);
+  own.Set("bufferTooSmall", Napi::Number::New(env, core::kSrtpBufferTooSmall));
+  own.Set("badPacket", Napi::Number::New(env, core::kSrtpBadPacket));
+  own.Set("tooManyStreams", Napi::Number::New(env, core::kSrtpTooManyStreams));
+  own.Set("keyLimit", Napi::Number::New(env, core::kSrtpKeyLimit));
+  out.Set("srtpOwnResults", Freeze(env, own));
+
+  // core::SrtpStats by index: the counters, the failure counters by code, the rest.
+  Napi::Array stats = Napi::Array::New(env, core::SrtpStats::kCount);
+  uint32_t index = 0;
+  for (const char* name : kSrtpStatsNames) stats.Set(index++, name);
+  for (const char* code : kSrtpFailureCodes) stats.Set(index++, code);
+  for (const char* name : kSrtpStatsNamesAfterFailures) stats.Set(index++, name);
+  out.Set("srtpStats", Freeze(env, stats));
+
+  const core::SrtpOptions defaults;
+  Napi::Object limits = Napi::Object::New(env);
+  limits.Set("maxPacketLength", Napi::Number::New(env, static_cast<double>(core::kMaxPacketLength)));
+  limits.Set("minReplayWindow", Napi::Number::New(env, core::kMinReplayWindow));
+  limits.Set("maxReplayWindow", Napi::Number::New(env, core::kMaxReplayWindow));
+  limits.Set("defaultReplayWindow", Napi::Number::New(env, defaults.replay_window));
+  limits.Set("maxRemoteStreams", Napi::Number::New(env, core::kMaxRemoteStreamsLimit));
+  limits.Set("defaultRemoteStreams", Napi::Number::New(env, defaults.max_remote_streams));
+  limits.Set("maxLocalStreams", Napi::Number::New(env, core::kMaxLocalStreamsLimit));
+  limits.Set("defaultLocalStreams", Napi::Number::New(env, defaults.max_local_streams));
+  out.Set("srtpLimits", Freeze(env, limits));
+
+  Napi::Object statuses = Napi::Object::New(env);
+  for (int i = 0;; ++i) {
+    const char* name = binding::DtlsStatusName(static_cast<core::DtlsStatus>(i));
+    if (name == nullptr) break;
+    statuses.Set(name, Napi::Number::New(env, i));
+  }
+  out.Set("dtlsStatuses", Freeze(env, statuses));
+
+  Napi::Array drops = Napi::Array::New(env, std::size(kDropNames));
+  for (size_t i = 0; i < std::size(kDropNames); ++i) drops.Set(static_cast<uint32_t>(i), kDropNames[i].name);
+  out.Set("dtlsDropReasons", Freeze(env, drops));
+
+  const ErrorKind kinds[] = {ErrorKind::kDtls, ErrorKind::kSrtp, ErrorKind::kCertificate, ErrorKind::kInvalidState};
+  Napi::Array kind_names = Napi::Array::New(env, std::size(kinds));
+  for (size_t i = 0; i < std::size(kinds); ++i) kind_names.Set(static_cast<uint32_t>(i), ErrorKindName(kinds[i]));
+  out.Set("errorClasses", Freeze(env, kind_names));
+
+  Freeze(env, out);
+  return out;
+}
+
 }  // namespace
+
+const char* ErrorKindName(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kDtls: return "DtlsError";
+    case ErrorKind::kSrtp: return "SrtpError";
+    case ErrorKind::kCertificate: return "CertificateError";
+    case ErrorKind::kInvalidState: return "InvalidStateError";
+  }
+  return "DtlsError";
+}
 
 Addon::Addon(Napi::Env env, Napi::Object exports) : env_(env) {
   PinModule();
   DefineAddon(exports, {
                            InstanceMethod("init", &Addon::JsInit),
                            InstanceMethod("versions", &Addon::Versions),
+                           InstanceValue("constants", MakeConstants(env), napi_enumerable),
                        });
   binding::InitSrtpBinding(env, exports, this);
   binding::InitDtlsBinding(env, exports, this);
@@ -123,13 +254,7 @@ napi_value PlainError(napi_env env, bool type_error, const char* code, const std
 
 void Addon::ThrowError(Napi::Env env, ErrorKind kind, const char* code, const std::string& message,
                        const std::vector<std::string>& openssl_errors) {
-  const char* kind_name = "DtlsError";
-  switch (kind) {
-    case ErrorKind::kDtls: kind_name = "DtlsError"; break;
-    case ErrorKind::kSrtp: kind_name = "SrtpError"; break;
-    case ErrorKind::kCertificate: kind_name = "CertificateError"; break;
-    case ErrorKind::kInvalidState: kind_name = "InvalidStateError"; break;
-  }
+  const char* kind_name = ErrorKindName(kind);
   // Every step checks its status: while the env terminates, calls that run
   // JavaScript fail, and the error is then dropped (see ThrowIfPossible).
   if (error_factory_.IsEmpty()) {

@@ -30,6 +30,8 @@ class Closeable {
 
 // Error families that map onto the TypeScript classes in lib/errors.ts.
 enum class ErrorKind { kDtls, kSrtp, kCertificate, kInvalidState };
+// The TypeScript class name of each kind (what the error factory receives).
+const char* ErrorKindName(ErrorKind kind);
 
 class Addon : public Napi::Addon<Addon> {
  public:

@@ -16,6 +16,7 @@
 
 #include "addon.h"
 #include "binding/certificate_binding.h"
+#include "binding/constants.h"
 #include "binding/external_memory.h"
 #include "binding/registry.h"
 #include "core/dtls_endpoint.h"
@@ -66,23 +67,6 @@ const char* FailureCode(core::DtlsFailure failure) {
       return "ERR_DTLS_HANDSHAKE";
   }
 }
-
-// The names info().dropped uses for core::DropReason (TypeScript's
-// DtlsStats.dropped takes them from here; a test holds the two together).
-struct DropName {
-  core::DropReason reason;
-  const char* name;
-};
-constexpr DropName kDropNames[] = {
-    {core::DropReason::kMalformed, "malformed"},
-    {core::DropReason::kImplausibleSequence, "implausibleSequence"},
-    {core::DropReason::kHelloRequest, "helloRequest"},
-    {core::DropReason::kOversizedMessage, "oversizedMessage"},
-    {core::DropReason::kFutureMessage, "futureMessage"},
-    {core::DropReason::kEarlyEpoch, "earlyEpoch"},
-};
-static_assert(sizeof kDropNames / sizeof kDropNames[0] == core::kDropReasonCount - 1,
-              "every drop reason has a name");
 
 Napi::Array ToBufferArray(Napi::Env env, const std::vector<std::vector<uint8_t>>& items) {
   Napi::Array out = Napi::Array::New(env, items.size());

@@ -24,6 +24,7 @@ constexpr std::array<SrtpProfileInfo, 4> kProfiles = {{
     {SrtpProfile::kAeadAes128Gcm, 16, 12, 16, 4 + 16},
     {SrtpProfile::kAeadAes256Gcm, 32, 12, 16, 4 + 16},
 }};
+static_assert(kProfiles.size() == kSrtpProfileCount, "kSrtpProfileCount counts kProfiles");
 
 constexpr size_t kRtpHeaderLength = 12;
 constexpr size_t kRtcpHeaderLength = 8;

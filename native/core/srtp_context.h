@@ -40,6 +40,8 @@ struct SrtpProfileInfo {
 
 // nullptr for an unknown id.
 const SrtpProfileInfo* FindSrtpProfile(uint16_t id);
+// How many profiles FindSrtpProfile knows (native/binding/constants.h names each).
+constexpr size_t kSrtpProfileCount = 4;
 
 // libsrtp's replay window bounds for RTP (srtp_stream_init accepts
 // 64 <= window_size < 0x8000). SRTCP uses libsrtp's fixed 128-packet window.

@@ -7,12 +7,12 @@
 //                inputs named on its command line once (the corpus replay
 //                test in `npm test`)
 // Rebuilds only when a source is newer than the executable.
-import { execFileSync, spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
+// The sanitizer setup itself is test/asan/native-harness.mjs, shared with
+// the core tests.
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { buildSanitized, findTool, root, runSanitized, sanitizerEnv } from '../asan/native-harness.mjs';
 
-export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { findTool, root, runSanitized, sanitizerEnv };
 
 /** Each native target: its harness and the project sources it links. */
 export const nativeTargets = {
@@ -30,22 +30,6 @@ export const nativeTargets = {
   },
 };
 
-const sanitize = ['-g', '-O1', '-fno-omit-frame-pointer', '-fsanitize=address,undefined', '-fno-sanitize-recover=undefined'];
-
-function libsrtpSources() {
-  const gyp = fs.readFileSync(path.join(root, 'deps', 'libsrtp.gyp'), 'utf8');
-  return [...gyp.matchAll(/'(libsrtp\/[^']+\.c)'/g)].map((m) => path.join(root, 'deps', m[1]));
-}
-
-function newest(files) {
-  return Math.max(...files.map((f) => fs.statSync(f).mtimeMs));
-}
-
-/** The first of `candidates` that runs, or undefined. */
-export function findTool(candidates) {
-  return candidates.find((c) => spawnSync(c, ['--version'], { stdio: 'ignore' }).status === 0);
-}
-
 /**
  * Builds target `name` ('dtls' | 'srtp') in `kind` form into `outDir` and
  * returns the executable's path. `cc`/`cxx` are the C and C++ compilers.
@@ -53,41 +37,18 @@ export function findTool(candidates) {
 export function buildNative(name, { kind, cc, cxx, outDir }) {
   const target = nativeTargets[name];
   const exe = path.join(outDir, `${name}_${kind === 'libfuzzer' ? 'fuzzer' : 'replay'}`);
-  const ours = [target.harness, ...target.sources].map((f) => path.join(root, f));
-  if (kind === 'replay') ours.push(path.join(root, 'test', 'fuzz', 'native', 'replay_main.cc'));
-  const c = target.libsrtp ? libsrtpSources() : [];
-  const inputs = [...ours, ...c, ...target.headers.map((f) => path.join(root, f)), fileURLToPath(import.meta.url)];
-  if (fs.existsSync(exe) && fs.statSync(exe).mtimeMs > newest(inputs)) return exe;
-  fs.mkdirSync(outDir, { recursive: true });
-  const includes = [
-    `-I${path.join(root, 'native')}`,
-    `-I${path.join(root, 'deps', 'libsrtp-config')}`,
-    `-I${path.join(root, 'deps', 'libsrtp', 'include')}`,
-    `-I${path.join(root, 'deps', 'libsrtp', 'crypto', 'include')}`,
-  ];
-  // Instrument the libraries we build (coverage counters) without linking
-  // libFuzzer's main into each object; the final link adds it.
-  const instrument = kind === 'libfuzzer' ? ['-fsanitize=fuzzer-no-link'] : [];
-  const objects = c.map((source) => {
-    const object = path.join(outDir, `${kind}-${path.basename(source, '.c')}.o`);
-    execFileSync(cc, [...sanitize, ...instrument, '-w', '-DHAVE_CONFIG_H', ...includes, '-c', source, '-o', object]);
-    return object;
+  const sources = [target.harness, ...target.sources];
+  if (kind === 'replay') sources.push('test/fuzz/native/replay_main.cc');
+  // libFuzzer: instrument the libraries we build (coverage counters) without
+  // linking libFuzzer's main into each object; the final link adds it.
+  return buildSanitized(exe, sources, {
+    headers: [...target.headers, 'test/fuzz/build.mjs'],
+    libsrtp: target.libsrtp,
+    openssl: true,
+    cc,
+    cxx,
+    libsrtpFlags: kind === 'libfuzzer' ? ['-fsanitize=fuzzer-no-link'] : [],
+    programFlags: kind === 'libfuzzer' ? ['-fsanitize=fuzzer'] : [],
+    objectPrefix: `${kind}-`,
   });
-  execFileSync(cxx, [
-    ...sanitize,
-    ...(kind === 'libfuzzer' ? ['-fsanitize=fuzzer'] : []),
-    '-std=c++17',
-    '-Wall',
-    '-Wextra',
-    '-DHAVE_CONFIG_H',
-    '-DOPENSSL_API_COMPAT=30000',
-    ...includes,
-    ...ours,
-    ...objects,
-    '-lssl',
-    '-lcrypto',
-    '-o',
-    exe,
-  ]);
-  return exe;
 }

@@ -6,7 +6,7 @@
 // (no libFuzzer needed); the JavaScript targets run in this process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import type { SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,6 +18,7 @@ const corpus = (target: string): string => path.join(root, 'test', 'fuzz', 'corp
 interface BuildModule {
   buildNative(name: string, options: { kind: 'replay'; cc: string; cxx: string; outDir: string }): string;
   findTool(candidates: string[]): string | undefined;
+  runSanitized(exe: string, args: string[]): SpawnSyncReturns<string>;
 }
 
 function inputs(target: string): Buffer[] {
@@ -40,10 +41,7 @@ for (const target of ['srtp', 'dtls']) {
     const exe = build.buildNative(target, { kind: 'replay', cc, cxx, outDir: path.join(root, 'build', 'fuzz-replay') });
     const count = fs.readdirSync(corpus(target)).length;
     assert.ok(count > 0, 'the corpus is committed');
-    const run = spawnSync(exe, [corpus(target)], {
-      encoding: 'utf8',
-      env: { ...process.env, ASAN_OPTIONS: 'halt_on_error=1:detect_leaks=1', UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1' },
-    });
+    const run = build.runSanitized(exe, [corpus(target)]);
     assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
     assert.match(run.stdout, new RegExp(`replayed ${count} inputs`));
   });

@@ -7,11 +7,11 @@
 // so a forged record that got through shows as ERR_DTLS_TIMEOUT or a failure.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import * as dgram from 'node:dgram';
-import { DtlsError, DtlsSrtpTransport, DtlsTransport, type DtlsStats } from '../../lib/index.js';
+import { DtlsError, DtlsTransport, type DtlsStats } from '../../lib/index.js';
 import { nativeCertificateOf } from '../../lib/certificate.js';
 import { native, NativeDtlsStatus, type NativeDtlsStep } from '../../lib/native.js';
 import { cert, keepAlive, makePair } from './pair.js';
+import { pairSecure } from '../fixtures/pair-secure.js';
 
 type Reason = keyof DtlsStats['dropped'];
 
@@ -100,38 +100,11 @@ describe('forged plaintext records before the handshake completes', () => {
 });
 
 describe('through DtlsSrtpTransport, from the selected address', () => {
-  async function udp(): Promise<dgram.Socket> {
-    const socket = dgram.createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-    return socket;
-  }
-
   for (const victim of ['client', 'server'] as const) {
     test(`${victim}: a spoofed ChangeCipherSpec with record seq 2^40 is dropped; the handshake completes`, async (t) => {
-      const [ca, cb, sa, sb] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1), udp(), udp()]);
       const slow = { initialRetransmitMs: 60000, handshakeTimeoutMs: 3000 };
-      const a = new DtlsSrtpTransport({
-        certificate: ca,
-        role: victim,
-        remoteFingerprints: cb.getFingerprints(),
-        socket: sa,
-        remoteAddress: { address: '127.0.0.1', port: sb.address().port },
-        ...slow,
-      });
-      const b = new DtlsSrtpTransport({
-        certificate: cb,
-        role: victim === 'client' ? 'server' : 'client',
-        remoteFingerprints: ca.getFingerprints(),
-        socket: sb,
-        remoteAddress: { address: '127.0.0.1', port: sa.address().port },
-        ...slow,
-      });
-      t.after(() => {
-        a.close();
-        b.close();
-        sa.close();
-        sb.close();
-      });
+      const { a, b, sa, sb, close } = await pairSecure({ role: victim, a: slow, b: slow });
+      t.after(close);
       // The forger uses the peer's own address (here: its socket). Sent
       // right after the victim starts, it arrives before the peer's first
       // flight (loopback keeps the order of one socket's datagrams).

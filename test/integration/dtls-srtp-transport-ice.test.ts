@@ -17,6 +17,7 @@ import {
 } from '../../lib/index.js';
 import { parseStunMessage, serializeStunMessage, type StunAttributeInit } from '../../lib/entry/stun.js';
 import { cert } from './pair.js';
+import { pairSecure } from '../fixtures/pair-secure.js';
 import { rtp } from '../fixtures/srtp-helpers.js';
 
 const ICE = { ufrag: 'srvU', pwd: 'serverPasswordOf22Chars', remoteUfrag: 'brws' };
@@ -162,31 +163,22 @@ test('ICE-lite pinning: stranger ignored before and after selection, early DTLS 
 });
 
 test('without ICE-lite: STUN goes to onStun, nothing is admitted until setRemoteAddress()', async (t) => {
-  const [serverCert, peerCert] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1)]);
   const stun: string[] = [];
-  let peer!: DtlsSrtpTransport;
-  const server = new DtlsSrtpTransport({
-    certificate: serverCert,
+  const { a: server, b: peer, close } = await pairSecure({
     role: 'server',
-    remoteFingerprints: peerCert.getFingerprints(),
-    onStun: (d, remote) => {
-      stun.push(key(remote));
-      server.setRemoteAddress(remote);
+    path: 'app',
+    addressA: SERVER,
+    addressB: PEER,
+    a: {
+      remoteAddress: undefined,
+      onStun: (d, remote) => {
+        stun.push(key(remote));
+        server.setRemoteAddress(remote);
+      },
     },
-    path: { send: (d) => setImmediate(() => !peer.closed && peer.receive(d, SERVER)) },
+    b: { initialRetransmitMs: 10 },
   });
-  peer = new DtlsSrtpTransport({
-    certificate: peerCert,
-    role: 'client',
-    remoteFingerprints: serverCert.getFingerprints(),
-    remoteAddress: SERVER,
-    initialRetransmitMs: 10,
-    path: { send: (d) => setImmediate(() => !server.closed && server.receive(d, PEER)) },
-  });
-  t.after(() => {
-    server.close();
-    peer.close();
-  });
+  t.after(close);
   const keep = setInterval(() => {}, 1000);
   t.after(() => clearInterval(keep));
   const started = Promise.all([server.start(), peer.start()]);
@@ -210,26 +202,14 @@ test('without ICE and without a handler, STUN is counted as unhandled', async (t
 });
 
 test('a client with no path yet counts its ClientHello as unsent, then connects once setRemoteAddress() selects one', async (t) => {
-  const [serverCert, peerCert] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1)]);
-  let peer!: DtlsSrtpTransport;
-  const server = new DtlsSrtpTransport({
-    certificate: serverCert,
+  const { a: server, b: peer, close } = await pairSecure({
     role: 'server',
-    remoteFingerprints: peerCert.getFingerprints(),
-    remoteAddress: PEER,
-    path: { send: (d) => setImmediate(() => !peer.closed && peer.receive(d, SERVER)) },
+    path: 'app',
+    addressA: SERVER,
+    addressB: PEER,
+    b: { remoteAddress: undefined, initialRetransmitMs: 10 },
   });
-  peer = new DtlsSrtpTransport({
-    certificate: peerCert,
-    role: 'client',
-    remoteFingerprints: serverCert.getFingerprints(),
-    initialRetransmitMs: 10,
-    path: { send: (d) => setImmediate(() => !server.closed && server.receive(d, PEER)) },
-  });
-  t.after(() => {
-    server.close();
-    peer.close();
-  });
+  t.after(close);
   const keep = setInterval(() => {}, 1000);
   t.after(() => clearInterval(keep));
   const started = Promise.all([server.start(), peer.start()]);

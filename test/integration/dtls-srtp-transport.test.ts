@@ -16,6 +16,7 @@ import {
   type SrtpProfile,
 } from '../../lib/index.js';
 import { cert } from './pair.js';
+import { pairSecure } from '../fixtures/pair-secure.js';
 import { rtcp, rtp } from '../fixtures/srtp-helpers.js';
 
 const PROFILES: readonly SrtpProfile[] = [
@@ -45,53 +46,10 @@ async function until(cond: () => boolean, ms = 5000): Promise<void> {
   }
 }
 
-interface UdpPair {
-  a: DtlsSrtpTransport;
-  b: DtlsSrtpTransport;
-  sa: dgram.Socket;
-  sb: dgram.Socket;
-  close(): void;
-}
-
-async function udpPair(
-  roleA: 'client' | 'server',
-  extra: { a?: Partial<DtlsSrtpTransportOptions>; b?: Partial<DtlsSrtpTransportOptions> } = {},
-): Promise<UdpPair> {
-  const [ca, cb, sa, sb] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1), udp(), udp()]);
-  const a = new DtlsSrtpTransport({
-    certificate: ca,
-    role: roleA,
-    remoteFingerprints: cb.getFingerprints(),
-    socket: sa,
-    remoteAddress: addressOf(sb),
-    ...extra.a,
-  });
-  const b = new DtlsSrtpTransport({
-    certificate: cb,
-    role: roleA === 'client' ? 'server' : 'client',
-    remoteFingerprints: ca.getFingerprints(),
-    socket: sb,
-    remoteAddress: addressOf(sa),
-    ...extra.b,
-  });
-  return {
-    a,
-    b,
-    sa,
-    sb,
-    close() {
-      a.close();
-      b.close();
-      sa.close();
-      sb.close();
-    },
-  };
-}
-
 for (const profile of PROFILES) {
   for (const roleA of ['client', 'server'] as const) {
     test(`UDP pair, ${profile}, A is ${roleA}: handshake, RTP/RTCP both ways, stranger ignored, stats`, async (t) => {
-      const p = await udpPair(roleA, { a: { srtpProfiles: [profile] }, b: { srtpProfiles: [profile] } });
+      const p = await pairSecure({ role: roleA, profiles: [profile] });
       const stranger = await udp();
       t.after(() => {
         p.close();
@@ -169,7 +127,7 @@ for (const profile of PROFILES) {
 }
 
 test('batch send: one native call per batch, every packet arrives in order', async (t) => {
-  const p = await udpPair('client');
+  const p = await pairSecure();
   t.after(() => p.close());
   await Promise.all([p.a.start(), p.b.start()]);
   const got: Buffer[] = [];
@@ -197,23 +155,15 @@ test('batch send: one native call per batch, every packet arrives in order', asy
 
 test('SRTP receive failures are counted by code, never thrown, never an event', async (t) => {
   // The path variant lets the test inject datagrams "from the peer" directly.
-  const [ca, cb] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1)]);
-  const peerAddr = { address: '127.0.0.1', port: 40002 };
-  const ourAddr = { address: '127.0.0.1', port: 40001 };
   const wire: Buffer[] = [];
   let hold = false;
-  let a!: DtlsSrtpTransport;
-  let b!: DtlsSrtpTransport;
-  a = new DtlsSrtpTransport({
-    certificate: ca, role: 'client', remoteFingerprints: cb.getFingerprints(), remoteAddress: peerAddr,
-    path: { send: (d) => setImmediate(() => !b.closed && b.receive(d, ourAddr)) },
+  const { a, b, addressB: peerAddr, close } = await pairSecure({
+    path: 'app',
+    onWire: (from, d) => from === 'b' && wire.push(d),
+    loss: (from) => from === 'b' && hold,
+    connect: true,
   });
-  b = new DtlsSrtpTransport({
-    certificate: cb, role: 'server', remoteFingerprints: ca.getFingerprints(), remoteAddress: ourAddr,
-    path: { send: (d) => { wire.push(d); if (!hold) setImmediate(() => !a.closed && a.receive(d, peerAddr)); } },
-  });
-  t.after(() => { a.close(); b.close(); });
-  await Promise.all([a.start(), b.start()]);
+  t.after(close);
   let events = 0;
   a.on('rtp', () => events++);
   a.on('rtcp', () => events++);
@@ -258,7 +208,7 @@ test('SRTP receive failures are counted by code, never thrown, never an event', 
 });
 
 test('RTP before the handshake and DTLS before start() are dropped and counted', async (t) => {
-  const p = await udpPair('client');
+  const p = await pairSecure();
   t.after(() => p.close());
   const probe = await udp();
   t.after(() => probe.close());
@@ -273,32 +223,16 @@ test('RTP before the handshake and DTLS before start() are dropped and counted',
 });
 
 test('role from a=setup; application data both ways; DTLS retransmissions counted on a lossy path', async (t) => {
-  const [ca, cb] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1)]);
-  const addrA = { address: '10.0.0.1', port: 1000 };
-  const addrB = { address: '10.0.0.2', port: 2000 };
-  let dropFirstFromB = true;
-  let a!: DtlsSrtpTransport;
-  let b!: DtlsSrtpTransport;
-  // A offered actpass and B answered active: B is the DTLS client.
-  a = new DtlsSrtpTransport({
-    certificate: ca, setup: { localSetup: 'actpass', remoteSetup: 'active', isOfferer: true },
-    remoteFingerprints: cb.getFingerprints(), remoteAddress: addrB, initialRetransmitMs: 20,
-    path: { send: (d) => setImmediate(() => !b.closed && b.receive(d, addrA)) },
+  // A offered actpass and B answered active: B is the DTLS client. B's first ClientHello is lost.
+  const { a, b, close } = await pairSecure({
+    path: 'app',
+    addressA: { address: '10.0.0.1', port: 1000 },
+    addressB: { address: '10.0.0.2', port: 2000 },
+    loss: (from, _d, index) => from === 'b' && index === 0,
+    a: { setup: { localSetup: 'actpass', remoteSetup: 'active', isOfferer: true }, initialRetransmitMs: 20 },
+    b: { setup: { localSetup: 'active', remoteSetup: 'actpass', isOfferer: false }, initialRetransmitMs: 20 },
   });
-  b = new DtlsSrtpTransport({
-    certificate: cb, setup: { localSetup: 'active', remoteSetup: 'actpass', isOfferer: false },
-    remoteFingerprints: ca.getFingerprints(), remoteAddress: addrA, initialRetransmitMs: 20,
-    path: {
-      send: (d) => {
-        if (dropFirstFromB) {
-          dropFirstFromB = false; // the first ClientHello is lost
-          return;
-        }
-        setImmediate(() => !a.closed && a.receive(d, addrB));
-      },
-    },
-  });
-  t.after(() => { a.close(); b.close(); });
+  t.after(close);
   assert.equal(a.role, 'server');
   assert.equal(b.role, 'client');
   const keep = setInterval(() => {}, 1000);
@@ -321,7 +255,7 @@ test('role from a=setup; application data both ways; DTLS retransmissions counte
 
 test('fingerprint mismatch: start() rejects, state failed, no SRTP, stats still readable', async (t) => {
   const other = await cert('ecdsa-p256', 2);
-  const p = await udpPair('client', { a: { remoteFingerprints: other.getFingerprints() } });
+  const p = await pairSecure({ a: { remoteFingerprints: other.getFingerprints() } });
   t.after(() => p.close());
   const b = p.b.start().catch(() => undefined);
   await assert.rejects(p.a.start(), (err: unknown) => err instanceof DtlsError && err.code === 'ERR_DTLS_FINGERPRINT_MISMATCH');
@@ -335,7 +269,7 @@ test('fingerprint mismatch: start() rejects, state failed, no SRTP, stats still 
 });
 
 test('late remote fingerprints: the handshake completes once they are set', async (t) => {
-  const p = await udpPair('client', { b: { remoteFingerprints: undefined } });
+  const p = await pairSecure({ b: { remoteFingerprints: undefined } });
   t.after(() => p.close());
   const started = Promise.all([p.a.start(), p.b.start()]);
   await until(() => p.b.getStats().packetsReceived > 0);
@@ -346,7 +280,7 @@ test('late remote fingerprints: the handshake completes once they are set', asyn
 });
 
 test('close and dispose: children closed, socket detached, every method after close throws ERR_INVALID_STATE', async (t) => {
-  const p = await udpPair('client');
+  const p = await pairSecure();
   t.after(() => p.close());
   await Promise.all([p.a.start(), p.b.start()]);
   p.a.sendRtp(rtp({ seq: 1 }));
@@ -377,7 +311,7 @@ test('close and dispose: children closed, socket detached, every method after cl
   assert.throws(() => p.b.sendRtp(rtp({ seq: 1 })), isState);
 
   // using / Symbol.dispose
-  const q = await udpPair('server');
+  const q = await pairSecure({ role: 'server' });
   {
     using a = q.a;
     await Promise.all([a.start(), q.b.start()]);
@@ -387,7 +321,7 @@ test('close and dispose: children closed, socket detached, every method after cl
 });
 
 test('a socket the application closed: sends fail quietly and are counted, never thrown', async () => {
-  const p = await udpPair('client');
+  const p = await pairSecure();
   await Promise.all([p.a.start(), p.b.start()]);
   p.sa.close();
   p.a.sendRtp(rtp({ seq: 1 }));
@@ -402,7 +336,7 @@ test('a socket the application closed: sends fail quietly and are counted, never
 const ZERO_FP = [{ algorithm: 'sha-256', value: Array<string>(32).fill('00').join(':') }];
 
 test('closing before connected rejects start() with ERR_INVALID_STATE', async (t) => {
-  const p = await udpPair('server', { b: { remoteAddress: { address: '127.0.0.1', port: 9 } } });
+  const p = await pairSecure({ role: 'server', b: { remoteAddress: { address: '127.0.0.1', port: 9 } } });
   t.after(() => p.close());
   const started = p.a.start();
   p.a.close();
@@ -410,7 +344,7 @@ test('closing before connected rejects start() with ERR_INVALID_STATE', async (t
 });
 
 test('sendRtp errors: before connected and malformed packets have stable codes', async (t) => {
-  const p = await udpPair('client');
+  const p = await pairSecure();
   t.after(() => p.close());
   assert.throws(() => p.a.sendRtp(rtp()), (e: unknown) => e instanceof InvalidStateError);
   await Promise.all([p.a.start(), p.b.start()]);
@@ -457,22 +391,15 @@ test('constructor validation: stable codes for every kind of mistake', async (t)
 });
 
 test('hostile input: 20000 random datagrams of every RFC 7983 class from the peer and a stranger never throw, never break the association', async (t) => {
-  const [ca, cb] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1)]);
-  const addrA = { address: '127.0.0.1', port: 41001 };
-  const addrB = { address: '127.0.0.1', port: 41002 };
   const stranger = { address: '127.0.0.1', port: 41003 };
-  let a!: DtlsSrtpTransport;
-  let b!: DtlsSrtpTransport;
-  a = new DtlsSrtpTransport({
-    certificate: ca, role: 'client', remoteFingerprints: cb.getFingerprints(), remoteAddress: addrB, iceLite: {},
-    path: { send: (d) => setImmediate(() => !b.closed && b.receive(d, addrA)) },
+  const { a, b, addressB: addrB, close } = await pairSecure({
+    path: 'app',
+    addressA: { address: '127.0.0.1', port: 41001 },
+    addressB: { address: '127.0.0.1', port: 41002 },
+    a: { iceLite: {} },
+    connect: true,
   });
-  b = new DtlsSrtpTransport({
-    certificate: cb, role: 'server', remoteFingerprints: ca.getFingerprints(), remoteAddress: addrA,
-    path: { send: (d) => setImmediate(() => !a.closed && a.receive(d, addrB)) },
-  });
-  t.after(() => { a.close(); b.close(); });
-  await Promise.all([a.start(), b.start()]);
+  t.after(close);
   let events = 0;
   a.on('rtp', () => events++);
   a.on('rtcp', () => events++);
@@ -516,21 +443,14 @@ test('hostile input: 20000 random datagrams of every RFC 7983 class from the pee
 });
 
 test('RFC 7983 routing table: every first byte reaches the right handler or drop counter', async (t) => {
-  const [ca, cb] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1)]);
-  const addrA = { address: '127.0.0.1', port: 42001 };
-  const addrB = { address: '127.0.0.1', port: 42002 };
-  let a!: DtlsSrtpTransport;
-  let b!: DtlsSrtpTransport;
-  a = new DtlsSrtpTransport({
-    certificate: ca, role: 'client', remoteFingerprints: cb.getFingerprints(), remoteAddress: addrB, iceLite: {},
-    path: { send: (d) => setImmediate(() => !b.closed && b.receive(d, addrA)) },
+  const { a, addressB: addrB, close } = await pairSecure({
+    path: 'app',
+    addressA: { address: '127.0.0.1', port: 42001 },
+    addressB: { address: '127.0.0.1', port: 42002 },
+    a: { iceLite: {} },
+    connect: true,
   });
-  b = new DtlsSrtpTransport({
-    certificate: cb, role: 'server', remoteFingerprints: ca.getFingerprints(), remoteAddress: addrA,
-    path: { send: (d) => setImmediate(() => !a.closed && a.receive(d, addrB)) },
-  });
-  t.after(() => { a.close(); b.close(); });
-  await Promise.all([a.start(), b.start()]);
+  t.after(close);
   const snapshot = () => {
     const s = a.getStats();
     return {

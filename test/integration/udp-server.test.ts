@@ -18,6 +18,7 @@ import {
 } from '../../lib/index.js';
 import { serializeStunMessage, type StunAttributeInit } from '../../lib/entry/stun.js';
 import { cert, keepAlive } from './pair.js';
+import { pairSecure } from '../fixtures/pair-secure.js';
 import { PROFILES, rtcp, rtp } from '../fixtures/srtp-helpers.js';
 
 const LOCALHOST = '127.0.0.1';
@@ -79,30 +80,8 @@ for (const profile of PROFILES) {
   test(`per-peer native path (${profile}): media both ways, unprotected natively, per packet and per batch; route removed on close`, async (t) => {
     const release = keepAlive();
     t.after(release);
-    const [certA, certB] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1)]);
-    const serverA = await UdpServer.bind({ type: 'udp4', address: LOCALHOST });
-    const serverB = await UdpServer.bind({ type: 'udp4', address: LOCALHOST });
-    t.after(() => {
-      serverA.close();
-      serverB.close();
-    });
-    const a = new DtlsSrtpTransport({
-      certificate: certA,
-      role: 'client',
-      remoteFingerprints: certB.getFingerprints(),
-      srtpProfiles: [profile],
-      server: serverA,
-      remoteAddress: serverB.address(),
-    });
-    const b = new DtlsSrtpTransport({
-      certificate: certB,
-      role: 'server',
-      remoteFingerprints: certA.getFingerprints(),
-      srtpProfiles: [profile],
-      server: serverB,
-      remoteAddress: serverA.address(),
-    });
-    await Promise.all([a.start(), b.start()]);
+    const { a, b, serverA, serverB, close } = await pairSecure({ path: 'server', profiles: [profile], connect: true });
+    t.after(close);
     assert.equal(a.srtpProfile, profile);
     assert.equal(serverA.getStats().transports, 1);
 
@@ -313,22 +292,8 @@ for (const path of ['native', 'dgram'] as const) {
 test('mediaOnly on the native server path: media unprotected natively is the proof that frees DTLS, and media keeps flowing', async (t) => {
   const release = keepAlive();
   t.after(release);
-  const [certA, certB] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1)]);
-  const serverA = await UdpServer.bind({ type: 'udp4', address: LOCALHOST });
-  const serverB = await UdpServer.bind({ type: 'udp4', address: LOCALHOST });
-  t.after(() => {
-    serverA.close();
-    serverB.close();
-  });
-  const a = new DtlsSrtpTransport({
-    certificate: certA, role: 'client', remoteFingerprints: certB.getFingerprints(),
-    server: serverA, remoteAddress: serverB.address(),
-  });
-  const b = new DtlsSrtpTransport({
-    certificate: certB, role: 'server', remoteFingerprints: certA.getFingerprints(),
-    server: serverB, remoteAddress: serverA.address(), mediaOnly: true,
-  });
-  await Promise.all([a.start(), b.start()]);
+  const { a, b, close } = await pairSecure({ path: 'server', b: { mediaOnly: true }, connect: true });
+  t.after(close);
   const holdsDtls = (x: DtlsSrtpTransport): boolean => {
     try {
       x.sendData(Buffer.from('probe'));

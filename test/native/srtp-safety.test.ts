@@ -3,10 +3,10 @@
 // unauthenticated plaintext), and the cap on local (outbound) SRTP streams.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as dgram from 'node:dgram';
 import { DtlsSrtpTransport, SrtpError, srtpResultCode } from '../../lib/index.js';
 import { pair, rtp, rtcp } from '../fixtures/srtp-helpers.js';
 import { cert, makePair, keepAlive } from '../integration/pair.js';
+import { pairSecure } from '../fixtures/pair-secure.js';
 
 const TAMPER_PROFILES = ['AEAD_AES_128_GCM', 'AEAD_AES_256_GCM', 'AES_CM_128_HMAC_SHA1_80'] as const;
 
@@ -151,33 +151,12 @@ test('DtlsTransport.createSrtpSession passes maxLocalStreams to the natively key
 });
 
 test('DtlsSrtpTransport passes maxLocalStreams to its SRTP session (sendRtp past the cap throws)', async (t) => {
-  const sockets = await Promise.all(
-    [0, 1].map(async () => {
-      const socket = dgram.createSocket('udp4');
-      await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-      return socket;
-    }),
-  );
-  const [sa, sb] = sockets as [dgram.Socket, dgram.Socket];
-  const [ca, cb] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1)]);
-  const options = (certificate: typeof ca, peer: typeof ca, socket: dgram.Socket, other: dgram.Socket) => ({
-    certificate,
-    remoteFingerprints: peer.getFingerprints(),
-    socket,
-    remoteAddress: { address: '127.0.0.1', port: other.address().port },
-  });
-  assert.throws(() => new DtlsSrtpTransport({ ...options(ca, cb, sa, sb), role: 'client', maxLocalStreams: 0 }), {
+  const ca = await cert('ecdsa-p256', 0);
+  assert.throws(() => new DtlsSrtpTransport({ certificate: ca, role: 'client', path: { send: () => {} }, maxLocalStreams: 0 }), {
     code: 'ERR_OUT_OF_RANGE',
   });
-  const a = new DtlsSrtpTransport({ ...options(ca, cb, sa, sb), role: 'client', maxLocalStreams: 1 });
-  const b = new DtlsSrtpTransport({ ...options(cb, ca, sb, sa), role: 'server' });
-  t.after(() => {
-    a.close();
-    b.close();
-    sa.close();
-    sb.close();
-  });
-  await Promise.all([a.start(), b.start()]);
+  const { a, close } = await pairSecure({ a: { maxLocalStreams: 1 }, connect: true });
+  t.after(close);
   a.sendRtp(rtp({ ssrc: 21, seq: 1 }));
   assert.throws(() => a.sendRtp(rtp({ ssrc: 22, seq: 1 })), { name: 'SrtpError', code: 'ERR_SRTP_TOO_MANY_STREAMS' });
   assert.equal(a.getStats().srtp?.localStreams, 1);

@@ -6,45 +6,21 @@
 // loopback sockets with each failure counted by kind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { loadNativeHarness, projectRoot } from '../asan/load-harness.js';
 
-const root = path.join(__dirname, '..', '..', '..');
-const outDir = path.join(root, 'build', 'udp-core-test');
-const exe = path.join(outDir, 'udp_core_test');
+const exe = path.join(projectRoot, 'build', 'udp-core-test', 'udp_core_test');
 
-function build(): void {
-  const sources = [path.join(root, 'native', 'core', 'udp_socket.cc'), path.join(root, 'test', 'native', 'core', 'udp_core_test.cc')];
-  const inputs = [...sources, path.join(root, 'native', 'core', 'udp_socket.h')];
-  if (fs.existsSync(exe) && fs.statSync(exe).mtimeMs > Math.max(...inputs.map((f) => fs.statSync(f).mtimeMs))) return;
-  fs.mkdirSync(outDir, { recursive: true });
-  execFileSync('c++', [
-    '-g',
-    '-O1',
-    '-fno-omit-frame-pointer',
-    '-fsanitize=address,undefined',
-    '-fno-sanitize-recover=undefined',
-    '-std=c++17',
-    '-Wall',
-    '-Wextra',
-    `-I${path.join(root, 'native')}`,
-    ...sources,
-    '-o',
-    exe,
-  ]);
-}
-
-test('UDP core under ASan/UBSan: records, RTP/RTCP readers on hostile bytes, loopback batches and counted failures', (t) => {
-  if (process.platform !== 'linux' || spawnSync('c++', ['--version']).status !== 0) {
+test('UDP core under ASan/UBSan: records, RTP/RTCP readers on hostile bytes, loopback batches and counted failures', async (t) => {
+  const harness = await loadNativeHarness();
+  if (process.platform !== 'linux' || harness.findTool(['c++']) === undefined) {
     t.skip('needs Linux and a C++ compiler');
     return;
   }
-  build();
-  const run = spawnSync(exe, [], {
-    encoding: 'utf8',
-    env: { ...process.env, ASAN_OPTIONS: 'abort_on_error=0:halt_on_error=1', UBSAN_OPTIONS: 'halt_on_error=1' },
+  harness.buildSanitized(exe, ['native/core/udp_socket.cc', 'test/native/core/udp_core_test.cc'], {
+    headers: ['native/core/udp_socket.h'],
   });
+  const run = harness.runSanitized(exe);
   assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
   assert.match(run.stdout, /^ok \(0 failures\)/);
 });
