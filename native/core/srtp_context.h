@@ -144,6 +144,13 @@ class SrtpContext {
   int ProtectRtcp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind = BufferKind::kPrivate);
   int UnprotectRtcp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind = BufferKind::kPrivate);
 
+  // The rollover counter (RFC 3711 §3.3.1) of the RTP packet with this SSRC
+  // and sequence number that UnprotectRtp has just accepted: libsrtp's own
+  // index estimate for it (the packet lies within the replay window, less
+  // than 2^15 behind the highest index, so the estimate is exact). False when
+  // libsrtp has no stream for the SSRC.
+  bool RemoteRtpRoc(uint32_t ssrc, uint16_t sequence, uint32_t* roc) const;
+
   SrtpProfile profile() const;
   const SrtpProfileInfo& info() const;
   const SrtpStats& stats() const;
