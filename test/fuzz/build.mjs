@@ -28,6 +28,12 @@ export const nativeTargets = {
     headers: ['native/core/srtp_context.h', 'native/core/ossl.h'],
     libsrtp: true,
   },
+  rtpmeta: {
+    harness: 'test/fuzz/native/rtpmeta_fuzzer.cc',
+    sources: ['native/core/udp_socket.cc'],
+    headers: ['native/core/udp_socket.h'],
+    libsrtp: false,
+  },
 };
 
 const sanitize = ['-g', '-O1', '-fno-omit-frame-pointer', '-fsanitize=address,undefined', '-fno-sanitize-recover=undefined'];
@@ -47,7 +53,7 @@ export function findTool(candidates) {
 }
 
 /**
- * Builds target `name` ('dtls' | 'srtp') in `kind` form into `outDir` and
+ * Builds target `name` ('dtls' | 'srtp' | 'rtpmeta') in `kind` form into `outDir` and
  * returns the executable's path. `cc`/`cxx` are the C and C++ compilers.
  */
 export function buildNative(name, { kind, cc, cxx, outDir }) {
