@@ -94,6 +94,8 @@ export interface NativeSrtp {
   getStats(out: Float64Array): void;
   /** RFC 5764 profile id of the context. */
   profileId(): number;
+  /** The rollover counter of the RTP packet (ssrc, sequence) just unprotected, or -1 (no stream for the SSRC). */
+  remoteRtpRoc(ssrc: number, sequence: number): number;
   /** Frees the libsrtp state; idempotent. */
   close(): void;
   /**
@@ -145,6 +147,8 @@ export interface NativeUdp {
     slotSize: number,
     batchSize: number,
     batchesPerTurn: number,
+    receiveBufferSize: number,
+    sendBufferSize: number,
   ): number;
   data(): ArrayBuffer;
   meta(): ArrayBuffer;

@@ -12,6 +12,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { constants as osConstants } from 'node:os';
 import { InvalidStateError, UdpError } from './errors.js';
 import { native, type NativeUdp } from './native.js';
+import { RtcpCompoundIterator, RtpHeaderView, rtcpPackets } from './rtp.js';
 import { nativeSrtpOf, type SrtpSession } from './srtp-session.js';
 import { addressBytes } from './stun.js';
 import {
@@ -93,6 +94,15 @@ export interface UdpSocketOptions {
    * for the next turn, so timers and other sockets are never starved.
    */
   readonly batchesPerTurn?: number;
+  /**
+   * `SO_RCVBUF` in bytes, 1 to 2^30, for a burst the loop cannot read at
+   * once (the kernel doubles it and caps it at `net.core.rmem_max`); default:
+   * the system's. What overflows it is dropped by the kernel (counted in
+   * `receiveDropped` on the native path).
+   */
+  readonly receiveBufferSize?: number;
+  /** `SO_SNDBUF` in bytes, 1 to 2^30 (capped at `net.core.wmem_max`); default: the system's. */
+  readonly sendBufferSize?: number;
   /** `'auto'` (the default: native on Linux, else node:dgram), `'native'` or `'dgram'`. */
   readonly path?: 'auto' | UdpSocketPath;
   /**
@@ -135,6 +145,17 @@ export interface UdpSocketStats {
   readonly srtpDropped: number;
   /** Packets `sendRtpBatch`/`sendRtcpBatch` could not protect, not sent (the result says why). */
   readonly protectFailed: number;
+  /**
+   * Datagrams the kernel dropped because the receive buffer was full (native
+   * path, read from the kernel; 0 on the dgram path, which cannot see them).
+   */
+  readonly receiveDropped: number;
+  /**
+   * SRTCP from a routed source that authenticated but whose compound packet
+   * is malformed (a length word that does not fit, a bad version or padding
+   * in any of its packets), dropped.
+   */
+  readonly rtcpMalformed: number;
 }
 
 /** @internal The counters in native (core::UdpStats) order; a test holds this list to the addon's. */
@@ -153,6 +174,8 @@ export const UDP_STATS_NAMES: readonly (keyof UdpSocketStats)[] = [
   'icmpOther',
   'srtpDropped',
   'protectFailed',
+  'receiveDropped',
+  'rtcpMalformed',
 ];
 const STAT = Object.fromEntries(UDP_STATS_NAMES.map((name, i) => [name, i])) as Record<keyof UdpSocketStats, number>;
 
@@ -169,6 +192,7 @@ const M_TIMESTAMP = 11;
 const M_EXTENSION = 12;
 const M_PAYLOAD = 13;
 const M_PAYLOAD_LENGTH = 14;
+const M_ROC = 15;
 const RECORD = 20;
 const NO_ROUTE = 0xffffffff;
 const KINDS: readonly UdpDatagramKind[] = ['unregistered', 'routed', 'rtp', 'rtcp'];
@@ -260,6 +284,21 @@ export class UdpReceiveBatch {
   /** `'rtp'`: the marker bit. */
   marker(i: number): boolean {
     return this.kind(i) === 'rtp' && (this.#word(i, M_SEQUENCE) & 0x800000) !== 0;
+  }
+  /**
+   * `'rtp'`: the packet's rollover counter (RFC 3711 §3.3.1), as libsrtp
+   * estimated it to authenticate and decrypt the packet; else 0.
+   */
+  rolloverCounter(i: number): number {
+    return this.#word(i, M_ROC);
+  }
+  /**
+   * `'rtp'`: the extended sequence number, `rolloverCounter(i) * 65536 +
+   * sequenceNumber(i)` (the packet index of RFC 3711 §3.3.1: it keeps growing
+   * across a sequence-number wrap); else 0.
+   */
+  extendedSequenceNumber(i: number): number {
+    return this.#word(i, M_ROC) * 65536 + (this.#word(i, M_SEQUENCE) & 0xffff);
   }
   /** `'rtp'`: the RTP timestamp; else 0. */
   timestamp(i: number): number {
@@ -361,32 +400,46 @@ function nativeAvailable(): boolean {
   return process.platform === 'linux' && native.NativeUdp !== undefined;
 }
 
-/** Reads an RTP header as the native path does (core::ReadRtpFields), into meta words. */
-function writeRtpFields(packet: Uint8Array, length: number, meta: Uint32Array, base: number): void {
-  if (length < 12 || (packet[0] as number) >> 6 !== 2) return;
-  const b0 = packet[0] as number;
-  let header = 12 + 4 * (b0 & 0x0f);
-  if (header > length) return;
-  let extension = 0;
-  if ((b0 & 0x10) !== 0) {
-    if (header + 4 > length) return;
-    extension = header;
-    header += 4 + 4 * (((packet[header + 2] as number) << 8) | (packet[header + 3] as number));
-    if (header > length) return;
+/**
+ * dgram path: the routing fields of a plain RTP packet into meta words, read
+ * by lib/rtp.ts's reader (the rules core::ReadRtpFields applies natively);
+ * false (fields left 0) if it is malformed.
+ */
+function writeRtpFields(view: RtpHeaderView, packet: Uint8Array, meta: Uint32Array, base: number): boolean {
+  if (view.read(packet) !== null) return false;
+  meta[base + M_SSRC] = view.ssrc;
+  meta[base + M_SEQUENCE] = (view.sequenceNumber | (view.payloadType << 16) | (view.marker ? 0x800000 : 0)) >>> 0;
+  meta[base + M_TIMESTAMP] = view.timestamp;
+  meta[base + M_EXTENSION] = view.extensionOffset;
+  meta[base + M_PAYLOAD] = view.payloadOffset;
+  meta[base + M_PAYLOAD_LENGTH] = view.payloadLength;
+  return true;
+}
+
+/**
+ * dgram path: walks a plain RTCP compound packet with lib/rtp.ts's iterator
+ * (the rules core::ReadRtcpFields applies natively) and writes the first
+ * packet's type and sender SSRC; false if any packet is malformed.
+ */
+function writeRtcpFields(walk: RtcpCompoundIterator, packet: Uint8Array, meta: Uint32Array, base: number): boolean {
+  rtcpPackets(packet, walk);
+  let first = true;
+  while (walk.advance()) {
+    if (!first) continue;
+    first = false;
+    meta[base + M_SSRC] = walk.packet.ssrc;
+    meta[base + M_SEQUENCE] = walk.packet.packetType << 16;
   }
-  let padding = 0;
-  if ((b0 & 0x20) !== 0) {
-    padding = packet[length - 1] as number;
-    if (padding === 0 || header + padding > length) return;
-  }
-  const b1 = packet[1] as number;
-  const view = new DataView(packet.buffer, packet.byteOffset, length);
-  meta[base + M_SSRC] = view.getUint32(8);
-  meta[base + M_SEQUENCE] = (view.getUint16(2) | ((b1 & 0x7f) << 16) | ((b1 & 0x80) << 16)) >>> 0;
-  meta[base + M_TIMESTAMP] = view.getUint32(4);
-  meta[base + M_EXTENSION] = extension;
-  meta[base + M_PAYLOAD] = header;
-  meta[base + M_PAYLOAD_LENGTH] = length - header - padding;
+  if (first || walk.failure !== null) return false;
+  meta[base + M_PAYLOAD] = 8;
+  meta[base + M_PAYLOAD_LENGTH] = packet.length - 8;
+  return true;
+}
+
+/** Socket buffer sizes in bytes; 0 keeps the system's default. */
+interface SocketBuffers {
+  readonly receiveBufferSize: number;
+  readonly sendBufferSize: number;
 }
 
 interface DgramRoute {
@@ -446,8 +499,10 @@ export class UdpSocket implements Disposable {
   readonly #routes = new Map<string, DgramRoute>();
   readonly #routeKeys = new Map<number, string>();
   #nextRoute = 0;
+  readonly #rtpView = new RtpHeaderView();
+  readonly #rtcpWalk = new RtcpCompoundIterator();
 
-  private constructor(options: Required<Omit<UdpSocketOptions, 'address' | 'port'>>) {
+  private constructor(options: Required<Omit<UdpSocketOptions, 'address' | 'port' | 'receiveBufferSize' | 'sendBufferSize'>>) {
     this.#type = options.type;
     this.#ipv6 = options.type === 'udp6';
     this.#path = options.path === 'native' ? 'native' : 'dgram';
@@ -483,6 +538,8 @@ export class UdpSocket implements Disposable {
     const size = checkInteger(options.maxDatagramSize, 'options.maxDatagramSize', 64, 65536, 2048);
     const batchSize = checkInteger(options.batchSize, 'options.batchSize', 1, 1024, 32);
     const batchesPerTurn = checkInteger(options.batchesPerTurn, 'options.batchesPerTurn', 1, 64, 4);
+    const receiveBufferSize = checkInteger(options.receiveBufferSize, 'options.receiveBufferSize', 1, 2 ** 30, 0);
+    const sendBufferSize = checkInteger(options.sendBufferSize, 'options.sendBufferSize', 1, 2 ** 30, 0);
     const requested = options.path === undefined ? 'auto' : checkOneOf(options.path, 'options.path', ['auto', 'native', 'dgram'] as const);
     checkFunction(options.onBatch, 'options.onBatch');
     const record = new Uint8Array(RECORD);
@@ -506,18 +563,29 @@ export class UdpSocket implements Disposable {
       batchesPerTurn,
       onBatch: options.onBatch,
     });
-    if (path === 'native') socket.#openNative(record, reusePort, ipv6Only, batchesPerTurn);
-    else await socket.#openDgram(formatRecord(record, 0), port, ipv6Only);
+    const buffers = { receiveBufferSize, sendBufferSize };
+    if (path === 'native') socket.#openNative(record, reusePort, ipv6Only, batchesPerTurn, buffers);
+    else await socket.#openDgram(formatRecord(record, 0), port, ipv6Only, buffers);
     return socket;
   }
 
-  #openNative(record: Uint8Array, reusePort: boolean, ipv6Only: boolean, batchesPerTurn: number): void {
+  #openNative(record: Uint8Array, reusePort: boolean, ipv6Only: boolean, batchesPerTurn: number, buffers: SocketBuffers): void {
     const Ctor = native.NativeUdp;
     if (Ctor === undefined) throw new InvalidStateError('native UDP is not available');
     const handle = new Ctor((count) => {
       this.#deliver(count);
     });
-    const status = handle.open(record, this.#ipv6, reusePort, ipv6Only, this.#slot, this.#batchSize, batchesPerTurn);
+    const status = handle.open(
+      record,
+      this.#ipv6,
+      reusePort,
+      ipv6Only,
+      this.#slot,
+      this.#batchSize,
+      batchesPerTurn,
+      buffers.receiveBufferSize,
+      buffers.sendBufferSize,
+    );
     if (status !== 0) {
       handle.close();
       const errno = errnoName(status);
@@ -527,8 +595,13 @@ export class UdpSocket implements Disposable {
     this.#batch = new UdpReceiveBatch(handle.data(), handle.meta());
   }
 
-  async #openDgram(address: string, port: number, ipv6Only: boolean): Promise<void> {
-    const socket = dgram.createSocket({ type: this.#type, ipv6Only });
+  async #openDgram(address: string, port: number, ipv6Only: boolean, buffers: SocketBuffers): Promise<void> {
+    const socket = dgram.createSocket({
+      type: this.#type,
+      ipv6Only,
+      ...(buffers.receiveBufferSize > 0 ? { recvBufferSize: buffers.receiveBufferSize } : {}),
+      ...(buffers.sendBufferSize > 0 ? { sendBufferSize: buffers.sendBufferSize } : {}),
+    });
     const data = new ArrayBuffer(this.#slot * this.#batchSize);
     const meta = new ArrayBuffer(UDP_META_STRIDE * 4 * this.#batchSize);
     this.#data = Buffer.from(data);
@@ -1036,15 +1109,16 @@ export class UdpSocket implements Disposable {
         }
         length = result;
         kind = rtcp ? 3 : 2;
+        const plain = view.subarray(0, length);
         if (rtcp) {
-          if (length >= 8 && (view[0] as number) >> 6 === 2) {
-            meta[base + M_SSRC] = view.readUInt32BE(4);
-            meta[base + M_SEQUENCE] = (view[1] as number) << 16;
-            meta[base + M_PAYLOAD] = 8;
-            meta[base + M_PAYLOAD_LENGTH] = length - 8;
+          if (!writeRtcpFields(this.#rtcpWalk, plain, meta, base)) {
+            meta.fill(0, base, base + UDP_META_STRIDE);
+            this.#count(STAT.rtcpMalformed);
+            return;
           }
-        } else {
-          writeRtpFields(view, length, meta, base);
+        } else if (writeRtpFields(this.#rtpView, plain, meta, base)) {
+          const roc = nativeSrtpOf(found.session)?.remoteRtpRoc(meta[base + M_SSRC] as number, (meta[base + M_SEQUENCE] as number) & 0xffff) ?? -1;
+          meta[base + M_ROC] = roc < 0 ? 0 : roc;
         }
       }
     }

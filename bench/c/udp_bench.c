@@ -5,22 +5,29 @@
  * in place. The same flow control as the JavaScript paths: WINDOW packets in
  * flight, each received batch sends as many new packets as it delivered.
  * Built and run by bench/udp.ts with the system C compiler:
- *   udp_bench_c PROFILE PAYLOAD MS  -> one line "packets_per_cpu_second packets_per_second"
- * (packets received and unprotected per second of this process's CPU time,
- * and per second of wall time, measured after a warm-up).
+ *   udp_bench_c PROFILE PAYLOAD PACKETS WARMUP BUFFER
+ *     -> one line "packets_per_cpu_second packets_per_wall_second drops"
+ * The rates count packets received and unprotected, over the first PACKETS
+ * of them after the first WARMUP (a fixed amount of work, not a fixed time:
+ * on a loaded machine a time window buys a different amount of CPU each
+ * run), against this process's CPU time (all threads) and wall time.
+ * BUFFER (bytes, 0 for the system default) is set as SO_RCVBUF and
+ * SO_SNDBUF on every socket; `drops` is what the kernel dropped on a full
+ * receive buffer (SO_MEMINFO), never counted as delivered.
  *
  * Fan-out mode, the forwarding unit of an SFU:
- *   udp_bench_c fanout PROFILE PAYLOAD MS SUBSCRIBERS -> the same line
+ *   udp_bench_c fanout PROFILE PAYLOAD PACKETS WARMUP BUFFER PORT... -> the same line
  * A publisher socket sends protected RTP to a forwarding socket; each batch
  * the forwarder receives is unprotected in place, then for every subscriber
- * (a socket of its own, with an SRTP session of its own) copied once,
- * protected in place and sent with one sendmmsg. The rate counts packets the
- * kernel accepted for subscribers (the subscribers never read: a full
- * receive queue drops at the kernel, as a slow subscriber does).
+ * (a loopback PORT, with an SRTP session of its own) copied once, protected
+ * in place and sent with one sendmmsg. The rate counts packets the kernel
+ * accepted for subscribers; the subscribers live in a `sinks` process
+ * (the same one bench/udp.ts's own fan-out sends to), which reads them and
+ * reports its drops, so that a drop is never counted as delivered.
  *
- *   udp_bench_c sinks COUNT -> one line of COUNT loopback ports
- * binds COUNT sockets that are never read, for bench/udp.ts's own fan-out
- * (a socket on Node's loop would be read), and holds them until stdin closes.
+ *   udp_bench_c sinks COUNT BUFFER -> one line of COUNT loopback ports, and
+ * when stdin closes, one line "received drops"
+ * binds COUNT sockets, reads everything that arrives until stdin closes.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -36,7 +43,9 @@
 
 #include "srtp.h"
 
-enum { kBatch = 32, kWindow = 96, kSlot = 2048, kWarmupMs = 50 };
+#include <linux/sock_diag.h>
+
+enum { kBatch = 32, kWindow = 96, kSlot = 2048, kMaxSubscribers = 256 };
 
 static double Now(void) {
   struct timespec ts;
@@ -55,6 +64,34 @@ static void Die(const char *what) {
   exit(1);
 }
 
+/* Counts delivered packets; measures the CPU and wall time of PACKETS of
+ * them after WARMUP. */
+typedef struct {
+  long long warmup, packets, count, start_count;
+  double wall_start, cpu_start;
+  int measuring;
+} Meter;
+
+/* Adds n; returns 1 (and prints the rates) once the measured span is complete. */
+static int MeterAdd(Meter *m, long long n, long long drops) {
+  m->count += n;
+  if (!m->measuring && m->count >= m->warmup) {
+    m->measuring = 1;
+    m->start_count = m->count;
+    m->wall_start = Now();
+    m->cpu_start = CpuNow();
+    return 0;
+  }
+  if (m->measuring && m->count - m->start_count >= m->packets) {
+    const double cpu = CpuNow() - m->cpu_start, wall = Now() - m->wall_start;
+    const double packets = (double)(m->count - m->start_count);
+    printf("%.0f %.0f %lld\n", packets / cpu, packets / wall, drops);
+    fflush(stdout);
+    return 1;
+  }
+  return 0;
+}
+
 static srtp_t Create(const char *profile, const unsigned char *key, srtp_ssrc_type_t type) {
   srtp_policy_t policy;
   memset(&policy, 0, sizeof policy);
@@ -70,7 +107,7 @@ static srtp_t Create(const char *profile, const unsigned char *key, srtp_ssrc_ty
   }
   policy.ssrc.type = type;
   policy.key = (unsigned char *)key;
-  policy.window_size = 1024;
+  policy.window_size = 1024; /* SrtpSession's default replay window */
   srtp_t session = NULL;
   if (srtp_create(&session, &policy) != srtp_err_status_ok) {
     fprintf(stderr, "srtp_create failed\n");
@@ -79,9 +116,13 @@ static srtp_t Create(const char *profile, const unsigned char *key, srtp_ssrc_ty
   return session;
 }
 
-static int Bind(struct sockaddr_in *out) {
+static int Bind(struct sockaddr_in *out, int buffer) {
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
   if (fd < 0) Die("socket");
+  if (buffer > 0 && (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer) != 0 ||
+                     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer) != 0)) {
+    Die("setsockopt");
+  }
   struct sockaddr_in a;
   memset(&a, 0, sizeof a);
   a.sin_family = AF_INET;
@@ -92,11 +133,36 @@ static int Bind(struct sockaddr_in *out) {
   return fd;
 }
 
+/* What the kernel dropped for this socket (full receive buffer). */
+static long long Drops(int fd) {
+  uint32_t info[SK_MEMINFO_VARS];
+  socklen_t len = sizeof info;
+  if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, info, &len) != 0 || len <= SK_MEMINFO_DROPS * sizeof(uint32_t)) return -1;
+  return info[SK_MEMINFO_DROPS];
+}
+
 /* Sender state: a plaintext template, a slab the packets are protected in. */
 static unsigned char template_packet[kSlot];
 static unsigned char send_slab[kBatch][kSlot] __attribute__((aligned(8)));
 static unsigned char recv_slab[kBatch][kSlot] __attribute__((aligned(8)));
 static uint16_t next_seq = 1;
+
+static void SendMessages(int fd, struct mmsghdr *messages, int ready) {
+  int done = 0;
+  while (done < ready) {
+    int n = sendmmsg(fd, messages + done, (unsigned)(ready - done), 0);
+    if (n <= 0) break; /* a full buffer drops the rest, as the native path does */
+    done += n;
+  }
+}
+
+static void Address(struct mmsghdr *message, struct iovec *iov, const struct sockaddr_in *to) {
+  memset(message, 0, sizeof *message);
+  message->msg_hdr.msg_name = (void *)to;
+  message->msg_hdr.msg_namelen = sizeof *to;
+  message->msg_hdr.msg_iov = iov;
+  message->msg_hdr.msg_iovlen = 1;
+}
 
 static void SendBatch(int fd, srtp_t tx, const struct sockaddr_in *to, int payload, int count) {
   struct mmsghdr messages[kBatch];
@@ -111,24 +177,13 @@ static void SendBatch(int fd, srtp_t tx, const struct sockaddr_in *to, int paylo
     if (srtp_protect(tx, send_slab[i], &length) != srtp_err_status_ok) continue;
     iov[ready].iov_base = send_slab[i];
     iov[ready].iov_len = (size_t)length;
-    memset(&messages[ready], 0, sizeof messages[ready]);
-    messages[ready].msg_hdr.msg_name = (void *)to;
-    messages[ready].msg_hdr.msg_namelen = sizeof *to;
-    messages[ready].msg_hdr.msg_iov = &iov[ready];
-    messages[ready].msg_hdr.msg_iovlen = 1;
+    Address(&messages[ready], &iov[ready], to);
     ++ready;
   }
-  int done = 0;
-  while (done < ready) {
-    int n = sendmmsg(fd, messages + done, (unsigned)(ready - done), 0);
-    if (n <= 0) break; /* a full buffer drops the rest, as the native path does */
-    done += n;
-  }
+  SendMessages(fd, messages, ready);
 }
 
-enum { kMaxSubscribers = 256 };
-
-/* Sends `count` packets of `slab` (already laid out), protected for one subscriber. */
+/* Sends `count` packets of `plain`, protected for one subscriber; returns how many the kernel accepted. */
 static long long FanOutOne(int fd, srtp_t session, const struct sockaddr_in *to, unsigned char (*plain)[kSlot],
                            const int *lengths, int count) {
   struct mmsghdr messages[kBatch];
@@ -140,11 +195,7 @@ static long long FanOutOne(int fd, srtp_t session, const struct sockaddr_in *to,
     if (srtp_protect(session, send_slab[i], &length) != srtp_err_status_ok) continue;
     iov[ready].iov_base = send_slab[i];
     iov[ready].iov_len = (size_t)length;
-    memset(&messages[ready], 0, sizeof messages[ready]);
-    messages[ready].msg_hdr.msg_name = (void *)to;
-    messages[ready].msg_hdr.msg_namelen = sizeof *to;
-    messages[ready].msg_hdr.msg_iov = &iov[ready];
-    messages[ready].msg_hdr.msg_iovlen = 1;
+    Address(&messages[ready], &iov[ready], to);
     ++ready;
   }
   int done = 0;
@@ -156,128 +207,35 @@ static long long FanOutOne(int fd, srtp_t session, const struct sockaddr_in *to,
   return done;
 }
 
-static int FanOut(const char *profile, int payload, double seconds, int subscribers) {
-  if (subscribers < 1 || subscribers > kMaxSubscribers) return 1;
-  unsigned char key[64];
-  for (size_t i = 0; i < sizeof key; ++i) key[i] = (unsigned char)(i * 37 + 11);
-  srtp_t publisher_tx = Create(profile, key, ssrc_any_outbound);
-  srtp_t publisher_rx = Create(profile, key, ssrc_any_inbound);
-  static srtp_t sessions[kMaxSubscribers];
-  static struct sockaddr_in addresses[kMaxSubscribers];
-  static int fds[kMaxSubscribers];
-  for (int j = 0; j < subscribers; ++j) {
-    key[0] = (unsigned char)j; /* a key of its own per subscriber */
-    sessions[j] = Create(profile, key, ssrc_any_outbound);
-    fds[j] = Bind(&addresses[j]);
-  }
-  struct sockaddr_in publisher_address, forwarder_address;
-  int publisher_fd = Bind(&publisher_address);
-  int forwarder_fd = Bind(&forwarder_address);
-  memset(template_packet, 0, sizeof template_packet);
-  template_packet[0] = 0x80;
-  template_packet[1] = 111;
-  template_packet[11] = 0x01;
-  for (int i = 12; i < 12 + payload; ++i) template_packet[i] = (unsigned char)(i * 7);
+static int recv_lengths[kBatch];
 
+/* One recvmmsg of up to kBatch datagrams into recv_slab (lengths in
+ * recv_lengths). Returns how many; 0 when nothing arrived within 5 ms
+ * (datagrams were lost: the caller tops the window up); -1 when something
+ * is waiting now. */
+static int Receive(int fd) {
   struct mmsghdr messages[kBatch];
   struct iovec iov[kBatch];
   struct sockaddr_in sources[kBatch];
-  static unsigned char plain[kBatch][kSlot] __attribute__((aligned(8)));
-  int lengths[kBatch];
-  long long delivered = 0, window_start = 0;
-  double start = Now(), measure_start = 0, cpu_start = 0;
-  int measuring = 0;
-  for (int sent = 0; sent < kWindow; sent += kBatch) SendBatch(publisher_fd, publisher_tx, &forwarder_address, payload, kBatch);
-  for (;;) {
-    for (int i = 0; i < kBatch; ++i) {
-      iov[i].iov_base = recv_slab[i];
-      iov[i].iov_len = kSlot;
-      memset(&messages[i], 0, sizeof messages[i]);
-      messages[i].msg_hdr.msg_name = &sources[i];
-      messages[i].msg_hdr.msg_namelen = sizeof sources[i];
-      messages[i].msg_hdr.msg_iov = &iov[i];
-      messages[i].msg_hdr.msg_iovlen = 1;
-    }
-    int n = recvmmsg(forwarder_fd, messages, kBatch, MSG_DONTWAIT, NULL);
-    if (n <= 0) {
-      struct pollfd p = {forwarder_fd, POLLIN, 0};
-      if (poll(&p, 1, 5) == 0) SendBatch(publisher_fd, publisher_tx, &forwarder_address, payload, kBatch);
-      continue;
-    }
-    /* Unprotect in place, then copy the batch once (the plaintext every subscriber starts from). */
-    int count = 0;
-    for (int i = 0; i < n; ++i) {
-      int length = (int)messages[i].msg_len;
-      if (srtp_unprotect(publisher_rx, recv_slab[i], &length) != srtp_err_status_ok) continue;
-      memcpy(plain[count], recv_slab[i], (size_t)length);
-      lengths[count++] = length;
-    }
-    for (int j = 0; j < subscribers; ++j) delivered += FanOutOne(forwarder_fd, sessions[j], &addresses[j], plain, lengths, count);
-    double now = Now();
-    if (!measuring && now - start >= kWarmupMs / 1000.0) {
-      measuring = 1;
-      measure_start = now;
-      cpu_start = CpuNow();
-      window_start = delivered;
-    }
-    if (measuring && now - measure_start >= seconds) {
-      const double packets = (double)(delivered - window_start);
-      printf("%.0f %.0f\n", packets / (CpuNow() - cpu_start), packets / (now - measure_start));
-      break;
-    }
-    SendBatch(publisher_fd, publisher_tx, &forwarder_address, payload, n);
+  for (int i = 0; i < kBatch; ++i) {
+    iov[i].iov_base = recv_slab[i];
+    iov[i].iov_len = kSlot;
+    memset(&messages[i], 0, sizeof messages[i]);
+    messages[i].msg_hdr.msg_name = &sources[i];
+    messages[i].msg_hdr.msg_namelen = sizeof sources[i];
+    messages[i].msg_hdr.msg_iov = &iov[i];
+    messages[i].msg_hdr.msg_iovlen = 1;
   }
-  for (int j = 0; j < subscribers; ++j) {
-    close(fds[j]);
-    srtp_dealloc(sessions[j]);
+  int n = recvmmsg(fd, messages, kBatch, MSG_DONTWAIT, NULL);
+  if (n > 0) {
+    for (int i = 0; i < n; ++i) recv_lengths[i] = (int)messages[i].msg_len;
+    return n;
   }
-  close(publisher_fd);
-  close(forwarder_fd);
-  srtp_dealloc(publisher_tx);
-  srtp_dealloc(publisher_rx);
-  return 0;
+  struct pollfd p = {fd, POLLIN, 0};
+  return poll(&p, 1, 5) == 0 ? 0 : -1;
 }
 
-static int Sinks(int count) {
-  if (count < 1 || count > kMaxSubscribers) return 1;
-  for (int j = 0; j < count; ++j) {
-    struct sockaddr_in a;
-    Bind(&a);
-    printf("%s%d", j == 0 ? "" : " ", (int)ntohs(a.sin_port));
-  }
-  printf("\n");
-  fflush(stdout);
-  char buffer[64];
-  while (read(0, buffer, sizeof buffer) > 0) {
-  }
-  return 0;
-}
-
-int main(int argc, char **argv) {
-  if (argc >= 3 && strcmp(argv[1], "sinks") == 0) return Sinks(atoi(argv[2]));
-  if (argc >= 6 && strcmp(argv[1], "fanout") == 0) {
-    const int payload = atoi(argv[3]);
-    if (payload <= 0 || payload + 12 + 16 > kSlot) return 1;
-    if (srtp_init() != srtp_err_status_ok) return 1;
-    return FanOut(argv[2], payload, atof(argv[4]) / 1000.0, atoi(argv[5]));
-  }
-  if (argc < 4) {
-    fprintf(stderr, "usage: udp_bench_c PROFILE PAYLOAD MS, or udp_bench_c fanout PROFILE PAYLOAD MS SUBSCRIBERS\n");
-    return 1;
-  }
-  const char *profile = argv[1];
-  const int payload = atoi(argv[2]);
-  const double seconds = atof(argv[3]) / 1000.0;
-  if (payload <= 0 || payload + 12 + 16 > kSlot) return 1;
-  if (srtp_init() != srtp_err_status_ok) return 1;
-  unsigned char key[64];
-  for (size_t i = 0; i < sizeof key; ++i) key[i] = (unsigned char)(i * 37 + 11);
-  srtp_t tx = Create(profile, key, ssrc_any_outbound);
-  srtp_t rx = Create(profile, key, ssrc_any_inbound);
-
-  struct sockaddr_in tx_address, rx_address;
-  int tx_fd = Bind(&tx_address);
-  int rx_fd = Bind(&rx_address);
+static void FillTemplate(int payload) {
   memset(template_packet, 0, sizeof template_packet);
   template_packet[0] = 0x80;
   template_packet[1] = 111;
@@ -286,49 +244,148 @@ int main(int argc, char **argv) {
   template_packet[10] = 0xab;
   template_packet[11] = 0xcd;
   for (int i = 12; i < 12 + payload; ++i) template_packet[i] = (unsigned char)(i * 7);
+}
 
+static int FanOut(const char *profile, int payload, Meter *meter, int buffer, int subscribers, char **ports) {
+  if (subscribers < 1 || subscribers > kMaxSubscribers) return 1;
+  unsigned char key[64];
+  for (size_t i = 0; i < sizeof key; ++i) key[i] = (unsigned char)(i * 37 + 11);
+  srtp_t publisher_tx = Create(profile, key, ssrc_any_outbound);
+  srtp_t publisher_rx = Create(profile, key, ssrc_any_inbound);
+  static srtp_t sessions[kMaxSubscribers];
+  static struct sockaddr_in addresses[kMaxSubscribers];
+  for (int j = 0; j < subscribers; ++j) {
+    key[0] = (unsigned char)j; /* a key of its own per subscriber */
+    sessions[j] = Create(profile, key, ssrc_any_outbound);
+    memset(&addresses[j], 0, sizeof addresses[j]);
+    addresses[j].sin_family = AF_INET;
+    addresses[j].sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addresses[j].sin_port = htons((uint16_t)atoi(ports[j]));
+  }
+  struct sockaddr_in publisher_address, forwarder_address;
+  int publisher_fd = Bind(&publisher_address, buffer);
+  int forwarder_fd = Bind(&forwarder_address, buffer);
+  FillTemplate(payload);
+  static unsigned char plain[kBatch][kSlot] __attribute__((aligned(8)));
+  int lengths[kBatch];
+  for (int sent = 0; sent < kWindow; sent += kBatch) SendBatch(publisher_fd, publisher_tx, &forwarder_address, payload, kBatch);
+  for (;;) {
+    const int n = Receive(forwarder_fd);
+    if (n <= 0) {
+      if (n == 0) SendBatch(publisher_fd, publisher_tx, &forwarder_address, payload, kBatch);
+      continue;
+    }
+    /* Unprotect in place, then copy the batch once (the plaintext every subscriber starts from). */
+    int count = 0;
+    for (int i = 0; i < n; ++i) {
+      int length = recv_lengths[i];
+      if (srtp_unprotect(publisher_rx, recv_slab[i], &length) != srtp_err_status_ok) continue;
+      memcpy(plain[count], recv_slab[i], (size_t)length);
+      lengths[count++] = length;
+    }
+    long long accepted = 0;
+    for (int j = 0; j < subscribers; ++j) accepted += FanOutOne(forwarder_fd, sessions[j], &addresses[j], plain, lengths, count);
+    if (MeterAdd(meter, accepted, Drops(forwarder_fd))) break;
+    SendBatch(publisher_fd, publisher_tx, &forwarder_address, payload, n);
+  }
+  for (int j = 0; j < subscribers; ++j) srtp_dealloc(sessions[j]);
+  close(publisher_fd);
+  close(forwarder_fd);
+  srtp_dealloc(publisher_tx);
+  srtp_dealloc(publisher_rx);
+  return 0;
+}
+
+static int Sinks(int count, int buffer) {
+  if (count < 1 || count > kMaxSubscribers) return 1;
+  static struct pollfd fds[kMaxSubscribers + 1];
+  for (int j = 0; j < count; ++j) {
+    struct sockaddr_in a;
+    fds[j].fd = Bind(&a, buffer);
+    fds[j].events = POLLIN;
+    printf("%s%d", j == 0 ? "" : " ", (int)ntohs(a.sin_port));
+  }
+  printf("\n");
+  fflush(stdout);
+  fds[count].fd = 0;
+  fds[count].events = POLLIN;
+  /* Reads every datagram into a small slot (cut: its bytes do not matter). */
+  static unsigned char slots[kBatch][64];
   struct mmsghdr messages[kBatch];
   struct iovec iov[kBatch];
-  struct sockaddr_in sources[kBatch];
-  long long received = 0, window_start = 0;
-  double start = Now(), measure_start = 0, cpu_start = 0;
-  int measuring = 0;
+  long long received = 0;
+  for (;;) {
+    if (poll(fds, (nfds_t)count + 1, -1) < 0) continue;
+    if (fds[count].revents != 0) {
+      char buffer_[64];
+      if (read(0, buffer_, sizeof buffer_) <= 0) break;
+    }
+    for (int j = 0; j < count; ++j) {
+      if ((fds[j].revents & POLLIN) == 0) continue;
+      for (;;) {
+        for (int i = 0; i < kBatch; ++i) {
+          iov[i].iov_base = slots[i];
+          iov[i].iov_len = sizeof slots[i];
+          memset(&messages[i], 0, sizeof messages[i]);
+          messages[i].msg_hdr.msg_iov = &iov[i];
+          messages[i].msg_hdr.msg_iovlen = 1;
+        }
+        int n = recvmmsg(fds[j].fd, messages, kBatch, MSG_DONTWAIT, NULL);
+        if (n <= 0) break;
+        received += n;
+      }
+    }
+  }
+  long long drops = 0;
+  for (int j = 0; j < count; ++j) {
+    const long long d = Drops(fds[j].fd);
+    if (d > 0) drops += d;
+    close(fds[j].fd);
+  }
+  printf("%lld %lld\n", received, drops);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc >= 4 && strcmp(argv[1], "sinks") == 0) return Sinks(atoi(argv[2]), atoi(argv[3]));
+  const int fanout = argc >= 2 && strcmp(argv[1], "fanout") == 0;
+  const int first = fanout ? 2 : 1;
+  if (argc < first + 5 || (fanout && argc < first + 6)) {
+    fprintf(stderr,
+            "usage: udp_bench_c PROFILE PAYLOAD PACKETS WARMUP BUFFER\n"
+            "       udp_bench_c fanout PROFILE PAYLOAD PACKETS WARMUP BUFFER PORT...\n"
+            "       udp_bench_c sinks COUNT BUFFER\n");
+    return 1;
+  }
+  const char *profile = argv[first];
+  const int payload = atoi(argv[first + 1]);
+  Meter meter = {atoll(argv[first + 3]), atoll(argv[first + 2]), 0, 0, 0, 0, 0};
+  const int buffer = atoi(argv[first + 4]);
+  if (payload <= 0 || payload + 12 + 16 > kSlot || meter.packets <= 0 || meter.warmup < 0) return 1;
+  if (srtp_init() != srtp_err_status_ok) return 1;
+  if (fanout) return FanOut(profile, payload, &meter, buffer, argc - (first + 5), argv + first + 5);
+
+  unsigned char key[64];
+  for (size_t i = 0; i < sizeof key; ++i) key[i] = (unsigned char)(i * 37 + 11);
+  srtp_t tx = Create(profile, key, ssrc_any_outbound);
+  srtp_t rx = Create(profile, key, ssrc_any_inbound);
+  struct sockaddr_in tx_address, rx_address;
+  int tx_fd = Bind(&tx_address, buffer);
+  int rx_fd = Bind(&rx_address, buffer);
+  FillTemplate(payload);
   for (int sent = 0; sent < kWindow; sent += kBatch) SendBatch(tx_fd, tx, &rx_address, payload, kBatch);
   for (;;) {
-    for (int i = 0; i < kBatch; ++i) {
-      iov[i].iov_base = recv_slab[i];
-      iov[i].iov_len = kSlot;
-      memset(&messages[i], 0, sizeof messages[i]);
-      messages[i].msg_hdr.msg_name = &sources[i];
-      messages[i].msg_hdr.msg_namelen = sizeof sources[i];
-      messages[i].msg_hdr.msg_iov = &iov[i];
-      messages[i].msg_hdr.msg_iovlen = 1;
-    }
-    int n = recvmmsg(rx_fd, messages, kBatch, MSG_DONTWAIT, NULL);
+    const int n = Receive(rx_fd);
     if (n <= 0) {
-      struct pollfd p = {rx_fd, POLLIN, 0};
-      /* Nothing arrived within 5 ms: datagrams were lost; top the window up. */
-      if (poll(&p, 1, 5) == 0) SendBatch(tx_fd, tx, &rx_address, payload, kBatch);
+      if (n == 0) SendBatch(tx_fd, tx, &rx_address, payload, kBatch);
       continue;
     }
     int ok = 0;
     for (int i = 0; i < n; ++i) {
-      int length = (int)messages[i].msg_len;
+      int length = recv_lengths[i];
       if (srtp_unprotect(rx, recv_slab[i], &length) == srtp_err_status_ok) ++ok;
     }
-    received += ok;
-    double now = Now();
-    if (!measuring && now - start >= kWarmupMs / 1000.0) {
-      measuring = 1;
-      measure_start = now;
-      cpu_start = CpuNow();
-      window_start = received;
-    }
-    if (measuring && now - measure_start >= seconds) {
-      const double packets = (double)(received - window_start);
-      printf("%.0f %.0f\n", packets / (CpuNow() - cpu_start), packets / (now - measure_start));
-      break;
-    }
+    if (MeterAdd(&meter, ok, Drops(rx_fd))) break;
     SendBatch(tx_fd, tx, &rx_address, payload, n);
   }
   close(tx_fd);

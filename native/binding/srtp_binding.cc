@@ -136,6 +136,7 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
                            InstanceMethod<&NativeSrtp::UnprotectRtcpBatch>("unprotectRtcpBatch"),
                            InstanceMethod<&NativeSrtp::GetStats>("getStats"),
                            InstanceMethod<&NativeSrtp::ProfileId>("profileId"),
+                           InstanceMethod<&NativeSrtp::RemoteRtpRoc>("remoteRtpRoc"),
                            InstanceMethod<&NativeSrtp::InPlaceFunction>("inPlaceFunction"),
                            InstanceMethod<&NativeSrtp::SetKeyLimitListener>("setKeyLimitListener"),
                            InstanceMethod<&NativeSrtp::RolloverCounter>("rolloverCounter"),
@@ -390,6 +391,23 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
   Napi::Value ProfileId(const Napi::CallbackInfo& info) {
     if (!Live(info.Env())) return info.Env().Undefined();
     return Napi::Number::New(info.Env(), static_cast<double>(ctx_->profile()));
+  }
+
+  // remoteRtpRoc(ssrc, sequence) -> the rollover counter of the RTP packet
+  // just unprotected with these fields, or -1 (no stream for the SSRC).
+  Napi::Value RemoteRtpRoc(const Napi::CallbackInfo& info) {
+    napi_env env = info.Env();
+    uint32_t ssrc = 0;
+    uint32_t sequence = 0;
+    if (info.Length() != 2 || napi_get_value_uint32(env, info[0], &ssrc) != napi_ok ||
+        napi_get_value_uint32(env, info[1], &sequence) != napi_ok || sequence > 0xffff) {
+      ThrowInternalArg(info.Env(), "expected (ssrc, sequence)");
+      return info.Env().Undefined();
+    }
+    if (!Live(info.Env())) return info.Env().Undefined();
+    uint32_t roc = 0;
+    if (!ctx_->RemoteRtpRoc(ssrc, static_cast<uint16_t>(sequence), &roc)) return Napi::Number::New(env, -1);
+    return Napi::Number::New(env, static_cast<double>(roc));
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {

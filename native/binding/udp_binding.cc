@@ -76,17 +76,21 @@ enum MetaField : size_t {
   kMetaExtensionOffset = 12,
   kMetaPayloadOffset = 13,
   kMetaPayloadLength = 14,
+  kMetaRoc = 15,  // RTP: the packet's rollover counter (extended sequence = roc << 16 | sequence)
 };
 // kMetaKind values.
 enum DatagramKind : uint32_t { kUnregistered = 0, kRouted = 1, kRtp = 2, kRtcp = 3 };
 constexpr uint32_t kNoRoute = 0xffffffff;
 constexpr size_t kMaxBatch = 1024;
 constexpr size_t kMaxSlot = 65536;
+// SO_RCVBUF / SO_SNDBUF requests (bytes); the kernel caps them further.
+constexpr double kMaxSocketBuffer = 1 << 30;
 
 constexpr const char* kStatsNames[UdpStats::kCount] = {
     "datagramsReceived", "bytesReceived",   "batchesDelivered", "datagramsSent",   "bytesSent",
     "receiveTruncated",  "sendMessageTooBig", "sendWouldBlock", "sendFailed",      "receiveFailed",
-    "icmpUnreachable",   "icmpOther",       "srtpDropped",      "protectFailed",
+    "icmpUnreachable",   "icmpOther",       "srtpDropped",      "protectFailed",   "receiveDropped",
+    "rtcpMalformed",
 };
 
 using AddressKey = std::array<uint8_t, kUdpAddressRecordLength>;
@@ -226,8 +230,8 @@ class NativeUdp : public Napi::ObjectWrap<NativeUdp> {
     return false;
   }
 
-  // open(bindRecord: Uint8Array(20), ipv6, reusePort, ipv6Only, slotSize, batchSize, batchesPerTurn)
-  //   -> 0 or -errno
+  // open(bindRecord: Uint8Array(20), ipv6, reusePort, ipv6Only, slotSize, batchSize, batchesPerTurn,
+  //      receiveBufferSize, sendBufferSize) -> 0 or -errno
   Napi::Value Open(const Napi::CallbackInfo& info) {
     napi_env env = info.Env();
     void* record = nullptr;
@@ -238,12 +242,18 @@ class NativeUdp : public Napi::ObjectWrap<NativeUdp> {
     size_t slot = 0;
     size_t batch = 0;
     size_t turns = 0;
-    if (info.Length() != 7 || !GetTypedArray(env, info[0], napi_uint8_array, &record, &record_length) ||
+    size_t receive_buffer = 0;
+    size_t send_buffer = 0;
+    if (info.Length() != 9 || !GetTypedArray(env, info[0], napi_uint8_array, &record, &record_length) ||
         record_length < kUdpAddressRecordLength || !GetBool(env, info[1], &ipv6) ||
         !GetBool(env, info[2], &reuse_port) || !GetBool(env, info[3], &ipv6_only) ||
         !GetCount(env, info[4], kMaxSlot, &slot) || slot < 64 || !GetCount(env, info[5], kMaxBatch, &batch) ||
-        batch < 1 || !GetCount(env, info[6], 1024, &turns) || turns < 1) {
-      ThrowInternalArg(info.Env(), "NativeUdp.open expects (record, ipv6, reusePort, ipv6Only, slot, batch, turns)");
+        batch < 1 || !GetCount(env, info[6], 1024, &turns) || turns < 1 ||
+        !GetCount(env, info[7], kMaxSocketBuffer, &receive_buffer) ||
+        !GetCount(env, info[8], kMaxSocketBuffer, &send_buffer)) {
+      ThrowInternalArg(info.Env(),
+                       "NativeUdp.open expects (record, ipv6, reusePort, ipv6Only, slot, batch, turns, "
+                       "receiveBuffer, sendBuffer)");
       return info.Env().Undefined();
     }
     if (state_ != nullptr || socket_.fd() >= 0) {
@@ -252,7 +262,8 @@ class NativeUdp : public Napi::ObjectWrap<NativeUdp> {
     }
     uint8_t bind_record[kUdpAddressRecordLength];
     std::memcpy(bind_record, record, kUdpAddressRecordLength);
-    const int status = socket_.Open(bind_record, ipv6, reuse_port, ipv6_only);
+    const int status = socket_.Open(bind_record, ipv6, reuse_port, ipv6_only, static_cast<int>(receive_buffer),
+                                    static_cast<int>(send_buffer));
     if (status != 0) return Napi::Number::New(info.Env(), status);
     // Slots stay 8-byte aligned: libsrtp wants 32-bit aligned packets.
     slot_ = (slot + 7) & ~static_cast<size_t>(7);
@@ -494,6 +505,9 @@ class NativeUdp : public Napi::ObjectWrap<NativeUdp> {
       return info.Env().Undefined();
     }
     std::memcpy(data, stats_.values, sizeof(stats_.values));
+    // Kept by the kernel, read on demand (0 once closed or where it is not reported).
+    const double drops = socket_.KernelDrops();
+    if (drops > 0) static_cast<double*>(data)[UdpStats::kReceiveDropped] = drops;
     return info.Env().Undefined();
   }
 
@@ -534,6 +548,7 @@ class NativeUdp : public Napi::ObjectWrap<NativeUdp> {
       uint32_t kind = kUnregistered;
       uint32_t route_id = kNoRoute;
       core::RtpFields fields;
+      uint32_t roc = 0;
       if (!routes_.empty()) {
         AddressKey key;
         std::memcpy(key.data(), item.source, kUdpAddressRecordLength);
@@ -556,11 +571,17 @@ class NativeUdp : public Napi::ObjectWrap<NativeUdp> {
             length = static_cast<uint32_t>(result);
             kind = is_rtcp ? kRtcp : kRtp;
             if (is_rtcp) {
-              core::ReadRtcpFields(packet, length, &fields);
+              // Authentic, but a compound no RTCP reader should walk: drop it here.
+              if (!core::ReadRtcpFields(packet, length, &fields)) {
+                stats_.Add(UdpStats::kRtcpMalformed);
+                continue;
+              }
             } else if (!core::ReadRtpFields(packet, length, &fields)) {
               // libsrtp authenticated it, yet it does not parse (e.g. bad
               // padding): deliver it, with no routing fields.
               fields = core::RtpFields{};
+            } else if (!ctx->RemoteRtpRoc(fields.ssrc, fields.sequence, &roc)) {
+              roc = 0;
             }
           }
         }
@@ -577,6 +598,7 @@ class NativeUdp : public Napi::ObjectWrap<NativeUdp> {
       m[kMetaExtensionOffset] = fields.extension_offset;
       m[kMetaPayloadOffset] = fields.payload_offset;
       m[kMetaPayloadLength] = fields.payload_length;
+      m[kMetaRoc] = roc;
       stats_.Add(UdpStats::kBytesReceived, length);
       ++kept;
     }

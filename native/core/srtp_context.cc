@@ -11,6 +11,7 @@
 
 #include "core/ossl.h"
 #include "srtp.h"
+#include "srtp_priv.h"  // srtp_get_stream: the stream's replay database (ROC)
 
 namespace dtlssrtp::core {
 namespace {
@@ -467,6 +468,21 @@ bool SrtpContext::GetRolloverCounter(uint32_t ssrc, KeyLimitEvent::Direction dir
   }
   if (status != srtp_err_status_ok) return false;
   *roc = value;
+  return true;
+}
+
+bool SrtpContext::RemoteRtpRoc(uint32_t ssrc, uint16_t sequence, uint32_t* roc) const {
+  if (!impl_->rx) return false;
+  // libsrtp keys streams by the SSRC as it sits in the packet (network order).
+  const uint8_t bytes[4] = {static_cast<uint8_t>(ssrc >> 24), static_cast<uint8_t>(ssrc >> 16),
+                            static_cast<uint8_t>(ssrc >> 8), static_cast<uint8_t>(ssrc)};
+  uint32_t wire = 0;
+  std::memcpy(&wire, bytes, sizeof(wire));
+  const srtp_stream_t stream = srtp_get_stream(impl_->rx.get(), wire);
+  if (stream == nullptr) return false;
+  srtp_xtd_seq_num_t index = 0;
+  srtp_rdbx_estimate_index(&stream->rtp_rdbx, &index, sequence);
+  *roc = static_cast<uint32_t>(index >> 16);
   return true;
 }
 

@@ -199,6 +199,13 @@ class SrtpContext {
   // order) in one direction; false if libsrtp has no stream for it yet.
   bool GetRolloverCounter(uint32_t ssrc, KeyLimitEvent::Direction direction, uint32_t* roc) const;
 
+  // The rollover counter (RFC 3711 §3.3.1) of the RTP packet with this SSRC
+  // and sequence number that UnprotectRtp has just accepted: libsrtp's own
+  // index estimate for it (the packet lies within the replay window, less
+  // than 2^15 behind the highest index, so the estimate is exact). False when
+  // libsrtp has no stream for the SSRC.
+  bool RemoteRtpRoc(uint32_t ssrc, uint16_t sequence, uint32_t* roc) const;
+
   SrtpProfile profile() const;
   const SrtpProfileInfo& info() const;
   const SrtpStats& stats() const;

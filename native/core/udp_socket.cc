@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/errqueue.h>
+#include <linux/sock_diag.h>
 #include <netinet/ip.h>
 #include <unistd.h>
 
@@ -136,20 +137,36 @@ bool ReadRtpFields(const uint8_t* data, size_t length, RtpFields* out) {
   return true;
 }
 
-bool ReadRtcpFields(const uint8_t* data, size_t length, RtpFields* out) {
-  if (length < 8 || (data[0] >> 6) != 2) return false;
+bool ReadRtcpFields(const uint8_t* data, size_t length, RtpFields* out, uint32_t* packets) {
   *out = RtpFields{};
+  if (length == 0) return false;
+  uint32_t count = 0;
+  for (size_t at = 0; at < length;) {
+    const size_t left = length - at;
+    if (left < 8 || (data[at] >> 6) != 2) return false;
+    const size_t packet_length = (static_cast<size_t>(Read16(data + at + 2)) + 1) * 4;
+    if (packet_length > left || packet_length < 8) return false;
+    if ((data[at] & 0x20) != 0) {
+      // RFC 3550 §6.4.1: only the last packet of a compound may be padded.
+      if (packet_length != left) return false;
+      const size_t padding = data[at + packet_length - 1];
+      if (padding == 0 || padding > packet_length - 4) return false;
+    }
+    at += packet_length;
+    ++count;
+  }
   out->payload_type = data[1];
   out->ssrc = Read32(data + 4);
   out->payload_offset = 8;
   out->payload_length = static_cast<uint32_t>(length - 8);
+  if (packets != nullptr) *packets = count;
   return true;
 }
 
 UdpSocket::~UdpSocket() { Close(); }
 
 int UdpSocket::Open(const uint8_t bind_record[kUdpAddressRecordLength], bool ipv6, bool reuse_port,
-                    bool ipv6_only) {
+                    bool ipv6_only, int receive_buffer, int send_buffer) {
   Close();
   ipv6_ = ipv6;
   sockaddr_storage address{};
@@ -162,6 +179,13 @@ int UdpSocket::Open(const uint8_t bind_record[kUdpAddressRecordLength], bool ipv
   int failure = 0;
   if (reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0) failure = errno;
   if (failure == 0 && ipv6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)) != 0) {
+    failure = errno;
+  }
+  if (failure == 0 && receive_buffer > 0 &&
+      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer)) != 0) {
+    failure = errno;
+  }
+  if (failure == 0 && send_buffer > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &send_buffer, sizeof(send_buffer)) != 0) {
     failure = errno;
   }
   // Without RECVERR Linux discards ICMP errors for unconnected UDP sockets;
@@ -241,6 +265,17 @@ int UdpSocket::ReceiveBatch(uint8_t* base, size_t slot_size, size_t max, UdpRece
     SockaddrToRecord(sources_[i], item.source);
   }
   return kept;
+}
+
+double UdpSocket::KernelDrops() const {
+  if (fd_ < 0) return -1;
+  uint32_t info[SK_MEMINFO_VARS] = {};
+  socklen_t length = sizeof(info);
+  if (getsockopt(fd_, SOL_SOCKET, SO_MEMINFO, info, &length) != 0 ||
+      length <= SK_MEMINFO_DROPS * sizeof(uint32_t)) {
+    return -1;
+  }
+  return info[SK_MEMINFO_DROPS];
 }
 
 void UdpSocket::DrainErrors(UdpStats* stats) {

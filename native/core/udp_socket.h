@@ -53,6 +53,8 @@ struct UdpStats {
     kIcmpOther,           // any other ICMP error reported through the error queue
     kSrtpDropped,         // SRTP/SRTCP from a routed source that failed to unprotect
     kProtectFailed,       // packets a send-with-SRTP call could not protect (not sent)
+    kReceiveDropped,      // dropped by the kernel on a full receive buffer (SO_MEMINFO; read, not counted)
+    kRtcpMalformed,       // SRTCP that authenticated but whose compound packet is malformed: dropped
     kCount,
   };
   double values[kCount] = {};
@@ -84,8 +86,12 @@ struct RtpFields {
 };
 // False when the packet is not a well-formed RTP packet (version, lengths).
 bool ReadRtpFields(const uint8_t* data, size_t length, RtpFields* out);
-// RTCP: the first packet's type and sender SSRC. False if malformed.
-bool ReadRtcpFields(const uint8_t* data, size_t length, RtpFields* out);
+// RTCP (a plain compound packet, RFC 3550 §6.4 and A.2): walks every packet
+// and checks it as lib/rtp.ts's rtcpPackets does (at least 8 bytes, version
+// 2, a length word that fits, padding only on the last packet and within
+// it). False if any packet is malformed; else the first packet's type (in
+// payload_type) and sender SSRC, and `*packets` (if given) the packet count.
+bool ReadRtcpFields(const uint8_t* data, size_t length, RtpFields* out, uint32_t* packets = nullptr);
 
 class UdpSocket {
  public:
@@ -96,9 +102,12 @@ class UdpSocket {
 
   // Creates the descriptor (non-blocking, close-on-exec), sets SO_REUSEPORT
   // if asked (before bind, so two sockets can share one port), IPV6_V6ONLY
-  // on IPv6, and the RECVERR option so ICMP errors are queued for counting
-  // instead of lost; binds `bind_record`. Returns 0 or -errno.
-  int Open(const uint8_t bind_record[kUdpAddressRecordLength], bool ipv6, bool reuse_port, bool ipv6_only);
+  // on IPv6, SO_RCVBUF / SO_SNDBUF when non-zero (the kernel doubles them
+  // and caps them at net.core.rmem_max / wmem_max), and the RECVERR option
+  // so ICMP errors are queued for counting instead of lost; binds
+  // `bind_record`. Returns 0 or -errno.
+  int Open(const uint8_t bind_record[kUdpAddressRecordLength], bool ipv6, bool reuse_port, bool ipv6_only,
+           int receive_buffer = 0, int send_buffer = 0);
   // Closes the descriptor (idempotent).
   void Close();
   int fd() const { return fd_; }
@@ -111,6 +120,10 @@ class UdpSocket {
   // counted. Returns how many were received into out[0..n) (0 when nothing
   // is waiting), or -errno for a failure other than EAGAIN.
   int ReceiveBatch(uint8_t* base, size_t slot_size, size_t max, UdpReceived* out, UdpStats* stats);
+
+  // Datagrams the kernel dropped for this socket because its receive buffer
+  // was full (SO_MEMINFO), or -1 if the kernel does not say.
+  double KernelDrops() const;
 
   // Drains the error queue (ICMP errors), counting each entry. Cheap when empty.
   void DrainErrors(UdpStats* stats);

@@ -28,10 +28,16 @@ export const nativeTargets = {
     headers: ['native/core/srtp_context.h', 'native/core/ossl.h'],
     libsrtp: true,
   },
+  rtpmeta: {
+    harness: 'test/fuzz/native/rtpmeta_fuzzer.cc',
+    sources: ['native/core/udp_socket.cc'],
+    headers: ['native/core/udp_socket.h'],
+    libsrtp: false,
+  },
 };
 
 /**
- * Builds target `name` ('dtls' | 'srtp') in `kind` form into `outDir` and
+ * Builds target `name` ('dtls' | 'srtp' | 'rtpmeta') in `kind` form into `outDir` and
  * returns the executable's path. `cc`/`cxx` are the C and C++ compilers.
  */
 export function buildNative(name, { kind, cc, cxx, outDir }) {

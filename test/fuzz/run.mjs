@@ -7,7 +7,7 @@
 //
 //   node test/fuzz/run.mjs [--time=<s>] [--native | --js] [--merge] [--seed] [target...]
 //     --time=<s>  seconds per target (default $FUZZ_SECONDS or 25)
-//     --native    only the libFuzzer targets (dtls, srtp), built with clang
+//     --native    only the libFuzzer targets (dtls, srtp, rtpmeta), built with clang
 //                 under ASan+UBSan; --js only the JavaScript targets
 //     --merge     afterwards, minimize what the run found together with the
 //                 committed corpus back into test/fuzz/corpus/<target>
@@ -22,10 +22,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildNative, findTool, root } from './build.mjs';
 
-const NATIVE = ['dtls', 'srtp'];
-const JS = ['stun', 'demux', 'sdp', 'fingerprint'];
+const NATIVE = ['dtls', 'srtp', 'rtpmeta'];
+const JS = ['stun', 'demux', 'sdp', 'fingerprint', 'rtp'];
 // Longest input per target (bytes).
-const MAX_LEN = { dtls: 4096, srtp: 4096, stun: 1500, demux: 64, sdp: 16384, fingerprint: 512 };
+const MAX_LEN = { dtls: 4096, srtp: 4096, rtpmeta: 1500, stun: 1500, demux: 64, sdp: 16384, fingerprint: 512, rtp: 1500 };
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(`--${name}`);
@@ -113,6 +113,9 @@ function seed(t) {
     execFileSync(exe, [out], { stdio: 'inherit' });
   } else if (t === 'srtp') {
     execFileSync(process.execPath, [path.join(root, 'test', 'fuzz', 'seeds-srtp.mjs'), out], { stdio: 'inherit' });
+  } else if (t === 'rtpmeta' || t === 'rtp') {
+    // Plain RTP and RTCP: the same seeds for the native and the TypeScript readers.
+    execFileSync(process.execPath, [path.join(root, 'test', 'fuzz', 'seeds-rtp.mjs'), out], { stdio: 'inherit' });
   } else {
     const all = dir('seeds', 'js-all');
     execFileSync(process.execPath, [path.join(root, 'test', 'fuzz', 'seeds-js.mjs'), all], { stdio: 'inherit' });

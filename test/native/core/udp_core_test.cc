@@ -58,7 +58,9 @@ void TestRecords() {
 void TestReaders() {
   const uint8_t stun[] = {0, 1, 0, 0};
   const uint8_t dtls[] = {22, 254, 253};
-  const uint8_t rtcp_rr[] = {0x81, 201, 0, 7, 0xde, 0xad, 0xbe, 0xef};
+  const uint8_t rtcp_rr[] = {0x81, 201, 0, 1, 0xde, 0xad, 0xbe, 0xef};
+  // The same header claiming 32 bytes: a length word past the end.
+  const uint8_t rtcp_long[] = {0x81, 201, 0, 7, 0xde, 0xad, 0xbe, 0xef};
   CHECK(ClassifyMedia(stun, sizeof(stun)) == MediaKind::kOther);
   CHECK(ClassifyMedia(dtls, sizeof(dtls)) == MediaKind::kOther);
   CHECK(ClassifyMedia(rtcp_rr, sizeof(rtcp_rr)) == MediaKind::kRtcp);
@@ -66,6 +68,7 @@ void TestReaders() {
   CHECK(ClassifyMedia(nullptr, 0) == MediaKind::kOther);
   RtpFields f;
   CHECK(ReadRtcpFields(rtcp_rr, sizeof(rtcp_rr), &f) && f.ssrc == 0xdeadbeef && f.payload_type == 201);
+  CHECK(!ReadRtcpFields(rtcp_long, sizeof(rtcp_long), &f));
   // V=2, P, X, CC=1, M, PT=100, seq 0x0102, ts, ssrc, 1 CSRC, extension of 1 word, 3 payload bytes, 2 padding.
   const uint8_t packet[] = {0xb1, 0xe4, 0x01, 0x02, 0, 0, 0, 9, 0x11, 0x22, 0x33, 0x44, 0, 0, 0, 5,
                             0xbe, 0xde, 0, 1, 1, 2, 3, 4, 0xaa, 0xbb, 0xcc, 0, 2};
