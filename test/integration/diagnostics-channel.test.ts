@@ -151,7 +151,7 @@ test('channels: ICE consent expiry is published with the timeout', async (t) => 
     role: 'server',
     remoteFingerprints: peerCert.getFingerprints(),
     iceLite: ice,
-    consentTimeoutMs: 5000,
+    consentTimeoutMs: 10_000,
     path: { send: () => undefined },
   });
   t.after(() => server.close());
@@ -170,12 +170,12 @@ test('channels: ICE consent expiry is published with the timeout', async (t) => 
   );
   server.receive(check, { address: '127.0.0.1', port: 6000 });
   const started = server.start();
-  t.mock.timers.tick(5000);
+  t.mock.timers.tick(10_000);
   await assert.rejects(started);
   const expired = seen['dtls-srtp:consent:expired'].filter((m) => m.transport === server);
   assert.deepEqual(
     expired.map((m) => m['timeoutMs']),
-    [5000],
+    [10_000],
   );
   assert.deepEqual(
     seen['dtls-srtp:state'].filter((m) => m.transport === server).map((m) => m['state']),
