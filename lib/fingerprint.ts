@@ -207,6 +207,66 @@ export function computeFingerprint(der: Uint8Array, algorithm: FingerprintAlgori
 }
 
 /**
+ * Remote fingerprints prepared for the handshake's decision (see the policy in
+ * this module's documentation): the usable lines only, each value decoded to
+ * its digest bytes once, grouped by hash so that each hash runs once per
+ * certificate. Built when the fingerprints are set, not per handshake step.
+ * @internal
+ */
+export interface FingerprintMatcher {
+  /** One entry per hash function in use, with every expected digest for it. */
+  readonly groups: readonly { readonly hash: string; readonly digests: readonly Buffer[] }[];
+}
+
+/**
+ * Prepares normalised remote fingerprints for {@link matchFingerprints}.
+ * @param remote - Normalised remote fingerprints.
+ * @returns The matcher (no group at all when no line is usable: nothing matches).
+ * @internal
+ */
+export function compileFingerprints(remote: readonly DtlsFingerprint[]): FingerprintMatcher {
+  const supported = remote.filter((fp) => isSupportedFingerprintAlgorithm(fp.algorithm));
+  const hasStrong = supported.some((fp) => STRONG.has(fp.algorithm));
+  const usable = hasStrong ? supported.filter((fp) => STRONG.has(fp.algorithm)) : supported;
+  const byHash = new Map<string, Buffer[]>();
+  for (const fp of usable) {
+    const hash = NODE_HASH[fp.algorithm as FingerprintAlgorithm];
+    let digests = byHash.get(hash);
+    if (digests === undefined) {
+      digests = [];
+      byHash.set(hash, digests);
+    }
+    digests.push(Buffer.from(fp.value.replace(/:/g, ''), 'hex'));
+  }
+  return { groups: [...byHash].map(([hash, digests]) => ({ hash, digests })) };
+}
+
+/** One-shot digest (`crypto.hash`, Node 20.12+), else a Hash object. */
+function digestOf(hash: string, der: Uint8Array): Buffer {
+  return typeof crypto.hash === 'function' ? crypto.hash(hash, der, 'buffer') : crypto.createHash(hash).update(der).digest();
+}
+
+/**
+ * The handshake's fingerprint decision with a prepared matcher: does the peer
+ * certificate `der` match a usable line? Every expected digest is compared
+ * (no early exit), each in constant time.
+ * @param der - The peer certificate (DER), as the handshake presents it.
+ * @param matcher - From {@link compileFingerprints}.
+ * @returns `true` when a usable line matches.
+ * @internal
+ */
+export function matchFingerprints(der: Uint8Array, matcher: FingerprintMatcher): boolean {
+  let matched = false;
+  for (const group of matcher.groups) {
+    const digest = digestOf(group.hash, der);
+    for (const expected of group.digests) {
+      if (expected.length === digest.length && crypto.timingSafeEqual(expected, digest)) matched = true;
+    }
+  }
+  return matched;
+}
+
+/**
  * The handshake's fingerprint decision (see the policy in this module's
  * documentation): does the peer certificate `der` match `remote`?
  * @param der - The peer certificate (DER), as the handshake presents it.
@@ -215,21 +275,5 @@ export function computeFingerprint(der: Uint8Array, algorithm: FingerprintAlgori
  * @internal
  */
 export function certificateMatches(der: Uint8Array, remote: readonly DtlsFingerprint[]): boolean {
-  const supported = remote.filter((fp) => isSupportedFingerprintAlgorithm(fp.algorithm));
-  const hasStrong = supported.some((fp) => STRONG.has(fp.algorithm));
-  const usable = hasStrong ? supported.filter((fp) => STRONG.has(fp.algorithm)) : supported;
-  let matched = false;
-  const digests = new Map<string, Buffer>();
-  for (const fp of usable) {
-    const algorithm = fp.algorithm as FingerprintAlgorithm;
-    let digest = digests.get(algorithm);
-    if (digest === undefined) {
-      digest = crypto.createHash(NODE_HASH[algorithm]).update(der).digest();
-      digests.set(algorithm, digest);
-    }
-    const expected = Buffer.from(fp.value.replace(/:/g, ''), 'hex');
-    // Every line is compared (no early exit), each in constant time.
-    if (expected.length === digest.length && crypto.timingSafeEqual(expected, digest)) matched = true;
-  }
-  return matched;
+  return matchFingerprints(der, compileFingerprints(remote));
 }
