@@ -248,6 +248,7 @@ static void Handshake(Bench *b) {
   SSL_CTX_free(own[1]);
 }
 
+#ifndef DTLS_BENCH_NO_MAIN /* dtls_memory.c reuses everything above */
 int main(int argc, char **argv) {
   if (argc != 4) {
     fprintf(stderr, "usage: dtls_bench_c shared|per-session REPS REP_MS\n");
@@ -287,3 +288,4 @@ int main(int argc, char **argv) {
   BIO_meth_free(method);
   return 0;
 }
+#endif
