@@ -860,6 +860,8 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     this.#cipherSuite = info.cipherSuite;
     this.#maxDataSize = info.maxDataSize;
     this.#deadline = undefined;
+    // Verified: the matcher is never asked again (and fingerprints cannot change now).
+    this.#fingerprints = undefined;
     this.#state = 'connected';
     const settle = this.#settle;
     this.#settle = undefined;

@@ -225,20 +225,34 @@ export interface FingerprintMatcher {
  * @internal
  */
 export function compileFingerprints(remote: readonly DtlsFingerprint[]): FingerprintMatcher {
-  const supported = remote.filter((fp) => isSupportedFingerprintAlgorithm(fp.algorithm));
-  const hasStrong = supported.some((fp) => STRONG.has(fp.algorithm));
-  const usable = hasStrong ? supported.filter((fp) => STRONG.has(fp.algorithm)) : supported;
-  const byHash = new Map<string, Buffer[]>();
-  for (const fp of usable) {
-    const hash = NODE_HASH[fp.algorithm as FingerprintAlgorithm];
-    let digests = byHash.get(hash);
-    if (digests === undefined) {
-      digests = [];
-      byHash.set(hash, digests);
+  let hasStrong = false;
+  for (const fp of remote) if (STRONG.has(fp.algorithm)) hasStrong = true;
+  const groups: { hash: string; digests: Buffer[] }[] = [];
+  for (const fp of remote) {
+    const algorithm = fp.algorithm;
+    // Weak lines are ignored next to a strong one; unsupported ones always.
+    if (hasStrong ? !STRONG.has(algorithm) : !isSupportedFingerprintAlgorithm(algorithm)) continue;
+    const hash = NODE_HASH[algorithm as FingerprintAlgorithm];
+    let group = groups.find((g) => g.hash === hash);
+    if (group === undefined) {
+      group = { hash, digests: [] };
+      groups.push(group);
     }
-    digests.push(Buffer.from(fp.value.replace(/:/g, ''), 'hex'));
+    group.digests.push(digestBytes(fp.value));
   }
-  return { groups: [...byHash].map(([hash, digests]) => ({ hash, digests })) };
+  return { groups };
+}
+
+/** A normalised value (uppercase hex pairs joined by colons) as bytes. */
+function digestBytes(value: string): Buffer {
+  const out = Buffer.alloc((value.length + 1) / 3);
+  for (let i = 0; i < out.length; i++) out[i] = (nibble(value.charCodeAt(3 * i)) << 4) | nibble(value.charCodeAt(3 * i + 1));
+  return out;
+}
+
+/** One uppercase hex digit's value (the value was validated: 0-9, A-F). */
+function nibble(code: number): number {
+  return code <= 0x39 ? code - 0x30 : code - 0x37;
 }
 
 /** One-shot digest (`crypto.hash`, Node 20.12+), else a Hash object. */
