@@ -10,7 +10,13 @@ import { EventEmitter } from 'node:events';
 import { Certificate, nativeCertificateOf } from './certificate.js';
 import type { DtlsRole } from './role.js';
 import { DtlsError, InvalidStateError, type DtlsErrorCode } from './errors.js';
-import { certificateMatches, checkFingerprintList, type DtlsFingerprint } from './fingerprint.js';
+import {
+  checkFingerprintList,
+  compileFingerprints,
+  matchFingerprints,
+  type DtlsFingerprint,
+  type FingerprintMatcher,
+} from './fingerprint.js';
 import {
   native,
   NativeDtlsStatus,
@@ -230,6 +236,17 @@ const DEFAULT_PROFILES: readonly SrtpProfile[] = [
   'AES_CM_128_HMAC_SHA1_32',
 ];
 
+/** The use_srtp list in OpenSSL's names, most preferred first (`options.srtpProfiles`, validated). */
+function opensslProfiles(profiles: readonly SrtpProfile[]): string {
+  checkArray(profiles, 'options.srtpProfiles');
+  if (profiles.length === 0 || new Set(profiles).size !== profiles.length) {
+    throw argValueError('options.srtpProfiles', 'a non-empty list of distinct profiles', profiles);
+  }
+  return profiles.map((p: unknown, i) => PROFILE_OPENSSL[checkSrtpProfile(p, `options.srtpProfiles[${i}]`)]).join(':');
+}
+/** The default list, worked out once rather than per transport. */
+const DEFAULT_OPENSSL_PROFILES = opensslProfiles(DEFAULT_PROFILES);
+
 function releasedError(what: string): DtlsError {
   return new DtlsError('ERR_DTLS_RELEASED', `${what} needs the DTLS session, which releaseSession() freed (media-only transport)`);
 }
@@ -285,7 +302,8 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
   readonly #handshakeTimeoutMs: number;
   #state: DtlsState = 'new';
   #nativeStatus: NativeDtlsStatus = NativeDtlsStatus.New;
-  #fingerprints: DtlsFingerprint[] | undefined;
+  /** The remote fingerprints, prepared once for the handshake's check. */
+  #fingerprints: FingerprintMatcher | undefined;
   #error: DtlsError | undefined;
   #userClosed = false;
   #timer: NodeJS.Timeout | undefined;
@@ -309,6 +327,8 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
   readonly #sessions = new Set<SrtpSession>();
   /** The native pre-filter's counters, last read from the endpoint (kept after it is freed). */
   #nativeDrops = Object.fromEntries(native.constants.dtlsDropReasons.map((r) => [r, 0])) as Record<NativeDropReason, number>;
+  /** A datagram went to the endpoint since #nativeDrops was read (only receive() changes its counters). */
+  #dropsStale = false;
   readonly #stats = {
     datagramsSent: 0,
     bytesSent: 0,
@@ -327,7 +347,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
   readonly #verify: NativeVerifier = (der) => {
     const fps = this.#fingerprints;
     if (fps === undefined) return 2;
-    return certificateMatches(der, fps) ? 1 : 0;
+    return matchFingerprints(der, fps) ? 1 : 0;
   };
 
   /**
@@ -347,18 +367,13 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     if (handle === undefined) throw argTypeError('options.certificate', 'a Certificate', options.certificate);
     const role = checkOneOf(options.role, 'options.role', ['client', 'server']);
     checkFunction(options.send, 'options.send');
-    const profiles = options.srtpProfiles === undefined ? DEFAULT_PROFILES : options.srtpProfiles;
-    checkArray(profiles, 'options.srtpProfiles');
-    if (profiles.length === 0 || new Set(profiles).size !== profiles.length) {
-      throw argValueError('options.srtpProfiles', 'a non-empty list of distinct profiles', profiles);
-    }
-    const names = profiles.map((p: unknown, i) => PROFILE_OPENSSL[checkSrtpProfile(p, `options.srtpProfiles[${i}]`)]);
+    const profiles = options.srtpProfiles === undefined ? DEFAULT_OPENSSL_PROFILES : opensslProfiles(options.srtpProfiles);
     const mtu = checkInteger(options.mtu, 'options.mtu', 256, 65507, 1200);
     const rto = checkInteger(options.initialRetransmitMs, 'options.initialRetransmitMs', 1, 60000, 1000);
     this.#handshakeTimeoutMs = checkInteger(options.handshakeTimeoutMs, 'options.handshakeTimeoutMs', 1, 600000, 30000);
     const cookies = optionalBoolean(options.serverCookies, 'options.serverCookies', false);
     if (options.remoteFingerprints !== undefined) {
-      this.#fingerprints = checkFingerprintList(options.remoteFingerprints, 'options.remoteFingerprints');
+      this.#fingerprints = compileFingerprints(checkFingerprintList(options.remoteFingerprints, 'options.remoteFingerprints'));
     }
     this.#role = role;
     this.#certificate = options.certificate;
@@ -366,7 +381,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     this.#native = new native.NativeDtls({
       certificate: handle,
       isServer: role === 'server',
-      srtpProfiles: names.join(':'),
+      srtpProfiles: profiles,
       mtu,
       initialRtoMs: rto,
       serverCookies: cookies,
@@ -529,6 +544,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
       }
       return;
     }
+    this.#dropsStale = true;
     this.#apply(handle.receive(datagram, this.#verify));
   }
 
@@ -549,7 +565,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     if (this.#state === 'connected' || this.#state === 'closed' || this.#state === 'failed') {
       throw new InvalidStateError(`Remote fingerprints cannot change in state ${this.#state}`);
     }
-    this.#fingerprints = list;
+    this.#fingerprints = compileFingerprints(list);
     const handle = this.#native;
     if (handle === undefined || this.#state !== 'connecting') return;
     handshakeScheduler.measure(() => {
@@ -561,6 +577,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
       this.#heldBytes = 0;
       for (const datagram of held) {
         if (this.#native === undefined || (this.#state !== 'connecting' && this.#state !== 'connected')) break;
+        this.#dropsStale = true;
         this.#apply(this.#native.receive(datagram, this.#verify));
       }
     });
@@ -648,7 +665,10 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
   }
 
   #syncNativeDrops(): void {
-    if (this.#native !== undefined) this.#nativeDrops = { ...this.#native.info().dropped };
+    if (this.#native !== undefined && this.#dropsStale) {
+      this.#nativeDrops = { ...this.#native.info().dropped };
+      this.#dropsStale = false;
+    }
   }
 
   /**
@@ -897,6 +917,8 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     const handle = this.#native;
     if (handle === undefined) return;
     const info = handle.info();
+    this.#nativeDrops = { ...info.dropped };
+    this.#dropsStale = false;
     const profile = PROFILE_BY_ID.get(info.srtpProfileId);
     if (!info.verified || profile === undefined) {
       // Native refuses both already; a second look costs nothing.
@@ -907,6 +929,8 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     this.#cipherSuite = info.cipherSuite;
     this.#maxDataSize = info.maxDataSize;
     this.#deadline = undefined;
+    // Verified: the matcher is never asked again (and fingerprints cannot change now).
+    this.#fingerprints = undefined;
     this.#state = 'connected';
     const settle = this.#settle;
     this.#settle = undefined;

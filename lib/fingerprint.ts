@@ -207,6 +207,80 @@ export function computeFingerprint(der: Uint8Array, algorithm: FingerprintAlgori
 }
 
 /**
+ * Remote fingerprints prepared for the handshake's decision (see the policy in
+ * this module's documentation): the usable lines only, each value decoded to
+ * its digest bytes once, grouped by hash so that each hash runs once per
+ * certificate. Built when the fingerprints are set, not per handshake step.
+ * @internal
+ */
+export interface FingerprintMatcher {
+  /** One entry per hash function in use, with every expected digest for it. */
+  readonly groups: readonly { readonly hash: string; readonly digests: readonly Buffer[] }[];
+}
+
+/**
+ * Prepares normalised remote fingerprints for {@link matchFingerprints}.
+ * @param remote - Normalised remote fingerprints.
+ * @returns The matcher (no group at all when no line is usable: nothing matches).
+ * @internal
+ */
+export function compileFingerprints(remote: readonly DtlsFingerprint[]): FingerprintMatcher {
+  let hasStrong = false;
+  for (const fp of remote) if (STRONG.has(fp.algorithm)) hasStrong = true;
+  const groups: { hash: string; digests: Buffer[] }[] = [];
+  for (const fp of remote) {
+    const algorithm = fp.algorithm;
+    // Weak lines are ignored next to a strong one; unsupported ones always.
+    if (hasStrong ? !STRONG.has(algorithm) : !isSupportedFingerprintAlgorithm(algorithm)) continue;
+    const hash = NODE_HASH[algorithm as FingerprintAlgorithm];
+    let group = groups.find((g) => g.hash === hash);
+    if (group === undefined) {
+      group = { hash, digests: [] };
+      groups.push(group);
+    }
+    group.digests.push(digestBytes(fp.value));
+  }
+  return { groups };
+}
+
+/** A normalised value (uppercase hex pairs joined by colons) as bytes. */
+function digestBytes(value: string): Buffer {
+  const out = Buffer.alloc((value.length + 1) / 3);
+  for (let i = 0; i < out.length; i++) out[i] = (nibble(value.charCodeAt(3 * i)) << 4) | nibble(value.charCodeAt(3 * i + 1));
+  return out;
+}
+
+/** One uppercase hex digit's value (the value was validated: 0-9, A-F). */
+function nibble(code: number): number {
+  return code <= 0x39 ? code - 0x30 : code - 0x37;
+}
+
+/** One-shot digest (`crypto.hash`, Node 20.12+), else a Hash object. */
+function digestOf(hash: string, der: Uint8Array): Buffer {
+  return typeof crypto.hash === 'function' ? crypto.hash(hash, der, 'buffer') : crypto.createHash(hash).update(der).digest();
+}
+
+/**
+ * The handshake's fingerprint decision with a prepared matcher: does the peer
+ * certificate `der` match a usable line? Every expected digest is compared
+ * (no early exit), each in constant time.
+ * @param der - The peer certificate (DER), as the handshake presents it.
+ * @param matcher - From {@link compileFingerprints}.
+ * @returns `true` when a usable line matches.
+ * @internal
+ */
+export function matchFingerprints(der: Uint8Array, matcher: FingerprintMatcher): boolean {
+  let matched = false;
+  for (const group of matcher.groups) {
+    const digest = digestOf(group.hash, der);
+    for (const expected of group.digests) {
+      if (expected.length === digest.length && crypto.timingSafeEqual(expected, digest)) matched = true;
+    }
+  }
+  return matched;
+}
+
+/**
  * The handshake's fingerprint decision (see the policy in this module's
  * documentation): does the peer certificate `der` match `remote`?
  * @param der - The peer certificate (DER), as the handshake presents it.
@@ -215,21 +289,5 @@ export function computeFingerprint(der: Uint8Array, algorithm: FingerprintAlgori
  * @internal
  */
 export function certificateMatches(der: Uint8Array, remote: readonly DtlsFingerprint[]): boolean {
-  const supported = remote.filter((fp) => isSupportedFingerprintAlgorithm(fp.algorithm));
-  const hasStrong = supported.some((fp) => STRONG.has(fp.algorithm));
-  const usable = hasStrong ? supported.filter((fp) => STRONG.has(fp.algorithm)) : supported;
-  let matched = false;
-  const digests = new Map<string, Buffer>();
-  for (const fp of usable) {
-    const algorithm = fp.algorithm as FingerprintAlgorithm;
-    let digest = digests.get(algorithm);
-    if (digest === undefined) {
-      digest = crypto.createHash(NODE_HASH[algorithm]).update(der).digest();
-      digests.set(algorithm, digest);
-    }
-    const expected = Buffer.from(fp.value.replace(/:/g, ''), 'hex');
-    // Every line is compared (no early exit), each in constant time.
-    if (expected.length === digest.length && crypto.timingSafeEqual(expected, digest)) matched = true;
-  }
-  return matched;
+  return matchFingerprints(der, compileFingerprints(remote));
 }

@@ -720,20 +720,17 @@ int DtlsEndpoint::CertVerify(X509_STORE_CTX* store, void* /*arg*/) {
     X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);  // handshake_failure alert
     return 0;
   }
-  const int length = i2d_X509(leaf, nullptr);
-  if (length <= 0) {
+  // One encoding pass, into a buffer OpenSSL allocates (public data: no cleanse).
+  unsigned char* encoded = nullptr;
+  const int length = i2d_X509(leaf, &encoded);
+  const std::unique_ptr<unsigned char, void (*)(unsigned char*)> der(
+      encoded, [](unsigned char* p) { OPENSSL_free(p); });
+  if (length <= 0 || encoded == nullptr) {
     self->verify_failure_ = DtlsFailure::kHandshake;
     X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
     return 0;
   }
-  std::vector<uint8_t> der(static_cast<size_t>(length));
-  unsigned char* cursor = der.data();
-  if (i2d_X509(leaf, &cursor) != length) {
-    self->verify_failure_ = DtlsFailure::kHandshake;
-    X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
-    return 0;
-  }
-  switch ((*self->verifier_)(der.data(), der.size())) {
+  switch ((*self->verifier_)(der.get(), static_cast<size_t>(length))) {
     case VerifyVerdict::kAccept:
       self->verified_ = true;
       X509_STORE_CTX_set_error(store, X509_V_OK);
