@@ -201,6 +201,37 @@ export function compileC(source: string, args: readonly string[]): { exe: string
 }
 
 /**
+ * Compiles a plain-C program (with {@link compileC}) against the vendored
+ * libsrtp as the addon's build made it: its headers and config, the archive of
+ * a build from source (`build/Release/srtp.a` under `root`), and the system
+ * OpenSSL linked statically. Skipped, with the reason, where compileC is, and
+ * in an install without that archive (a prebuilt binary).
+ */
+export function compileWithLibsrtp(source: string, root: string): { exe: string } | { skipped: string } {
+  const lib = path.join(root, 'build', 'Release', 'srtp.a');
+  if (!fs.existsSync(lib)) {
+    return {
+      skipped:
+        'build/Release/srtp.a (the libsrtp archive of a build from source) is not in this install; ' +
+        'install with `npm install dtls-srtp --build-from-source` (or `npm run build` in a checkout) to compare with plain C',
+    };
+  }
+  return compileC(source, [
+    '-DHAVE_CONFIG_H',
+    `-I${path.join(root, 'deps', 'libsrtp-config')}`,
+    `-I${path.join(root, 'deps', 'libsrtp', 'include')}`,
+    `-I${path.join(root, 'deps', 'libsrtp', 'crypto', 'include')}`,
+    lib,
+    '-Wl,-Bstatic',
+    '-lssl',
+    '-lcrypto',
+    '-Wl,-Bdynamic',
+    '-ldl',
+    '-lpthread',
+  ]);
+}
+
+/**
  * What a bench module does when its file is executed directly: runs it with a
  * progress line on stderr, then prints its table.
  */

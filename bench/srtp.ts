@@ -32,7 +32,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import type { SrtpSession as WeriftSrtpSession } from 'werift-rtp';
 import { SrtpSession, versions, type SrtpProfile } from '../lib/index.js';
-import { compileC, loadOptional, note, type BenchRow, type BenchOptions, median } from './report.js';
+import { compileWithLibsrtp, loadOptional, note, type BenchRow, type BenchOptions, median } from './report.js';
 
 type WeriftRtp = typeof import('werift-rtp');
 
@@ -306,27 +306,7 @@ class PlainC {
    */
   static start(): PlainC | undefined {
     const root = path.join(__dirname, '..', '..');
-    const lib = path.join(root, 'build', 'Release', 'srtp.a');
-    if (!fs.existsSync(lib)) {
-      note(
-        'plain C column skipped: build/Release/srtp.a (the libsrtp archive of a build from source) is not in this install; ' +
-          'install with `npm install dtls-srtp --build-from-source` (or `npm run build` in a checkout) to compare with plain C',
-      );
-      return undefined;
-    }
-    const built = compileC(path.join(root, 'bench', 'c', 'srtp_bench.c'), [
-      '-DHAVE_CONFIG_H',
-      `-I${path.join(root, 'deps', 'libsrtp-config')}`,
-      `-I${path.join(root, 'deps', 'libsrtp', 'include')}`,
-      `-I${path.join(root, 'deps', 'libsrtp', 'crypto', 'include')}`,
-      lib,
-      '-Wl,-Bstatic',
-      '-lssl',
-      '-lcrypto',
-      '-Wl,-Bdynamic',
-      '-ldl',
-      '-lpthread',
-    ]);
+    const built = compileWithLibsrtp(path.join(root, 'bench', 'c', 'srtp_bench.c'), root);
     if ('skipped' in built) {
       note(`plain C column skipped: ${built.skipped}`);
       return undefined;

@@ -37,7 +37,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { SrtpSession, UdpSocket, versions, type SrtpProfile } from '../lib/index.js';
-import { compileC, note, type BenchRow, type BenchOptions, median } from './report.js';
+import { compileWithLibsrtp, note, type BenchRow, type BenchOptions, median } from './report.js';
 
 const BATCH = 32;
 const WINDOW = 96;
@@ -444,26 +444,9 @@ async function runWorkers(count: number, amount: Amount): Promise<WorkerRate> {
 
 /** Builds the plain-C program (once, outside the package); undefined, with a note, when it cannot. */
 function buildC(): string | undefined {
-  const root = path.join(__dirname, '..', '..');
-  const lib = path.join(root, 'build', 'Release', 'srtp.a');
   if (process.platform !== 'linux') return undefined;
-  if (!fs.existsSync(lib)) {
-    note('plain C column skipped: build/Release/srtp.a (the libsrtp archive of a build from source) is not in this install');
-    return undefined;
-  }
-  const built = compileC(path.join(root, 'bench', 'c', 'udp_bench.c'), [
-    '-DHAVE_CONFIG_H',
-    `-I${path.join(root, 'deps', 'libsrtp-config')}`,
-    `-I${path.join(root, 'deps', 'libsrtp', 'include')}`,
-    `-I${path.join(root, 'deps', 'libsrtp', 'crypto', 'include')}`,
-    lib,
-    '-Wl,-Bstatic',
-    '-lssl',
-    '-lcrypto',
-    '-Wl,-Bdynamic',
-    '-ldl',
-    '-lpthread',
-  ]);
+  const root = path.join(__dirname, '..', '..');
+  const built = compileWithLibsrtp(path.join(root, 'bench', 'c', 'udp_bench.c'), root);
   if ('skipped' in built) {
     note(`plain C column skipped: ${built.skipped}`);
     return undefined;

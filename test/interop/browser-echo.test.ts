@@ -16,10 +16,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
 import { startEchoServer } from '../../examples/browser/server.js';
+import { chromiumSkip, launchChromium } from './chromium.js';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const SCREENSHOT =
   process.env['DTLS_SRTP_UPDATE_SCREENSHOT'] === '1'
     ? path.join(__dirname, '..', '..', '..', 'docs', 'browser-echo.png')
@@ -38,29 +37,12 @@ interface PageEcho {
 }
 
 test('Chromium sends Opus + VP8 over DTLS-SRTP to the example server and receives the echo', {
-  skip: fs.existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}`,
+  skip: chromiumSkip,
   timeout: 120_000,
 }, async (t) => {
   const server = await startEchoServer();
   t.after(() => server.close());
-  const browser: Browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      '--allow-loopback-in-peer-connection',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-default-apps',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
+  const browser = await launchChromium(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--disable-quic']);
   t.after(() => browser.close());
   const page = await browser.newPage({ viewport: { width: 760, height: 600 } });
   await page.goto(server.url);

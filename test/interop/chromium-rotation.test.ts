@@ -12,26 +12,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
 import { Certificate, CertificateRotation, DtlsSrtpTransport, UdpServer } from '../../lib/index.js';
 import { IceLiteResponder } from '../../lib/entry/ice.js';
 import { buildLiteAnswer, parseRemoteDescription } from '../../lib/entry/sdp.js';
-
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+import { audioOffer, chromiumSkip, launchChromium } from './chromium.js';
 
 test('Chromium verifies our certificate against either of two advertised fingerprints', {
-  skip: fs.existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}`,
+  skip: chromiumSkip,
   timeout: 120_000,
 }, async (t) => {
   const shared = await UdpServer.bind({ type: 'udp4', address: '127.0.0.1' });
   t.after(() => shared.close());
-  const browser: Browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--allow-loopback-in-peer-connection', '--autoplay-policy=no-user-gesture-required', '--no-sandbox', '--disable-gpu', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-default-apps'],
-  });
+  const browser = await launchChromium();
   t.after(() => browser.close());
   const [oldCert, newCert] = await Promise.all([Certificate.generate(), Certificate.generate()]);
 
@@ -42,18 +34,7 @@ test('Chromium verifies our certificate against either of two advertised fingerp
     const presented = rotation.current;
     const label = `${phase} phase`;
     const page = await browser.newPage();
-    const offerSdp = await page.evaluate<string>(`(async () => {
-      const audio = new AudioContext();
-      const tone = audio.createOscillator();
-      const sink = audio.createMediaStreamDestination();
-      tone.connect(sink);
-      tone.start();
-      const pc = new RTCPeerConnection();
-      window.pc = pc;
-      pc.addTrack(sink.stream.getAudioTracks()[0], sink.stream);
-      await pc.setLocalDescription(await pc.createOffer());
-      return pc.localDescription.sdp;
-    })()`);
+    const offerSdp = await audioOffer(page);
     const offer = parseRemoteDescription(offerSdp);
     const ice = new IceLiteResponder({ remoteUfrag: offer.iceUfrag });
     const transport = new DtlsSrtpTransport({

@@ -9,8 +9,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
 import {
   Certificate,
   DtlsSrtpTransport,
@@ -18,45 +16,18 @@ import {
 } from '../../lib/index.js';
 import { IceLiteResponder } from '../../lib/entry/ice.js';
 import { buildLiteAnswer, parseRemoteDescription } from '../../lib/entry/sdp.js';
-
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+import { audioOffer, chromiumSkip, launchChromium } from './chromium.js';
 
 test('Chromium connects ICE-lite, DTLS and Opus SRTP through a shared UdpServer port', {
-  skip: fs.existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}`,
+  skip: chromiumSkip,
   timeout: 120_000,
 }, async (t) => {
   const shared = await UdpServer.bind({ type: 'udp4', address: '127.0.0.1' });
   t.after(() => shared.close());
-  const browser: Browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--allow-loopback-in-peer-connection',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-default-apps',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
+  const browser = await launchChromium();
   t.after(() => browser.close());
   const page = await browser.newPage();
-  // An oscillator as the microphone: no capture device or permission needed.
-  const offerSdp = await page.evaluate<string>(`(async () => {
-    const audio = new AudioContext();
-    const tone = audio.createOscillator();
-    const sink = audio.createMediaStreamDestination();
-    tone.connect(sink);
-    tone.start();
-    const pc = new RTCPeerConnection();
-    window.pc = pc;
-    pc.addTrack(sink.stream.getAudioTracks()[0], sink.stream);
-    await pc.setLocalDescription(await pc.createOffer());
-    return pc.localDescription.sdp;
-  })()`);
+  const offerSdp = await audioOffer(page);
   const offer = parseRemoteDescription(offerSdp);
   const certificate = await Certificate.generate();
 

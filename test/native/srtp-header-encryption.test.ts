@@ -5,14 +5,13 @@
 // against the same vendored libsrtp driven by a plain C program.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { SrtpSession, type SrtpProfile } from '../../lib/index.js';
 import { aesCmIv, aesCtrKeystream, hex, kdf } from '../fixtures/srtp-model.js';
 import { keyLength, PROFILES, saltLength } from '../fixtures/srtp-helpers.js';
+import { compileWithLibsrtp } from '../../bench/report.js';
 
 const PROFILE_IDS: Readonly<Record<SrtpProfile, number>> = {
   AES_CM_128_HMAC_SHA1_80: 1,
@@ -192,37 +191,10 @@ for (const profile of PROFILES) {
   }
 }
 
-/** Builds test/native/c/srtp_hdrext.c as the bench builds its C baseline (bench/report.ts compileC). */
+/** Builds test/native/c/srtp_hdrext.c as the bench builds its C baselines. */
 function buildCrossCheck(): { exe: string } | { skipped: string } {
   const root = path.join(__dirname, '..', '..', '..');
-  const source = path.join(root, 'test', 'native', 'c', 'srtp_hdrext.c');
-  const lib = path.join(root, 'build', 'Release', 'srtp.a');
-  if (spawnSync('cc', ['--version']).status !== 0) return { skipped: 'no C compiler (cc) on PATH' };
-  if (!fs.existsSync(lib)) return { skipped: 'build/Release/srtp.a (a build from source) is not here' };
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dtls-srtp-hdrext-'));
-  const exe = path.join(dir, 'srtp_hdrext');
-  execFileSync(
-    'cc',
-    [
-      '-O1',
-      source,
-      '-DHAVE_CONFIG_H',
-      `-I${path.join(root, 'deps', 'libsrtp-config')}`,
-      `-I${path.join(root, 'deps', 'libsrtp', 'include')}`,
-      `-I${path.join(root, 'deps', 'libsrtp', 'crypto', 'include')}`,
-      lib,
-      '-Wl,-Bstatic',
-      '-lssl',
-      '-lcrypto',
-      '-Wl,-Bdynamic',
-      '-ldl',
-      '-lpthread',
-      '-o',
-      exe,
-    ],
-    { stdio: 'pipe' },
-  );
-  return { exe };
+  return compileWithLibsrtp(path.join(root, 'test', 'native', 'c', 'srtp_hdrext.c'), root);
 }
 
 test('RFC 6904 cross-check: the same packets protected by plain C over the vendored libsrtp are byte-identical', (t) => {
@@ -231,28 +203,24 @@ test('RFC 6904 cross-check: the same packets protected by plain C over the vendo
     t.skip(built.skipped);
     return;
   }
-  try {
-    for (const profile of PROFILES) {
-      for (const form of FORMS) {
-        const key = crypto.randomBytes(keyLength(profile));
-        const salt = crypto.randomBytes(saltLength(profile));
-        const packets = [1, 2, 3, 0xffff, 0].map((seq, i) => packet(seq, 0x0c0ffee0, form.block, crypto.randomBytes(10 + 7 * i)));
-        const input = packets.map((p) => `${p.toString('hex')}\n`).join('');
-        const out: string = execFileSync(
-          built.exe,
-          [String(PROFILE_IDS[profile]), Buffer.concat([key, salt]).toString('hex'), form.ids.join(',')],
-          { input, encoding: 'utf8' },
-        );
-        const lines: string[] = out.trim().split('\n');
-        using ours = session(profile, key, salt, form.ids);
-        assert.equal(lines.length, packets.length);
-        packets.forEach((p, i) => {
-          assert.equal(ours.protectRtp(p).toString('hex'), lines[i], `${profile} ${form.name} packet ${i}`);
-        });
-      }
+  for (const profile of PROFILES) {
+    for (const form of FORMS) {
+      const key = crypto.randomBytes(keyLength(profile));
+      const salt = crypto.randomBytes(saltLength(profile));
+      const packets = [1, 2, 3, 0xffff, 0].map((seq, i) => packet(seq, 0x0c0ffee0, form.block, crypto.randomBytes(10 + 7 * i)));
+      const input = packets.map((p) => `${p.toString('hex')}\n`).join('');
+      const out: string = execFileSync(
+        built.exe,
+        [String(PROFILE_IDS[profile]), Buffer.concat([key, salt]).toString('hex'), form.ids.join(',')],
+        { input, encoding: 'utf8' },
+      );
+      const lines: string[] = out.trim().split('\n');
+      using ours = session(profile, key, salt, form.ids);
+      assert.equal(lines.length, packets.length);
+      packets.forEach((p, i) => {
+        assert.equal(ours.protectRtp(p).toString('hex'), lines[i], `${profile} ${form.name} packet ${i}`);
+      });
     }
-  } finally {
-    fs.rmSync(path.dirname(built.exe), { recursive: true, force: true });
   }
 });
 
