@@ -13,7 +13,9 @@ import { cert, makePair } from './pair.js';
 /** RTP with a one-byte header extension: ID 1 = 'mid-a', ID 3 = 0x2a (audio level). */
 function rtpWithExtensions(seq: number): Buffer {
   const header = Buffer.from([0x90, 111, seq >> 8, seq & 0xff, 0, 0, 0, 1, 0, 0, 0x12, 0x34]);
-  const ext = Buffer.from([0xbe, 0xde, 0, 2, 0x14, 0x6d, 0x69, 0x64, 0x2d, 0x61, 0x30, 0x2a]);
+  // ID 1 (5 bytes, readable), ID 3 (4 bytes, encrypted), one padding byte. Four
+  // bytes, so that encryption leaving them unchanged is a 2^-32 chance, not 1 in 256.
+  const ext = Buffer.from([0xbe, 0xde, 0, 3, 0x14, 0x6d, 0x69, 0x64, 0x2d, 0x61, 0x33, 0x2a, 0x2b, 0x2c, 0x2d, 0]);
   return Buffer.concat([header, ext, Buffer.alloc(40, 0x55)]);
 }
 
@@ -30,7 +32,7 @@ test('DtlsTransport.createSrtpSession: encryptedHeaderExtensionIds and keyLimits
     const plain = rtpWithExtensions(seq);
     const wire = cs.protectRtp(plain);
     assert.deepEqual(wire.subarray(16, 22), plain.subarray(16, 22), 'ID 1 readable');
-    assert.notEqual(wire[23], plain[23], 'ID 3 encrypted');
+    assert.notDeepEqual(wire.subarray(23, 27), plain.subarray(23, 27), 'ID 3 encrypted');
     assert.deepEqual(ss.unprotectRtp(wire), plain);
   }
   assert.throws(() => cs.protectRtp(rtpWithExtensions(4)), { name: 'SrtpError', code: 'ERR_SRTP_KEY_LIMIT' });

@@ -154,10 +154,13 @@ test('RFC 6904: extensions not listed stay readable in the protected packet', ()
 for (const profile of PROFILES) {
   for (const form of FORMS) {
     test(`RFC 6904 ${form.name} form, ${profile}: the model's bytes, both directions, unlisted IDs readable`, () => {
-      const localKey = crypto.randomBytes(keyLength(profile));
-      const localSalt = crypto.randomBytes(saltLength(profile));
-      const remoteKey = crypto.randomBytes(keyLength(profile));
-      const remoteSalt = crypto.randomBytes(saltLength(profile));
+      // Fixed keys: with random ones a one-byte element encrypts to itself once in 256 runs.
+      const bytes = (label: string, n: number): Buffer =>
+        crypto.createHash('sha512').update(`${profile} ${form.name} ${label}`).digest().subarray(0, n);
+      const localKey = bytes('local key', keyLength(profile));
+      const localSalt = bytes('local salt', saltLength(profile));
+      const remoteKey = bytes('remote key', keyLength(profile));
+      const remoteSalt = bytes('remote salt', saltLength(profile));
       const options = { profile, encryptedHeaderExtensionIds: form.ids };
       using a = new SrtpSession({ ...options, localKey, localSalt, remoteKey, remoteSalt });
       using b = new SrtpSession({ ...options, localKey: remoteKey, localSalt: remoteSalt, remoteKey: localKey, remoteSalt: localSalt });
