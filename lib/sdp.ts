@@ -151,12 +151,16 @@ function fingerprintsBySection(sdp: string): { session: SdpFingerprint[]; media:
   return { session, media };
 }
 
-function checkIce(value: string | undefined, name: string, min: number): string | undefined {
+function checkIce(value: string | number | undefined, name: string, min: number): string | undefined {
   if (value === undefined) return undefined;
-  if (value.length < min || value.length > 256 || !ICE_CHARS.test(value)) {
+  // sdp-transform turns an all-digit value into a number (Firefox's ufrag is
+  // 8 hex digits: all decimal about once in 43 offers); String() restores it
+  // exactly, as it converts only values that round-trip.
+  const text = String(value);
+  if (text.length < min || text.length > 256 || !ICE_CHARS.test(text)) {
     throw invalid(`Expected ${name} to be ${min} to 256 ice-chars`);
   }
-  return value;
+  return text;
 }
 
 function checkSetup(value: string | undefined): DtlsSetup | undefined {

@@ -328,3 +328,14 @@ test('buildLiteAnswer rejects bad options with stable codes', () => {
   assert.throws(() => buildLiteAnswer(null as never, ANSWER_OPTIONS), typeErr('ERR_INVALID_ARG_TYPE'));
   assert.throws(() => buildLiteAnswer(offer, null as never), typeErr('ERR_INVALID_ARG_TYPE'));
 });
+
+test('an all-digit ice-ufrag (as Firefox sends once in about 43 offers) stays a string, at session and media level', () => {
+  const session = parseRemoteDescription(minimal({ omit: /^a=ice-ufrag:abcd/, session: ['a=ice-ufrag:45071546'] }));
+  assert.equal(session.iceUfrag, '45071546');
+  assert.equal(session.media[0]?.iceUfrag, '45071546');
+  const media = parseRemoteDescription(minimal({ media: ['a=ice-ufrag:0123'] }));
+  assert.equal(media.media[0]?.iceUfrag, '0123');
+  const numeric = parseRemoteDescription(minimal({ media: ['a=ice-ufrag:9876'] }));
+  assert.equal(typeof numeric.iceUfrag, 'string');
+  assert.equal(numeric.iceUfrag, '9876');
+});
