@@ -436,12 +436,14 @@ class NativeUdp : public Napi::ObjectWrap<NativeUdp> {
     iov_.resize(std::max(iov_.size(), count));
     compact_which_.resize(std::max(compact_which_.size(), count));
     size_t ready = 0;
+    // One error-queue check for the batch, not two per packet.
+    core::SrtpBatchErrorScope errors;
     for (size_t i = 0; i < count; ++i) {
       uint8_t* packet = base + layout_[3 * i];
       const size_t length = static_cast<size_t>(layout_[3 * i + 1]);
       const size_t capacity = static_cast<size_t>(layout_[3 * i + 2]);
-      const int result = rtcp ? ctx->ProtectRtcp(packet, length, capacity, kind)
-                              : ctx->ProtectRtp(packet, length, capacity, kind);
+      const int result = rtcp ? ctx->ProtectRtcp(packet, length, capacity, kind, core::ErrorQueue::kHeldByCaller)
+                              : ctx->ProtectRtp(packet, length, capacity, kind, core::ErrorQueue::kHeldByCaller);
       results[i] = result;
       if (result < 0) {
         stats_.Add(UdpStats::kProtectFailed);
@@ -540,6 +542,12 @@ class NativeUdp : public Napi::ObjectWrap<NativeUdp> {
   size_t Prepare(size_t received, uint8_t* data, uint32_t* meta) {
     size_t kept = 0;
     ++generation_;
+    // One error-queue check for the batch, not two per packet.
+    core::SrtpBatchErrorScope errors;
+    // The route of the previous datagram: a batch mostly comes from one
+    // source. (Routes cannot change during a batch: no JavaScript runs.)
+    Route* last_route = nullptr;
+    const uint8_t* last_source = nullptr;
     for (size_t i = 0; i < received; ++i) {
       const core::UdpReceived& item = received_[i];
       uint8_t* packet = data + item.offset;
@@ -549,40 +557,48 @@ class NativeUdp : public Napi::ObjectWrap<NativeUdp> {
       uint32_t route_id = kNoRoute;
       core::RtpFields fields;
       uint32_t roc = 0;
-      if (!routes_.empty()) {
+      Route* found = nullptr;
+      if (last_source != nullptr && std::memcmp(last_source, item.source, kUdpAddressRecordLength) == 0) {
+        found = last_route;
+      } else if (!routes_.empty()) {
         AddressKey key;
         std::memcpy(key.data(), item.source, kUdpAddressRecordLength);
         auto it = routes_.find(key);
-        if (it != routes_.end()) {
-          Route& route = it->second;
-          route_id = route.id;
-          kind = kRouted;
-          core::SrtpContext* ctx = ResolveRoute(&route);
-          const core::MediaKind media =
-              ctx == nullptr ? core::MediaKind::kOther : core::ClassifyMedia(packet, length);
-          if (media != core::MediaKind::kOther) {
-            const bool is_rtcp = media == core::MediaKind::kRtcp;
-            const int result =
-                is_rtcp ? ctx->UnprotectRtcp(packet, length, slot_) : ctx->UnprotectRtp(packet, length, slot_);
-            if (result < 0) {
-              stats_.Add(UdpStats::kSrtpDropped);
+        found = it == routes_.end() ? nullptr : &it->second;
+        last_route = found;
+        last_source = item.source;
+      }
+      if (found != nullptr) {
+        Route& route = *found;
+        route_id = route.id;
+        kind = kRouted;
+        core::SrtpContext* ctx = ResolveRoute(&route);
+        const core::MediaKind media =
+            ctx == nullptr ? core::MediaKind::kOther : core::ClassifyMedia(packet, length);
+        if (media != core::MediaKind::kOther) {
+          const bool is_rtcp = media == core::MediaKind::kRtcp;
+          const int result =
+              is_rtcp ? ctx->UnprotectRtcp(packet, length, slot_, core::BufferKind::kPrivate,
+                                           core::ErrorQueue::kHeldByCaller)
+                      : ctx->UnprotectRtp(packet, length, slot_, core::BufferKind::kPrivate,
+                                          core::ErrorQueue::kHeldByCaller, &roc);
+          if (result < 0) {
+            stats_.Add(UdpStats::kSrtpDropped);
+            continue;
+          }
+          length = static_cast<uint32_t>(result);
+          kind = is_rtcp ? kRtcp : kRtp;
+          if (is_rtcp) {
+            // Authentic, but a compound no RTCP reader should walk: drop it here.
+            if (!core::ReadRtcpFields(packet, length, &fields)) {
+              stats_.Add(UdpStats::kRtcpMalformed);
               continue;
             }
-            length = static_cast<uint32_t>(result);
-            kind = is_rtcp ? kRtcp : kRtp;
-            if (is_rtcp) {
-              // Authentic, but a compound no RTCP reader should walk: drop it here.
-              if (!core::ReadRtcpFields(packet, length, &fields)) {
-                stats_.Add(UdpStats::kRtcpMalformed);
-                continue;
-              }
-            } else if (!core::ReadRtpFields(packet, length, &fields)) {
-              // libsrtp authenticated it, yet it does not parse (e.g. bad
-              // padding): deliver it, with no routing fields.
-              fields = core::RtpFields{};
-            } else if (!ctx->RemoteRtpRoc(fields.ssrc, fields.sequence, &roc)) {
-              roc = 0;
-            }
+          } else if (!core::ReadRtpFields(packet, length, &fields)) {
+            // libsrtp authenticated it, yet it does not parse (e.g. bad
+            // padding): deliver it, with no routing fields.
+            fields = core::RtpFields{};
+            roc = 0;
           }
         }
       }

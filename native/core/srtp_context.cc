@@ -7,6 +7,7 @@
 #include <array>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "core/ossl.h"
@@ -290,10 +291,35 @@ struct SrtpContext::Impl {
     return result;
   }
 
-  int Run(Op op, uint8_t* buf, size_t length, size_t capacity, BufferKind kind);
+  // The inbound stream RolloverCounterOf used last, and its SSRC (network
+  // order). libsrtp keeps a stream until the session is deallocated (this
+  // context never removes one), so the pointer stays valid.
+  srtp_stream_t roc_stream = nullptr;
+  uint32_t roc_ssrc = 0;
+
+  // The rollover counter of the RTP packet with this SSRC (network order)
+  // and sequence number that srtp_unprotect has just accepted: libsrtp's own
+  // index estimate for it (the packet lies within the replay window, less
+  // than 2^15 behind the highest index, so the estimate is exact).
+  bool RolloverCounterOf(uint32_t ssrc, uint16_t sequence, uint32_t* roc) {
+    if (roc_stream == nullptr || roc_ssrc != ssrc) {
+      const srtp_stream_t stream = srtp_get_stream(rx.get(), ssrc);
+      if (stream == nullptr) return false;
+      roc_stream = stream;
+      roc_ssrc = ssrc;
+    }
+    srtp_xtd_seq_num_t index = 0;
+    srtp_rdbx_estimate_index(&roc_stream->rtp_rdbx, &index, sequence);
+    *roc = static_cast<uint32_t>(index >> 16);
+    return true;
+  }
+
+  int Run(Op op, uint8_t* buf, size_t length, size_t capacity, BufferKind kind, ErrorQueue queue,
+          uint32_t* roc = nullptr);
 };
 
-int SrtpContext::Impl::Run(Op op, uint8_t* buf, size_t length, size_t capacity, BufferKind kind) {
+int SrtpContext::Impl::Run(Op op, uint8_t* buf, size_t length, size_t capacity, BufferKind kind,
+                           ErrorQueue queue, uint32_t* roc) {
   const bool protect = op == Op::kProtectRtp || op == Op::kProtectRtcp;
   const bool rtp = op == Op::kProtectRtp || op == Op::kUnprotectRtp;
   const size_t overhead = rtp ? info->rtp_overhead : info->rtcp_overhead;
@@ -347,7 +373,9 @@ int SrtpContext::Impl::Run(Op op, uint8_t* buf, size_t length, size_t capacity, 
   int len = static_cast<int>(length);
   srtp_err_status_t status;
   {
-    PacketErrorScope errors;
+    // kHeldByCaller: the caller's SrtpBatchErrorScope does this once per batch.
+    std::optional<PacketErrorScope> errors;
+    if (queue == ErrorQueue::kPerPacket) errors.emplace();
     switch (op) {
       case Op::kProtectRtp: status = srtp_protect(tx.get(), data, &len); break;
       case Op::kUnprotectRtp: status = srtp_unprotect(rx.get(), data, &len); break;
@@ -373,6 +401,11 @@ int SrtpContext::Impl::Run(Op op, uint8_t* buf, size_t length, size_t capacity, 
       (protect && static_cast<size_t>(len) != length + overhead)) {
     if (!protect && !copy) std::memset(buf + header_length, 0, length - header_length);
     return Fail(-static_cast<int>(srtp_err_status_fail));
+  }
+  // The header is authenticated and (private or copied) cannot change now.
+  if (roc != nullptr && op == Op::kUnprotectRtp &&
+      !RolloverCounterOf(ssrc, static_cast<uint16_t>((data[2] << 8) | data[3]), roc)) {
+    *roc = 0;
   }
   if (copy) std::memcpy(buf, data, static_cast<size_t>(len));
 
@@ -434,17 +467,25 @@ std::unique_ptr<SrtpContext> SrtpContext::Create(SrtpProfile profile, const uint
 SrtpContext::SrtpContext(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SrtpContext::~SrtpContext() = default;
 
-int SrtpContext::ProtectRtp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind) {
-  return impl_->Run(Op::kProtectRtp, buf, length, capacity, kind);
+SrtpBatchErrorScope::SrtpBatchErrorScope() {
+  if (ERR_peek_error() != 0) ERR_clear_error();
 }
-int SrtpContext::UnprotectRtp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind) {
-  return impl_->Run(Op::kUnprotectRtp, buf, length, capacity, kind);
+SrtpBatchErrorScope::~SrtpBatchErrorScope() {
+  if (ERR_peek_error() != 0) ERR_clear_error();
 }
-int SrtpContext::ProtectRtcp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind) {
-  return impl_->Run(Op::kProtectRtcp, buf, length, capacity, kind);
+
+int SrtpContext::ProtectRtp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind, ErrorQueue queue) {
+  return impl_->Run(Op::kProtectRtp, buf, length, capacity, kind, queue);
 }
-int SrtpContext::UnprotectRtcp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind) {
-  return impl_->Run(Op::kUnprotectRtcp, buf, length, capacity, kind);
+int SrtpContext::UnprotectRtp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind, ErrorQueue queue,
+                              uint32_t* roc) {
+  return impl_->Run(Op::kUnprotectRtp, buf, length, capacity, kind, queue, roc);
+}
+int SrtpContext::ProtectRtcp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind, ErrorQueue queue) {
+  return impl_->Run(Op::kProtectRtcp, buf, length, capacity, kind, queue);
+}
+int SrtpContext::UnprotectRtcp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind, ErrorQueue queue) {
+  return impl_->Run(Op::kUnprotectRtcp, buf, length, capacity, kind, queue);
 }
 
 bool SrtpContext::HasKeyLimitEvents() const { return impl_->event_count != 0; }
@@ -478,12 +519,7 @@ bool SrtpContext::RemoteRtpRoc(uint32_t ssrc, uint16_t sequence, uint32_t* roc) 
                             static_cast<uint8_t>(ssrc >> 8), static_cast<uint8_t>(ssrc)};
   uint32_t wire = 0;
   std::memcpy(&wire, bytes, sizeof(wire));
-  const srtp_stream_t stream = srtp_get_stream(impl_->rx.get(), wire);
-  if (stream == nullptr) return false;
-  srtp_xtd_seq_num_t index = 0;
-  srtp_rdbx_estimate_index(&stream->rtp_rdbx, &index, sequence);
-  *roc = static_cast<uint32_t>(index >> 16);
-  return true;
+  return impl_->RolloverCounterOf(wire, sequence, roc);
 }
 
 SrtpProfile SrtpContext::profile() const { return impl_->info->profile; }

@@ -166,6 +166,30 @@ struct KeyLimitEvent {
 };
 constexpr size_t kMaxKeyLimitEvents = 8;
 
+// Who keeps the thread's OpenSSL error queue clean around a packet
+// operation (STYLE E5):
+// - kPerPacket (the default): the operation itself; it peeks at the queue
+//   before and after libsrtp runs and clears it when it finds an entry.
+// - kHeldByCaller: the caller holds an SrtpBatchErrorScope around a whole
+//   batch of operations (on any contexts of this thread), which does the
+//   same once per batch. A batch of 32 packets then peeks 2 times, not 64.
+//   libsrtp decides on return codes only, never on the queue, so an entry
+//   left by one packet cannot change the outcome of the next.
+enum class ErrorQueue : uint8_t { kPerPacket, kHeldByCaller };
+
+// Clears the thread's OpenSSL error queue when it is created and when it goes
+// out of scope, paying for ERR_clear_error only when ERR_peek_error finds
+// an entry (on the packet path: never). Hold one around a batch of packet
+// operations called with ErrorQueue::kHeldByCaller; no JavaScript or other
+// OpenSSL work may run inside it.
+class SrtpBatchErrorScope {
+ public:
+  SrtpBatchErrorScope();
+  ~SrtpBatchErrorScope();
+  SrtpBatchErrorScope(const SrtpBatchErrorScope&) = delete;
+  SrtpBatchErrorScope& operator=(const SrtpBatchErrorScope&) = delete;
+};
+
 class SrtpContext {
  public:
   // key_salt buffers hold master key || master salt for the profile.
@@ -185,10 +209,18 @@ class SrtpContext {
   // A failed unprotect never leaves unauthenticated plaintext in buf (AES-GCM
   // decrypts before it checks the tag): the bytes after the RTP header (the
   // 8-byte RTCP header) are either the received ones or zeros.
-  int ProtectRtp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind = BufferKind::kPrivate);
-  int UnprotectRtp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind = BufferKind::kPrivate);
-  int ProtectRtcp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind = BufferKind::kPrivate);
-  int UnprotectRtcp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind = BufferKind::kPrivate);
+  // `queue`: see ErrorQueue. UnprotectRtp with a non-null `roc` sets *roc,
+  // on success, to the accepted packet's rollover counter (RFC 3711 §3.3.1),
+  // read from the stream libsrtp has just used (as RemoteRtpRoc does, without
+  // looking the stream up again for a run of packets of one SSRC).
+  int ProtectRtp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind = BufferKind::kPrivate,
+                 ErrorQueue queue = ErrorQueue::kPerPacket);
+  int UnprotectRtp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind = BufferKind::kPrivate,
+                   ErrorQueue queue = ErrorQueue::kPerPacket, uint32_t* roc = nullptr);
+  int ProtectRtcp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind = BufferKind::kPrivate,
+                  ErrorQueue queue = ErrorQueue::kPerPacket);
+  int UnprotectRtcp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind = BufferKind::kPrivate,
+                    ErrorQueue queue = ErrorQueue::kPerPacket);
 
   // Key-limit events raised since the last take, oldest first. Cheap to ask
   // on every packet path; taking empties the queue.
