@@ -22,7 +22,13 @@
 //   wall-clock window buys a different amount of CPU each run, and a short
 //   warm-up left the JavaScript paths measuring the JIT;
 // - interleaving: native, dgram and C run rep by rep, case by case; the
-//   tables give medians of the per-rep ratios and their min–max spread.
+//   tables give medians of the per-rep ratios and their min–max spread;
+// - a second ratio, best ÷ best (each side's highest rate over the reps): on
+//   a shared machine other work only ever adds CPU time to a rep (a busy
+//   sibling hyperthread, evicted caches), so a side's best rep is the one
+//   closest to its own cost, and the per-rep ratio pairs reps that met
+//   different neighbours (the same binary swung 230–360 k/CPU-s between reps
+//   minutes apart at load 8 on 2 cores).
 // Two more cases: an SFU's fan-out, 1 publisher → 50 subscribers at 1000 B
 // (one received batch re-protected per subscriber with sendRtpBatch), vs the
 // C program's fan-out mode, both sending to the same subscriber sockets (the
@@ -78,6 +84,8 @@ interface Rate {
   wall: number;
   drops?: number;
   background?: number;
+  /** The measured span: process.hrtime at its start and end (ns; one clock for every thread), packets, CPU-seconds. */
+  span?: { start: number; end: number; packets: number; cpuSeconds: number };
 }
 
 /** CPU time in microseconds: the whole process (all threads), or only this thread (workers). */
@@ -133,7 +141,12 @@ async function measure(
     if (packets < amount.packets) return;
     const cpu = cpuClock() - cpu0;
     const main = mainThreadCpu() - main0;
-    rate = { cpu: (packets * 1e6) / cpu, wall: (packets * 1e9) / Number(process.hrtime.bigint() - t0) };
+    const t1 = process.hrtime.bigint();
+    rate = {
+      cpu: (packets * 1e6) / cpu,
+      wall: (packets * 1e9) / Number(t1 - t0),
+      span: { start: Number(t0), end: Number(t1), packets, cpuSeconds: cpu / 1e6 },
+    };
     if (cpuClock === processCpu && Number.isFinite(main)) rate.background = Math.max(0, 1 - main / cpu);
     done(rate);
   });
@@ -416,13 +429,21 @@ interface WorkerRate {
   wall: number;
   /** Packets per CPU-second of the worker's own thread. */
   cpu: number;
+  /**
+   * CPU-seconds the workers' threads got per wall-second of the measured span
+   * (2 workers can reach 2 × one worker's rate only if this reaches about 2).
+   */
+  cores: number;
 }
 
 /**
  * The native path in `count` worker_threads at once, each running the
- * one-thread pipeline of {@link runNative} on sockets of its own: the sum of
- * their packets per wall-second, and their packets per CPU-second of their
- * own threads (the mean over the workers).
+ * one-thread pipeline of {@link runNative} on sockets of its own: all their
+ * measured packets per wall-second of the span from the first worker's start
+ * of measuring to the last one's end (a sum of per-worker rates would count a
+ * worker that ran while the other waited as if both ran at once), their
+ * packets per CPU-second of their own threads (the mean over the workers),
+ * and the CPU-seconds their threads got per wall-second of that span.
  */
 async function runWorkers(count: number, amount: Amount): Promise<WorkerRate> {
   const workers = Array.from({ length: count }, () => new Worker(__filename, { workerData: { udpBenchWorker: amount } }));
@@ -436,7 +457,13 @@ async function runWorkers(count: number, amount: Amount): Promise<WorkerRate> {
           }),
       ),
     );
-    return { wall: rates.reduce((a, b) => a + b.wall, 0), cpu: rates.reduce((a, b) => a + b.cpu, 0) / rates.length };
+    const spans = rates.map((r) => r.span as NonNullable<Rate['span']>);
+    const seconds = (Math.max(...spans.map((x) => x.end)) - Math.min(...spans.map((x) => x.start))) / 1e9;
+    return {
+      wall: spans.reduce((a, x) => a + x.packets, 0) / seconds,
+      cpu: rates.reduce((a, b) => a + b.cpu, 0) / rates.length,
+      cores: spans.reduce((a, x) => a + x.cpuSeconds, 0) / seconds,
+    };
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
@@ -475,6 +502,11 @@ interface Spread {
   max: number;
 }
 
+/** The highest CPU rate of a list of reps. */
+function best(list: readonly Rate[]): number {
+  return Math.max(...list.map((r) => r.cpu));
+}
+
 function spread(values: readonly number[]): Spread {
   return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
 }
@@ -486,6 +518,8 @@ interface CaseResult {
   dgram: Rate;
   c: Rate | undefined;
   nativeOverC: Spread | undefined;
+  /** The native path's best rate ÷ C's best rate over the reps. */
+  bestOverC: number | undefined;
   nativeOverDgram: Spread;
   cSpread: Spread | undefined;
   nativeSpread: Spread;
@@ -555,6 +589,7 @@ export async function run(options: BenchOptions = {}): Promise<BenchRow[]> {
         dgram: med(viaDgram),
         c: exe === undefined ? undefined : med(c),
         nativeOverC: exe === undefined ? undefined : spread(overC),
+        bestOverC: exe === undefined ? undefined : best(native) / best(c),
         nativeOverDgram: spread(overDgram),
         cSpread: exe === undefined ? undefined : spread(c.map((x) => x.cpu)),
         nativeSpread: spread(native.map((x) => x.cpu)),
@@ -609,7 +644,9 @@ export async function run(options: BenchOptions = {}): Promise<BenchRow[]> {
     fanRatio.push(n.cpu / cRate.cpu);
   }
   lastFanOut =
-    exe === undefined ? undefined : { ours: med(fanOurs), c: med(fanC), ratio: spread(fanRatio), drops: { ours: sum(fanOurs), c: sum(fanC) } };
+    exe === undefined
+      ? undefined
+      : { ours: med(fanOurs), c: med(fanC), ratio: spread(fanRatio), best: best(fanOurs) / best(fanC), drops: { ours: sum(fanOurs), c: sum(fanC) } };
   if (lastFanOut !== undefined) {
     progress(`fan-out 1 → ${FANOUT} per CPU-s: native ${fmt(lastFanOut.ours.cpu)}, C ${fmt(lastFanOut.c.cpu)}`);
     rows.push({
@@ -638,6 +675,7 @@ export async function run(options: BenchOptions = {}): Promise<BenchRow[]> {
     efficiency.push(b.cpu / a.cpu);
   }
   lastWorkers = {
+    cores: { one: median(one.map((w) => w.cores)), two: median(two.map((w) => w.cores)) },
     one: median(one.map((w) => w.wall)),
     two: median(two.map((w) => w.wall)),
     ratio: spread(scaling),
@@ -660,8 +698,10 @@ export async function run(options: BenchOptions = {}): Promise<BenchRow[]> {
 
 let lastResults: CaseResult[] = [];
 let lastReps: { reps: number; amount: Amount } = { reps: 0, amount: { warmup: 0, packets: 0 } };
-let lastFanOut: { ours: Rate; c: Rate; ratio: Spread; drops: { ours: number; c: number } } | undefined;
-let lastWorkers: { one: number; two: number; ratio: Spread; efficiency: Spread; reps: number; packets: number } | undefined;
+let lastFanOut: { ours: Rate; c: Rate; ratio: Spread; best: number; drops: { ours: number; c: number } } | undefined;
+let lastWorkers:
+  | { one: number; two: number; ratio: Spread; efficiency: Spread; reps: number; packets: number; cores: { one: number; two: number } }
+  | undefined;
 
 function fmt(rate: number | undefined): string {
   return rate === undefined ? '—' : `${(rate / 1e3).toFixed(0)} k`;
@@ -669,6 +709,10 @@ function fmt(rate: number | undefined): string {
 
 function times(value: Spread | undefined): string {
   return value === undefined ? '—' : `${value.median.toFixed(2)}× (${value.min.toFixed(2)}–${value.max.toFixed(2)})`;
+}
+
+function ratio(value: number | undefined): string {
+  return value === undefined ? '—' : `${value.toFixed(2)}×`;
 }
 
 function range(value: Spread | undefined): string {
@@ -698,12 +742,12 @@ if (job !== undefined) {
       );
       console.log('');
       console.log(
-        '| profile | payload B | native | node:dgram | plain C | native ÷ C (≥ 0.8) | native ÷ dgram (≥ 3) | native range | C range | kernel drops native / C | native: other threads |',
+        '| profile | payload B | native | node:dgram | plain C | native ÷ C (≥ 0.8) | best ÷ best | native ÷ dgram (≥ 3) | native range | C range | kernel drops native / C | native: other threads |',
       );
-      console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+      console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
       for (const r of lastResults) {
         console.log(
-          `| ${r.profile} | ${r.payload} | ${fmt(r.native.cpu)} | ${fmt(r.dgram.cpu)} | ${fmt(r.c?.cpu)} | ${times(r.nativeOverC)} | ` +
+          `| ${r.profile} | ${r.payload} | ${fmt(r.native.cpu)} | ${fmt(r.dgram.cpu)} | ${fmt(r.c?.cpu)} | ${times(r.nativeOverC)} | ${ratio(r.bestOverC)} | ` +
             `${times(r.nativeOverDgram)} | ${range(r.nativeSpread)} | ${range(r.cSpread)} | ${r.drops.native} / ${r.drops.c} | ` +
             `${(r.background * 100).toFixed(1)} % |`,
         );
@@ -715,24 +759,30 @@ if (job !== undefined) {
             `(${amount.packets * 2} after ${amount.warmup * 2}; kernel drops subtracted)`,
         );
         console.log('');
-        console.log('| native (sendRtpBatch per subscriber) | plain C | native ÷ C (≥ 0.8) | kernel drops native / C |');
-        console.log('|---:|---:|---:|---:|');
+        console.log('| native (sendRtpBatch per subscriber) | plain C | native ÷ C (≥ 0.8) | best ÷ best | kernel drops native / C |');
+        console.log('|---:|---:|---:|---:|---:|');
         console.log(
-          `| ${fmt(lastFanOut.ours.cpu)} | ${fmt(lastFanOut.c.cpu)} | ${times(lastFanOut.ratio)} | ${lastFanOut.drops.ours} / ${lastFanOut.drops.c} |`,
+          `| ${fmt(lastFanOut.ours.cpu)} | ${fmt(lastFanOut.c.cpu)} | ${times(lastFanOut.ratio)} | ${ratio(lastFanOut.best)} | ` +
+            `${lastFanOut.drops.ours} / ${lastFanOut.drops.c} |`,
         );
       }
       if (lastWorkers !== undefined) {
         console.log('');
         console.log(
           `Native path in worker_threads, ${WORKER_PROFILE} ${WORKER_PAYLOAD} B, each worker its own pipeline of ${lastWorkers.packets} packets, ` +
-            `${lastWorkers.reps} interleaved reps on ${os.cpus().length} CPUs. Wall: packets per wall-second summed over the workers ` +
-            `(needs two idle cores). Per thread-CPU-s: each worker's packets per CPU-second of its own thread, 2 workers ÷ 1 ` +
-            `(1.00 = no contention between workers; 2 × this is the scaling two free cores give)`,
+            `${lastWorkers.reps} interleaved reps on ${os.cpus().length} CPUs. Wall: all workers' packets per wall-second from the first ` +
+            `one's start of measuring to the last one's end (needs two idle cores). Per thread-CPU-s: each worker's packets per CPU-second of its own thread, 2 workers ÷ 1 ` +
+            `(1.00 = no contention between workers; 2 × this is the scaling two free cores give). CPU cores: CPU-seconds the ` +
+            `workers' threads got per wall-second of that span (each worker sends and receives in its own thread, loopback ` +
+            `included, so 2 workers reach 2 × one only when this reaches about 2)`,
         );
         console.log('');
-        console.log('| 1 worker (wall) | 2 workers (wall) | 2 ÷ 1, wall (≥ 1.8) | 2 ÷ 1, per thread-CPU-s |');
-        console.log('|---:|---:|---:|---:|');
-        console.log(`| ${fmt(lastWorkers.one)} | ${fmt(lastWorkers.two)} | ${times(lastWorkers.ratio)} | ${times(lastWorkers.efficiency)} |`);
+        console.log('| 1 worker (wall) | 2 workers (wall) | 2 ÷ 1, wall (≥ 1.8) | 2 ÷ 1, per thread-CPU-s | CPU cores the workers got, 1 / 2 workers |');
+        console.log('|---:|---:|---:|---:|---:|');
+        console.log(
+          `| ${fmt(lastWorkers.one)} | ${fmt(lastWorkers.two)} | ${times(lastWorkers.ratio)} | ${times(lastWorkers.efficiency)} | ` +
+            `${lastWorkers.cores.one.toFixed(2)} / ${lastWorkers.cores.two.toFixed(2)} |`,
+        );
       }
       console.log('');
       console.log(`total run time ${((Date.now() - started) / 1000).toFixed(1)} s`);
