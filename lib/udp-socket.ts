@@ -319,6 +319,18 @@ export class UdpReceiveBatch {
 }
 
 /** Formats a 20-byte address record the way libuv (and so node:dgram) prints addresses. */
+/** Throws `ERR_OUT_OF_RANGE` naming the first `(offset, length, capacity)` entry that does not lie within `buffer`. */
+function checkLayout(buffer: Uint8Array, layout: Int32Array, count: number): void {
+  for (let i = 0; i < count; i++) {
+    const offset = layout[3 * i] as number;
+    const length = layout[3 * i + 1] as number;
+    const capacity = layout[3 * i + 2] as number;
+    if (offset < 0 || length < 0 || capacity < length || offset + capacity > buffer.length) {
+      throw outOfRangeError(`layout[${3 * i}..${3 * i + 2}]`, 'an entry within buffer', [offset, length, capacity].join(','));
+    }
+  }
+}
+
 function formatRecord(bytes: Uint8Array, at: number): string {
   const a = at + 4;
   if (bytes[at] === 4) return `${bytes[a]}.${bytes[a + 1]}.${bytes[a + 2]}.${bytes[a + 3]}`;
@@ -794,28 +806,21 @@ export class UdpSocket implements Disposable {
     const count = layout.length / 3;
     if (count > 1024) throw outOfRangeError('layout.length / 3', 'at most 1024', count);
     if (results.length < count) throw outOfRangeError('results.length', `at least ${count}`, results.length);
-    for (let i = 0; i < count; i++) {
-      const offset = layout[3 * i] as number;
-      const length = layout[3 * i + 1] as number;
-      const capacity = layout[3 * i + 2] as number;
-      if (offset < 0 || length < 0 || capacity < length || offset + capacity > buffer.length) {
-        throw outOfRangeError(`layout[${3 * i}..${3 * i + 2}]`, 'an entry within buffer', [offset, length, capacity].join(','));
+    const native = this.#native;
+    if (native !== undefined) {
+      // The native call checks every layout entry before it protects
+      // anything; the per-entry walk here runs only to name a refused entry
+      // (and, as before, ahead of a destination's error).
+      try {
+        const many = this.#destinations(destinations, count);
+        return native.sendSrtpBatch(srtp, rtcp, buffer, layout, count, results, this.#records, many ? count : 1, many ? this.#which : undefined);
+      } catch (err) {
+        checkLayout(buffer, layout, count);
+        throw err;
       }
     }
+    checkLayout(buffer, layout, count);
     const many = this.#destinations(destinations, count);
-    if (this.#native !== undefined) {
-      return this.#native.sendSrtpBatch(
-        srtp,
-        rtcp,
-        buffer,
-        layout,
-        count,
-        results,
-        this.#records,
-        many ? count : 1,
-        many ? this.#which : undefined,
-      );
-    }
     if (rtcp) session.protectRtcpBatchInPlace(buffer, layout, results);
     else session.protectRtpBatchInPlace(buffer, layout, results);
     let handed = 0;
