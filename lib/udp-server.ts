@@ -8,6 +8,7 @@
 import { InvalidStateError } from './errors.js';
 import { debugDrop, debugEnabled } from './diagnostics.js';
 import type { PathAdapter, PathReceiver, TransportAddress } from './datagram-path.js';
+import type { IceUfragRouting } from './ice-lite.js';
 import type { SrtpSession } from './srtp-session.js';
 import { isStunMessage, parseStunMessage } from './stun.js';
 import {
@@ -59,21 +60,56 @@ function endpointKey(address: string, port: number): string {
 }
 
 /** One transport attached to a server: the transport's path adapter. */
-class ServerPeer implements PathAdapter {
+class ServerPeer implements PathAdapter, IceUfragRouting {
   readonly receiver: PathReceiver;
-  readonly ufrag: string | undefined;
+  /** The local ufrags this peer's checks are routed by: one, or two during an ICE restart. */
+  readonly ufrags = new Set<string>();
   readonly #core: ServerCore;
   /** Addresses this peer's ICE checks validated, routed here before any selection. */
   readonly validated = new Set<string>();
   #remote: Required<TransportAddress> | undefined;
   #session: SrtpSession | undefined;
   #route = -1;
+  /**
+   * After the selected path moved: the route of the path before, kept until
+   * media arrives on the new one, so that what the peer sent on the old path
+   * before it switched is not lost.
+   */
+  #previousRoute = -1;
   #detached = false;
 
   constructor(core: ServerCore, receiver: PathReceiver) {
     this.#core = core;
     this.receiver = receiver;
-    this.ufrag = receiver.localUfrag;
+  }
+
+  /** Refuses `ufrag` if another transport on this server routes by it. */
+  reserve(ufrag: string): void {
+    const owner = this.#core.byUfrag.get(ufrag);
+    if (owner !== undefined && owner !== this) {
+      throw argValueError('options.ufrag', 'a local ufrag no other transport on this server uses', ufrag);
+    }
+  }
+
+  /** Routes STUN naming exactly `ufrags` to this peer from now on (an ICE restart added or retired one). */
+  update(ufrags: readonly string[]): void {
+    if (this.#detached) return;
+    const byUfrag = this.#core.byUfrag;
+    for (const ufrag of this.ufrags) {
+      if (ufrags.includes(ufrag)) continue;
+      this.ufrags.delete(ufrag);
+      if (byUfrag.get(ufrag) === this) byUfrag.delete(ufrag);
+    }
+    for (const ufrag of ufrags) {
+      if (this.ufrags.has(ufrag) || byUfrag.has(ufrag)) continue;
+      this.ufrags.add(ufrag);
+      byUfrag.set(ufrag, this);
+    }
+  }
+
+  /** Media arrived on `route`: once it is the current one, the previous path is no longer needed. */
+  mediaOn(route: number): void {
+    if (route === this.#route && this.#previousRoute >= 0) this.#unroutePrevious();
   }
 
   get detached(): boolean {
@@ -102,26 +138,39 @@ class ServerPeer implements PathAdapter {
 
   select(remote: Required<TransportAddress>): void {
     if (this.#detached) return;
+    const before = this.#remote;
     this.#remote = remote;
-    this.#reroute();
+    // A move of a keyed path keeps the old route for what is still in flight on it.
+    const moved = before !== undefined && this.#session !== undefined && (before.address !== remote.address || before.port !== remote.port);
+    this.#reroute(moved);
   }
 
   keyed(session: SrtpSession | undefined): void {
     if (this.#detached) return;
     this.#session = session;
-    this.#reroute();
+    this.#reroute(false);
   }
 
   detach(): void {
     if (this.#detached) return;
     this.#detached = true;
+    this.#unroutePrevious();
     this.#unroute();
     this.#core.remove(this);
   }
 
-  /** (Re)registers the native route of the selected path, with the session once keyed. */
-  #reroute(): void {
-    this.#unroute();
+  /**
+   * (Re)registers the native route of the selected path, with the session
+   * once keyed; with `keepPrevious`, the current route becomes the previous one.
+   */
+  #reroute(keepPrevious: boolean): void {
+    this.#unroutePrevious();
+    if (keepPrevious && this.#route >= 0) {
+      this.#previousRoute = this.#route;
+      this.#route = -1;
+    } else {
+      this.#unroute();
+    }
     const remote = this.#remote;
     if (remote === undefined || this.#core.closed) return;
     const session = this.#session !== undefined && !this.#session.closed ? this.#session : undefined;
@@ -140,6 +189,13 @@ class ServerPeer implements PathAdapter {
     if (!this.#core.closed) this.#core.socket.removeRoute(this.#route);
     this.#route = -1;
   }
+
+  #unroutePrevious(): void {
+    if (this.#previousRoute < 0) return;
+    this.#core.byRoute.delete(this.#previousRoute);
+    if (!this.#core.closed) this.#core.socket.removeRoute(this.#previousRoute);
+    this.#previousRoute = -1;
+  }
 }
 
 /** The state of a server, shared with its peers. */
@@ -157,11 +213,13 @@ class ServerCore {
   attach(receiver: PathReceiver): ServerPeer {
     if (this.closed) throw new InvalidStateError('UDP server is closed');
     const peer = new ServerPeer(this, receiver);
-    if (peer.ufrag !== undefined) {
-      if (this.byUfrag.has(peer.ufrag)) {
-        throw argValueError('options.iceLite', 'a local ufrag no other transport on this server uses', peer.ufrag);
+    const ufrag = receiver.localUfrag;
+    if (ufrag !== undefined) {
+      if (this.byUfrag.has(ufrag)) {
+        throw argValueError('options.iceLite', 'a local ufrag no other transport on this server uses', ufrag);
       }
-      this.byUfrag.set(peer.ufrag, peer);
+      this.byUfrag.set(ufrag, peer);
+      peer.ufrags.add(ufrag);
     }
     this.peers.add(peer);
     return peer;
@@ -169,7 +227,8 @@ class ServerCore {
 
   remove(peer: ServerPeer): void {
     this.peers.delete(peer);
-    if (peer.ufrag !== undefined && this.byUfrag.get(peer.ufrag) === peer) this.byUfrag.delete(peer.ufrag);
+    for (const ufrag of peer.ufrags) if (this.byUfrag.get(ufrag) === peer) this.byUfrag.delete(ufrag);
+    peer.ufrags.clear();
     for (const key of peer.validated) if (this.byValidated.get(key) === peer) this.byValidated.delete(key);
     peer.validated.clear();
   }
@@ -186,7 +245,10 @@ class ServerCore {
         while (end < count && batch.route(end) === route && isMedia(batch.kind(end))) end++;
         const peer = this.byRoute.get(route);
         if (peer === undefined) this.unknownSource += end - i;
-        else peer.receiver.receiveMedia(batch, i, end);
+        else {
+          peer.mediaOn(route);
+          peer.receiver.receiveMedia(batch, i, end);
+        }
         i = end;
         continue;
       }
@@ -406,6 +468,14 @@ export class UdpServer implements Disposable {
 /** @internal Whether `value` is a {@link UdpServer}. */
 export function isUdpServer(value: unknown): value is UdpServer {
   return coreOf(value as UdpServer) !== undefined;
+}
+
+/**
+ * @internal The ufrag routing of a transport's path when that path is a
+ * {@link UdpServer} (an ICE restart registers its new ufrag there), else `undefined`.
+ */
+export function ufragRoutingOf(path: PathAdapter): IceUfragRouting | undefined {
+  return path instanceof ServerPeer ? path : undefined;
 }
 
 /** @internal Registers a transport on `server`; the returned adapter is its path. */
