@@ -55,6 +55,9 @@ export interface UdpServerStats {
   readonly socket: UdpSocketStats;
 }
 
+/** How many validated, unselected sources of one peer get a media route. */
+const MAX_CANDIDATE_ROUTES = 8;
+
 function endpointKey(address: string, port: number): string {
   return `${address}|${port}`;
 }
@@ -76,6 +79,13 @@ class ServerPeer implements PathAdapter, IceUfragRouting {
    * before it switched is not lost.
    */
   #previousRoute = -1;
+  /**
+   * Routes of validated sources other than the selected one, once keyed: a
+   * browser sends media on a pair it validated before it nominates it (after
+   * an ICE restart, say), and that media must not be lost (RFC 8445 §12.1).
+   * At most {@link MAX_CANDIDATE_ROUTES}, oldest dropped first.
+   */
+  readonly #candidates = new Map<string, number>();
   #detached = false;
 
   constructor(core: ServerCore, receiver: PathReceiver) {
@@ -104,6 +114,27 @@ class ServerPeer implements PathAdapter, IceUfragRouting {
       if (this.ufrags.has(ufrag) || byUfrag.has(ufrag)) continue;
       this.ufrags.add(ufrag);
       byUfrag.set(ufrag, this);
+    }
+  }
+
+  /**
+   * `address`:`port` passed this peer's ICE check: once keyed, route its
+   * media here too (natively unprotected), selected or not.
+   */
+  validatedSource(address: string, port: number): void {
+    const session = this.#session;
+    if (this.#detached || this.#core.closed || session === undefined || session.closed) return;
+    const key = endpointKey(address, port);
+    const remote = this.#remote;
+    if (this.#candidates.has(key) || (remote !== undefined && endpointKey(remote.address, remote.port) === key)) return;
+    const id = this.#core.socket.addRoute({ address, port }, session);
+    if (id < 0) return;
+    this.#candidates.set(key, id);
+    this.#core.byRoute.set(id, this);
+    this.#core.candidateRoutes.add(id);
+    if (this.#candidates.size > MAX_CANDIDATE_ROUTES) {
+      const [oldest] = this.#candidates.keys();
+      this.#removeCandidate(oldest as string);
     }
   }
 
@@ -138,6 +169,8 @@ class ServerPeer implements PathAdapter, IceUfragRouting {
 
   select(remote: Required<TransportAddress>): void {
     if (this.#detached) return;
+    // The selected route replaces a candidate route of the same source.
+    this.#removeCandidate(endpointKey(remote.address, remote.port));
     const before = this.#remote;
     this.#remote = remote;
     // A move of a keyed path keeps the old route for what is still in flight on it.
@@ -148,12 +181,14 @@ class ServerPeer implements PathAdapter, IceUfragRouting {
   keyed(session: SrtpSession | undefined): void {
     if (this.#detached) return;
     this.#session = session;
+    for (const key of [...this.#candidates.keys()]) this.#removeCandidate(key);
     this.#reroute(false);
   }
 
   detach(): void {
     if (this.#detached) return;
     this.#detached = true;
+    for (const key of [...this.#candidates.keys()]) this.#removeCandidate(key);
     this.#unroutePrevious();
     this.#unroute();
     this.#core.remove(this);
@@ -190,6 +225,15 @@ class ServerPeer implements PathAdapter, IceUfragRouting {
     this.#route = -1;
   }
 
+  #removeCandidate(key: string): void {
+    const id = this.#candidates.get(key);
+    if (id === undefined) return;
+    this.#candidates.delete(key);
+    this.#core.byRoute.delete(id);
+    this.#core.candidateRoutes.delete(id);
+    if (!this.#core.closed) this.#core.socket.removeRoute(id);
+  }
+
   #unroutePrevious(): void {
     if (this.#previousRoute < 0) return;
     this.#core.byRoute.delete(this.#previousRoute);
@@ -206,6 +250,8 @@ class ServerCore {
   readonly byUfrag = new Map<string, ServerPeer>();
   readonly byRoute = new Map<number, ServerPeer>();
   readonly byValidated = new Map<string, ServerPeer>();
+  /** Routes of validated, unselected sources: only their media goes by route, the rest as if unrouted. */
+  readonly candidateRoutes = new Set<number>();
   unknownSource = 0;
   unknownUfrag = 0;
   routeConflicts = 0;
@@ -252,7 +298,7 @@ class ServerCore {
         i = end;
         continue;
       }
-      if (kind === 'routed') {
+      if (kind === 'routed' && !this.candidateRoutes.has(batch.route(i))) {
         const peer = this.byRoute.get(batch.route(i));
         if (peer === undefined) this.unknownSource++;
         else peer.receiver.receive(Buffer.from(batch.packet(i)), batch.address(i), batch.port(i), batch.family(i));
@@ -287,12 +333,13 @@ class ServerCore {
     }
     peer.receiver.receive(Buffer.from(packet), address, port, family);
     if (peer.detached || !peer.receiver.isValidated(address, port, family)) return;
-    // This source passed the peer's check: its DTLS may arrive before the nomination.
+    // This source passed the peer's check: its DTLS may arrive before the nomination, its media too.
     const key = endpointKey(address, port);
     if (!this.byValidated.has(key)) {
       this.byValidated.set(key, peer);
       peer.validated.add(key);
     }
+    peer.validatedSource(address, port);
   }
 }
 
@@ -449,6 +496,7 @@ export class UdpServer implements Disposable {
     core.byRoute.clear();
     core.byUfrag.clear();
     core.byValidated.clear();
+    core.candidateRoutes.clear();
     core.peers.clear();
     core.socket.close();
   }
