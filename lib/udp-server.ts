@@ -359,9 +359,13 @@ let coreOf: (server: UdpServer) => ServerCore | undefined;
  *   `mediabatch` events); STUN and DTLS go to it as datagrams;
  * - before a path is selected: a STUN binding request goes to the transport
  *   whose local ICE username fragment opens its USERNAME
- *   (`localUfrag:remoteUfrag`); once the request passed that transport's
- *   check, the source's DTLS reaches it too (browsers send their ClientHello
- *   before the nominating check);
+ *   (`localUfrag:remoteUfrag`; during an ICE restart either of its two); once
+ *   the request passed that transport's check, the source's DTLS reaches it
+ *   too (browsers send their ClientHello before the nominating check), and
+ *   once keyed its SRTP, unprotected natively (browsers send media on a
+ *   validated pair before nominating it);
+ * - after the selected path moved: the old path's media until media arrives
+ *   on the new one (what was in flight is not lost);
  * - anything else (an unknown or spoofed source, a wrong ufrag) is dropped
  *   and counted in {@link UdpServer.getStats}.
  *
