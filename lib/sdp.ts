@@ -532,7 +532,7 @@ export function buildLiteAnswer(offer: RemoteDescription, options: LiteAnswerOpt
   if (typeof sessionId !== 'string' || !/^\d{1,20}$/.test(sessionId)) {
     throw argValueError('options.sessionId', 'a string of 1 to 20 digits', sessionId);
   }
-  const sessionVersion = options['sessionVersion'] ?? 2;
+  const sessionVersion = options['sessionVersion'] === undefined ? 2 : options['sessionVersion'];
   checkIntegerValue(sessionVersion, 'options.sessionVersion', 0, Number.MAX_SAFE_INTEGER);
   const tlsId = options['tlsId'];
   if (tlsId !== undefined) {
