@@ -317,6 +317,12 @@ export class IceLiteResponder {
   /**
    * `true` from {@link IceLiteResponder.restart} until a check with the new
    * credentials succeeded (while the old ones are still answered).
+   * @returns whether an ICE restart is pending
+   * @example
+   * ```ts
+   * ice.restart({ remoteUfrag: reoffer.iceUfrag });
+   * ice.restarting; // true until the peer's first check with the new credentials
+   * ```
    */
   get restarting(): boolean {
     return this.#previous !== undefined;
