@@ -138,9 +138,18 @@ class ServerPeer implements PathAdapter, IceUfragRouting {
     }
   }
 
-  /** Media arrived on `route`: once it is the current one, the previous path is no longer needed. */
+  /**
+   * Media arrived on `route`: once it is the current one, the previous path
+   * is no longer needed (retired after the batch: later datagrams of it may
+   * carry the previous route still).
+   */
   mediaOn(route: number): void {
-    if (route === this.#route && this.#previousRoute >= 0) this.#unroutePrevious();
+    if (route === this.#route && this.#previousRoute >= 0) this.#core.retiring.add(this);
+  }
+
+  /** Removes the previous path's route (see {@link ServerPeer.mediaOn}). */
+  retirePrevious(): void {
+    this.#unroutePrevious();
   }
 
   get detached(): boolean {
@@ -169,20 +178,21 @@ class ServerPeer implements PathAdapter, IceUfragRouting {
 
   select(remote: Required<TransportAddress>): void {
     if (this.#detached) return;
-    // The selected route replaces a candidate route of the same source.
-    this.#removeCandidate(endpointKey(remote.address, remote.port));
+    // A candidate route of this source becomes the selected one as it is: media of
+    // the batch being routed that the socket already tagged with it stays delivered.
+    const promoted = this.#takeCandidate(endpointKey(remote.address, remote.port));
     const before = this.#remote;
     this.#remote = remote;
     // A move of a keyed path keeps the old route for what is still in flight on it.
     const moved = before !== undefined && this.#session !== undefined && (before.address !== remote.address || before.port !== remote.port);
-    this.#reroute(moved);
+    this.#reroute(moved, promoted);
   }
 
   keyed(session: SrtpSession | undefined): void {
     if (this.#detached) return;
     this.#session = session;
     for (const key of [...this.#candidates.keys()]) this.#removeCandidate(key);
-    this.#reroute(false);
+    this.#reroute(false, -1);
   }
 
   detach(): void {
@@ -196,9 +206,11 @@ class ServerPeer implements PathAdapter, IceUfragRouting {
 
   /**
    * (Re)registers the native route of the selected path, with the session
-   * once keyed; with `keepPrevious`, the current route becomes the previous one.
+   * once keyed; with `keepPrevious`, the current route becomes the previous
+   * one; a `promoted` route (≥ 0, a candidate route of the selected source
+   * with the current session) is taken as it is.
    */
-  #reroute(keepPrevious: boolean): void {
+  #reroute(keepPrevious: boolean, promoted: number): void {
     this.#unroutePrevious();
     if (keepPrevious && this.#route >= 0) {
       this.#previousRoute = this.#route;
@@ -207,6 +219,10 @@ class ServerPeer implements PathAdapter, IceUfragRouting {
       this.#unroute();
     }
     const remote = this.#remote;
+    if (promoted >= 0) {
+      this.#route = promoted;
+      return;
+    }
     if (remote === undefined || this.#core.closed) return;
     const session = this.#session !== undefined && !this.#session.closed ? this.#session : undefined;
     const id = this.#core.socket.addRoute(remote, session);
@@ -223,6 +239,15 @@ class ServerPeer implements PathAdapter, IceUfragRouting {
     this.#core.byRoute.delete(this.#route);
     if (!this.#core.closed) this.#core.socket.removeRoute(this.#route);
     this.#route = -1;
+  }
+
+  /** Takes the candidate route of `key` out of the candidates (it stays registered); -1 if none. */
+  #takeCandidate(key: string): number {
+    const id = this.#candidates.get(key);
+    if (id === undefined) return -1;
+    this.#candidates.delete(key);
+    this.#core.candidateRoutes.delete(id);
+    return id;
   }
 
   #removeCandidate(key: string): void {
@@ -252,6 +277,8 @@ class ServerCore {
   readonly byValidated = new Map<string, ServerPeer>();
   /** Routes of validated, unselected sources: only their media goes by route, the rest as if unrouted. */
   readonly candidateRoutes = new Set<number>();
+  /** Peers whose previous route goes once the batch being routed is done. */
+  readonly retiring = new Set<ServerPeer>();
   unknownSource = 0;
   unknownUfrag = 0;
   routeConflicts = 0;
@@ -307,6 +334,9 @@ class ServerCore {
       }
       i++;
     }
+    if (this.retiring.size === 0) return;
+    for (const peer of this.retiring) peer.retirePrevious();
+    this.retiring.clear();
   }
 
   /** A datagram from a source with no route: STUN goes by ufrag, the rest only to the transport that validated the source. */

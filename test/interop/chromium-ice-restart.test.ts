@@ -97,7 +97,8 @@ test('Chromium restartIce() while Opus flows: new credentials on the live transp
   const missing: number[] = [];
   const seen = new Set(sequence);
   for (let s = first; s <= last; s++) if (!seen.has(s)) missing.push(s);
-  assert.deepEqual(missing, [], `lost RTP across the restart (path ${firstPath} → ${paths.join(' → ') || 'unchanged'})`);
+  const dropped = JSON.stringify({ transport: transport.getStats().droppedDatagrams, server: { ...server.getStats(), socket: undefined } });
+  assert.deepEqual(missing, [], `lost RTP across the restart (path ${firstPath} → ${paths.join(' → ') || 'unchanged'}; ${dropped})`);
   assert.equal(seen.size, sequence.length, 'no duplicates');
 
   const after = transport.getStats();
