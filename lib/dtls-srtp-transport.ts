@@ -20,7 +20,14 @@ import {
   MIN_CONSENT_TIMEOUT_MS,
   MIN_DISCONNECTED_TIMEOUT_MS,
 } from './ice-consent.js';
-import { IceLiteResponder, isIceLiteResponder } from './ice-lite.js';
+import {
+  IceLiteResponder,
+  bindIceUfragRouting,
+  isIceLiteResponder,
+  type IceLiteLocalParameters,
+  type IceRestartOptions,
+} from './ice-lite.js';
+import { ufragRoutingOf } from './udp-server.js';
 import { dtlsRoleFromIceRole, selectDtlsRole, type DtlsRole } from './role.js';
 import { rethrowLater, safeEmit } from './safe-emit.js';
 import { consentExpiredOn, debugDrop, debugEnabled, debugPath, innerTransport, stateChanged, transportMade } from './diagnostics.js';
@@ -389,6 +396,9 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
         this.#counters.sendFailures++;
       },
     );
+    // A UdpServer routes checks by ufrag: an ICE restart registers its new one there.
+    const routing = ufragRoutingOf(this.#path);
+    if (ice !== undefined && routing !== undefined) bindIceUfragRouting(ice, routing);
     const initial = this.#selection.current;
     try {
       if (initial !== undefined) this.#path.select?.(initial);
@@ -620,6 +630,32 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       dtls.setRemoteFingerprints(fingerprints);
     });
     this.#connected = true;
+  }
+
+  /**
+   * ICE restart (RFC 8445 §9; a browser's `pc.restartIce()`) on the live
+   * transport: the ICE-lite responder takes new local credentials (given or
+   * generated) and the peer's new ufrag, and returns the local ones for the
+   * answer. DTLS and SRTP carry on untouched. See
+   * {@link IceLiteResponder.restart}: checks with the old credentials are
+   * answered (and renew consent) until one with the new ones succeeds; the
+   * selected path moves when the peer nominates another address. On a
+   * `UdpServer` the transport is reachable by both ufrags meanwhile.
+   * @param options - `{ ufrag?, pwd?, remoteUfrag? }`, see {@link IceRestartOptions}.
+   * @returns The new local ICE parameters `{ usernameFragment, password, iceLite: true }`.
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for malformed or unchanged
+   *   credentials, or a ufrag another transport on the same `UdpServer` uses.
+   * @throws {InvalidStateError} ERR_INVALID_STATE after `close()`, or without an ICE-lite responder.
+   * @example
+   * const reoffer = parseRemoteDescription(sdp); // after pc.restartIce() in the browser
+   * const local = transport.restartIce({ remoteUfrag: reoffer.iceUfrag });
+   * const answer = buildLiteAnswer(reoffer, { iceUfrag: local.usernameFragment, icePwd: local.password, ... });
+   * @see https://www.rfc-editor.org/rfc/rfc8445#section-9
+   */
+  restartIce(options?: IceRestartOptions): IceLiteLocalParameters {
+    if (this.#closed) throw new InvalidStateError('DtlsSrtpTransport is closed');
+    if (this.#ice === undefined) throw new InvalidStateError('restartIce() needs the iceLite option');
+    return this.#ice.restart(options);
   }
 
   /**

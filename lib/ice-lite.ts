@@ -34,7 +34,9 @@ export interface IceRemoteAddress {
  * - `not-request`: an indication or a response (a lite agent sends no requests);
  * - `unknown-method`: a request for a method other than Binding;
  * - `wrong-username`: USERNAME is not `<our ufrag>:<their ufrag>`;
- * - `bad-integrity`: MESSAGE-INTEGRITY does not verify with our password.
+ * - `bad-integrity`: MESSAGE-INTEGRITY does not verify with our password;
+ * - `retired-credentials`: USERNAME names the credentials an ICE restart
+ *   replaced, after a check with the new ones succeeded (see {@link IceLiteResponder.restart}).
  *
  * Wrong credentials get no 401 on purpose: the sender is unauthenticated,
  * its source address may be spoofed, and a browser treats silence like a
@@ -46,7 +48,8 @@ export type IceLiteDropReason =
   | 'not-request'
   | 'unknown-method'
   | 'wrong-username'
-  | 'bad-integrity';
+  | 'bad-integrity'
+  | 'retired-credentials';
 
 /** STUN error codes this responder sends: 400 Bad Request, 420 Unknown Attribute, 487 Role Conflict. */
 export type IceLiteErrorCode = 400 | 420 | 487;
@@ -62,6 +65,11 @@ export type IceLiteResult =
       nominated: boolean;
       /** This check made `remote` the selected address (first nomination, or a move). */
       selectedChanged: boolean;
+      /**
+       * `true` when the check used the credentials an ICE restart is replacing
+       * (answered until a check with the new ones succeeds).
+       */
+      previousCredentials: boolean;
     }
   | {
       /** Send `response` to `remote`: a Binding error response. */
@@ -86,6 +94,12 @@ export interface IceLiteStats {
   nominations: number;
   /** Times the selected remote address was set or moved. */
   selectedChanges: number;
+  /** Calls of {@link IceLiteResponder.restart}. */
+  restarts: number;
+  /** Restarts completed: a check with the new credentials succeeded and the old ones were retired. */
+  restartsCompleted: number;
+  /** Checks answered with the old credentials while a restart was pending (counted in `validChecks` too). */
+  previousCredentialChecks: number;
   dropped: Record<IceLiteDropReason, number>;
 }
 
@@ -99,6 +113,45 @@ export interface IceLiteResponderOptions {
   remoteUfrag?: string;
   /** SOFTWARE attribute to add to responses (none by default). */
   software?: string;
+}
+
+/**
+ * Options of {@link IceLiteResponder.restart}: the new credentials of an ICE
+ * restart (RFC 8445 §9). A lite agent never sends checks, so the peer's new
+ * password is not needed.
+ */
+export interface IceRestartOptions {
+  /** Our new `ice-ufrag`: 4–256 ice-chars, not the current one. Generated if omitted. */
+  ufrag?: string;
+  /** Our new `ice-pwd`: 22–256 ice-chars, not the current one. Generated if omitted. */
+  pwd?: string;
+  /** The peer's new `ice-ufrag` (from its restart offer); when set, USERNAME must be exactly `<ufrag>:<remoteUfrag>`. */
+  remoteUfrag?: string;
+}
+
+/** Our ICE credentials, for `a=ice-ufrag`, `a=ice-pwd` and `a=ice-lite`. */
+export interface IceLiteLocalParameters {
+  usernameFragment: string;
+  password: string;
+  iceLite: true;
+}
+
+/** One generation of credentials: ours and the peer's ufrag (a restart replaces all three). */
+interface IceCredentials {
+  readonly ufrag: string;
+  readonly pwd: string;
+  remoteUfrag: string | undefined;
+}
+
+/**
+ * @internal What a server that routes STUN by local ufrag needs from a
+ * responder: `reserve` is called before a restart takes a new ufrag (it
+ * throws to refuse one another transport uses), `update` after the set of
+ * ufrags the responder answers changed.
+ */
+export interface IceUfragRouting {
+  reserve(ufrag: string): void;
+  update(ufrags: readonly string[]): void;
 }
 
 /** How many recently validated remote addresses a responder remembers. */
@@ -121,11 +174,18 @@ function randomIceString(bytes: number): string {
 }
 
 /** Any UDP source (port 0 included), with its family as the socket reported it. */
+/** The ufrag a USERNAME opens with (`<ufrag>:...`), or the whole of one without a colon. */
+function ufragOf(username: string): string {
+  const colon = username.indexOf(':');
+  return colon < 0 ? username : username.slice(0, colon);
+}
+
 function checkRemote(remote: unknown): IceRemoteAddress {
   return checkTransportAddress(remote, 'remote', { minPort: 0, familyRequired: true });
 }
 
 let isResponder: (value: unknown) => boolean;
+let bindRouting: (ice: IceLiteResponder, routing: IceUfragRouting) => void;
 
 /**
  * @internal Whether `value` is a real {@link IceLiteResponder} (not a Proxy
@@ -133,6 +193,14 @@ let isResponder: (value: unknown) => boolean;
  */
 export function isIceLiteResponder(value: unknown): value is IceLiteResponder {
   return isResponder(value);
+}
+
+/**
+ * @internal Tells `ice` about the server that routes its checks by ufrag, so
+ * that a restart reserves its new ufrag there and releases the retired one.
+ */
+export function bindIceUfragRouting(ice: IceLiteResponder, routing: IceUfragRouting): void {
+  bindRouting(ice, routing);
 }
 
 /**
@@ -157,6 +225,10 @@ export function isIceLiteResponder(value: unknown): value is IceLiteResponder {
  * Error responses after successful authentication (420, 487) carry
  * MESSAGE-INTEGRITY; every response carries FINGERPRINT.
  *
+ * An ICE restart ({@link IceLiteResponder.restart}) replaces the credentials
+ * on the live responder; checks with the old ones are answered until one with
+ * the new ones succeeds, so the path in use never goes unanswered.
+ *
  * @example
  * ```ts
  * const ice = new IceLiteResponder();
@@ -172,12 +244,19 @@ export function isIceLiteResponder(value: unknown): value is IceLiteResponder {
 export class IceLiteResponder {
   static {
     // A brand check: no Proxy trap and no getter runs, whatever `value` is.
-    isResponder = (value) => typeof value === 'object' && value !== null && #ufrag in value;
+    isResponder = (value) => typeof value === 'object' && value !== null && #current in value;
+    bindRouting = (ice, routing) => {
+      ice.#routing = routing;
+    };
   }
-  readonly #ufrag: string;
-  readonly #pwd: string;
+  /** The credentials of the peer's checks from now on. */
+  #current: IceCredentials;
+  /** During a restart: the credentials it replaces, still answered until a check with `#current` succeeds. */
+  #previous: IceCredentials | undefined;
+  /** The ufrag the last completed restart retired: its checks are dropped as `retired-credentials`. */
+  #retiredUfrag: string | undefined;
+  #routing: IceUfragRouting | undefined;
   readonly #software: string | undefined;
-  #remoteUfrag: string | undefined;
   #selected: IceRemoteAddress | undefined;
   /** Addresses that sent an authenticated check, most recent last, at most {@link MAX_VALIDATED}. */
   readonly #validated: string[] = [];
@@ -187,6 +266,9 @@ export class IceLiteResponder {
     errorResponses: { 400: 0, 420: 0, 487: 0 },
     nominations: 0,
     selectedChanges: 0,
+    restarts: 0,
+    restartsCompleted: 0,
+    previousCredentialChecks: 0,
     dropped: {
       malformed: 0,
       'bad-fingerprint': 0,
@@ -194,6 +276,7 @@ export class IceLiteResponder {
       'unknown-method': 0,
       'wrong-username': 0,
       'bad-integrity': 0,
+      'retired-credentials': 0,
     },
   };
 
@@ -210,9 +293,11 @@ export class IceLiteResponder {
    */
   constructor(options?: IceLiteResponderOptions) {
     const { ufrag, pwd, remoteUfrag, software } = optionalObject(options, 'options');
-    this.#ufrag = ufrag === undefined ? randomIceString(6) : checkIceString(ufrag, 'options.ufrag', 4);
-    this.#pwd = pwd === undefined ? randomIceString(18) : checkIceString(pwd, 'options.pwd', 22);
-    if (remoteUfrag !== undefined) this.#remoteUfrag = checkIceString(remoteUfrag, 'options.remoteUfrag', 4);
+    this.#current = {
+      ufrag: ufrag === undefined ? randomIceString(6) : checkIceString(ufrag, 'options.ufrag', 4),
+      pwd: pwd === undefined ? randomIceString(18) : checkIceString(pwd, 'options.pwd', 22),
+      remoteUfrag: remoteUfrag === undefined ? undefined : checkIceString(remoteUfrag, 'options.remoteUfrag', 4),
+    };
     if (software !== undefined) checkString(software, 'options.software');
     this.#software = software;
   }
@@ -225,8 +310,69 @@ export class IceLiteResponder {
    * const { usernameFragment, password } = ice.localParameters;
    * ```
    */
-  get localParameters(): { usernameFragment: string; password: string; iceLite: true } {
-    return { usernameFragment: this.#ufrag, password: this.#pwd, iceLite: true };
+  get localParameters(): IceLiteLocalParameters {
+    return { usernameFragment: this.#current.ufrag, password: this.#current.pwd, iceLite: true };
+  }
+
+  /**
+   * `true` from {@link IceLiteResponder.restart} until a check with the new
+   * credentials succeeded (while the old ones are still answered).
+   * @returns whether an ICE restart is pending
+   * @example
+   * ```ts
+   * ice.restart({ remoteUfrag: reoffer.iceUfrag });
+   * ice.restarting; // true until the peer's first check with the new credentials
+   * ```
+   */
+  get restarting(): boolean {
+    return this.#previous !== undefined;
+  }
+
+  /**
+   * Starts an ICE restart (RFC 8445 §9, a browser's `pc.restartIce()`): takes
+   * new local credentials (given or generated) and the peer's new ufrag on the
+   * live responder, and returns the local ones for the answer (or offer).
+   *
+   * Checks with the old credentials keep being answered, and keep renewing
+   * consent on the selected path, until the first check with the new ones
+   * succeeds; from then on the old ones are retired and their checks dropped
+   * (`retired-credentials`). The validated addresses and the selected address
+   * carry over: the path moves only when the peer nominates another one. A
+   * second restart before the first completed replaces the pending
+   * credentials; the ones in use before stay answered.
+   * @param options - the new credentials; see {@link IceRestartOptions}
+   * @returns the new {@link IceLiteResponder.localParameters}
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE` for a ufrag or password that
+   *   is not 4 (ufrag) or 22 (pwd) to 256 ice-chars, or equal to the one it replaces (a restart
+   *   changes both, RFC 8445 §9), or a local ufrag another transport on the same `UdpServer` uses
+   * @example
+   * ```ts
+   * const reoffer = parseRemoteDescription(sdp);
+   * const { usernameFragment, password } = ice.restart({ remoteUfrag: reoffer.iceUfrag });
+   * ```
+   * @see https://www.rfc-editor.org/rfc/rfc8445#section-9
+   */
+  restart(options?: IceRestartOptions): IceLiteLocalParameters {
+    const { ufrag, pwd, remoteUfrag } = optionalObject(options, 'options');
+    const inUse = this.#previous ?? this.#current;
+    const next: IceCredentials = {
+      ufrag: ufrag === undefined ? randomIceString(6) : checkIceString(ufrag, 'options.ufrag', 4),
+      pwd: pwd === undefined ? randomIceString(18) : checkIceString(pwd, 'options.pwd', 22),
+      remoteUfrag: remoteUfrag === undefined ? undefined : checkIceString(remoteUfrag, 'options.remoteUfrag', 4),
+    };
+    // Old and new checks are told apart by our ufrag.
+    if (next.ufrag === inUse.ufrag || next.ufrag === this.#current.ufrag) {
+      throw argValueError('options.ufrag', 'a ufrag other than the one in use', next.ufrag);
+    }
+    if (next.pwd === inUse.pwd || next.pwd === this.#current.pwd) {
+      throw argValueError('options.pwd', 'a password other than the one in use', '<the current password>');
+    }
+    this.#routing?.reserve(next.ufrag);
+    this.#previous = inUse;
+    this.#current = next;
+    this.#stats.restarts++;
+    this.#routing?.update([next.ufrag, inUse.ufrag]);
+    return this.localParameters;
   }
 
   /**
@@ -275,7 +421,7 @@ export class IceLiteResponder {
    * ```
    */
   setRemoteUfrag(ufrag: string): void {
-    this.#remoteUfrag = checkIceString(ufrag, 'ufrag', 4);
+    this.#current.remoteUfrag = checkIceString(ufrag, 'ufrag', 4);
   }
 
   /**
@@ -315,19 +461,25 @@ export class IceLiteResponder {
     if (msg.messageClass !== 'request') return this.#drop('not-request');
     if (msg.method !== STUN_METHOD_BINDING) return this.#drop('unknown-method');
     if (msg.username === undefined || msg.messageIntegrity === undefined) {
-      return this.#error(msg, from, 400, 'Bad Request', false);
+      return this.#error(msg, from, 400, 'Bad Request', undefined);
     }
-    if (!this.#usernameMatches(msg.username)) return this.#drop('wrong-username');
-    if (!verifyMessageIntegrity(msg, this.#pwd)) return this.#drop('bad-integrity');
+    const creds = this.#credentialsOf(msg.username);
+    if (creds === undefined) {
+      return this.#drop(this.#retiredUfrag !== undefined && ufragOf(msg.username) === this.#retiredUfrag ? 'retired-credentials' : 'wrong-username');
+    }
+    if (!verifyMessageIntegrity(msg, creds.pwd)) return this.#drop('bad-integrity');
 
     this.#stats.validChecks++;
-    if (msg.unknownRequired.length > 0) return this.#error(msg, from, 420, 'Unknown Attribute', true);
+    if (msg.unknownRequired.length > 0) return this.#error(msg, from, 420, 'Unknown Attribute', creds);
     const controlling = msg.iceControlling !== undefined;
     const controlled = msg.iceControlled !== undefined;
     if (msg.priority === undefined || controlling === controlled) {
-      return this.#error(msg, from, 400, 'Bad Request', true);
+      return this.#error(msg, from, 400, 'Bad Request', creds);
     }
-    if (controlled) return this.#error(msg, from, 487, 'Role Conflict', true);
+    if (controlled) return this.#error(msg, from, 487, 'Role Conflict', creds);
+    const previousCredentials = creds !== this.#current;
+    if (previousCredentials) this.#stats.previousCredentialChecks++;
+    else if (this.#previous !== undefined) this.#completeRestart(this.#previous);
 
     const key = addressKey(from);
     const known = this.#validated.indexOf(key);
@@ -352,16 +504,28 @@ export class IceLiteResponder {
         transactionId: msg.transactionId,
         attributes: [...this.#softwareAttr(), { type: 'xor-mapped-address', value: mapped }],
       },
-      { integrityKey: this.#pwd },
+      { integrityKey: creds.pwd },
     );
     this.#stats.successResponses++;
-    return { action: 'success', response, remote: { ...from }, nominated: msg.useCandidate, selectedChanged };
+    return { action: 'success', response, remote: { ...from }, nominated: msg.useCandidate, selectedChanged, previousCredentials };
   }
 
-  #usernameMatches(username: string): boolean {
-    const colon = username.indexOf(':');
-    if (colon < 0 || username.slice(0, colon) !== this.#ufrag) return false;
-    return this.#remoteUfrag === undefined || username.slice(colon + 1) === this.#remoteUfrag;
+  /** The first check with the new credentials succeeded: the old ones are retired. */
+  #completeRestart(previous: IceCredentials): void {
+    this.#previous = undefined;
+    this.#retiredUfrag = previous.ufrag;
+    this.#stats.restartsCompleted++;
+    this.#routing?.update([this.#current.ufrag]);
+  }
+
+  /** The credentials whose ufrags USERNAME names (`<ours>:<theirs>`), if any. */
+  #credentialsOf(username: string): IceCredentials | undefined {
+    for (const creds of this.#previous === undefined ? [this.#current] : [this.#current, this.#previous]) {
+      const colon = username.indexOf(':');
+      if (colon < 0 || username.slice(0, colon) !== creds.ufrag) continue;
+      if (creds.remoteUfrag === undefined || username.slice(colon + 1) === creds.remoteUfrag) return creds;
+    }
+    return undefined;
   }
 
   #softwareAttr(): StunAttributeInit[] {
@@ -373,12 +537,13 @@ export class IceLiteResponder {
     return { action: 'drop', reason };
   }
 
-  #error(msg: StunMessage, from: IceRemoteAddress, code: IceLiteErrorCode, reason: string, authenticated: boolean): IceLiteResult {
+  /** An error response; with `creds` (the check authenticated under them) it carries MESSAGE-INTEGRITY. */
+  #error(msg: StunMessage, from: IceRemoteAddress, code: IceLiteErrorCode, reason: string, creds: IceCredentials | undefined): IceLiteResult {
     const attributes: StunAttributeInit[] = [...this.#softwareAttr(), { type: 'error-code', code, reason }];
     if (code === 420) attributes.push({ type: 'unknown-attributes', value: msg.unknownRequired });
     const response = serializeStunMessage(
       { messageClass: 'error', transactionId: msg.transactionId, attributes },
-      authenticated ? { integrityKey: this.#pwd } : {},
+      creds === undefined ? {} : { integrityKey: creds.pwd },
     );
     this.#stats.errorResponses[code]++;
     return { action: 'error', response, remote: { ...from }, errorCode: code };

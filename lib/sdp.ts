@@ -80,6 +80,8 @@ export interface SdpMediaSection {
   iceUfrag: string | undefined;
   icePwd: string | undefined;
   fingerprints: SdpFingerprint[];
+  /** `a=tls-id` (RFC 8842), the media-level one or else the session-level one. */
+  tlsId: string | undefined;
   setup: DtlsSetup | undefined;
   rtcpMux: boolean;
   rtcpRsize: boolean;
@@ -105,6 +107,12 @@ export interface RemoteDescription {
   icePwd: string;
   /** Every `a=fingerprint` of the transport section (RFC 8122 allows several). */
   fingerprints: SdpFingerprint[];
+  /**
+   * `a=tls-id` of the transport section (RFC 8842 §4), or `undefined` when the
+   * peer sends none (Chromium does not). A new value in a later offer or
+   * answer means a new DTLS association (RFC 8842 §5); compare it with the previous one.
+   */
+  tlsId: string | undefined;
   /** `a=setup`; `'active'` when absent, the RFC 4145 §4 default. */
   setup: DtlsSetup;
   /** `a=ice-lite` at session level. */
@@ -119,6 +127,8 @@ export interface RemoteDescription {
 }
 
 const ICE_CHARS = /^[A-Za-z0-9+/]+$/;
+/** tls-id-value = 20*255(ALPHA / DIGIT / "+" / "/" / "-" / "_") (RFC 8842 §4). */
+const TLS_ID = /^[A-Za-z0-9+/_-]{20,255}$/;
 const SETUP_VALUES: readonly string[] = ['active', 'passive', 'actpass', 'holdconn'];
 const DIRECTIONS: readonly string[] = ['sendrecv', 'sendonly', 'recvonly', 'inactive'];
 
@@ -135,17 +145,28 @@ function parseFingerprintValue(text: string): SdpFingerprint {
   }
 }
 
-/** Splits SDP into its session block and media blocks and collects the `a=fingerprint` lines of each. */
-function fingerprintsBySection(sdp: string): { session: SdpFingerprint[]; media: SdpFingerprint[][] } {
-  const session: SdpFingerprint[] = [];
-  const media: SdpFingerprint[][] = [];
+/** The DTLS attributes of one SDP block (session or media), which sdp-transform does not parse. */
+interface DtlsAttributes {
+  fingerprints: SdpFingerprint[];
+  tlsId: string | undefined;
+}
+
+/** Splits SDP into its session block and media blocks and collects the `a=fingerprint` and `a=tls-id` lines of each. */
+function dtlsAttributesBySection(sdp: string): { session: DtlsAttributes; media: DtlsAttributes[] } {
+  const session: DtlsAttributes = { fingerprints: [], tlsId: undefined };
+  const media: DtlsAttributes[] = [];
   let current = session;
   for (const line of sdp.split(/\r?\n/)) {
     if (line.startsWith('m=')) {
-      current = [];
+      current = { fingerprints: [], tlsId: undefined };
       media.push(current);
     } else if (/^a=fingerprint:/i.test(line)) {
-      current.push(parseFingerprintValue(line.slice(2)));
+      current.fingerprints.push(parseFingerprintValue(line.slice(2)));
+    } else if (line.startsWith('a=tls-id:')) {
+      const value = line.slice('a=tls-id:'.length).trim();
+      if (!TLS_ID.test(value)) throw invalid('Expected a=tls-id to be 20 to 255 characters of A-Z a-z 0-9 + / - _');
+      if (current.tlsId !== undefined) throw invalid('Expected at most one a=tls-id per section');
+      current.tlsId = value;
     }
   }
   return { session, media };
@@ -208,7 +229,7 @@ export function parseRemoteDescription(sdp: string): RemoteDescription {
   }
   const media = Array.isArray(parsed.media) ? parsed.media : [];
   if (media.length === 0) throw new SdpError('ERR_SDP_PARSE', 'Expected at least one media section');
-  const fps = fingerprintsBySection(sdp);
+  const fps = dtlsAttributesBySection(sdp);
   if (fps.media.length !== media.length) throw new SdpError('ERR_SDP_PARSE', 'Expected every m= line to parse');
 
   const sessionUfrag = checkIce(parsed.iceUfrag, 'a=ice-ufrag', 4);
@@ -217,7 +238,7 @@ export function parseRemoteDescription(sdp: string): RemoteDescription {
   const bundleGroup = (parsed.groups ?? []).find((g) => g.type === 'BUNDLE');
   const bundle = bundleGroup === undefined ? undefined : String(bundleGroup.mids).split(' ').filter((s) => s !== '');
   const sections = media.map((m, i) =>
-    toSection(m, fps.media[i] ?? [], fps.session, sessionUfrag, sessionPwd, sessionSetup, bundle ?? []),
+    toSection(m, fps.media[i] ?? { fingerprints: [], tlsId: undefined }, fps.session, sessionUfrag, sessionPwd, sessionSetup, bundle ?? []),
   );
   const tagMid = bundle?.[0];
   const transport =
@@ -231,6 +252,7 @@ export function parseRemoteDescription(sdp: string): RemoteDescription {
     iceUfrag: transport.iceUfrag,
     icePwd: transport.icePwd,
     fingerprints: transport.fingerprints,
+    tlsId: transport.tlsId,
     setup: transport.setup ?? 'active',
     iceLite: parsed.icelite === 'ice-lite',
     mids: sections.flatMap((s) => (s.mid === undefined ? [] : [s.mid])),
@@ -242,8 +264,8 @@ export function parseRemoteDescription(sdp: string): RemoteDescription {
 
 function toSection(
   m: sdpTransform.MediaDescription,
-  mediaFps: SdpFingerprint[],
-  sessionFps: SdpFingerprint[],
+  mediaDtls: DtlsAttributes,
+  sessionDtls: DtlsAttributes,
   sessionUfrag: string | undefined,
   sessionPwd: string | undefined,
   sessionSetup: DtlsSetup | undefined,
@@ -282,7 +304,8 @@ function toSection(
     direction,
     iceUfrag: checkIce(m.iceUfrag, 'a=ice-ufrag', 4) ?? sessionUfrag,
     icePwd: checkIce(m.icePwd, 'a=ice-pwd', 22) ?? sessionPwd,
-    fingerprints: mediaFps.length > 0 ? mediaFps : sessionFps,
+    fingerprints: mediaDtls.fingerprints.length > 0 ? mediaDtls.fingerprints : sessionDtls.fingerprints,
+    tlsId: mediaDtls.tlsId ?? sessionDtls.tlsId,
     setup: checkSetup(m.setup) ?? sessionSetup,
     rtcpMux: m.rtcpMux === 'rtcp-mux',
     rtcpRsize: m.rtcpRsize === 'rtcp-rsize',
@@ -314,8 +337,18 @@ export interface LiteAnswerOptions {
   icePwd: string;
   /** Our certificate's fingerprints (e.g. `certificate.getFingerprints()`); at least one. */
   fingerprints: readonly SdpFingerprint[];
-  /** Our `a=setup`; default {@link answerSetup}`(offer.setup, 'passive')` (DTLS server). */
+  /**
+   * Our `a=setup`; default {@link answerSetup}`(offer.setup, 'passive')` (DTLS server).
+   * Answering a re-offer that keeps the DTLS association (an ICE restart), give the
+   * setup of the first answer: the DTLS roles must not change (RFC 8842 §5.3).
+   */
   setup?: 'active' | 'passive';
+  /**
+   * Our `a=tls-id` (RFC 8842 §4): 20 to 255 characters of `A-Z a-z 0-9 + / - _`,
+   * written in every accepted section. Keep it for the life of a DTLS
+   * association; a new one announces a new association. None by default.
+   */
+  tlsId?: string;
   /** The one host candidate: the address and UDP port our socket is bound to. */
   candidate: { address: string; port: number };
   /**
@@ -340,8 +373,13 @@ export interface LiteAnswerOptions {
   encryptHeaderExtensions?: boolean;
   /** What we send per mid: adds `a=ssrc:<ssrc> cname:<cname>` and `a=msid`. */
   send?: Readonly<Record<string, { ssrc: number; cname: string; streamId?: string; trackId?: string }>>;
-  /** Origin session id (digits). Random by default. */
+  /** Origin session id (digits). Random by default; keep the first answer's in the answers to re-offers. */
   sessionId?: string;
+  /**
+   * Origin session version: 0 to 2^53 - 1, default 2. An answer to a re-offer
+   * (e.g. after `pc.restartIce()`) has the same `sessionId` and a higher version (RFC 8866 §5.2).
+   */
+  sessionVersion?: number;
 }
 
 const ANSWER_DIRECTION: Record<SdpMediaSection['direction'], SdpMediaSection['direction']> = {
@@ -494,6 +532,13 @@ export function buildLiteAnswer(offer: RemoteDescription, options: LiteAnswerOpt
   if (typeof sessionId !== 'string' || !/^\d{1,20}$/.test(sessionId)) {
     throw argValueError('options.sessionId', 'a string of 1 to 20 digits', sessionId);
   }
+  const sessionVersion = options['sessionVersion'] === undefined ? 2 : options['sessionVersion'];
+  checkIntegerValue(sessionVersion, 'options.sessionVersion', 0, Number.MAX_SAFE_INTEGER);
+  const tlsId = options['tlsId'];
+  if (tlsId !== undefined) {
+    checkString(tlsId, 'options.tlsId');
+    if (!TLS_ID.test(tlsId)) throw argValueError('options.tlsId', '20 to 255 characters of A-Z a-z 0-9 + / - _', tlsId);
+  }
   const candidate = { address: candAddress, port: candPort };
 
   const accepted: string[] = [];
@@ -550,9 +595,10 @@ export function buildLiteAnswer(offer: RemoteDescription, options: LiteAnswerOpt
       ext: answerExtensions(section.headerExtensions, extensions, encrypt),
     };
     if (section.rtcpRsize) m.rtcpRsize = 'rtcp-rsize';
-    if (fingerprints.length > 1) {
-      m.invalid = fingerprints.slice(1).map((f) => ({ value: `fingerprint:${f.algorithm} ${f.value}` }));
-    }
+    // sdp-transform knows neither a second fingerprint nor tls-id: written as raw attributes.
+    const raw = fingerprints.slice(1).map((f) => ({ value: `fingerprint:${f.algorithm} ${f.value}` }));
+    if (tlsId !== undefined) raw.push({ value: `tls-id:${tlsId}` });
+    if (raw.length > 0) m.invalid = raw;
     const sending = Object.hasOwn(send, section.mid) ? send[section.mid] : undefined;
     if (sending !== undefined) addSend(m, sending, section.mid);
     return m;
@@ -560,7 +606,7 @@ export function buildLiteAnswer(offer: RemoteDescription, options: LiteAnswerOpt
 
   const description: sdpTransform.SessionDescription = {
     version: 0,
-    origin: { username: '-', sessionId, sessionVersion: 2, netType: 'IN', ipVer, address: candidate.address },
+    origin: { username: '-', sessionId, sessionVersion, netType: 'IN', ipVer, address: candidate.address },
     name: '-',
     timing: { start: 0, stop: 0 },
     icelite: 'ice-lite',

@@ -8,6 +8,7 @@
 import { InvalidStateError } from './errors.js';
 import { debugDrop, debugEnabled } from './diagnostics.js';
 import type { PathAdapter, PathReceiver, TransportAddress } from './datagram-path.js';
+import type { IceUfragRouting } from './ice-lite.js';
 import type { SrtpSession } from './srtp-session.js';
 import { isStunMessage, parseStunMessage } from './stun.js';
 import {
@@ -54,26 +55,101 @@ export interface UdpServerStats {
   readonly socket: UdpSocketStats;
 }
 
+/** How many validated, unselected sources of one peer get a media route. */
+const MAX_CANDIDATE_ROUTES = 8;
+
 function endpointKey(address: string, port: number): string {
   return `${address}|${port}`;
 }
 
 /** One transport attached to a server: the transport's path adapter. */
-class ServerPeer implements PathAdapter {
+class ServerPeer implements PathAdapter, IceUfragRouting {
   readonly receiver: PathReceiver;
-  readonly ufrag: string | undefined;
+  /** The local ufrags this peer's checks are routed by: one, or two during an ICE restart. */
+  readonly ufrags = new Set<string>();
   readonly #core: ServerCore;
   /** Addresses this peer's ICE checks validated, routed here before any selection. */
   readonly validated = new Set<string>();
   #remote: Required<TransportAddress> | undefined;
   #session: SrtpSession | undefined;
   #route = -1;
+  /**
+   * After the selected path moved: the route of the path before, kept until
+   * media arrives on the new one, so that what the peer sent on the old path
+   * before it switched is not lost.
+   */
+  #previousRoute = -1;
+  /**
+   * Routes of validated sources other than the selected one, once keyed: a
+   * browser sends media on a pair it validated before it nominates it (after
+   * an ICE restart, say), and that media must not be lost (RFC 8445 §12.1).
+   * At most {@link MAX_CANDIDATE_ROUTES}, oldest dropped first.
+   */
+  readonly #candidates = new Map<string, number>();
   #detached = false;
 
   constructor(core: ServerCore, receiver: PathReceiver) {
     this.#core = core;
     this.receiver = receiver;
-    this.ufrag = receiver.localUfrag;
+  }
+
+  /** Refuses `ufrag` if another transport on this server routes by it. */
+  reserve(ufrag: string): void {
+    const owner = this.#core.byUfrag.get(ufrag);
+    if (owner !== undefined && owner !== this) {
+      throw argValueError('options.ufrag', 'a local ufrag no other transport on this server uses', ufrag);
+    }
+  }
+
+  /** Routes STUN naming exactly `ufrags` to this peer from now on (an ICE restart added or retired one). */
+  update(ufrags: readonly string[]): void {
+    if (this.#detached) return;
+    const byUfrag = this.#core.byUfrag;
+    for (const ufrag of this.ufrags) {
+      if (ufrags.includes(ufrag)) continue;
+      this.ufrags.delete(ufrag);
+      if (byUfrag.get(ufrag) === this) byUfrag.delete(ufrag);
+    }
+    for (const ufrag of ufrags) {
+      if (this.ufrags.has(ufrag) || byUfrag.has(ufrag)) continue;
+      this.ufrags.add(ufrag);
+      byUfrag.set(ufrag, this);
+    }
+  }
+
+  /**
+   * `address`:`port` passed this peer's ICE check: once keyed, route its
+   * media here too (natively unprotected), selected or not.
+   */
+  validatedSource(address: string, port: number): void {
+    const session = this.#session;
+    if (this.#detached || this.#core.closed || session === undefined || session.closed) return;
+    const key = endpointKey(address, port);
+    const remote = this.#remote;
+    if (this.#candidates.has(key) || (remote !== undefined && endpointKey(remote.address, remote.port) === key)) return;
+    const id = this.#core.socket.addRoute({ address, port }, session);
+    if (id < 0) return;
+    this.#candidates.set(key, id);
+    this.#core.byRoute.set(id, this);
+    this.#core.candidateRoutes.add(id);
+    if (this.#candidates.size > MAX_CANDIDATE_ROUTES) {
+      const [oldest] = this.#candidates.keys();
+      this.#removeCandidate(oldest as string);
+    }
+  }
+
+  /**
+   * Media arrived on `route`: once it is the current one, the previous path
+   * is no longer needed (retired after the batch: later datagrams of it may
+   * carry the previous route still).
+   */
+  mediaOn(route: number): void {
+    if (route === this.#route && this.#previousRoute >= 0) this.#core.retiring.add(this);
+  }
+
+  /** Removes the previous path's route (see {@link ServerPeer.mediaOn}). */
+  retirePrevious(): void {
+    this.#unroutePrevious();
   }
 
   get detached(): boolean {
@@ -102,27 +178,51 @@ class ServerPeer implements PathAdapter {
 
   select(remote: Required<TransportAddress>): void {
     if (this.#detached) return;
+    // A candidate route of this source becomes the selected one as it is: media of
+    // the batch being routed that the socket already tagged with it stays delivered.
+    const promoted = this.#takeCandidate(endpointKey(remote.address, remote.port));
+    const before = this.#remote;
     this.#remote = remote;
-    this.#reroute();
+    // A move of a keyed path keeps the old route for what is still in flight on it.
+    const moved = before !== undefined && this.#session !== undefined && (before.address !== remote.address || before.port !== remote.port);
+    this.#reroute(moved, promoted);
   }
 
   keyed(session: SrtpSession | undefined): void {
     if (this.#detached) return;
     this.#session = session;
-    this.#reroute();
+    for (const key of [...this.#candidates.keys()]) this.#removeCandidate(key);
+    this.#reroute(false, -1);
   }
 
   detach(): void {
     if (this.#detached) return;
     this.#detached = true;
+    for (const key of [...this.#candidates.keys()]) this.#removeCandidate(key);
+    this.#unroutePrevious();
     this.#unroute();
     this.#core.remove(this);
   }
 
-  /** (Re)registers the native route of the selected path, with the session once keyed. */
-  #reroute(): void {
-    this.#unroute();
+  /**
+   * (Re)registers the native route of the selected path, with the session
+   * once keyed; with `keepPrevious`, the current route becomes the previous
+   * one; a `promoted` route (≥ 0, a candidate route of the selected source
+   * with the current session) is taken as it is.
+   */
+  #reroute(keepPrevious: boolean, promoted: number): void {
+    this.#unroutePrevious();
+    if (keepPrevious && this.#route >= 0) {
+      this.#previousRoute = this.#route;
+      this.#route = -1;
+    } else {
+      this.#unroute();
+    }
     const remote = this.#remote;
+    if (promoted >= 0) {
+      this.#route = promoted;
+      return;
+    }
     if (remote === undefined || this.#core.closed) return;
     const session = this.#session !== undefined && !this.#session.closed ? this.#session : undefined;
     const id = this.#core.socket.addRoute(remote, session);
@@ -140,6 +240,31 @@ class ServerPeer implements PathAdapter {
     if (!this.#core.closed) this.#core.socket.removeRoute(this.#route);
     this.#route = -1;
   }
+
+  /** Takes the candidate route of `key` out of the candidates (it stays registered); -1 if none. */
+  #takeCandidate(key: string): number {
+    const id = this.#candidates.get(key);
+    if (id === undefined) return -1;
+    this.#candidates.delete(key);
+    this.#core.candidateRoutes.delete(id);
+    return id;
+  }
+
+  #removeCandidate(key: string): void {
+    const id = this.#candidates.get(key);
+    if (id === undefined) return;
+    this.#candidates.delete(key);
+    this.#core.byRoute.delete(id);
+    this.#core.candidateRoutes.delete(id);
+    if (!this.#core.closed) this.#core.socket.removeRoute(id);
+  }
+
+  #unroutePrevious(): void {
+    if (this.#previousRoute < 0) return;
+    this.#core.byRoute.delete(this.#previousRoute);
+    if (!this.#core.closed) this.#core.socket.removeRoute(this.#previousRoute);
+    this.#previousRoute = -1;
+  }
 }
 
 /** The state of a server, shared with its peers. */
@@ -150,6 +275,10 @@ class ServerCore {
   readonly byUfrag = new Map<string, ServerPeer>();
   readonly byRoute = new Map<number, ServerPeer>();
   readonly byValidated = new Map<string, ServerPeer>();
+  /** Routes of validated, unselected sources: only their media goes by route, the rest as if unrouted. */
+  readonly candidateRoutes = new Set<number>();
+  /** Peers whose previous route goes once the batch being routed is done. */
+  readonly retiring = new Set<ServerPeer>();
   unknownSource = 0;
   unknownUfrag = 0;
   routeConflicts = 0;
@@ -157,11 +286,13 @@ class ServerCore {
   attach(receiver: PathReceiver): ServerPeer {
     if (this.closed) throw new InvalidStateError('UDP server is closed');
     const peer = new ServerPeer(this, receiver);
-    if (peer.ufrag !== undefined) {
-      if (this.byUfrag.has(peer.ufrag)) {
-        throw argValueError('options.iceLite', 'a local ufrag no other transport on this server uses', peer.ufrag);
+    const ufrag = receiver.localUfrag;
+    if (ufrag !== undefined) {
+      if (this.byUfrag.has(ufrag)) {
+        throw argValueError('options.iceLite', 'a local ufrag no other transport on this server uses', ufrag);
       }
-      this.byUfrag.set(peer.ufrag, peer);
+      this.byUfrag.set(ufrag, peer);
+      peer.ufrags.add(ufrag);
     }
     this.peers.add(peer);
     return peer;
@@ -169,7 +300,8 @@ class ServerCore {
 
   remove(peer: ServerPeer): void {
     this.peers.delete(peer);
-    if (peer.ufrag !== undefined && this.byUfrag.get(peer.ufrag) === peer) this.byUfrag.delete(peer.ufrag);
+    for (const ufrag of peer.ufrags) if (this.byUfrag.get(ufrag) === peer) this.byUfrag.delete(ufrag);
+    peer.ufrags.clear();
     for (const key of peer.validated) if (this.byValidated.get(key) === peer) this.byValidated.delete(key);
     peer.validated.clear();
   }
@@ -186,11 +318,14 @@ class ServerCore {
         while (end < count && batch.route(end) === route && isMedia(batch.kind(end))) end++;
         const peer = this.byRoute.get(route);
         if (peer === undefined) this.unknownSource += end - i;
-        else peer.receiver.receiveMedia(batch, i, end);
+        else {
+          peer.mediaOn(route);
+          peer.receiver.receiveMedia(batch, i, end);
+        }
         i = end;
         continue;
       }
-      if (kind === 'routed') {
+      if (kind === 'routed' && !this.candidateRoutes.has(batch.route(i))) {
         const peer = this.byRoute.get(batch.route(i));
         if (peer === undefined) this.unknownSource++;
         else peer.receiver.receive(Buffer.from(batch.packet(i)), batch.address(i), batch.port(i), batch.family(i));
@@ -199,6 +334,9 @@ class ServerCore {
       }
       i++;
     }
+    if (this.retiring.size === 0) return;
+    for (const peer of this.retiring) peer.retirePrevious();
+    this.retiring.clear();
   }
 
   /** A datagram from a source with no route: STUN goes by ufrag, the rest only to the transport that validated the source. */
@@ -225,12 +363,13 @@ class ServerCore {
     }
     peer.receiver.receive(Buffer.from(packet), address, port, family);
     if (peer.detached || !peer.receiver.isValidated(address, port, family)) return;
-    // This source passed the peer's check: its DTLS may arrive before the nomination.
+    // This source passed the peer's check: its DTLS may arrive before the nomination, its media too.
     const key = endpointKey(address, port);
     if (!this.byValidated.has(key)) {
       this.byValidated.set(key, peer);
       peer.validated.add(key);
     }
+    peer.validatedSource(address, port);
   }
 }
 
@@ -250,9 +389,13 @@ let coreOf: (server: UdpServer) => ServerCore | undefined;
  *   `mediabatch` events); STUN and DTLS go to it as datagrams;
  * - before a path is selected: a STUN binding request goes to the transport
  *   whose local ICE username fragment opens its USERNAME
- *   (`localUfrag:remoteUfrag`); once the request passed that transport's
- *   check, the source's DTLS reaches it too (browsers send their ClientHello
- *   before the nominating check);
+ *   (`localUfrag:remoteUfrag`; during an ICE restart either of its two); once
+ *   the request passed that transport's check, the source's DTLS reaches it
+ *   too (browsers send their ClientHello before the nominating check), and
+ *   once keyed its SRTP, unprotected natively (browsers send media on a
+ *   validated pair before nominating it);
+ * - after the selected path moved: the old path's media until media arrives
+ *   on the new one (what was in flight is not lost);
  * - anything else (an unknown or spoofed source, a wrong ufrag) is dropped
  *   and counted in {@link UdpServer.getStats}.
  *
@@ -387,6 +530,7 @@ export class UdpServer implements Disposable {
     core.byRoute.clear();
     core.byUfrag.clear();
     core.byValidated.clear();
+    core.candidateRoutes.clear();
     core.peers.clear();
     core.socket.close();
   }
@@ -406,6 +550,14 @@ export class UdpServer implements Disposable {
 /** @internal Whether `value` is a {@link UdpServer}. */
 export function isUdpServer(value: unknown): value is UdpServer {
   return coreOf(value as UdpServer) !== undefined;
+}
+
+/**
+ * @internal The ufrag routing of a transport's path when that path is a
+ * {@link UdpServer} (an ICE restart registers its new ufrag there), else `undefined`.
+ */
+export function ufragRoutingOf(path: PathAdapter): IceUfragRouting | undefined {
+  return path instanceof ServerPeer ? path : undefined;
 }
 
 /** @internal Registers a transport on `server`; the returned adapter is its path. */

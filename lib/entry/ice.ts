@@ -12,4 +12,6 @@ export {
   type IceLiteResult,
   type IceLiteStats,
   type IceLiteResponderOptions,
+  type IceLiteLocalParameters,
+  type IceRestartOptions,
 } from '../ice-lite.js';

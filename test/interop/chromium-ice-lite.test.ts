@@ -172,7 +172,7 @@ test('Chromium accepts our ICE-lite answer, connects ICE through IceLiteResponde
   assert.ok(stats.validChecks > 0);
   assert.ok(stats.nominations > 0);
   assert.equal(stats.selectedChanges, 1);
-  assert.deepEqual(Object.values(stats.dropped), [0, 0, 0, 0, 0, 0]);
+  assert.deepEqual(Object.values(stats.dropped).filter((n) => n !== 0), [], 'nothing dropped');
   assert.deepEqual(Object.values(stats.errorResponses), [0, 0, 0]);
   const selected = ice.selectedAddress;
   assert.equal(selected?.address, '127.0.0.1');

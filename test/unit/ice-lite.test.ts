@@ -174,6 +174,7 @@ test('bad STUN is dropped and counted by reason, and never changes the selection
     'unknown-method': 1,
     'wrong-username': 3,
     'bad-integrity': 2,
+    'retired-credentials': 0,
   });
   assert.equal(s.successResponses, 1);
 });
