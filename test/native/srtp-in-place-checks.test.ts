@@ -63,3 +63,23 @@ test('a declined call on a closed session throws InvalidStateError first', () =>
     assert.throws(() => (s[method] as (b: unknown, n: unknown) => number)('x', 1), { code: 'ERR_INVALID_STATE' });
   }
 });
+
+test('a packet native code accepts runs no TypeScript check (the checks run only for what it declines)', () => {
+  // A Uint8Array whose `length` getter counts its reads: the TypeScript checks
+  // read it (length within buf.length); native code reads the memory's size.
+  let reads = 0;
+  class Counting extends Uint8Array {
+    override get length(): number {
+      reads++;
+      return super.length;
+    }
+  }
+  const s = session('AES_CM_128_HMAC_SHA1_80');
+  const buf = new Counting(64);
+  buf.set([0x80, 111, 0, 1, 0, 0, 0, 0, 0x12, 0x34, 0xab, 0xcd]);
+  assert.equal(s.protectRtpInPlace(buf, 32), 42);
+  assert.equal(reads, 0);
+  assert.throws(() => s.protectRtpInPlace(buf, 65), { code: 'ERR_OUT_OF_RANGE' });
+  assert.ok(reads > 0);
+  s.close();
+});
