@@ -99,19 +99,24 @@ export interface NativeSrtp {
   /** Frees the libsrtp state; idempotent. */
   close(): void;
   /**
-   * The four in-place operations as one plain function bound to this context
-   * (no object unwrap per call): `fn(op, buf, length)`, `op` from
-   * `NativeSrtpConstructor.inPlaceOps`. After `close()` it throws ERR_INVALID_STATE.
+   * The four in-place operations as plain functions bound to this context
+   * (no object unwrap per call): `fn(buf, length)`, returning the new length,
+   * a negative result code, or `NativeSrtpConstructor.inPlaceDeclined` for
+   * arguments they decline without reading, writing or counting anything
+   * (not a Uint8Array, a length that is not an integer within it, an empty
+   * buffer). After `close()` they throw ERR_INVALID_STATE.
    */
-  inPlaceFunction(): NativeSrtpInPlace;
+  inPlaceFunctions(): NativeSrtpInPlace;
   /** Called (held weakly) with each key-limit event: core::KeyLimitEvent kind, direction, protocol, ssrc. */
   setKeyLimitListener(fn: (kind: number, direction: number, protocol: number, ssrc: number) => void): void;
   /** libsrtp's rollover counter for `ssrc`, or undefined without a stream. */
   rolloverCounter(ssrc: number, inbound: boolean): number | undefined;
 }
 
-/** See {@link NativeSrtp.inPlaceFunction}: new length or negative result code. */
-export type NativeSrtpInPlace = (op: number, buf: Uint8Array, length: number) => number;
+/** See {@link NativeSrtp.inPlaceFunctions}: new length, negative result code, or `inPlaceDeclined`. */
+export type NativeSrtpInPlace = Readonly<
+  Record<'protectRtp' | 'unprotectRtp' | 'protectRtcp' | 'unprotectRtcp', (buf: Uint8Array, length: number) => number>
+>;
 
 /** `new NativeSrtp(profileId, localKeySalt, remoteKeySalt, replayWindow, maxRemoteStreams, maxLocalStreams)`. */
 export interface NativeSrtpConstructor {
@@ -126,8 +131,8 @@ export interface NativeSrtpConstructor {
     keyLimits?: Float64Array,
   ): NativeSrtp;
   readonly statsLength: number;
-  /** The `op` numbers of {@link NativeSrtp.inPlaceFunction}, by method name. */
-  readonly inPlaceOps: Readonly<Record<'protectRtp' | 'unprotectRtp' | 'protectRtcp' | 'unprotectRtcp', number>>;
+  /** What the functions of {@link NativeSrtp.inPlaceFunctions} return for arguments they decline. */
+  readonly inPlaceDeclined: number;
 }
 
 // ---- UDP (native/binding/udp_binding.cc; Linux only) ----

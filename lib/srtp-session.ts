@@ -413,13 +413,9 @@ function assertInteger(value: unknown, name: string, min: number, max: number): 
 type Op = 'protectRtp' | 'unprotectRtp' | 'protectRtcp' | 'unprotectRtcp';
 type BatchOp = 'protectRtpBatch' | 'unprotectRtpBatch' | 'protectRtcpBatch' | 'unprotectRtcpBatch';
 
-// The native op numbers (one source: the addon), in a const so each call site
-// passes a constant.
-const OPS = native.NativeSrtp.inPlaceOps;
-const OP_PROTECT_RTP = OPS.protectRtp;
-const OP_UNPROTECT_RTP = OPS.unprotectRtp;
-const OP_PROTECT_RTCP = OPS.protectRtcp;
-const OP_UNPROTECT_RTCP = OPS.unprotectRtcp;
+// What a native in-place function returns when it declines its arguments
+// (one source: the addon); see SrtpSession.#checkedInPlace.
+const DECLINED = native.NativeSrtp.inPlaceDeclined;
 
 const DESCRIPTIONS: Readonly<Record<Op, string>> = {
   protectRtp: 'protect RTP packet',
@@ -505,9 +501,9 @@ export class SrtpSession extends EventEmitter<SrtpSessionEvents> implements Disp
       safeEmit(this, 'keylimit', [event], () => !this.closed);
     }
   };
-  // The native in-place function of #native, made on first use; undefined
-  // again once closed (it would throw ERR_INVALID_STATE by itself).
-  #call: NativeSrtpInPlace | undefined;
+  // The native in-place functions of #native, made on first use; undefined
+  // again once closed (they would throw ERR_INVALID_STATE by themselves).
+  #calls: NativeSrtpInPlace | undefined;
   readonly #profile: SrtpProfile;
   readonly #rtpOverhead: number;
   readonly #rtcpOverhead: number;
@@ -708,7 +704,9 @@ export class SrtpSession extends EventEmitter<SrtpSessionEvents> implements Disp
    * ```
    */
   protectRtpInPlace(buf: Uint8Array, length: number): number {
-    return this.#inPlace(OP_PROTECT_RTP, buf, length);
+    // Checked natively; the full checks run only when native code declines.
+    const result = (this.#calls ?? this.#inPlaceCalls()).protectRtp(buf, length);
+    return result === DECLINED ? this.#checkedInPlace('protectRtp', buf, length) : result;
   }
 
   /**
@@ -735,7 +733,9 @@ export class SrtpSession extends EventEmitter<SrtpSessionEvents> implements Disp
    * ```
    */
   unprotectRtpInPlace(buf: Uint8Array, length: number): number {
-    return this.#inPlace(OP_UNPROTECT_RTP, buf, length);
+    // Checked natively; the full checks run only when native code declines.
+    const result = (this.#calls ?? this.#inPlaceCalls()).unprotectRtp(buf, length);
+    return result === DECLINED ? this.#checkedInPlace('unprotectRtp', buf, length) : result;
   }
 
   /**
@@ -753,7 +753,9 @@ export class SrtpSession extends EventEmitter<SrtpSessionEvents> implements Disp
    * ```
    */
   protectRtcpInPlace(buf: Uint8Array, length: number): number {
-    return this.#inPlace(OP_PROTECT_RTCP, buf, length);
+    // Checked natively; the full checks run only when native code declines.
+    const result = (this.#calls ?? this.#inPlaceCalls()).protectRtcp(buf, length);
+    return result === DECLINED ? this.#checkedInPlace('protectRtcp', buf, length) : result;
   }
 
   /**
@@ -772,7 +774,9 @@ export class SrtpSession extends EventEmitter<SrtpSessionEvents> implements Disp
    * ```
    */
   unprotectRtcpInPlace(buf: Uint8Array, length: number): number {
-    return this.#inPlace(OP_UNPROTECT_RTCP, buf, length);
+    // Checked natively; the full checks run only when native code declines.
+    const result = (this.#calls ?? this.#inPlaceCalls()).unprotectRtcp(buf, length);
+    return result === DECLINED ? this.#checkedInPlace('unprotectRtcp', buf, length) : result;
   }
 
   /**
@@ -992,7 +996,7 @@ export class SrtpSession extends EventEmitter<SrtpSessionEvents> implements Disp
   close(): void {
     const handle = this.#native;
     this.#native = undefined;
-    this.#call = undefined;
+    this.#calls = undefined;
     handle?.close();
   }
 
@@ -1017,34 +1021,45 @@ export class SrtpSession extends EventEmitter<SrtpSessionEvents> implements Disp
   }
 
   #copy(op: Op, packet: Uint8Array, overhead: number): Buffer {
-    const call = this.#inPlaceCall();
+    const call = (this.#calls ?? this.#inPlaceCalls())[op];
     assertBytes(packet, 'packet');
-    let result: number;
     let out: Buffer;
+    let target: Uint8Array;
     if (packet.length > SRTP_MAX_PACKET_LENGTH) {
       // Too long for any packet: the native side rejects (and counts) it
       // before reading or writing a byte, so the caller's buffer is safe.
       out = Buffer.alloc(0);
-      result = call(OPS[op], packet, packet.length);
+      target = packet;
     } else {
       out = Buffer.allocUnsafe(packet.length + overhead);
       out.set(packet);
-      result = call(OPS[op], out, packet.length);
+      target = out;
     }
+    let result = call(target, packet.length);
+    // Declined: an empty packet (an empty buffer), which the method form takes.
+    if (result === DECLINED) result = this.#live()[op](target, packet.length);
     if (result < 0) throw resultError(result, DESCRIPTIONS[op]);
     return result === out.length ? out : out.subarray(0, result);
   }
 
-  /** The bound native function (one crossing, no unwrap); throws InvalidStateError once closed. */
-  #inPlaceCall(): NativeSrtpInPlace {
-    return this.#call ?? (this.#call = this.#live().inPlaceFunction());
+  /** The bound native functions (one crossing, no unwrap); throws InvalidStateError once closed. */
+  #inPlaceCalls(): NativeSrtpInPlace {
+    return (this.#calls = this.#live().inPlaceFunctions());
   }
 
-  #inPlace(op: number, buf: Uint8Array, length: number): number {
-    const call = this.#inPlaceCall();
+  /**
+   * The in-place forms' path for arguments the native function declined
+   * (not a Uint8Array, a length that is not an integer within it, or an
+   * empty buffer): the full checks with their typed errors, then, for what
+   * passes (an empty buffer, which may not be detached), the method form,
+   * which also rejects what the checks cannot see (ERR_INTERNAL_ARG for a
+   * `length` getter that lies about the memory).
+   */
+  #checkedInPlace(op: Op, buf: Uint8Array, length: number): number {
+    const handle = this.#live();
     assertBytes(buf, 'buf');
     assertInteger(length, 'length', 0, buf.length);
-    return call(op, buf, length);
+    return handle[op](buf, length);
   }
 
   #batchInPlace(op: BatchOp, buffer: Uint8Array, layout: Int32Array, results: Int32Array): number {

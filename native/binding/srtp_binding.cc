@@ -68,12 +68,12 @@ bool DeliverKeyLimitEvents(napi_env env, SrtpContext* ctx, const Napi::FunctionR
   return true;
 }
 
-// What a NativeSrtp shares with the in-place function it hands out (see
-// NativeSrtp::InPlaceFunction). Either may outlive the other: the object can
-// be closed or collected while TypeScript still holds the function, so the
+// What a NativeSrtp shares with the in-place functions it hands out (see
+// NativeSrtp::InPlaceFunctions). Either may outlive the other: the object can
+// be closed or collected while TypeScript still holds the functions, so a
 // function reaches the context only through this cell, whose pointer the
 // object clears when it frees the context. Owned jointly (shared_ptr) by the
-// object and by the function's finalizer. Same thread as the object.
+// object and by each function's data. Same thread as the object.
 struct InPlaceCell {
   SrtpContext* ctx = nullptr;  // null once the object closed or was freed
   Addon* addon = nullptr;      // the per-env Addon (outlives every function)
@@ -81,39 +81,53 @@ struct InPlaceCell {
   const Napi::FunctionReference* listener = nullptr;
 };
 
-// The in-place hot path without napi_unwrap or node-addon-api's wrappers:
-// the function's own data is the cell, so one napi_get_cb_info gives the
-// arguments and the context. fn(op, buf: Uint8Array, length) -> new length
-// or negative result code; op is an Op (NativeSrtp.inPlaceOps).
+// One in-place function's data: the shared cell and the operation it runs
+// (one function per operation, so the op is not an argument to read).
+// Freed by the function's finalizer.
+struct InPlaceFn {
+  std::shared_ptr<InPlaceCell> cell;
+  Op op;
+};
+
+// What an in-place function returns, instead of a result, for arguments it
+// declines: not a Uint8Array, a length that is not an integer in
+// 0..byteLength, or an empty buffer (which may be a detached one). Nothing
+// was read, written or counted. TypeScript then runs its full checks (typed
+// errors) and takes a valid empty buffer to the method form. Outside every
+// result code (libsrtp statuses, core's -1001..-1004).
+constexpr int32_t kInPlaceDeclined = -2000;
+
+// The in-place hot path without napi_unwrap, node-addon-api's wrappers or
+// exceptions: the function's own data is the cell and the op, so one
+// napi_get_cb_info gives the arguments and the context, and a declined
+// argument is a return value, not a throw. fn(buf: Uint8Array, length) ->
+// new length, negative result code, or kInPlaceDeclined.
 napi_value InPlaceCall(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 2;
+  napi_value argv[2];
   void* data = nullptr;
   if (napi_get_cb_info(env, info, &argc, argv, nullptr, &data) != napi_ok || data == nullptr) return nullptr;
-  const InPlaceCell* cell = static_cast<const InPlaceCell*>(data);
-  int32_t op = -1;
-  void* buf = nullptr;
-  size_t capacity = 0;
-  double length = 0;
-  core::BufferKind kind = core::BufferKind::kPrivate;
-  if (argc < 3 || napi_get_value_int32(env, argv[0], &op) != napi_ok || op < 0 ||
-      op > static_cast<int32_t>(Op::kUnprotectRtcp) ||
-      !GetTypedArray(env, argv[1], napi_uint8_array, &buf, &capacity, &kind) || !GetLength(env, argv[2], &length) ||
-      length > static_cast<double>(capacity)) {
-    ThrowInternalArg(Napi::Env(env), "expected (op, Uint8Array, length <= byteLength)");
-    return nullptr;
-  }
+  const InPlaceFn* fn = static_cast<const InPlaceFn*>(data);
+  const InPlaceCell* cell = fn->cell.get();
   if (cell->ctx == nullptr) {
     cell->addon->ThrowError(Napi::Env(env), ErrorKind::kInvalidState, "ERR_INVALID_STATE", "SRTP session is closed");
     return nullptr;
   }
-  const int result = RunOp(cell->ctx, static_cast<Op>(op), static_cast<uint8_t*>(buf), static_cast<size_t>(length),
-                           capacity, kind);
-  if (cell->ctx->HasKeyLimitEvents() && !DeliverKeyLimitEvents(env, cell->ctx, cell->listener)) return nullptr;
+  void* buf = nullptr;
+  size_t capacity = 0;
+  double length = 0;
+  core::BufferKind kind = core::BufferKind::kPrivate;
+  int32_t result = kInPlaceDeclined;
+  if (argc >= 2 && GetTypedArray(env, argv[0], napi_uint8_array, &buf, &capacity, &kind) && capacity > 0 &&
+      GetLength(env, argv[1], &length) && length <= static_cast<double>(capacity)) {
+    result = RunOp(cell->ctx, fn->op, static_cast<uint8_t*>(buf), static_cast<size_t>(length), capacity, kind);
+    if (cell->ctx->HasKeyLimitEvents() && !DeliverKeyLimitEvents(env, cell->ctx, cell->listener)) return nullptr;
+  }
   napi_value out = nullptr;
   if (napi_create_int32(env, result, &out) != napi_ok) return nullptr;
   return out;
 }
+
 // What one context holds (two srtp_t with their stream templates, OpenSSL
 // cipher and HMAC contexts, scratch), as reported to V8: measured on
 // OpenSSL 3.0.19, AES-GCM, one stream each way: about 8.6 KB (bench:memory
@@ -137,25 +151,14 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
                            InstanceMethod<&NativeSrtp::GetStats>("getStats"),
                            InstanceMethod<&NativeSrtp::ProfileId>("profileId"),
                            InstanceMethod<&NativeSrtp::RemoteRtpRoc>("remoteRtpRoc"),
-                           InstanceMethod<&NativeSrtp::InPlaceFunction>("inPlaceFunction"),
+                           InstanceMethod<&NativeSrtp::InPlaceFunctions>("inPlaceFunctions"),
                            InstanceMethod<&NativeSrtp::SetKeyLimitListener>("setKeyLimitListener"),
                            InstanceMethod<&NativeSrtp::RolloverCounter>("rolloverCounter"),
                            InstanceMethod<&NativeSrtp::Close>("close"),
                            StaticValue("statsLength",
                                        Napi::Number::New(env, static_cast<double>(core::SrtpStats::kCount))),
-                           StaticValue("inPlaceOps", InPlaceOps(env)),
+                           StaticValue("inPlaceDeclined", Napi::Number::New(env, kInPlaceDeclined)),
                        });
-  }
-
-  // The op numbers InPlaceCall takes, by the name of the method they stand
-  // for (TypeScript takes its table from here).
-  static Napi::Object InPlaceOps(Napi::Env env) {
-    Napi::Object ops = Napi::Object::New(env);
-    ops.Set("protectRtp", static_cast<double>(Op::kProtectRtp));
-    ops.Set("unprotectRtp", static_cast<double>(Op::kUnprotectRtp));
-    ops.Set("protectRtcp", static_cast<double>(Op::kProtectRtcp));
-    ops.Set("unprotectRtcp", static_cast<double>(Op::kUnprotectRtcp));
-    return ops;
   }
 
   // new NativeSrtp(profileId, localKeySalt, remoteKeySalt, replayWindow, maxRemoteStreams, maxLocalStreams,
@@ -415,10 +418,11 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
     return info.Env().Undefined();
   }
 
-  // inPlaceFunction() -> (op, buf, length) => number: the in-place
-  // operations as one plain function bound to this context (InPlaceCall).
-  // After close() it throws ERR_INVALID_STATE, even if this object is gone.
-  Napi::Value InPlaceFunction(const Napi::CallbackInfo& info) {
+  // inPlaceFunctions() -> { protectRtp, unprotectRtp, protectRtcp,
+  // unprotectRtcp }: each (buf, length) => number, the in-place operation as
+  // a plain function bound to this context (InPlaceCall). After close() they
+  // throw ERR_INVALID_STATE, even if this object is gone.
+  Napi::Value InPlaceFunctions(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!Live(env)) return env.Undefined();
     if (!cell_) {
@@ -427,20 +431,25 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
       cell_->addon = addon_;
       cell_->listener = &listener_;
     }
-    napi_value raw = nullptr;
-    if (napi_create_function(env, "nativeSrtpInPlace", NAPI_AUTO_LENGTH, InPlaceCall, cell_.get(), &raw) !=
-        napi_ok) {
-      return env.Undefined();  // an exception is pending
+    static constexpr std::array<std::pair<const char*, Op>, 4> kOps{{{"protectRtp", Op::kProtectRtp},
+                                                                     {"unprotectRtp", Op::kUnprotectRtp},
+                                                                     {"protectRtcp", Op::kProtectRtcp},
+                                                                     {"unprotectRtcp", Op::kUnprotectRtcp}}};
+    Napi::Object out = Napi::Object::New(env);
+    for (const auto& [name, op] : kOps) {
+      auto held = std::make_unique<InPlaceFn>(InPlaceFn{cell_, op});
+      napi_value raw = nullptr;
+      if (napi_create_function(env, name, NAPI_AUTO_LENGTH, InPlaceCall, held.get(), &raw) != napi_ok) {
+        return env.Undefined();  // an exception is pending
+      }
+      Napi::Function fn(env, raw);
+      fn.AddFinalizer([](Napi::BasicEnv, InPlaceFn* f) { delete f; }, held.get());
+      if (env.IsExceptionPending()) return env.Undefined();  // not registered: the function must never run
+      held.release();  // the finalizer owns it now
+      out.Set(name, fn);
+      if (env.IsExceptionPending()) return env.Undefined();
     }
-    using Holder = std::shared_ptr<InPlaceCell>;
-    auto* held = new Holder(cell_);
-    Napi::Function fn(env, raw);
-    fn.AddFinalizer([](Napi::BasicEnv, Holder* h) { delete h; }, held);
-    if (env.IsExceptionPending()) {  // not registered: the function must never run
-      delete held;
-      return env.Undefined();
-    }
-    return fn;
+    return out;
   }
 
   // Passed by argument (the per-env Addon outlives every wrapped object).
@@ -451,7 +460,7 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
   std::vector<int32_t> layout_;
   // Called with each key-limit event (see DeliverKeyLimitEvents); weak.
   Napi::FunctionReference listener_;
-  // Shared with the functions InPlaceFunction handed out; made on first use.
+  // Shared with the functions InPlaceFunctions handed out; made on first use.
   std::shared_ptr<InPlaceCell> cell_;
   // What the context holds, reported to V8 (once the context exists).
   std::optional<ExternalMemory> memory_;

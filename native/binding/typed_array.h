@@ -18,8 +18,8 @@ inline bool GetTypedArray(napi_env env, napi_value value, napi_typedarray_type w
                           core::BufferKind* kind = nullptr) {
   napi_typedarray_type type;
   napi_value arraybuffer;
-  size_t offset;
-  if (napi_get_typedarray_info(env, value, &type, elements, data, &arraybuffer, &offset) != napi_ok) return false;
+  // No byte offset (`data` already includes it): one V8 call less per packet.
+  if (napi_get_typedarray_info(env, value, &type, elements, data, &arraybuffer, nullptr) != napi_ok) return false;
   if (type != want) return false;
   if (kind != nullptr) {
     bool plain = false;

@@ -1,19 +1,21 @@
 // SPDX-License-Identifier: MIT
-// NativeSrtp.inPlaceFunction(): the in-place operations as one plain function
+// NativeSrtp.inPlaceFunctions(): the in-place operations as plain functions
 // bound to the context through a cell that close() clears, so that the hot
 // path needs no object unwrap. A function kept after close(), or after its
 // object was collected, must throw ERR_INVALID_STATE (never reach freed
-// libsrtp state), and it checks what could crash it like every other
-// native method (ERR_INTERNAL_ARG).
+// libsrtp state). It checks what could crash it like every other native
+// method, but declines with a return value (inPlaceDeclined) instead of a
+// throw, touching nothing, so that TypeScript can run its checks only then.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { SrtpSession } from '../../lib/index.js';
+import { SrtpSession, srtpResultCode } from '../../lib/index.js';
 import { native } from '../../lib/native.js';
 
 const KEY = new Uint8Array(30).fill(7); // AES_CM_128_HMAC_SHA1_80: 16 + 14
-const OPS = native.NativeSrtp.inPlaceOps;
+const DECLINED = native.NativeSrtp.inPlaceDeclined;
+const STATS = native.NativeSrtp.statsLength;
 
 function rtpPacket(capacity: number): Buffer {
   const p = Buffer.alloc(capacity);
@@ -24,42 +26,60 @@ function rtpPacket(capacity: number): Buffer {
   return p;
 }
 
-test('inPlaceOps holds one distinct number per in-place method', () => {
-  assert.deepEqual(Object.keys(OPS).sort(), ['protectRtcp', 'protectRtp', 'unprotectRtcp', 'unprotectRtp']);
-  assert.equal(new Set(Object.values(OPS)).size, 4);
+function stats(handle: { getStats(out: Float64Array): void }): Float64Array {
+  const out = new Float64Array(STATS);
+  handle.getStats(out);
+  return out;
+}
+
+test('inPlaceFunctions holds one function per in-place method; inPlaceDeclined is no result code', () => {
+  const handle = new native.NativeSrtp(1, KEY, KEY, 1024, 8, 8);
+  const fns = handle.inPlaceFunctions();
+  assert.deepEqual(Object.keys(fns).sort(), ['protectRtcp', 'protectRtp', 'unprotectRtcp', 'unprotectRtp']);
+  for (const fn of Object.values(fns)) assert.equal(typeof fn, 'function');
+  assert.ok(Number.isInteger(DECLINED) && DECLINED < 0);
+  assert.equal(srtpResultCode(DECLINED), 'ERR_SRTP_INTERNAL'); // no code of its own: never a packet's result
+  handle.close();
 });
 
-test('the bound function protects and unprotects like the methods', () => {
+test('the bound functions protect and unprotect like the methods', () => {
   const tx = new native.NativeSrtp(1, KEY, KEY, 1024, 8, 8);
   const rx = new native.NativeSrtp(1, KEY, KEY, 1024, 8, 8);
-  const protect = tx.inPlaceFunction();
-  const unprotect = rx.inPlaceFunction();
+  const { protectRtp } = tx.inPlaceFunctions();
+  const { unprotectRtp } = rx.inPlaceFunctions();
   const packet = rtpPacket(12 + 20 + 10);
   packet.fill(5, 12, 32);
-  const n = protect(OPS.protectRtp, packet, 32);
+  const n = protectRtp(packet, 32);
   assert.equal(n, 42);
-  assert.equal(unprotect(OPS.unprotectRtp, packet, n), 32);
+  assert.equal(unprotectRtp(packet, n), 32);
   assert.deepEqual(packet.subarray(12, 32), Buffer.alloc(20, 5));
   // The same packet again is a replay: a negative result code, no throw.
   const again = rtpPacket(42);
   again.fill(5, 12, 32);
   const tx2 = new native.NativeSrtp(1, KEY, KEY, 1024, 8, 8);
-  assert.equal(tx2.inPlaceFunction()(OPS.protectRtp, again, 32), 42);
-  assert.ok(unprotect(OPS.unprotectRtp, again, 42) < 0);
+  assert.equal(tx2.inPlaceFunctions().protectRtp(again, 32), 42);
+  assert.equal(srtpResultCode(unprotectRtp(again, 42)), 'ERR_SRTP_REPLAY_FAIL');
+  // RTCP through its own functions.
+  const report = Buffer.alloc(8 + 24 + 14);
+  report.set([0x80, 200, 0, 6, 0x12, 0x34, 0xab, 0xcd]);
+  const m = tx.inPlaceFunctions().protectRtcp(report, 8 + 24);
+  assert.equal(m, 8 + 24 + 14);
+  assert.equal(rx.inPlaceFunctions().unprotectRtcp(report, m), 32);
   for (const h of [tx, rx, tx2]) h.close();
 });
 
 test('a bound function kept after close() throws ERR_INVALID_STATE and touches nothing', () => {
   const handle = new native.NativeSrtp(1, KEY, KEY, 1024, 8, 8);
-  const fn = handle.inPlaceFunction();
+  const fns = handle.inPlaceFunctions();
   const packet = rtpPacket(64);
   const before = Buffer.from(packet);
   handle.close();
-  for (const op of Object.values(OPS)) {
-    assert.throws(() => fn(op, packet, 32), { name: 'InvalidStateError', code: 'ERR_INVALID_STATE' });
+  for (const fn of Object.values(fns)) {
+    assert.throws(() => fn(packet, 32), { name: 'InvalidStateError', code: 'ERR_INVALID_STATE' });
+    assert.throws(() => fn('not a buffer' as never, 32), { code: 'ERR_INVALID_STATE' });
   }
   assert.deepEqual(packet, before);
-  assert.throws(() => handle.inPlaceFunction(), { code: 'ERR_INVALID_STATE' });
+  assert.throws(() => handle.inPlaceFunctions(), { code: 'ERR_INVALID_STATE' });
 });
 
 test('SrtpSession.close() makes its in-place calls throw InvalidStateError', () => {
@@ -77,27 +97,36 @@ test('SrtpSession.close() makes its in-place calls throw InvalidStateError', () 
   assert.throws(() => s.unprotectRtcpInPlace(packet, 32), { code: 'ERR_INVALID_STATE' });
 });
 
-test('the bound function rejects what TypeScript would never pass with ERR_INTERNAL_ARG', () => {
+test('the bound functions decline what could crash them (inPlaceDeclined) and touch nothing', () => {
   const handle = new native.NativeSrtp(1, KEY, KEY, 1024, 8, 8);
-  const fn = handle.inPlaceFunction() as (...args: unknown[]) => number;
   const buf = rtpPacket(64);
-  for (const args of [
-    [],
-    [OPS.protectRtp, buf],
-    [-1, buf, 32],
-    [4, buf, 32],
-    ['0', buf, 32],
-    [OPS.protectRtp, new Uint16Array(32), 32],
-    [OPS.protectRtp, new DataView(new ArrayBuffer(64)), 32],
-    [OPS.protectRtp, [1, 2, 3], 2],
-    [OPS.protectRtp, buf, 65],
-    [OPS.protectRtp, buf, -1],
-    [OPS.protectRtp, buf, 1.5],
-    [OPS.protectRtp, buf, NaN],
-    [OPS.protectRtp, buf, '32'],
-  ]) {
-    assert.throws(() => fn(...args), { code: 'ERR_INTERNAL_ARG' }, `args ${args.length}`);
+  const before = Buffer.from(buf);
+  const detached = new Uint8Array(64);
+  structuredClone(detached.buffer, { transfer: [detached.buffer] });
+  for (const fn of Object.values(handle.inPlaceFunctions()) as ((...args: unknown[]) => number)[]) {
+    for (const args of [
+      [],
+      [buf],
+      [new Uint16Array(32), 32],
+      [new Uint8ClampedArray(64), 32],
+      [new DataView(new ArrayBuffer(64)), 32],
+      [[1, 2, 3], 2],
+      [new Proxy(buf, {}), 32],
+      [buf, 65],
+      [buf, -1],
+      [buf, 1.5],
+      [buf, NaN],
+      [buf, Infinity],
+      [buf, '32'],
+      [buf, 32n],
+      [new Uint8Array(0), 0],
+      [detached, 0],
+    ]) {
+      assert.equal(fn(...args), DECLINED, `args ${args.length}`);
+    }
   }
+  assert.deepEqual(buf, before);
+  assert.deepEqual(stats(handle), new Float64Array(STATS)); // nothing counted
   handle.close();
 });
 
@@ -107,8 +136,8 @@ test('a SharedArrayBuffer packet is protected from a private copy (same result a
   const plain = rtpPacket(64);
   const shared = new Uint8Array(new SharedArrayBuffer(64));
   shared.set(plain);
-  assert.equal(a.inPlaceFunction()(OPS.protectRtp, plain, 32), 42);
-  assert.equal(b.inPlaceFunction()(OPS.protectRtp, shared, 32), 42);
+  assert.equal(a.inPlaceFunctions().protectRtp(plain, 32), 42);
+  assert.equal(b.inPlaceFunctions().protectRtp(shared, 32), 42);
   assert.deepEqual(Buffer.from(shared), plain);
   a.close();
   b.close();
@@ -122,7 +151,7 @@ const fns = [];
 (async () => {
   for (let i = 0; i < 200; i++) {
     const h = new native.NativeSrtp(1, key, key, 1024, 8, 8);
-    fns.push(h.inPlaceFunction()); // keep only the function
+    fns.push(h.inPlaceFunctions().protectRtp); // keep only the function
   }
   let collected = 0, live = 0;
   for (let round = 0; round < 20 && collected < 190; round++) {
@@ -132,7 +161,7 @@ const fns = [];
     live = 0;
     for (const fn of fns) {
       // length 0: a live context answers with a negative result code.
-      try { if (typeof fn(0, new Uint8Array(64), 0) === 'number') live++; }
+      try { if (typeof fn(new Uint8Array(64), 0) === 'number') live++; }
       catch (err) { if (err.code === 'ERR_INVALID_STATE') collected++; else throw err; }
     }
   }
