@@ -10,6 +10,7 @@ import * as dgram from 'node:dgram';
 import { once } from 'node:events';
 import { Certificate, DtlsSrtpTransport, UdpServer } from '../../lib/index.js';
 import { flowMedia, renegotiate, until } from '../fixtures/restart-media.js';
+import { rtp } from '../fixtures/srtp-helpers.js';
 
 const LOCALHOST = '127.0.0.1';
 const certs = Promise.all([Certificate.generate(), Certificate.generate()]);
@@ -117,3 +118,25 @@ for (const [label, open] of paths) {
     });
   }
 }
+
+test('native UdpServer: a received batch whose first packet ends the window delivers the rest of the batch too', async (t) => {
+  const ends = await onServers('native');
+  t.after(() => {
+    ends.close();
+  });
+  const { a, b } = ends;
+  const seen = new Set<number>();
+  a.on('rtp', (packet) => seen.add(packet.readUInt16BE(2)));
+  // No media during the restart: a's window stays open until b's first new-key packet.
+  await renegotiate(a, b, 'client');
+  assert.equal(a.getStats().restart.previousKeysRetired, 0);
+  // b's burst leaves in one sendmmsg and reaches a in one received batch:
+  // its first packet proves the new keys (the window closes), the rest must still arrive.
+  const burst = Array.from({ length: 8 }, (_, i) => rtp({ ssrc: 0x0b0b0b0b, seq: i + 1, payloadLength: 120 }));
+  const results = b.sendRtpBatch(burst);
+  assert.ok(results.every((r) => r.ok));
+  await until(() => seen.size === 8, 'the whole burst', 400).catch(() => undefined);
+  assert.deepEqual([...seen].sort((x, y) => x - y), [1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.equal(a.getStats().restart.previousKeysRetired, 1);
+  assert.equal(ends.nativeDrops(), 0);
+});
