@@ -747,7 +747,10 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
    * (`state === 'failed'`, `error`): the peer has moved to a new association,
    * so there is no falling back to the previous one. With `mediaOnly`, a
    * restart works the same (the previous DTLS state was freed already; the
-   * new one is freed once a packet under its keys authenticates).
+   * new one is freed once a packet under its keys authenticates). Do not
+   * restart within a retransmission interval of the previous handshake: a
+   * late retransmitted flight of it would reach the new association, which
+   * cannot tell it from its own.
    * @param parameters - See {@link DtlsRestartParameters}.
    * @returns A promise of `true` once the new association is connected and keyed, or `false` if the
    *   association was kept.

@@ -31,10 +31,10 @@ async function onServers(path: 'native' | 'dgram'): Promise<Ends> {
   ]);
   assert.equal(sa.path, path);
   const a = new DtlsSrtpTransport({
-    certificate: ca, role: 'client', remoteFingerprints: cb.getFingerprints(), server: sa, remoteAddress: sb.address(), initialRetransmitMs: 100,
+    certificate: ca, role: 'client', remoteFingerprints: cb.getFingerprints(), server: sa, remoteAddress: sb.address()
   });
   const b = new DtlsSrtpTransport({
-    certificate: cb, role: 'server', remoteFingerprints: ca.getFingerprints(), server: sb, remoteAddress: sa.address(), initialRetransmitMs: 100,
+    certificate: cb, role: 'server', remoteFingerprints: ca.getFingerprints(), server: sb, remoteAddress: sa.address()
   });
   await Promise.all([a.start(), b.start()]);
   return {
@@ -58,11 +58,11 @@ async function onSockets(): Promise<Ends> {
   await Promise.all([once(sa, 'listening'), once(sb, 'listening')]);
   const a = new DtlsSrtpTransport({
     certificate: ca, role: 'client', remoteFingerprints: cb.getFingerprints(), socket: sa,
-    remoteAddress: { address: LOCALHOST, port: sb.address().port }, initialRetransmitMs: 100,
+    remoteAddress: { address: LOCALHOST, port: sb.address().port }
   });
   const b = new DtlsSrtpTransport({
     certificate: cb, role: 'server', remoteFingerprints: ca.getFingerprints(), socket: sb,
-    remoteAddress: { address: LOCALHOST, port: sa.address().port }, initialRetransmitMs: 100,
+    remoteAddress: { address: LOCALHOST, port: sa.address().port }
   });
   await Promise.all([a.start(), b.start()]);
   return {
@@ -95,7 +95,7 @@ for (const [label, open] of paths) {
       const batches = { a: 0, b: 0 };
       a.on('mediabatch', () => batches.a++);
       b.on('mediabatch', () => batches.b++);
-      const flow = flowMedia(a, b);
+      const flow = flowMedia(t, a, b);
       await until(() => flow.received.a.size > 30 && flow.received.b.size > 30, 'media before the restart');
       const [ra, rb] = await renegotiate(a, b, offererRole);
       assert.deepEqual([ra, rb], [true, true]);

@@ -78,7 +78,6 @@ for (const theirRole of ['server', 'client'] as const) {
       remoteFingerprints: first.getFingerprints(['sha-256']),
       srtpProfiles: ['AEAD_AES_128_GCM'],
       remoteAddress: THEM,
-      initialRetransmitMs: 50,
       path: {
         send(datagram) {
           const copy = Buffer.from(datagram);
