@@ -14,6 +14,15 @@ import { DtlsTransport, type DtlsState, type DtlsStats, type DtlsTransportOption
 import { DtlsError, IceError, InvalidStateError } from './errors.js';
 import { checkFingerprintList, computeFingerprint, type DtlsFingerprint } from './fingerprint.js';
 import {
+  checkTlsId,
+  DEFAULT_RESTART_GRACE_MS,
+  emptyRestartStats,
+  HELD,
+  isClientHello,
+  newTlsId,
+  RestartKeys,
+} from './dtls-restart.js';
+import {
   DEFAULT_CONSENT_TIMEOUT_MS,
   DEFAULT_DISCONNECTED_TIMEOUT_MS,
   IceConsent,
@@ -66,6 +75,7 @@ import type { DtlsParameters, DtlsParametersRole, IceState, SecureTransportContr
 import {
   DROP_REASONS,
   type DatagramDropReason,
+  type DtlsRestartParameters,
   type DtlsSrtpConnectParameters,
   type DtlsSrtpTransportEvents,
   type DtlsSrtpTransportOptions,
@@ -141,6 +151,33 @@ const emptyDtlsStats = (): DtlsStats => ({
   },
 });
 
+/** Whether two fingerprint lists name the same certificates (order and letter case aside). */
+function sameFingerprints(a: readonly DtlsFingerprint[], b: readonly DtlsFingerprint[] | undefined): boolean {
+  if (b === undefined) return false;
+  const key = (fp: DtlsFingerprint): string => `${fp.algorithm.toLowerCase()} ${fp.value.toUpperCase()}`;
+  const left = new Set(a.map(key));
+  const right = new Set(b.map(key));
+  return left.size === right.size && [...left].every((k) => right.has(k));
+}
+
+/** A restart whose new association is in its handshake. */
+interface PendingRestart {
+  readonly dtls: DtlsTransport;
+  readonly role: DtlsRole;
+  readonly resolve: (changed: boolean) => void;
+  readonly reject: (err: Error) => void;
+}
+
+/** The time during which the previous association's inbound keys are still accepted. */
+interface RestartWindow {
+  readonly keys: RestartKeys;
+  /** The association that was live when the restart began. */
+  readonly oldDtls: DtlsTransport;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  /** The restart failed: the transport fails when the window closes. */
+  failure: DtlsError | undefined;
+}
+
 function zeroRecord<K extends string>(keys: readonly K[]): Record<K, number> {
   const out = {} as Record<K, number>;
   for (const k of keys) out[k] = 0;
@@ -202,8 +239,8 @@ function zeroRecord<K extends string>(keys: readonly K[]): Record<K, number> {
 export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> implements SecureTransportContract {
   /** Created in the constructor, or by connect() when the role was `'auto'`. */
   #dtls: DtlsTransport | undefined;
-  /** The DtlsTransport's options but its role, for connect(). */
-  readonly #dtlsOptions: Omit<DtlsTransportOptions, 'role'>;
+  /** The DtlsTransport's options but its role, for connect() and restartDtls() (which may change the certificate). */
+  #dtlsOptions: Omit<DtlsTransportOptions, 'role'>;
   /** connect() was called. */
   #connected = false;
   #iceState: IceState = 'new';
@@ -212,7 +249,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   /** When the first DTLS datagram was sent or received (performance.now()). */
   #dtlsBegan: number | undefined;
   #connectMs: number | undefined;
-  readonly #certificate: Certificate;
+  #certificate: Certificate;
   readonly #path: PathAdapter;
   readonly #ice: IceLiteResponder | undefined;
   readonly #onStun: ((datagram: Buffer, remote: Required<TransportAddress>) => void) | undefined;
@@ -265,6 +302,18 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     dtlsRetransmissions: 0,
     sendFailures: 0,
   };
+  /** The peer's fingerprints as last given (options, connect(), setRemoteFingerprints(), restartDtls()). */
+  #remoteFingerprints: readonly DtlsFingerprint[] | undefined;
+  #localTlsId = newTlsId();
+  /** renewLocalTlsId() made the current one for an offer: the next restart keeps it. */
+  #tlsIdRenewed = false;
+  #remoteTlsId: string | undefined;
+  readonly #graceMs: number;
+  /** A restart whose new association is still in its handshake. */
+  #restart: PendingRestart | undefined;
+  /** Open from a restart's beginning until the previous keys are retired. */
+  #window: RestartWindow | undefined;
+  readonly #restartStats = emptyRestartStats();
   readonly #srtpFailures = zeroRecord(SRTP_PACKET_ERROR_CODES);
   readonly #dropped = zeroRecord(DROP_REASONS);
 
@@ -343,7 +392,10 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
         },
       },
     );
-    if (options.remoteFingerprints !== undefined) checkFingerprintList(options.remoteFingerprints, 'options.remoteFingerprints');
+    if (options.remoteFingerprints !== undefined) {
+      this.#remoteFingerprints = checkFingerprintList(options.remoteFingerprints, 'options.remoteFingerprints');
+    }
+    this.#graceMs = checkInteger(options.restartGraceMs, 'options.restartGraceMs', 100, 60_000, DEFAULT_RESTART_GRACE_MS);
     this.#ice =
       options.iceLite === undefined
         ? undefined
@@ -416,13 +468,22 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   #adoptDtls(dtls: DtlsTransport): void {
     this.#dtls = dtls;
     innerTransport(this, dtls);
+    this.#watchDtls(dtls);
+    if (this.listenerCount('keylog') > 0) this.#forwardKeylog();
+  }
+
+  /**
+   * Listens to a DTLS transport of ours: the live one's events are ours, a
+   * restart's new one reports to the restart, a replaced one is ignored.
+   */
+  #watchDtls(dtls: DtlsTransport): void {
     dtls.on('statechange', (state) => {
-      this.#onDtlsState(state);
+      if (this.#restart?.dtls === dtls) this.#onRestartState(dtls, state);
+      else if (this.#dtls === dtls) this.#onDtlsState(state);
     });
     dtls.on('data', (data) => {
-      safeEmit(this, 'data', [data], this.#mediaLive);
+      if (this.#dtls === dtls) safeEmit(this, 'data', [data], this.#mediaLive);
     });
-    if (this.listenerCount('keylog') > 0) this.#forwardKeylog();
   }
 
   /** Forwards the DTLS transport's key-log lines once someone listens (key logging costs only then). */
@@ -511,7 +572,31 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     return remote === undefined ? undefined : { ...remote };
   }
 
-  /** Our certificate's fingerprints (sha-256), for the local SDP. */
+  /**
+   * Our `a=tls-id` (RFC 8842) for the local description: random, and a new
+   * one from each `restartDtls()` that starts a new association.
+   */
+  get localTlsId(): string {
+    return this.#localTlsId;
+  }
+
+  /**
+   * Makes a new {@link DtlsSrtpTransport.localTlsId} for an offer that
+   * restarts DTLS (RFC 8842 §5: the offerer changes its tls-id); the next
+   * `restartDtls()` (with the answer) keeps it rather than making another.
+   * @returns The new tls-id, for the offer.
+   * @throws {InvalidStateError} ERR_INVALID_STATE after `close()`.
+   * @example
+   * const offer = buildOffer({ tlsId: transport.renewLocalTlsId(), fingerprints: transport.localFingerprints });
+   */
+  renewLocalTlsId(): string {
+    if (this.#closed) throw new InvalidStateError('DtlsSrtpTransport is closed');
+    this.#localTlsId = newTlsId();
+    this.#tlsIdRenewed = true;
+    return this.#localTlsId;
+  }
+
+  /** Our certificate's fingerprints (sha-256), for the local SDP (the new certificate's once `restartDtls()` took one). */
   get localFingerprints(): DtlsFingerprint[] {
     return this.#certificate.getFingerprints(['sha-256']);
   }
@@ -601,6 +686,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     checkObject(remote, 'parameters.dtlsParameters');
     const remoteRole = checkOneOf(remote.role, 'parameters.dtlsParameters.role', ['auto', 'client', 'server']);
     const fingerprints = checkFingerprintList(remote.fingerprints, 'parameters.dtlsParameters.fingerprints');
+    const tlsId = parameters.tlsId === undefined ? undefined : checkTlsId(parameters.tlsId, 'parameters.tlsId');
     if (this.#connected) throw new InvalidStateError('connect() was already called');
     if (this.#state === 'closed' || this.#state === 'failed' || this.#state === 'connected') {
       throw new InvalidStateError(`connect() is not possible in state ${this.#state}`);
@@ -622,6 +708,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       }
       dtls = new DtlsTransport({ ...this.#dtlsOptions, role, remoteFingerprints: fingerprints });
       this.#connected = true;
+      this.#remoteFingerprints = fingerprints;
+      this.#remoteTlsId = tlsId;
       this.#adoptDtls(dtls);
       if (this.#started !== undefined) this.#startDtls(dtls);
       return;
@@ -630,6 +718,265 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       dtls.setRemoteFingerprints(fingerprints);
     });
     this.#connected = true;
+    this.#remoteFingerprints = fingerprints;
+    this.#remoteTlsId = tlsId;
+  }
+
+  /**
+   * Restarts DTLS on the live transport after a new offer/answer (RFC 8842):
+   * call it with the peer's DTLS parameters and `a=tls-id` from the new
+   * description, and put {@link DtlsSrtpTransport.localTlsId} (and
+   * `localFingerprints`, with a new `certificate`) into yours.
+   *
+   * If the peer's fingerprints and tls-id are unchanged and no new
+   * certificate is given, the association is kept (RFC 8842 §5) and the
+   * promise resolves `false` at once. Otherwise a new DTLS association runs
+   * over the selected path — a new native endpoint, in the role the peer's
+   * implies (the opposite of its `'client'`/`'server'`; its `'auto'` keeps
+   * ours) — and the new peer certificate is verified before anything is
+   * keyed. Meanwhile media keeps flowing on the previous keys:
+   *
+   * - Outbound SRTP switches to the new keys when the new association is
+   *   connected (then the promise resolves `true`).
+   * - Inbound accepts the previous and the new keys until a packet
+   *   authenticates under the new ones, or `restartGraceMs` after the new
+   *   association connected; then the previous SRTP session is closed (its
+   *   keys wiped). Packets under keys that do not exist yet (the peer
+   *   switched first: a DTLS 1.2 server completes first) are held — at most
+   *   128 packets, 192 KB, 3 s — and delivered once the new keys
+   *   authenticate them. On a `UdpServer` the transport's media is decrypted
+   *   in TypeScript during that window (delivered as `rtp`/`rtcp` events; no
+   *   `mediabatch`), natively again once the previous keys are retired.
+   * - DTLS records go to the new association; the previous one is freed
+   *   without close_notify when the new one connects.
+   *
+   * If the new association fails (fingerprint mismatch, alert, handshake
+   * timeout), the promise rejects with its error and the `dtlsrestart`
+   * event says `'failed'`; the previous keys still carry media until
+   * `restartGraceMs` later, and then the transport fails with that error
+   * (`state === 'failed'`, `error`): the peer has moved to a new association,
+   * so there is no falling back to the previous one. With `mediaOnly`, a
+   * restart works the same (the previous DTLS state was freed already; the
+   * new one is freed once a packet under its keys authenticates). Do not
+   * restart within a retransmission interval of the previous handshake: a
+   * late retransmitted flight of it would reach the new association, which
+   * cannot tell it from its own.
+   * @param parameters - See {@link DtlsRestartParameters}.
+   * @returns A promise of `true` once the new association is connected and keyed, or `false` if the
+   *   association was kept.
+   * @throws {TypeError} (rejection) ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for malformed parameters
+   *   (including a tls-id that is not 20 to 255 of `A-Z a-z 0-9 + / - _`).
+   * @throws {DtlsError} (rejection) ERR_DTLS_BAD_FINGERPRINT for a malformed fingerprint; the new
+   *   association's failure: ERR_DTLS_FINGERPRINT_MISMATCH, ERR_DTLS_ALERT, ERR_DTLS_TIMEOUT,
+   *   ERR_DTLS_HANDSHAKE, ERR_DTLS_INTERNAL (SRTP keying).
+   * @throws {InvalidStateError} (rejection) ERR_INVALID_STATE after `close()`, unless connected, while another
+   *   restart's handshake runs or after a failed one, and when the transport closes before the restart ends.
+   * @example
+   * const offer = parseRemoteDescription(newOfferSdp);
+   * const restarted = transport.restartDtls({ dtlsParameters: { role: 'client', fingerprints: offer.fingerprints }, tlsId: offer.tlsId });
+   * sendAnswer({ fingerprints: transport.localFingerprints, tlsId: transport.localTlsId });
+   * await restarted;
+   * @see https://www.rfc-editor.org/rfc/rfc8842#section-5
+   */
+  restartDtls(parameters: DtlsRestartParameters): Promise<boolean> {
+    try {
+      return this.#beginRestart(parameters);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  #beginRestart(parameters: DtlsRestartParameters): Promise<boolean> {
+    if (this.#closed) throw new InvalidStateError('DtlsSrtpTransport is closed');
+    checkObject(parameters, 'parameters');
+    const remote = parameters.dtlsParameters;
+    checkObject(remote, 'parameters.dtlsParameters');
+    const remoteRole = checkOneOf(remote.role, 'parameters.dtlsParameters.role', ['auto', 'client', 'server']);
+    const fingerprints = checkFingerprintList(remote.fingerprints, 'parameters.dtlsParameters.fingerprints');
+    const tlsId = parameters.tlsId === undefined ? undefined : checkTlsId(parameters.tlsId, 'parameters.tlsId');
+    const certificate = parameters.certificate;
+    if (certificate !== undefined && nativeCertificateOf(certificate) === undefined) {
+      throw argTypeError('parameters.certificate', 'a Certificate', certificate);
+    }
+    const live = this.#dtls;
+    const previous = this.#srtp;
+    if (this.#state !== 'connected' || live === undefined || previous === undefined) {
+      throw new InvalidStateError(`restartDtls() is not available in state ${this.#state}: wait for connected`);
+    }
+    if (this.#restart !== undefined) throw new InvalidStateError('A DTLS restart is in progress: wait until it completes or fails');
+    if (this.#window?.failure !== undefined) {
+      throw new InvalidStateError('The last DTLS restart failed: the transport fails when the previous keys expire');
+    }
+    const sameCertificate = certificate === undefined || certificate.der.equals(this.#certificate.der);
+    if (sameCertificate && tlsId === this.#remoteTlsId && sameFingerprints(fingerprints, this.#remoteFingerprints)) {
+      this.#restartStats.unchanged++;
+      return Promise.resolve(false);
+    }
+    const role: DtlsRole = remoteRole === 'client' ? 'server' : remoteRole === 'server' ? 'client' : live.role;
+    // A window still open from the last restart: its previous keys go now.
+    if (this.#window !== undefined) this.#retireWindow();
+    if (certificate !== undefined) {
+      this.#certificate = certificate;
+      this.#localFingerprint = certificate.getFingerprints(['sha-256'])[0] as DtlsFingerprint;
+      this.#dtlsOptions = { ...this.#dtlsOptions, certificate };
+    }
+    if (this.#tlsIdRenewed) this.#tlsIdRenewed = false;
+    else this.#localTlsId = newTlsId();
+    this.#remoteTlsId = tlsId;
+    this.#remoteFingerprints = fingerprints;
+    const next = new DtlsTransport({ ...this.#dtlsOptions, role, remoteFingerprints: fingerprints });
+    const keys = new RestartKeys(previous, this.#restartStats, () => {
+      this.#retireWindow();
+    });
+    this.#window = { keys, oldDtls: live, timer: undefined, failure: undefined };
+    // The path hands this peer's media over as it arrived (after the
+    // current batch): one place tries both key sets on the original bytes.
+    this.#rekeyPathLater();
+    const restarted = new Promise<boolean>((resolve, reject) => {
+      this.#restart = { dtls: next, role, resolve, reject };
+    });
+    this.#watchDtls(next);
+    this.#restartStats.started++;
+    safeEmit(this, 'dtlsrestart', [{ phase: 'started', role }], () => this.#pendingDtls() === next);
+    if (this.#pendingDtls() === next) this.#startDtls(next);
+    return restarted;
+  }
+
+  /** The new association of a restart in its handshake (a listener may have ended the restart). */
+  #pendingDtls(): DtlsTransport | undefined {
+    return this.#restart?.dtls;
+  }
+
+  /** The new association of a restart changed state. */
+  #onRestartState(next: DtlsTransport, state: DtlsState): void {
+    const restart = this.#restart;
+    const window = this.#window;
+    if (restart === undefined || window === undefined || state === 'connecting' || state === 'new') return;
+    if (state !== 'connected') {
+      this.#restartFailed(next.error ?? new DtlsError('ERR_DTLS_HANDSHAKE', 'Expected the restarted DTLS association to connect but it closed'));
+      return;
+    }
+    let srtp: SrtpSession;
+    try {
+      srtp = next.createSrtpSession({
+        replayWindow: this.#replayWindow,
+        maxRemoteStreams: this.#maxRemoteStreams,
+        maxLocalStreams: this.#maxLocalStreams,
+        ...this.#srtpExtras,
+      });
+      this.#remoteFingerprint = computeFingerprint(next.getRemoteCertificate(), 'sha-256');
+    } catch (cause) {
+      this.#restartFailed(new DtlsError('ERR_DTLS_INTERNAL', 'Expected SRTP keys from the restarted DTLS handshake but keying failed', { cause }));
+      return;
+    }
+    this.#restart = undefined;
+    srtp.on('keylimit', (event) => {
+      safeEmit(this, 'keylimit', [event], () => !this.#closed);
+    });
+    // The previous association is freed without close_notify: the peer's
+    // transport lives on in the new one. Its SRTP session stays for the window.
+    const old = window.oldDtls;
+    if (old.state === 'connected' && !old.sessionReleased) old.releaseSession();
+    this.#dtls = next;
+    innerTransport(this, next);
+    if (this.listenerCount('keylog') > 0) this.#forwardKeylog();
+    // Outbound switches now.
+    this.#srtp = srtp;
+    this.#awaitingProof = this.#mediaOnly;
+    this.#restartStats.completed++;
+    this.#armGrace(window);
+    restart.resolve(true);
+    safeEmit(this, 'dtlsrestart', [{ phase: 'complete', role: restart.role }], () => !this.#closed && this.#dtls === next);
+    if (this.#closed || this.#window !== window) return;
+    window.keys.replay(srtp, (packet, rtcp) => {
+      this.#deliver(packet, rtcp, true);
+    });
+  }
+
+  /** The new association failed: the previous keys carry media until the grace period ends, then the transport fails. */
+  #restartFailed(error: DtlsError): void {
+    const restart = this.#restart as PendingRestart;
+    const window = this.#window as RestartWindow;
+    this.#restart = undefined;
+    this.#restartStats.failed++;
+    window.keys.dropHeld();
+    window.failure = error;
+    restart.dtls.close();
+    this.#armGrace(window);
+    restart.reject(error);
+    safeEmit(this, 'dtlsrestart', [{ phase: 'failed', role: restart.role, error }], () => !this.#closed && this.#window === window);
+  }
+
+  #armGrace(window: RestartWindow): void {
+    if (window.timer !== undefined) clearTimeout(window.timer);
+    window.timer = setTimeout(() => {
+      window.timer = undefined;
+      if (this.#window === window) this.#retireWindow();
+    }, this.#graceMs);
+    window.timer.unref();
+  }
+
+  /**
+   * Closes the restart window: the previous keys are retired (their session
+   * closed, the replaced DTLS transport freed). After a failed restart the
+   * transport then fails with the restart's error.
+   */
+  #retireWindow(): void {
+    const window = this.#window;
+    if (window === undefined) return;
+    this.#window = undefined;
+    if (window.timer !== undefined) clearTimeout(window.timer);
+    window.keys.dropHeld();
+    this.#restartStats.previousKeysRetired++;
+    if (window.oldDtls !== this.#dtls) {
+      // Closing the released transport closes the previous SRTP session; no close_notify (its endpoint is gone).
+      if (window.oldDtls.state === 'connected' && !window.oldDtls.sessionReleased) window.oldDtls.releaseSession();
+      window.oldDtls.close();
+      window.keys.previous?.close();
+      this.#rekeyPathLater();
+      return;
+    }
+    const failure = window.failure;
+    if (failure !== undefined && !this.#closed && this.#state === 'connected') {
+      // No switch happened: the live association is the previous one; end it quietly.
+      if (!window.oldDtls.sessionReleased) window.oldDtls.releaseSession();
+      this.#end(failure);
+    } else {
+      this.#rekeyPathLater();
+    }
+  }
+
+  /**
+   * Tells the path which session unprotects this peer's media natively:
+   * none while a restart window is open, else the current one. Deferred to
+   * a microtask: a batch being delivered keeps the route it was sorted by.
+   */
+  #rekeyPathLater(): void {
+    queueMicrotask(() => {
+      if (this.#closed || this.#state !== 'connected') return;
+      const srtp = this.#srtp;
+      this.#path.keyed?.(this.#window === undefined && srtp !== undefined && !srtp.closed ? srtp : undefined);
+    });
+  }
+
+  /** The transport is closing or its association ended: a pending restart rejects, the window closes. */
+  #abortRestart(): void {
+    const restart = this.#restart;
+    this.#restart = undefined;
+    if (restart !== undefined) {
+      restart.dtls.close();
+      restart.reject(new InvalidStateError('The transport closed or failed before the DTLS restart completed'));
+    }
+    const window = this.#window;
+    this.#window = undefined;
+    if (window === undefined) return;
+    if (window.timer !== undefined) clearTimeout(window.timer);
+    window.keys.dropHeld();
+    if (window.oldDtls !== this.#dtls) {
+      if (window.oldDtls.state === 'connected' && !window.oldDtls.sessionReleased) window.oldDtls.releaseSession();
+      window.oldDtls.close();
+    }
+    window.keys.previous?.close();
   }
 
   /**
@@ -696,6 +1043,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     this.#dtlsCall(() => {
       dtls.setRemoteFingerprints(fingerprints);
     });
+    this.#remoteFingerprints = checkFingerprintList(fingerprints, 'fingerprints');
   }
 
   /**
@@ -906,6 +1254,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       dtls: this.#dtlsFinal ?? dtls?.getStats() ?? emptyDtlsStats(),
       ice: this.#ice?.getStats(),
       srtp,
+      restart: { ...this.#restartStats },
     };
   }
 
@@ -923,6 +1272,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     this.#closed = true;
     this.#consent.stop();
     this.#path.detach();
+    this.#abortRestart();
     const dtls = this.#dtls;
     if (dtls !== undefined) {
       this.#dtlsCall(() => {
@@ -942,6 +1292,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       dtlsState: this.#state,
       iceState: this.#iceState,
       dtls: this.#dtlsFinal ?? dtls?.getStats() ?? stats.dtls,
+      restart: { ...this.#restartStats },
       timestamp: performance.timeOrigin + performance.now(),
     };
     this.#emitCloseOnce();
@@ -1018,6 +1369,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       this.#handshakeMs = now - (this.#dtlsBegan ?? this.#startedAt);
       this.#path.keyed?.(this.#srtp);
     } else if (state === 'closed' || state === 'failed') {
+      this.#abortRestart();
       this.#path.keyed?.(undefined);
       this.#srtp?.close();
       this.#consent.stop();
@@ -1210,14 +1562,20 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
         // Admitting a validated source selects it: a remoteaddresschange listener may close us.
         if (!this.#selection.admit(address, port, family, this.#ice)) this.#drop('unselected-address', address, port);
         else if (this.#state === 'new' || this.#dtls === undefined) this.#drop('not-started', address, port);
-        else if (this.#closed || this.#dtls.closed) this.#drop('ended', address, port);
         else {
-          this.#counters.dtlsPacketsReceived++;
-          this.#dtlsBegan ??= performance.now();
-          const dtls = this.#dtls;
-          this.#dtlsCall(() => {
-            dtls.receive(msg);
-          });
+          // During a restart every DTLS record belongs to the new association.
+          const dtls = this.#restart?.dtls ?? this.#dtls;
+          if (this.#closed || dtls.closed) this.#drop('ended', address, port);
+          else if (dtls === this.#dtls && this.#state === 'connected' && isClientHello(msg)) {
+            // The peer restarted before we were told to: dropped (it retransmits), the live association kept.
+            this.#restartStats.unexpectedClientHellos++;
+          } else {
+            this.#counters.dtlsPacketsReceived++;
+            this.#dtlsBegan ??= performance.now();
+            this.#dtlsCall(() => {
+              dtls.receive(msg);
+            });
+          }
         }
         break;
       case 'rtp':
@@ -1235,24 +1593,32 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   }
 
   #unprotect(srtp: SrtpSession, msg: Buffer, kind: 'rtp' | 'rtcp'): void {
-    if (kind === 'rtp') {
-      const n = srtp.unprotectRtpInPlace(msg, msg.length);
-      if (n < 0) {
-        this.#srtpFailure(n);
-        return;
-      }
-      if (this.#awaitingProof) this.#releaseDtls();
-      this.#counters.rtpPacketsReceived++;
-      safeEmit(this, 'rtp', [msg.subarray(0, n)], this.#mediaLive);
+    const rtcp = kind === 'rtcp';
+    const keys = this.#window?.keys;
+    let n: number;
+    if (keys === undefined) {
+      n = rtcp ? srtp.unprotectRtcpInPlace(msg, msg.length) : srtp.unprotectRtpInPlace(msg, msg.length);
     } else {
-      const n = srtp.unprotectRtcpInPlace(msg, msg.length);
-      if (n < 0) {
-        this.#srtpFailure(n);
-        return;
-      }
-      if (this.#awaitingProof) this.#releaseDtls();
+      n = keys.unprotect(msg, rtcp);
+      if (n === HELD) return;
+    }
+    if (n < 0) {
+      this.#srtpFailure(n);
+      return;
+    }
+    // mediaOnly proof: a packet under the keys of the association that is ours now.
+    this.#deliver(msg.subarray(0, n), rtcp, keys === undefined || keys.current === undefined || keys.lastWasCurrent);
+  }
+
+  /** Delivers one decrypted packet; `proof`: it authenticated under the live association's keys. */
+  #deliver(plain: Buffer, rtcp: boolean, proof: boolean): void {
+    if (proof && this.#awaitingProof) this.#releaseDtls();
+    if (rtcp) {
       this.#counters.rtcpPacketsReceived++;
-      safeEmit(this, 'rtcp', [msg.subarray(0, n)], this.#mediaLive);
+      safeEmit(this, 'rtcp', [plain], this.#mediaLive);
+    } else {
+      this.#counters.rtpPacketsReceived++;
+      safeEmit(this, 'rtp', [plain], this.#mediaLive);
     }
   }
 

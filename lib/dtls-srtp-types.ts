@@ -141,6 +141,13 @@ export interface DtlsSrtpTransportOptions {
    * @see https://www.rfc-editor.org/rfc/rfc5764#section-4.2
    */
   mediaOnly?: boolean;
+  /**
+   * How long after a DTLS restart's new association connected (or failed)
+   * packets under the previous association's keys are still accepted, in ms
+   * (default 5000, 100 to 60 000). They stop earlier, at the first packet that
+   * authenticates under the new keys. See `restartDtls()`.
+   */
+  restartGraceMs?: number;
 }
 
 /**
@@ -206,6 +213,12 @@ export interface DtlsSrtpTransportEvents {
   /** Every change of `iceState`, with the new state. */
   icestatechange: [state: IceState];
   /**
+   * A DTLS restart (`restartDtls()`, RFC 8842) began, completed (the new
+   * association is connected and outbound SRTP uses its keys) or failed
+   * (`event.error` says why; the previous keys then expire after the grace period).
+   */
+  dtlsrestart: [event: DtlsRestartEvent];
+  /**
    * Once in the transport's life: the association ended cleanly (`close()` or
    * the peer's close_notify), or `close()` was called on a failed transport
    * (see `SecureTransportContract`).
@@ -221,6 +234,71 @@ export interface DtlsSrtpTransportEvents {
 export interface DtlsSrtpConnectParameters {
   /** The peer's DTLS role and fingerprints. */
   dtlsParameters: DtlsParameters;
+  /**
+   * The peer's `a=tls-id` (RFC 8842), if its description had one:
+   * `restartDtls()` compares the next one with it.
+   */
+  tlsId?: string;
+}
+
+/**
+ * What {@link DtlsSrtpTransport.restartDtls} takes: the peer's DTLS
+ * parameters and `a=tls-id` from a new offer/answer, and optionally a new
+ * certificate of ours (a restart is how a live transport rotates it).
+ * @example
+ * await transport.restartDtls({ dtlsParameters: { role: 'client', fingerprints: offer.fingerprints }, tlsId: offer.tlsId });
+ */
+export interface DtlsRestartParameters {
+  /** The peer's DTLS role and fingerprints in the new description. */
+  dtlsParameters: DtlsParameters;
+  /** The peer's `a=tls-id` in the new description (RFC 8842 §5), if it has one. */
+  tlsId?: string;
+  /** A new certificate of ours; its fingerprint goes into our new description (`localFingerprints`). */
+  certificate?: Certificate;
+}
+
+/**
+ * A `dtlsrestart` event of {@link DtlsSrtpTransport}.
+ * @example
+ * transport.on('dtlsrestart', (e) => e.phase === 'failed' && log(e.error?.code));
+ */
+export interface DtlsRestartEvent {
+  /** `'started'`: a new association began; `'complete'`: it connected and outbound SRTP switched; `'failed'`: it did not connect. */
+  phase: 'started' | 'complete' | 'failed';
+  /** Our DTLS role in the new association. */
+  role: DtlsRole;
+  /** Why the restart failed (phase `'failed'`). */
+  error?: Error;
+}
+
+/**
+ * DTLS restart counters of a {@link DtlsSrtpTransport} (`getStats().restart`).
+ * @example
+ * const { completed, previousKeyPackets, held, replayed } = transport.getStats().restart;
+ */
+export interface DtlsRestartStats {
+  /** Restarts that began a new association. */
+  started: number;
+  /** Restarts whose new association connected. */
+  completed: number;
+  /** Restarts whose new association failed (bad fingerprint, alert, timeout, keying). */
+  failed: number;
+  /** `restartDtls()` calls that kept the association (fingerprints and tls-id unchanged, RFC 8842 §5). */
+  unchanged: number;
+  /** SRTP/SRTCP packets that authenticated under the previous association's keys after a restart began. */
+  previousKeyPackets: number;
+  /** SRTP/SRTCP packets that authenticated under the new association's keys while the previous keys were still accepted (replayed ones included). */
+  currentKeyPackets: number;
+  /** Packets under keys not yet derived (the peer switched first), held until the new association is keyed. */
+  held: number;
+  /** Held packets that authenticated under the new keys once they existed, and were delivered. */
+  replayed: number;
+  /** Held packets dropped: over the bounds, too old, not authentic under the new keys, or the restart failed. */
+  heldDropped: number;
+  /** ClientHellos that reached a connected transport that was not restarting: dropped, the association kept. */
+  unexpectedClientHellos: number;
+  /** The previous keys' sessions closed (wiped and freed). */
+  previousKeysRetired: number;
 }
 
 /**
@@ -306,6 +384,8 @@ export interface DtlsSrtpTransportStats {
   ice: IceLiteStats | undefined;
   /** The SRTP session's own counters (both directions) while it is open: from connected until `close()`, or until the peer closed or the association failed. */
   srtp: SrtpStats | undefined;
+  /** DTLS restart counters (see `restartDtls()`). */
+  restart: DtlsRestartStats;
 }
 
 /** Every {@link DatagramDropReason}, in the order `getStats().droppedDatagrams` lists them. */

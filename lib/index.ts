@@ -26,6 +26,9 @@ export {
   type DtlsSrtpTransportStats,
   type DtlsSetupParameters,
   type DtlsSrtpConnectParameters,
+  type DtlsRestartParameters,
+  type DtlsRestartEvent,
+  type DtlsRestartStats,
   type DatagramDropReason,
 } from './dtls-srtp-types.js';
 export {
