@@ -245,6 +245,10 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   #connected = false;
   #iceState: IceState = 'new';
   #selectedChanges = 0;
+  /** The selected path, the one it moved from (open to media until media arrives on the new one), and the one closed to media. */
+  #lastSelected: Required<TransportAddress> | undefined;
+  #movedFrom: Required<TransportAddress> | undefined;
+  #retiredPath: Required<TransportAddress> | undefined;
   #closeEmitted = false;
   /** When the first DTLS datagram was sent or received (performance.now()). */
   #dtlsBegan: number | undefined;
@@ -361,6 +365,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       (remote) => {
         if (debugEnabled) debugPath(this, remote.address, remote.port, this.#ice === undefined ? 'setRemoteAddress' : 'ICE');
         this.#selectedChanges++;
+        this.#noteMove(remote);
         this.#path.select?.(remote);
         this.#sendUnsentFlight(remote);
         safeEmit(this, 'remoteaddresschange', [{ ...remote }], () => !this.#closed && this.#selection.current === remote);
@@ -368,6 +373,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       },
     );
     if (this.#selection.current !== undefined) this.#selectedChanges = 1;
+    this.#lastSelected = this.#selection.current;
     this.#replayWindow = checkInteger(options.replayWindow, 'options.replayWindow', 64, 32767, 1024);
     this.#maxRemoteStreams = checkInteger(options.maxRemoteStreams, 'options.maxRemoteStreams', 1, 4096, 64);
     this.#maxLocalStreams = checkInteger(options.maxLocalStreams, 'options.maxLocalStreams', 1, 65536, 1024);
@@ -1580,8 +1586,14 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
         break;
       case 'rtp':
       case 'rtcp':
-        if (!this.#selection.isSelected(address, port)) this.#drop('unselected-address', address, port);
-        else if (this.#srtp === undefined || this.#state !== 'connected') this.#drop('srtp-not-ready', address, port);
+        // Media may come from a validated pair the peer has not nominated yet (a browser sends on
+        // its new pair during an ICE restart before it nominates it): accepted, the path unchanged.
+        if (this.#selection.isSelected(address, port)) this.#mediaOnSelected();
+        else if (!this.#isValidatedSource(address, port, family)) {
+          this.#drop('unselected-address', address, port);
+          break;
+        }
+        if (this.#srtp === undefined || this.#state !== 'connected') this.#drop('srtp-not-ready', address, port);
         else this.#unprotect(this.#srtp, msg, kind);
         break;
       case 'zrtp':
@@ -1590,6 +1602,34 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
         this.#drop(kind, address, port);
         break;
     }
+  }
+
+  /**
+   * Media from a source other than the selected one is taken when that source
+   * passed an authenticated ICE check (ICE-lite only) and is not the path we
+   * moved away from once media arrived on the new one — what a UdpServer's
+   * routes do natively.
+   */
+  #isValidatedSource(address: string, port: number, family: string): boolean {
+    if (this.#ice === undefined) return false;
+    const left = this.#retiredPath;
+    if (left !== undefined && left.address === address && left.port === port) return false;
+    return this.#ice.isValidatedAddress({ address, port, family: addressFamily(family) });
+  }
+
+  /** The path moved to `remote`: the old one stays open for media until media arrives on the new one. */
+  #noteMove(remote: Required<TransportAddress>): void {
+    this.#movedFrom = this.#lastSelected;
+    this.#lastSelected = remote;
+    const left = this.#retiredPath;
+    if (left !== undefined && left.address === remote.address && left.port === remote.port) this.#retiredPath = undefined;
+  }
+
+  /** Media arrived on the selected path: the path we moved away from is closed to media. */
+  #mediaOnSelected(): void {
+    if (this.#movedFrom === undefined) return;
+    this.#retiredPath = this.#movedFrom;
+    this.#movedFrom = undefined;
   }
 
   #unprotect(srtp: SrtpSession, msg: Buffer, kind: 'rtp' | 'rtcp'): void {

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+/**
+ * A transport on its own path (no UdpServer) takes media from a source that
+ * passed an authenticated ICE check before the peer nominates it — a browser
+ * sends on its new pair during an ICE restart before nominating it — and
+ * closes the path it moved away from once media arrives on the new one, as a
+ * UdpServer's routes do. A source that never passed a check stays a stranger.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { DtlsSrtpTransport, type TransportAddress } from '../../lib/index.js';
+import { serializeStunMessage, type StunAttributeInit } from '../../lib/entry/stun.js';
+import { cert } from './pair.js';
+import { rtp } from '../fixtures/srtp-helpers.js';
+
+const ICE = { ufrag: 'srvU', pwd: 'serverPasswordOf22Chars', remoteUfrag: 'brws' };
+const SERVER = { address: '127.0.0.1', port: 5000 };
+const OLD = { address: '127.0.0.1', port: 6000 };
+const NEW = { address: '127.0.0.1', port: 6001 };
+const STRANGER = { address: '127.0.0.1', port: 6666 };
+
+function check(useCandidate: boolean): Buffer {
+  const attributes: StunAttributeInit[] = [
+    { type: 'username', value: `${ICE.ufrag}:${ICE.remoteUfrag}` },
+    { type: 'ice-controlling', value: 1n },
+    { type: 'priority', value: 1853824767 },
+  ];
+  if (useCandidate) attributes.push({ type: 'use-candidate' });
+  return serializeStunMessage({ messageClass: 'request', transactionId: randomBytes(12), attributes }, { integrityKey: ICE.pwd });
+}
+
+const key = (a: TransportAddress): string => `${a.address}:${a.port}`;
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+}
+
+test('media from a validated, not yet nominated source is delivered; the old path closes to media once the new one carries it', async (t) => {
+  const [serverCert, peerCert] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1)]);
+  let peerAt: TransportAddress = OLD;
+  let peer!: DtlsSrtpTransport;
+  const server = new DtlsSrtpTransport({
+    certificate: serverCert,
+    role: 'server',
+    remoteFingerprints: peerCert.getFingerprints(),
+    iceLite: ICE,
+    path: {
+      send: (d, remote) => {
+        if (key(remote) === key(peerAt)) setImmediate(() => !peer.closed && peer.receive(d, SERVER));
+      },
+    },
+  });
+  peer = new DtlsSrtpTransport({
+    certificate: peerCert,
+    role: 'client',
+    remoteFingerprints: serverCert.getFingerprints(),
+    remoteAddress: SERVER,
+    path: { send: (d) => setImmediate(() => !server.closed && server.receive(d, peerAt)) },
+  });
+  t.after(() => {
+    server.close();
+    peer.close();
+  });
+  server.receive(check(true), OLD);
+  await Promise.all([server.start(), peer.start()]);
+  const got: number[] = [];
+  server.on('rtp', (p) => got.push(p.readUInt16BE(2)));
+  const unselected = (): number => server.getStats().droppedDatagrams['unselected-address'];
+  const send = async (seq: number, from: TransportAddress): Promise<void> => {
+    peerAt = from;
+    peer.sendRtp(rtp({ seq }));
+    await settle();
+  };
+
+  await send(1, OLD);
+  // A source that never passed a check is a stranger.
+  await send(2, STRANGER);
+  assert.equal(unselected(), 1);
+  // The new pair is checked (not nominated): its media is taken, the path stays.
+  server.receive(check(false), NEW);
+  await send(3, NEW);
+  assert.deepEqual(server.remoteAddress, { ...OLD, family: 'IPv4' });
+  await send(4, OLD);
+  // Nominated: the old path still takes late media until media arrives on the new one.
+  server.receive(check(true), NEW);
+  assert.deepEqual(server.remoteAddress, { ...NEW, family: 'IPv4' });
+  await send(5, OLD);
+  await send(6, NEW);
+  await send(7, OLD);
+  assert.deepEqual(got, [1, 3, 4, 5, 6]);
+  assert.equal(unselected(), 2);
+  assert.equal(Object.values(server.getStats().srtpFailures).reduce((x, y) => x + y, 0), 0);
+});
