@@ -184,6 +184,21 @@ function zeroRecord<K extends string>(keys: readonly K[]): Record<K, number> {
   return out;
 }
 
+
+/** Checks what connect() and restartDtls() take from the signalling: the peer's DTLS parameters and tls-id. */
+function checkRemoteParameters(parameters: { dtlsParameters: DtlsParameters; tlsId?: string }): {
+  remoteRole: DtlsParametersRole;
+  fingerprints: readonly DtlsFingerprint[];
+  tlsId: string | undefined;
+} {
+  checkObject(parameters, 'parameters');
+  const remote = parameters.dtlsParameters;
+  checkObject(remote, 'parameters.dtlsParameters');
+  const remoteRole = checkOneOf(remote.role, 'parameters.dtlsParameters.role', ['auto', 'client', 'server']);
+  const fingerprints = checkFingerprintList(remote.fingerprints, 'parameters.dtlsParameters.fingerprints');
+  const tlsId = parameters.tlsId === undefined ? undefined : checkTlsId(parameters.tlsId, 'parameters.tlsId');
+  return { remoteRole, fingerprints, tlsId };
+}
 /**
  * One peer connection's security layer on a UDP path: RFC 7983
  * demultiplexing, an optional ICE-lite responder, DTLS 1.2 with the
@@ -687,12 +702,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
    */
   connect(parameters: DtlsSrtpConnectParameters): void {
     if (this.#closed) throw new InvalidStateError('DtlsSrtpTransport is closed');
-    checkObject(parameters, 'parameters');
-    const remote = parameters.dtlsParameters;
-    checkObject(remote, 'parameters.dtlsParameters');
-    const remoteRole = checkOneOf(remote.role, 'parameters.dtlsParameters.role', ['auto', 'client', 'server']);
-    const fingerprints = checkFingerprintList(remote.fingerprints, 'parameters.dtlsParameters.fingerprints');
-    const tlsId = parameters.tlsId === undefined ? undefined : checkTlsId(parameters.tlsId, 'parameters.tlsId');
+    const { remoteRole, fingerprints, tlsId } = checkRemoteParameters(parameters);
     if (this.#connected) throw new InvalidStateError('connect() was already called');
     if (this.#state === 'closed' || this.#state === 'failed' || this.#state === 'connected') {
       throw new InvalidStateError(`connect() is not possible in state ${this.#state}`);
@@ -794,12 +804,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
 
   #beginRestart(parameters: DtlsRestartParameters): Promise<boolean> {
     if (this.#closed) throw new InvalidStateError('DtlsSrtpTransport is closed');
-    checkObject(parameters, 'parameters');
-    const remote = parameters.dtlsParameters;
-    checkObject(remote, 'parameters.dtlsParameters');
-    const remoteRole = checkOneOf(remote.role, 'parameters.dtlsParameters.role', ['auto', 'client', 'server']);
-    const fingerprints = checkFingerprintList(remote.fingerprints, 'parameters.dtlsParameters.fingerprints');
-    const tlsId = parameters.tlsId === undefined ? undefined : checkTlsId(parameters.tlsId, 'parameters.tlsId');
+    const { remoteRole, fingerprints, tlsId } = checkRemoteParameters(parameters);
     const certificate = parameters.certificate;
     if (certificate !== undefined && nativeCertificateOf(certificate) === undefined) {
       throw argTypeError('parameters.certificate', 'a Certificate', certificate);
@@ -1677,6 +1682,10 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   #receiveMedia(batch: UdpReceiveBatch, start: number, end: number): void {
     const c = this.#counters;
     const live = this.#mediaLive();
+    // After a path move (rare): media on the new path closes the old one to media, as in #handle.
+    if (this.#movedFrom !== undefined && end > start && this.#selection.isSelected(batch.address(start), batch.port(start))) {
+      this.#mediaOnSelected();
+    }
     for (let i = start; i < end; i++) {
       c.packetsReceived++;
       c.bytesReceived += batch.length(i);
