@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // An SFU that forwards from 'mediabatch' only, on the native shared-port
-// path, across a DTLS restart: during the restart window the transport's
+// path (and its node:dgram fallback), across a DTLS restart: during the restart window the transport's
 // media is decrypted in TypeScript (its native route is unkeyed), and it must
 // still arrive as mediabatch runs with the fields the native path gives
 // (ssrc, sequence number, ROC, payload type, marker, timestamp, offsets).
@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Certificate, DtlsSrtpTransport, UdpServer, type UdpReceiveBatch } from '../../lib/index.js';
 import { renegotiate, until } from '../fixtures/restart-media.js';
-import { rtp } from '../fixtures/srtp-helpers.js';
+import { rtcp, rtp } from '../fixtures/srtp-helpers.js';
 
 const LOCALHOST = '127.0.0.1';
 /** The first packet index: the sequence number wraps (ROC 1) before the restart. */
@@ -28,16 +28,20 @@ interface Side {
   readonly received: Set<number>;
   /** Packets received while the receiver's restart window was open. */
   inWindow: number;
+  /** RTCP receiver reports sent, received, and received in the window. */
+  rtcpSent: number;
+  rtcpReceived: number;
+  rtcpInWindow: number;
 }
 
-for (const offererRole of ['client', 'server'] as const) {
-  test(`native UdpServer: a mediabatch-only listener gets every packet across a restart (offerer becomes ${offererRole})`, async (t) => {
+for (const [path, offererRole] of [['native', 'client'], ['native', 'server'], ['dgram', 'client']] as const) {
+  test(`${path} UdpServer: a mediabatch-only listener gets every packet across a restart (offerer becomes ${offererRole})`, async (t) => {
     const [ca, cb] = await Promise.all([Certificate.generate(), Certificate.generate()]);
     const [sa, sb] = await Promise.all([
-      UdpServer.bind({ type: 'udp4', address: LOCALHOST, path: 'native' }),
-      UdpServer.bind({ type: 'udp4', address: LOCALHOST, path: 'native' }),
+      UdpServer.bind({ type: 'udp4', address: LOCALHOST, path }),
+      UdpServer.bind({ type: 'udp4', address: LOCALHOST, path }),
     ]);
-    assert.equal(sa.path, 'native');
+    assert.equal(sa.path, path);
     const a = new DtlsSrtpTransport({
       certificate: ca, role: 'client', remoteFingerprints: cb.getFingerprints(), server: sa, remoteAddress: sb.address(),
     });
@@ -52,7 +56,7 @@ for (const offererRole of ['client', 'server'] as const) {
     });
     await Promise.all([a.start(), b.start()]);
     const side = (transport: DtlsSrtpTransport, ssrc: number): Side => ({
-      transport, ssrc, sent: 0, switched: false, roc: new Map(), received: new Set(), inWindow: 0,
+      transport, ssrc, sent: 0, switched: false, roc: new Map(), received: new Set(), inWindow: 0, rtcpSent: 0, rtcpReceived: 0, rtcpInWindow: 0,
     });
     const sides = { a: side(a, 0x0a0a0a0a), b: side(b, 0x0b0b0b0b) };
     const problems: string[] = [];
@@ -66,6 +70,14 @@ for (const offererRole of ['client', 'server'] as const) {
         const restart = to.transport.getStats().restart;
         const windowOpen = restart.started === 1 && restart.previousKeysRetired === 0;
         for (let i = start; i < end; i++) {
+          if (batch.kind(i) === 'rtcp') {
+            const got = [batch.ssrc(i), batch.payloadType(i), batch.payloadOffset(i), batch.payloadLength(i), batch.length(i), batch.port(i)];
+            const want = [from.ssrc, 201, 8, 24, 32, fromPort];
+            if (got.join() !== want.join()) problems.push(`${windowOpen ? 'in window' : 'native'} rtcp: ${got.join()} != ${want.join()}`);
+            to.rtcpReceived++;
+            if (windowOpen) to.rtcpInWindow++;
+            continue;
+          }
           const seq = batch.sequenceNumber(i);
           const k = (seq - (FIRST_INDEX & 0xffff) + 0x10000) & 0xffff;
           const expected = {
@@ -124,6 +136,8 @@ for (const offererRole of ['client', 'server'] as const) {
       s.transport.sendRtp(
         rtp({ ssrc: s.ssrc, seq, payloadType: 111, marker: k % 2 === 0, timestamp: k * 960, csrcs: [0x01020304], extension: EXTENSION, payloadLength: 120 }),
       );
+      s.transport.sendRtcp(rtcp({ ssrc: s.ssrc, blocks: 1 }));
+      s.rtcpSent++;
     };
     const timer = setInterval(() => {
       send(sides.a);
@@ -140,7 +154,10 @@ for (const offererRole of ['client', 'server'] as const) {
     const mark = { a: sides.a.sent, b: sides.b.sent };
     await until(() => sides.a.received.size > mark.b + 30 && sides.b.received.size > mark.a + 30, 'media after the restart', 400).catch(() => undefined);
     clearInterval(timer);
-    await until(() => sides.a.received.size >= sides.b.sent && sides.b.received.size >= sides.a.sent, 'every packet sent', 400).catch(() => undefined);
+    const all = (): boolean =>
+      sides.a.received.size >= sides.b.sent && sides.b.received.size >= sides.a.sent &&
+      sides.a.rtcpReceived >= sides.b.rtcpSent && sides.b.rtcpReceived >= sides.a.rtcpSent;
+    await until(all, 'every packet sent', 400).catch(() => undefined);
 
     const missing = (got: Set<number>, count: number): number[] => {
       const out: number[] = [];
@@ -152,6 +169,8 @@ for (const offererRole of ['client', 'server'] as const) {
     assert.deepEqual(problems, []);
     // The window really carried media (decrypted in TypeScript), both directions.
     assert.ok(sides.a.inWindow > 0 && sides.b.inWindow > 0, `packets in the window: a ${sides.a.inWindow}, b ${sides.b.inWindow}`);
+    assert.deepEqual([sides.a.rtcpReceived, sides.b.rtcpReceived], [sides.b.rtcpSent, sides.a.rtcpSent], 'every RTCP packet as a mediabatch run');
+    assert.ok(sides.a.rtcpInWindow > 0 && sides.b.rtcpInWindow > 0, `RTCP in the window: a ${sides.a.rtcpInWindow}, b ${sides.b.rtcpInWindow}`);
     for (const end of [a, b]) {
       const s = end.getStats();
       for (const [code, n] of Object.entries(s.srtpFailures)) assert.equal(n, 0, code);
