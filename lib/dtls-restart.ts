@@ -76,7 +76,14 @@ interface HeldPacket {
   readonly packet: Buffer;
   readonly rtcp: boolean;
   readonly at: number;
+  /** Where it came from (for a `mediabatch` run when it is replayed). */
+  readonly address: string;
+  readonly port: number;
+  readonly family: string;
 }
+
+/** Gets a packet a restart window decrypted, with its source as given to {@link RestartKeys.unprotect}. */
+export type RestartDeliver = (packet: Buffer, rtcp: boolean, address: string, port: number, family: string) => void;
 
 /**
  * The inbound keys while a restart is open: `previous` (the association
@@ -111,11 +118,11 @@ export class RestartKeys {
   /**
    * Unprotects `msg` in place under `current`, then `previous`, each on the
    * original bytes (libsrtp's AEAD decrypt writes the buffer before its tag
-   * check fails).
+   * check fails). The source is kept with a held packet.
    * @returns The plain length; {@link HELD} if the packet was kept for the new keys; else the
    *   negative result code of the first context that refused it.
    */
-  unprotect(msg: Buffer, rtcp: boolean): number {
+  unprotect(msg: Buffer, rtcp: boolean, address = '', port = 0, family = ''): number {
     const original = Buffer.from(msg);
     let first = 0;
     const current = this.current;
@@ -142,7 +149,7 @@ export class RestartKeys {
       original.copy(msg);
     }
     if (this.holding && this.current === undefined) {
-      this.#hold(original, rtcp);
+      this.#hold(original, rtcp, address, port, family);
       return HELD;
     }
     return first;
@@ -150,9 +157,9 @@ export class RestartKeys {
 
   /**
    * The new keys exist: every held packet still young enough is tried under
-   * them and handed to `deliver` if it authenticates, in arrival order.
+   * them and handed to `deliver` (with its source) if it authenticates, in arrival order.
    */
-  replay(current: SrtpSession, deliver: (packet: Buffer, rtcp: boolean) => void): void {
+  replay(current: SrtpSession, deliver: RestartDeliver): void {
     this.current = current;
     this.holding = false;
     const held = this.#held;
@@ -172,7 +179,7 @@ export class RestartKeys {
       this.#stats.replayed++;
       this.#stats.currentKeyPackets++;
       this.#proved();
-      deliver(h.packet.subarray(0, n), h.rtcp);
+      deliver(h.packet.subarray(0, n), h.rtcp, h.address, h.port, h.family);
     }
   }
 
@@ -184,7 +191,7 @@ export class RestartKeys {
     this.#heldBytes = 0;
   }
 
-  #hold(packet: Buffer, rtcp: boolean): void {
+  #hold(packet: Buffer, rtcp: boolean, address: string, port: number, family: string): void {
     const now = performance.now();
     // Oldest first: drop what aged out, then make room within the count and byte bounds.
     while (this.#held.length > 0 && now - (this.#held[0] as HeldPacket).at > MAX_HELD_AGE_MS) this.#shift();
@@ -193,7 +200,7 @@ export class RestartKeys {
       return;
     }
     while (this.#held.length >= MAX_HELD_PACKETS || this.#heldBytes + packet.length > MAX_HELD_BYTES) this.#shift();
-    this.#held.push({ packet, rtcp, at: now });
+    this.#held.push({ packet, rtcp, at: now, address, port, family });
     this.#heldBytes += packet.length;
     this.#stats.held++;
   }

@@ -70,7 +70,7 @@ import {
   type PathAdapter,
   type TransportAddress,
 } from './datagram-path.js';
-import type { UdpReceiveBatch } from './udp-socket.js';
+import { SinglePacketBatch, type UdpReceiveBatch } from './udp-socket.js';
 import type { DtlsParameters, DtlsParametersRole, IceState, SecureTransportContract } from './transport-contract.js';
 import {
   DROP_REASONS,
@@ -333,6 +333,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   /** Open from a restart's beginning until the previous keys are retired. */
   #window: RestartWindow | undefined;
   readonly #restartStats = emptyRestartStats();
+  /** The `mediabatch` run of media this transport unprotected in TypeScript on a UdpServer (a restart window); made on first use. */
+  #tsBatch: SinglePacketBatch | undefined;
   readonly #srtpFailures = zeroRecord(SRTP_PACKET_ERROR_CODES);
   readonly #dropped = zeroRecord(DROP_REASONS);
 
@@ -761,8 +763,10 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
    *   switched first: a DTLS 1.2 server completes first) are held — at most
    *   128 packets, 192 KB, 3 s — and delivered once the new keys
    *   authenticate them. On a `UdpServer` the transport's media is decrypted
-   *   in TypeScript during that window (delivered as `rtp`/`rtcp` events; no
-   *   `mediabatch`), natively again once the previous keys are retired.
+   *   in TypeScript during that window and still delivered as `mediabatch`
+   *   runs (one packet each, the same fields, the ROC of the session that
+   *   decrypted it) before its `rtp`/`rtcp` events; natively again once the
+   *   previous keys are retired.
    * - DTLS records go to the new association; the previous one is freed
    *   without close_notify when the new one connects.
    *
@@ -899,8 +903,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     restart.resolve(true);
     safeEmit(this, 'dtlsrestart', [{ phase: 'complete', role: restart.role }], () => !this.#closed && this.#dtls === next);
     if (this.#closed || this.#window !== window) return;
-    window.keys.replay(srtp, (packet, rtcp) => {
-      this.#deliver(packet, rtcp, true);
+    window.keys.replay(srtp, (packet, rtcp, address, port, family) => {
+      this.#deliver(packet, rtcp, true, srtp, address, port, family);
     });
   }
 
@@ -1599,7 +1603,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
           break;
         }
         if (this.#srtp === undefined || this.#state !== 'connected') this.#drop('srtp-not-ready', address, port);
-        else this.#unprotect(this.#srtp, msg, kind);
+        else this.#unprotect(this.#srtp, msg, kind, address, port, family);
         break;
       case 'zrtp':
       case 'turn-channel':
@@ -1637,34 +1641,48 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     this.#movedFrom = undefined;
   }
 
-  #unprotect(srtp: SrtpSession, msg: Buffer, kind: 'rtp' | 'rtcp'): void {
+  #unprotect(srtp: SrtpSession, msg: Buffer, kind: 'rtp' | 'rtcp', address: string, port: number, family: string): void {
     const rtcp = kind === 'rtcp';
     const keys = this.#window?.keys;
     let n: number;
+    let session = srtp;
     if (keys === undefined) {
       n = rtcp ? srtp.unprotectRtcpInPlace(msg, msg.length) : srtp.unprotectRtpInPlace(msg, msg.length);
     } else {
-      n = keys.unprotect(msg, rtcp);
+      n = keys.unprotect(msg, rtcp, address, port, family);
       if (n === HELD) return;
+      session = (keys.lastWasCurrent ? keys.current : keys.previous) ?? srtp;
     }
     if (n < 0) {
       this.#srtpFailure(n);
       return;
     }
     // mediaOnly proof: a packet under the keys of the association that is ours now.
-    this.#deliver(msg.subarray(0, n), rtcp, keys === undefined || keys.current === undefined || keys.lastWasCurrent);
+    const proof = keys === undefined || keys.current === undefined || keys.lastWasCurrent;
+    this.#deliver(msg.subarray(0, n), rtcp, proof, session, address, port, family);
   }
 
-  /** Delivers one decrypted packet; `proof`: it authenticated under the live association's keys. */
-  #deliver(plain: Buffer, rtcp: boolean, proof: boolean): void {
+  /**
+   * Delivers one decrypted packet; `proof`: it authenticated under the live
+   * association's keys; `session` unprotected it. On a path that otherwise
+   * unprotects natively (a UdpServer's route, unkeyed during a restart
+   * window) it is first a one-packet `mediabatch` run with the same fields.
+   */
+  #deliver(plain: Buffer, rtcp: boolean, proof: boolean, session: SrtpSession, address: string, port: number, family: string): void {
     if (proof && this.#awaitingProof) this.#releaseDtls();
-    if (rtcp) {
-      this.#counters.rtcpPacketsReceived++;
-      safeEmit(this, 'rtcp', [plain], this.#mediaLive);
-    } else {
-      this.#counters.rtpPacketsReceived++;
-      safeEmit(this, 'rtp', [plain], this.#mediaLive);
+    if (rtcp) this.#counters.rtcpPacketsReceived++;
+    else this.#counters.rtpPacketsReceived++;
+    if (this.#path.keyed !== undefined && this.listenerCount('mediabatch') > 0) {
+      // The batch holds a copy: `plain` reaches rtp/rtcp listeners as before, whatever mediabatch listeners do.
+      this.#tsBatch ??= new SinglePacketBatch();
+      const batch = this.#tsBatch.fill(plain, rtcp, session, address, port, family);
+      if (batch !== undefined) {
+        safeEmit(this, 'mediabatch', [batch, 0, 1], this.#mediaLive);
+        // A mediabatch listener may have closed us.
+        if (!this.#mediaLive()) return;
+      }
     }
+    safeEmit(this, rtcp ? 'rtcp' : 'rtp', [plain], this.#mediaLive);
   }
 
   /**

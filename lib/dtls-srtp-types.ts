@@ -192,7 +192,9 @@ export interface DtlsSrtpTransportEvents {
    * what an SFU routes on (`batch.kind(i)`, `ssrc(i)`, `sequenceNumber(i)`,
    * `payloadType(i)`, `marker(i)`, `timestamp(i)`, `payloadOffset(i)`, ...).
    * One event per run of this peer's media in a received batch, before the
-   * per-packet `rtp`/`rtcp` events of the same packets. The batch and its
+   * per-packet `rtp`/`rtcp` events of the same packets. During a DTLS
+   * restart window the media is decrypted in TypeScript instead and comes as
+   * one-packet runs with the same fields (`route(i)` is -1). The batch and its
    * buffer are reused: they are valid only during the call; copy what you keep.
    */
   mediabatch: [batch: UdpReceiveBatch, start: number, end: number];

@@ -448,6 +448,65 @@ function writeRtcpFields(walk: RtcpCompoundIterator, packet: Uint8Array, meta: U
   return true;
 }
 
+/**
+ * @internal A one-datagram {@link UdpReceiveBatch} for media that TypeScript
+ * unprotected itself on a path that otherwise unprotects natively (a
+ * transport on a `UdpServer` while its route is unkeyed: a DTLS restart's
+ * window), filled with the fields the native path and the node:dgram
+ * fallback write, so `mediabatch` listeners see the same runs. One per
+ * transport, reused; its buffer grows (rarely) to the largest packet seen.
+ * `route(0)` is -1: the packet came through no native route.
+ */
+export class SinglePacketBatch {
+  #batch: UdpReceiveBatch | undefined;
+  #data: Buffer | undefined;
+  #meta: Uint32Array | undefined;
+  #bytes: Uint8Array | undefined;
+  readonly #addresses: string[] = [''];
+  readonly #rtpView = new RtpHeaderView();
+  readonly #rtcpWalk = new RtcpCompoundIterator();
+
+  /**
+   * Copies `plain` (what `session` just unprotected) into the batch with its
+   * fields and the source; the ROC is `session`'s estimate, as natively.
+   * @returns The batch (count 1), or `undefined` for malformed RTCP (dropped from the batch, as natively).
+   */
+  fill(plain: Uint8Array, rtcp: boolean, session: SrtpSession, address: string, port: number, family: string): UdpReceiveBatch | undefined {
+    if (this.#data === undefined || this.#data.length < plain.length) this.#grow(plain.length);
+    const batch = this.#batch as UdpReceiveBatch;
+    const meta = this.#meta as Uint32Array;
+    meta.fill(0, 0, UDP_META_STRIDE);
+    if (rtcp) {
+      if (!writeRtcpFields(this.#rtcpWalk, plain, meta, 0)) return undefined;
+    } else if (writeRtpFields(this.#rtpView, plain, meta, 0)) {
+      const roc = nativeSrtpOf(session)?.remoteRtpRoc(meta[M_SSRC] as number, (meta[M_SEQUENCE] as number) & 0xffff) ?? -1;
+      meta[M_ROC] = roc < 0 ? 0 : roc;
+    }
+    (this.#data as Buffer).set(plain, 0);
+    meta[M_LENGTH] = plain.length;
+    meta[M_KIND] = rtcp ? 3 : 2;
+    meta[M_ROUTE] = NO_ROUTE;
+    const bytes = this.#bytes as Uint8Array;
+    const at = M_ADDRESS * 4;
+    bytes.fill(0, at, at + RECORD);
+    bytes[at] = family === 'IPv6' ? 6 : 4;
+    bytes[at + 2] = port >>> 8;
+    bytes[at + 3] = port & 0xff;
+    this.#addresses[0] = address;
+    batch.count = 1;
+    return batch;
+  }
+
+  #grow(length: number): void {
+    const data = new ArrayBuffer(Math.max(2048, 2 ** Math.ceil(Math.log2(length))));
+    const meta = new ArrayBuffer(UDP_META_STRIDE * 4);
+    this.#data = Buffer.from(data);
+    this.#meta = new Uint32Array(meta);
+    this.#bytes = new Uint8Array(meta);
+    this.#batch = new UdpReceiveBatch(data, meta, this.#addresses);
+  }
+}
+
 /** Socket buffer sizes in bytes; 0 keeps the system's default. */
 interface SocketBuffers {
   readonly receiveBufferSize: number;
