@@ -1594,17 +1594,19 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
         }
         break;
       case 'rtp':
-      case 'rtcp':
+      case 'rtcp': {
         // Media may come from a validated pair the peer has not nominated yet (a browser sends on
         // its new pair during an ICE restart before it nominates it): accepted, the path unchanged.
-        if (this.#selection.isSelected(address, port)) this.#mediaOnSelected();
-        else if (!this.#isValidatedSource(address, port, family)) {
+        const onSelected = this.#selection.isSelected(address, port);
+        if (!onSelected && !this.#isValidatedSource(address, port, family)) {
           this.#drop('unselected-address', address, port);
           break;
         }
         if (this.#srtp === undefined || this.#state !== 'connected') this.#drop('srtp-not-ready', address, port);
-        else this.#unprotect(this.#srtp, msg, kind, address, port, family);
+        // Only authenticated media on the selected path closes the path we moved away from.
+        else if (this.#unprotect(this.#srtp, msg, kind, address, port, family) && onSelected) this.#mediaOnSelected();
         break;
+      }
       case 'zrtp':
       case 'turn-channel':
       case 'unknown':
@@ -1641,7 +1643,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     this.#movedFrom = undefined;
   }
 
-  #unprotect(srtp: SrtpSession, msg: Buffer, kind: 'rtp' | 'rtcp', address: string, port: number, family: string): void {
+  /** Unprotects and delivers one packet; `true` if it authenticated (held or refused: `false`). */
+  #unprotect(srtp: SrtpSession, msg: Buffer, kind: 'rtp' | 'rtcp', address: string, port: number, family: string): boolean {
     const rtcp = kind === 'rtcp';
     const keys = this.#window?.keys;
     let n: number;
@@ -1650,16 +1653,17 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       n = rtcp ? srtp.unprotectRtcpInPlace(msg, msg.length) : srtp.unprotectRtpInPlace(msg, msg.length);
     } else {
       n = keys.unprotect(msg, rtcp, address, port, family);
-      if (n === HELD) return;
+      if (n === HELD) return false;
       session = (keys.lastWasCurrent ? keys.current : keys.previous) ?? srtp;
     }
     if (n < 0) {
       this.#srtpFailure(n);
-      return;
+      return false;
     }
     // mediaOnly proof: a packet under the keys of the association that is ours now.
     const proof = keys === undefined || keys.current === undefined || keys.lastWasCurrent;
     this.#deliver(msg.subarray(0, n), rtcp, proof, session, address, port, family);
+    return true;
   }
 
   /**

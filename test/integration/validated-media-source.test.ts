@@ -86,9 +86,13 @@ test('media from a validated, not yet nominated source is delivered; the old pat
   server.receive(check(true), NEW);
   assert.deepEqual(server.remoteAddress, { ...NEW, family: 'IPv4' });
   await send(5, OLD);
+  // A forged packet "from" the new path authenticates nothing and closes nothing.
+  server.receive(Buffer.concat([rtp({ seq: 99 }).subarray(0, 12), Buffer.alloc(40, 7)]), NEW);
+  await send(8, OLD);
   await send(6, NEW);
   await send(7, OLD);
-  assert.deepEqual(got, [1, 3, 4, 5, 6]);
+  assert.deepEqual(got, [1, 3, 4, 5, 8, 6]);
   assert.equal(unselected(), 2);
-  assert.equal(Object.values(server.getStats().srtpFailures).reduce((x, y) => x + y, 0), 0);
+  // Only the forged packet failed to authenticate.
+  assert.equal(Object.values(server.getStats().srtpFailures).reduce((x, y) => x + y, 0), 1);
 });
