@@ -56,6 +56,15 @@ const PAYLOADS = [160, 1000];
 interface Amount {
   warmup: number;
   packets: number;
+  /**
+   * Workers measured together (runWorkers): [warmed up, finished] counters
+   * shared by all of them, and how many there are. A worker starts measuring
+   * only once every worker has finished its warm-up, and keeps its pipeline
+   * running after its own measured span until every worker has finished
+   * theirs, so that each measured span runs while all the workers run (not
+   * while another one is still starting or already gone).
+   */
+  gate?: { counters: Int32Array; workers: number };
 }
 
 function sessions(profile: SrtpProfile): { tx: SrtpSession; rx: SrtpSession } {
@@ -122,15 +131,32 @@ async function measure(
   let main0 = 0;
   let t0 = 0n;
   let done!: (rate: Rate) => void;
-  const finished = new Promise<Rate>((resolve) => {
+  const measured = new Promise<Rate>((resolve) => {
     done = resolve;
   });
   let rate: Rate | undefined;
+  const gate = amount.gate;
+  let warmedUp = false;
+  let finished = false;
   const stop = await setup((n) => {
     count += n;
-    if (rate !== undefined) return;
+    if (finished) return;
+    if (rate !== undefined) {
+      // Measured; wait (still running) until every worker measured its span.
+      if (gate !== undefined && Atomics.load(gate.counters, 1) < gate.workers) return;
+      finished = true;
+      done(rate);
+      return;
+    }
     if (start < 0) {
       if (count < amount.warmup) return;
+      if (gate !== undefined) {
+        if (!warmedUp) {
+          warmedUp = true;
+          Atomics.add(gate.counters, 0, 1);
+        }
+        if (Atomics.load(gate.counters, 0) < gate.workers) return;
+      }
       start = count;
       cpu0 = cpuClock();
       main0 = mainThreadCpu();
@@ -148,9 +174,14 @@ async function measure(
       span: { start: Number(t0), end: Number(t1), packets, cpuSeconds: cpu / 1e6 },
     };
     if (cpuClock === processCpu && Number.isFinite(main)) rate.background = Math.max(0, 1 - main / cpu);
+    if (gate !== undefined) {
+      Atomics.add(gate.counters, 1, 1);
+      if (Atomics.load(gate.counters, 1) < gate.workers) return;
+    }
+    finished = true;
     done(rate);
   });
-  const result = await finished;
+  const result = await measured;
   const drops = stop();
   return drops === undefined ? result : { ...result, drops };
 }
@@ -446,7 +477,8 @@ interface WorkerRate {
  * and the CPU-seconds their threads got per wall-second of that span.
  */
 async function runWorkers(count: number, amount: Amount): Promise<WorkerRate> {
-  const workers = Array.from({ length: count }, () => new Worker(__filename, { workerData: { udpBenchWorker: amount } }));
+  const gate = { counters: new Int32Array(new SharedArrayBuffer(8)), workers: count };
+  const workers = Array.from({ length: count }, () => new Worker(__filename, { workerData: { udpBenchWorker: { ...amount, gate } } }));
   try {
     const rates = await Promise.all(
       workers.map(
