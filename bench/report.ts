@@ -10,6 +10,7 @@
  * it writes to stderr (see {@link note}) is kept as the suite's notes.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -184,16 +185,33 @@ export function loadOptional(specifier: string): unknown {
  * the OS temp dir (the package directory may not be writable when installed).
  * Returns the executable, or a reason it could not be built (no compiler, no
  * headers): baselines are optional, the caller skips the comparison with a note.
+ *
+ * The executable's name carries a hash of what it is built from (the source,
+ * the arguments, and the size and time of every file argument such as a
+ * library archive), so two checkouts or two versions of a program never
+ * measure each other's build; a build that exists is reused. It is written
+ * under a temporary name and renamed into place, so a run that has the
+ * program open keeps the file it started.
  */
 export function compileC(source: string, args: readonly string[]): { exe: string } | { skipped: string } {
   if (!fs.existsSync(source)) return { skipped: `${path.basename(source)} is not in this install` };
   if (spawnSync('cc', ['--version']).status !== 0) return { skipped: 'no C compiler (cc) on PATH' };
   const dir = path.join(os.tmpdir(), `dtls-srtp-bench-${os.userInfo().uid}`);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const exe = path.join(dir, path.basename(source, '.c'));
+  const hash = crypto.createHash('sha256').update(fs.readFileSync(source));
+  for (const arg of args) {
+    hash.update(`\0${arg}`);
+    const stat = fs.statSync(arg, { throwIfNoEntry: false });
+    if (stat?.isFile() === true) hash.update(`\0${stat.size}:${stat.mtimeMs}`);
+  }
+  const exe = path.join(dir, `${path.basename(source, '.c')}-${hash.digest('hex').slice(0, 16)}`);
+  if (fs.existsSync(exe)) return { exe };
+  const building = `${exe}.${process.pid}.tmp`;
   try {
-    execFileSync('cc', ['-O2', source, ...args, '-o', exe], { stdio: 'pipe' });
+    execFileSync('cc', ['-O2', source, ...args, '-o', building], { stdio: 'pipe' });
+    fs.renameSync(building, exe);
   } catch (err) {
+    fs.rmSync(building, { force: true });
     const stderr = String((err as { stderr?: Buffer }).stderr ?? '').split('\n').find((l) => l.includes('error')) ?? '';
     return { skipped: `cc could not build ${path.basename(source)}${stderr === '' ? '' : `: ${stderr.trim()}`}` };
   }

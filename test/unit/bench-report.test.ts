@@ -3,7 +3,11 @@
 // met, medians, and the table the runner prints.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatTable, isMet, loadOptional, median, type BenchRow } from '../../bench/report.js';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { compileC, formatTable, isMet, loadOptional, median, type BenchRow } from '../../bench/report.js';
 
 const row = (over: Partial<BenchRow>): BenchRow => ({ suite: 's', case: 'c', metric: 'ms', ours: 10, ...over });
 
@@ -38,4 +42,30 @@ test('the table has a line per row and leaves out columns no row fills', () => {
 test('loadOptional returns undefined for a package that is not installed, the module otherwise', () => {
   assert.equal(loadOptional('werift-not-installed-here'), undefined);
   assert.equal(typeof (loadOptional('node:path') as { join?: unknown }).join, 'function');
+});
+
+test('compileC: two versions of a program with the same name never share an executable; one version is built once', (t) => {
+  const dirs = [fs.mkdtempSync(path.join(os.tmpdir(), 'cc-a-')), fs.mkdtempSync(path.join(os.tmpdir(), 'cc-b-'))];
+  try {
+    const sources = dirs.map((dir, i) => {
+      const file = path.join(dir, 'answer.c');
+      fs.writeFileSync(file, `#include <stdio.h>\nint main(void) { printf("${i + 40}\\n"); return 0; }\n`);
+      return file;
+    });
+    const built = sources.map((file) => compileC(file, []));
+    if (built.some((b) => 'skipped' in b)) {
+      t.skip('no C compiler');
+      return;
+    }
+    const [a, b] = built.map((x) => (x as { exe: string }).exe);
+    assert.notEqual(a, b);
+    assert.equal(execFileSync(a as string, { encoding: 'utf8' }).trim(), '40');
+    assert.equal(execFileSync(b as string, { encoding: 'utf8' }).trim(), '41');
+    const mtime = fs.statSync(a as string).mtimeMs;
+    assert.deepEqual(compileC(sources[0] as string, []), { exe: a });
+    assert.equal(fs.statSync(a as string).mtimeMs, mtime, 'the same version is reused, not rebuilt');
+    for (const exe of [a, b]) fs.rmSync(exe as string, { force: true });
+  } finally {
+    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
