@@ -315,12 +315,15 @@ struct SrtpContext::Impl {
     return true;
   }
 
-  int Run(Op op, uint8_t* buf, size_t length, size_t capacity, BufferKind kind, ErrorQueue queue,
-          uint32_t* roc = nullptr);
+  // One instance per operation: `op` is a constant in each, so the
+  // branches on it fold away (the per-packet path tests only the packet).
+  template <Op op>
+  int Run(uint8_t* buf, size_t length, size_t capacity, BufferKind kind, ErrorQueue queue, uint32_t* roc = nullptr);
 };
 
-int SrtpContext::Impl::Run(Op op, uint8_t* buf, size_t length, size_t capacity, BufferKind kind,
-                           ErrorQueue queue, uint32_t* roc) {
+template <Op op>
+int SrtpContext::Impl::Run(uint8_t* buf, size_t length, size_t capacity, BufferKind kind, ErrorQueue queue,
+                           uint32_t* roc) {
   const bool protect = op == Op::kProtectRtp || op == Op::kProtectRtcp;
   const bool rtp = op == Op::kProtectRtp || op == Op::kUnprotectRtp;
   const size_t overhead = rtp ? info->rtp_overhead : info->rtcp_overhead;
@@ -476,17 +479,17 @@ SrtpBatchErrorScope::~SrtpBatchErrorScope() {
 }
 
 int SrtpContext::ProtectRtp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind, ErrorQueue queue) {
-  return impl_->Run(Op::kProtectRtp, buf, length, capacity, kind, queue);
+  return impl_->Run<Op::kProtectRtp>(buf, length, capacity, kind, queue);
 }
 int SrtpContext::UnprotectRtp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind, ErrorQueue queue,
                               uint32_t* roc) {
-  return impl_->Run(Op::kUnprotectRtp, buf, length, capacity, kind, queue, roc);
+  return impl_->Run<Op::kUnprotectRtp>(buf, length, capacity, kind, queue, roc);
 }
 int SrtpContext::ProtectRtcp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind, ErrorQueue queue) {
-  return impl_->Run(Op::kProtectRtcp, buf, length, capacity, kind, queue);
+  return impl_->Run<Op::kProtectRtcp>(buf, length, capacity, kind, queue);
 }
 int SrtpContext::UnprotectRtcp(uint8_t* buf, size_t length, size_t capacity, BufferKind kind, ErrorQueue queue) {
-  return impl_->Run(Op::kUnprotectRtcp, buf, length, capacity, kind, queue);
+  return impl_->Run<Op::kUnprotectRtcp>(buf, length, capacity, kind, queue);
 }
 
 bool SrtpContext::HasKeyLimitEvents() const { return impl_->event_count != 0; }
