@@ -48,6 +48,7 @@ import {
   srtpCreationOptions,
   keyLimitsOf,
   type SrtpBatchResult,
+  type SrtpPacketErrorCode,
   type SrtpProfile,
 } from './srtp-session.js';
 import {
@@ -355,8 +356,9 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   #restartCounters: DtlsRestartStats | undefined;
   /** The `mediabatch` run of media this transport unprotected in TypeScript on a UdpServer (a restart window); made on first use. */
   #tsBatch: SinglePacketBatch | undefined;
-  readonly #srtpFailures = zeroRecord(SRTP_PACKET_ERROR_CODES);
-  readonly #dropped = zeroRecord(DROP_REASONS);
+  /** SRTP failures and dropped datagrams by code and reason: made by the first one (stats read zeros until then). */
+  #srtpFailures: Record<SrtpPacketErrorCode, number> | undefined;
+  #dropped: Record<DatagramDropReason, number> | undefined;
 
   /**
    * Creates the transport in state `'new'` and attaches it to its path (a
@@ -1302,8 +1304,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       selectedRemoteAddress: this.remoteAddress,
       handshakeDurationMs: this.#handshakeMs,
       connectDurationMs: this.#connectMs,
-      srtpFailures: { ...this.#srtpFailures },
-      droppedDatagrams: { ...this.#dropped },
+      srtpFailures: this.#srtpFailures === undefined ? zeroRecord(SRTP_PACKET_ERROR_CODES) : { ...this.#srtpFailures },
+      droppedDatagrams: this.#dropped === undefined ? zeroRecord(DROP_REASONS) : { ...this.#dropped },
       dtls: this.#dtlsFinal ?? dtls?.getStats() ?? emptyDtlsStats(),
       ice: this.#ice?.getStats(),
       srtp,
@@ -1608,7 +1610,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   }
 
   #drop(reason: DatagramDropReason, address?: string, port?: number): void {
-    this.#dropped[reason]++;
+    (this.#dropped ??= zeroRecord(DROP_REASONS))[reason]++;
     if (debugEnabled && address !== undefined) debugDrop(reason, address, port ?? 0);
   }
 
@@ -1759,7 +1761,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     for (let i = start; i < end; i++) {
       c.packetsReceived++;
       c.bytesReceived += batch.length(i);
-      if (!live) this.#dropped['srtp-not-ready']++;
+      if (!live) this.#drop('srtp-not-ready');
       else if (batch.kind(i) === 'rtp') c.rtpPacketsReceived++;
       else c.rtcpPacketsReceived++;
     }
@@ -1782,7 +1784,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
 
   #srtpFailure(result: number): void {
     const code = srtpResultCode(result) ?? 'ERR_SRTP_INTERNAL';
-    this.#srtpFailures[code]++;
+    (this.#srtpFailures ??= zeroRecord(SRTP_PACKET_ERROR_CODES))[code]++;
   }
 
   #handleStun(msg: Buffer, from: Required<TransportAddress>): void {

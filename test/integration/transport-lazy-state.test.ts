@@ -2,8 +2,8 @@
 // Memory per connected DtlsSrtpTransport (issue 9): what most transports
 // never use is made on first use — the ICE consent clock (by the first
 // authenticated check), the forwarding of SRTP `keylimit` events (by the
-// first `keylimit` listener), the tls-id (when first read), the restart
-// counters and the unsent-flight list. These tests hold both halves: nothing
+// first `keylimit` listener), the tls-id (when first read), the restart,
+// drop and SRTP-failure counters and the unsent-flight list. These tests hold both halves: nothing
 // is made up front, and the lazily made part appears and works when needed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -184,4 +184,31 @@ test('tls-id, restart counters and the unsent flight: made on use, the same to t
   client.setRemoteAddress(PEER);
   assert.equal(wire.length, 1);
   assert.equal(wire[0]?.[0], 22);
+});
+
+test('drop and SRTP-failure counters: zeros until the first one, then counted as before', async (t) => {
+  const p = await pairSecure({ path: 'app', connect: true });
+  t.after(() => {
+    p.close();
+  });
+  const stats = p.b.getStats();
+  assert.ok(Object.values(stats.droppedDatagrams).every((n) => n === 0));
+  assert.ok(Object.values(stats.srtpFailures).every((n) => n === 0));
+  assert.equal(Object.keys(stats.droppedDatagrams).length, 9);
+  assert.equal(Object.keys(stats.srtpFailures).length, Object.keys(p.a.getStats().srtpFailures).length);
+  // A datagram of no known kind, one from a stranger, and a forged SRTP packet.
+  p.b.receive(Buffer.from([0xff, 1, 2, 3]), p.addressA);
+  p.b.receive(rtp({ seq: 1 }), { address: '192.0.2.9', port: 9 });
+  const forged = Buffer.concat([rtp({ seq: 1 }), Buffer.alloc(16)]);
+  p.b.receive(forged, p.addressA);
+  p.a.sendRtp(rtp({ seq: 2 }));
+  await settle();
+  const after = p.b.getStats();
+  assert.equal(after.droppedDatagrams.unknown, 1);
+  assert.equal(after.droppedDatagrams['unselected-address'], 1);
+  assert.equal(after.srtpFailures.ERR_SRTP_AUTH_FAIL, 1);
+  assert.equal(after.rtpPacketsReceived, 1);
+  // The snapshot is a copy: changing it changes nothing.
+  after.droppedDatagrams.unknown = 99;
+  assert.equal(p.b.getStats().droppedDatagrams.unknown, 1);
 });
