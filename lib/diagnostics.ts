@@ -59,10 +59,9 @@ export interface ObservedDtls {
   readonly cipherSuite: string | undefined;
 }
 
-/** Per transport, only once diagnostics are on: a short id for log lines, its owner, the handshake's start. */
+/** Per transport, only once diagnostics are on: a short id for log lines, the handshake's start. */
 interface Tracked {
   id: number;
-  owner: object | undefined;
   startedAt: number | undefined;
   /** The last alerts logged (a step reports the last alert of the association). */
   sentAlert: number | undefined;
@@ -70,12 +69,14 @@ interface Tracked {
   status: number | undefined;
 }
 const tracked = new WeakMap<object, Tracked>();
+/** The `DtlsSrtpTransport` that runs each inner `DtlsTransport` (noted always: no object per transport). */
+const owners = new WeakMap<object, object>();
 let nextId = 1;
 
 function track(transport: object): Tracked {
   let entry = tracked.get(transport);
   if (entry === undefined) {
-    entry = { id: nextId++, owner: undefined, startedAt: undefined, sentAlert: undefined, receivedAlert: undefined, status: undefined };
+    entry = { id: nextId++, startedAt: undefined, sentAlert: undefined, receivedAlert: undefined, status: undefined };
     tracked.set(transport, entry);
   }
   return entry;
@@ -88,7 +89,8 @@ function handshakeWatched(): boolean {
 /** One `NODE_DEBUG=dtls-srtp` line about a transport (the caller checks `debugEnabled`). */
 export function debug(transport: object, text: string): void {
   const entry = track(transport);
-  log('#%d %s', entry.owner === undefined ? entry.id : track(entry.owner).id, text);
+  const owner = owners.get(transport);
+  log('#%d %s', owner === undefined ? entry.id : track(owner).id, text);
 }
 
 /**
@@ -108,7 +110,7 @@ export function transportMade(transport: object, kind: TransportKind, role: 'cli
  * transport the application made.
  */
 export function innerTransport(transport: object, inner: object): void {
-  track(inner).owner = transport;
+  owners.set(inner, transport);
 }
 
 /** A state change of a transport the application made (not of a `DtlsSrtpTransport`'s inner DTLS). */
@@ -124,8 +126,9 @@ export function stateChanged(transport: object, kind: TransportKind, state: stri
 export function dtlsStateChanged(dtls: ObservedDtls & object, state: string): void {
   if (!debugEnabled && !stateChannel.hasSubscribers && !handshakeWatched()) return;
   const entry = tracked.get(dtls);
-  const transport = entry?.owner ?? dtls;
-  if (entry?.owner === undefined) stateChanged(dtls, 'DtlsTransport', state);
+  const owner = owners.get(dtls);
+  const transport = owner ?? dtls;
+  if (owner === undefined) stateChanged(dtls, 'DtlsTransport', state);
   if (state === 'connecting') {
     if (!handshakeWatched()) return;
     track(dtls).startedAt = performance.now();

@@ -48,6 +48,7 @@ import {
   srtpCreationOptions,
   keyLimitsOf,
   type SrtpBatchResult,
+  type SrtpPacketErrorCode,
   type SrtpProfile,
 } from './srtp-session.js';
 import {
@@ -76,6 +77,7 @@ import {
   DROP_REASONS,
   type DatagramDropReason,
   type DtlsRestartParameters,
+  type DtlsRestartStats,
   type DtlsSrtpConnectParameters,
   type DtlsSrtpTransportEvents,
   type DtlsSrtpTransportOptions,
@@ -178,6 +180,14 @@ interface RestartWindow {
   failure: DtlsError | undefined;
 }
 
+/** RFC 6904 IDs and key limits for a transport's SRTP sessions (validated copies). */
+interface SrtpExtras {
+  readonly encryptedHeaderExtensionIds?: readonly number[];
+  readonly keyLimits?: SrtpKeyLimits;
+}
+/** The extras of a transport that sets neither (most): one object shared by all. */
+const NO_SRTP_EXTRAS: SrtpExtras = Object.freeze({});
+
 function zeroRecord<K extends string>(keys: readonly K[]): Record<K, number> {
   const out = {} as Record<K, number>;
   for (const k of keys) out[k] = 0;
@@ -254,8 +264,12 @@ function checkRemoteParameters(parameters: { dtlsParameters: DtlsParameters; tls
 export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> implements SecureTransportContract {
   /** Created in the constructor, or by connect() when the role was `'auto'`. */
   #dtls: DtlsTransport | undefined;
-  /** The DtlsTransport's options but its role, for connect() and restartDtls() (which may change the certificate). */
-  #dtlsOptions: Omit<DtlsTransportOptions, 'role'>;
+  /**
+   * The DtlsTransport's options but its role and the remote fingerprints
+   * (which connect() and restartDtls() give), for those two (restartDtls()
+   * may change the certificate).
+   */
+  #dtlsOptions: Omit<DtlsTransportOptions, 'role' | 'remoteFingerprints'>;
   /** connect() was called. */
   #connected = false;
   #iceState: IceState = 'new';
@@ -276,11 +290,15 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   readonly #maxRemoteStreams: number;
   readonly #maxLocalStreams: number;
   /** RFC 6904 IDs and key limits for the SRTP session (validated copies). */
-  readonly #srtpExtras: { encryptedHeaderExtensionIds?: readonly number[]; keyLimits?: SrtpKeyLimits };
+  readonly #srtpExtras: SrtpExtras;
   readonly #mediaOnly: boolean;
   /** mediaOnly and the DTLS state not yet released: the next authenticated packet releases it. */
   #awaitingProof: boolean;
-  readonly #consent: IceConsent;
+  /** The ICE consent clock (RFC 7675), made by the first authenticated check on the selected path. */
+  #consent: IceConsent | undefined;
+  /** Its thresholds (validated options): consent expiry and `disconnected`, in ms; 0 disables. */
+  readonly #consentTimeoutMs: number;
+  readonly #disconnectedMs: number;
   /** A failure this transport decided itself (ICE consent expired, SRTP keying failed). */
   #failure: DtlsError | IceError | undefined;
   /** DTLS counters as they were when this transport ended the association itself. */
@@ -300,9 +318,10 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   /**
    * The last DTLS flight that had no selected address to go to (a client
    * started before ICE selected a path): sent the moment one is selected,
-   * instead of at the retransmission timer. Empty once a path exists.
+   * instead of at the retransmission timer. `undefined` when there is none
+   * (and once a path exists).
    */
-  #unsentFlight: Buffer[] = [];
+  #unsentFlight: Buffer[] | undefined;
   /** A burst of unsent DTLS datagrams is being collected (until the next microtask). */
   #collectingUnsent = false;
   #final: DtlsSrtpTransportStats | undefined;
@@ -323,7 +342,8 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   };
   /** The peer's fingerprints as last given (options, connect(), setRemoteFingerprints(), restartDtls()). */
   #remoteFingerprints: readonly DtlsFingerprint[] | undefined;
-  #localTlsId = newTlsId();
+  /** Our a=tls-id: random, made when first read (most transports never need one), new with each restart. */
+  #localTlsId: string | undefined;
   /** renewLocalTlsId() made the current one for an offer: the next restart keeps it. */
   #tlsIdRenewed = false;
   #remoteTlsId: string | undefined;
@@ -332,11 +352,13 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   #restart: PendingRestart | undefined;
   /** Open from a restart's beginning until the previous keys are retired. */
   #window: RestartWindow | undefined;
-  readonly #restartStats = emptyRestartStats();
+  /** Counters of restartDtls() and its windows; made by the first restart (or unexpected ClientHello). */
+  #restartCounters: DtlsRestartStats | undefined;
   /** The `mediabatch` run of media this transport unprotected in TypeScript on a UdpServer (a restart window); made on first use. */
   #tsBatch: SinglePacketBatch | undefined;
-  readonly #srtpFailures = zeroRecord(SRTP_PACKET_ERROR_CODES);
-  readonly #dropped = zeroRecord(DROP_REASONS);
+  /** SRTP failures and dropped datagrams by code and reason: made by the first one (stats read zeros until then). */
+  #srtpFailures: Record<SrtpPacketErrorCode, number> | undefined;
+  #dropped: Record<DatagramDropReason, number> | undefined;
 
   /**
    * Creates the transport in state `'new'` and attaches it to its path (a
@@ -395,26 +417,17 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     this.#maxRemoteStreams = checkInteger(options.maxRemoteStreams, 'options.maxRemoteStreams', 1, 4096, 64);
     this.#maxLocalStreams = checkInteger(options.maxLocalStreams, 'options.maxLocalStreams', 1, 65536, 1024);
     const extras = srtpCreationOptions(options, 'options');
-    this.#srtpExtras = {
-      ...(extras.headerIds === undefined ? {} : { encryptedHeaderExtensionIds: Array.from(extras.headerIds) }),
-      ...(extras.keyLimits === undefined ? {} : { keyLimits: keyLimitsOf(extras.keyLimits) }),
-    };
+    this.#srtpExtras =
+      extras.headerIds === undefined && extras.keyLimits === undefined
+        ? NO_SRTP_EXTRAS
+        : {
+            ...(extras.headerIds === undefined ? {} : { encryptedHeaderExtensionIds: Array.from(extras.headerIds) }),
+            ...(extras.keyLimits === undefined ? {} : { keyLimits: keyLimitsOf(extras.keyLimits) }),
+          };
     this.#mediaOnly = optionalBoolean(options.mediaOnly, 'options.mediaOnly', false);
     this.#awaitingProof = this.#mediaOnly;
-    const consentTimeoutMs = checkConsentTimeout(options.consentTimeoutMs);
-    const disconnectedMs = checkDisconnectedTimeout(options.iceDisconnectedTimeoutMs, consentTimeoutMs);
-    this.#consent = new IceConsent(
-      consentTimeoutMs,
-      () => {
-        this.#consentExpired();
-      },
-      {
-        timeoutMs: disconnectedMs,
-        onQuiet: () => {
-          if (this.#iceState === 'connected') this.#setIceState('disconnected');
-        },
-      },
-    );
+    this.#consentTimeoutMs = checkConsentTimeout(options.consentTimeoutMs);
+    this.#disconnectedMs = checkDisconnectedTimeout(options.iceDisconnectedTimeoutMs, this.#consentTimeoutMs);
     if (options.remoteFingerprints !== undefined) {
       this.#remoteFingerprints = checkFingerprintList(options.remoteFingerprints, 'options.remoteFingerprints');
     }
@@ -432,7 +445,6 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
 
     this.#dtlsOptions = {
       certificate: options.certificate,
-      remoteFingerprints: options.remoteFingerprints,
       srtpProfiles: options.srtpProfiles,
       mtu: options.mtu,
       initialRetransmitMs: options.initialRetransmitMs,
@@ -442,14 +454,12 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       },
     };
     // With role 'auto' the DTLS transport waits for connect(); the options are checked now all the same.
-    const dtls = new DtlsTransport({ ...this.#dtlsOptions, role: role ?? 'client' });
+    const dtls = new DtlsTransport({ ...this.#dtlsOptions, remoteFingerprints: options.remoteFingerprints, role: role ?? 'client' });
     if (role === undefined) dtls.close();
     else this.#adoptDtls(dtls);
     // A remote address given up front is a selected path (with ICE-lite, consent starts with its first check).
     if (this.#selection.current !== undefined) this.#iceState = 'connected';
-    (this as EventEmitter).on('newListener', (event: string | symbol) => {
-      if (event === 'keylog') this.#forwardKeylog();
-    });
+    (this as EventEmitter).on('newListener', DtlsSrtpTransport.#onNewListener);
 
     const ice = this.#ice;
     this.#path = openPath(
@@ -506,6 +516,32 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     });
     dtls.on('data', (data) => {
       if (this.#dtls === dtls) safeEmit(this, 'data', [data], this.#mediaLive);
+    });
+  }
+
+  /**
+   * Our `newListener` listener, one function for every transport (EventEmitter
+   * calls it with `this` the transport): `keylog` and `keylimit` are forwarded
+   * from the inner DTLS transport and SRTP sessions only once someone listens.
+   */
+  static #onNewListener(this: DtlsSrtpTransport, event: string | symbol): void {
+    if (event === 'keylog') this.#forwardKeylog();
+    else if (event === 'keylimit') {
+      if (this.#srtp !== undefined) this.#forwardKeyLimits(this.#srtp);
+      const previous = this.#window?.keys.previous;
+      if (previous !== undefined) this.#forwardKeyLimits(previous);
+    }
+  }
+
+  /**
+   * Forwards an SRTP session's `keylimit` events (once per session). Called
+   * for a new session only while someone listens to ours, and by
+   * `#onNewListener` for the sessions that exist when the first one comes.
+   */
+  #forwardKeyLimits(srtp: SrtpSession): void {
+    if (srtp.closed || srtp.listenerCount('keylimit') > 0) return;
+    srtp.on('keylimit', (event) => {
+      safeEmit(this, 'keylimit', [event], () => !this.#closed);
     });
   }
 
@@ -600,7 +636,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
    * one from each `restartDtls()` that starts a new association.
    */
   get localTlsId(): string {
-    return this.#localTlsId;
+    return (this.#localTlsId ??= newTlsId());
   }
 
   /**
@@ -614,9 +650,10 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
    */
   renewLocalTlsId(): string {
     if (this.#closed) throw new InvalidStateError('DtlsSrtpTransport is closed');
-    this.#localTlsId = newTlsId();
+    const tlsId = newTlsId();
+    this.#localTlsId = tlsId;
     this.#tlsIdRenewed = true;
-    return this.#localTlsId;
+    return tlsId;
   }
 
   /** Our certificate's fingerprints (sha-256), for the local SDP (the new certificate's once `restartDtls()` took one). */
@@ -824,7 +861,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     }
     const sameCertificate = certificate === undefined || certificate.der.equals(this.#certificate.der);
     if (sameCertificate && tlsId === this.#remoteTlsId && sameFingerprints(fingerprints, this.#remoteFingerprints)) {
-      this.#restartStats.unchanged++;
+      this.#restartStats().unchanged++;
       return Promise.resolve(false);
     }
     const role: DtlsRole = remoteRole === 'client' ? 'server' : remoteRole === 'server' ? 'client' : live.role;
@@ -840,7 +877,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     this.#remoteTlsId = tlsId;
     this.#remoteFingerprints = fingerprints;
     const next = new DtlsTransport({ ...this.#dtlsOptions, role, remoteFingerprints: fingerprints });
-    const keys = new RestartKeys(previous, this.#restartStats, () => {
+    const keys = new RestartKeys(previous, this.#restartStats(), () => {
       this.#retireWindow();
     });
     this.#window = { keys, oldDtls: live, timer: undefined, failure: undefined };
@@ -851,10 +888,15 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       this.#restart = { dtls: next, role, resolve, reject };
     });
     this.#watchDtls(next);
-    this.#restartStats.started++;
+    this.#restartStats().started++;
     safeEmit(this, 'dtlsrestart', [{ phase: 'started', role }], () => this.#pendingDtls() === next);
     if (this.#pendingDtls() === next) this.#startDtls(next);
     return restarted;
+  }
+
+  /** The restart counters, made on first use (most transports never restart). */
+  #restartStats(): DtlsRestartStats {
+    return (this.#restartCounters ??= emptyRestartStats());
   }
 
   /** The new association of a restart in its handshake (a listener may have ended the restart). */
@@ -885,9 +927,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       return;
     }
     this.#restart = undefined;
-    srtp.on('keylimit', (event) => {
-      safeEmit(this, 'keylimit', [event], () => !this.#closed);
-    });
+    if (this.listenerCount('keylimit') > 0) this.#forwardKeyLimits(srtp);
     // The previous association is freed without close_notify: the peer's
     // transport lives on in the new one. Its SRTP session stays for the window.
     const old = window.oldDtls;
@@ -898,7 +938,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     // Outbound switches now.
     this.#srtp = srtp;
     this.#awaitingProof = this.#mediaOnly;
-    this.#restartStats.completed++;
+    this.#restartStats().completed++;
     this.#armGrace(window);
     restart.resolve(true);
     safeEmit(this, 'dtlsrestart', [{ phase: 'complete', role: restart.role }], () => !this.#closed && this.#dtls === next);
@@ -913,7 +953,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     const restart = this.#restart as PendingRestart;
     const window = this.#window as RestartWindow;
     this.#restart = undefined;
-    this.#restartStats.failed++;
+    this.#restartStats().failed++;
     window.keys.dropHeld();
     window.failure = error;
     restart.dtls.close();
@@ -942,7 +982,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     this.#window = undefined;
     if (window.timer !== undefined) clearTimeout(window.timer);
     window.keys.dropHeld();
-    this.#restartStats.previousKeysRetired++;
+    this.#restartStats().previousKeysRetired++;
     if (window.oldDtls !== this.#dtls) {
       // Closing the released transport closes the previous SRTP session; no close_notify (its endpoint is gone).
       if (window.oldDtls.state === 'connected' && !window.oldDtls.sessionReleased) window.oldDtls.releaseSession();
@@ -1264,12 +1304,12 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       selectedRemoteAddress: this.remoteAddress,
       handshakeDurationMs: this.#handshakeMs,
       connectDurationMs: this.#connectMs,
-      srtpFailures: { ...this.#srtpFailures },
-      droppedDatagrams: { ...this.#dropped },
+      srtpFailures: this.#srtpFailures === undefined ? zeroRecord(SRTP_PACKET_ERROR_CODES) : { ...this.#srtpFailures },
+      droppedDatagrams: this.#dropped === undefined ? zeroRecord(DROP_REASONS) : { ...this.#dropped },
       dtls: this.#dtlsFinal ?? dtls?.getStats() ?? emptyDtlsStats(),
       ice: this.#ice?.getStats(),
       srtp,
-      restart: { ...this.#restartStats },
+      restart: this.#restartCounters === undefined ? emptyRestartStats() : { ...this.#restartCounters },
     };
   }
 
@@ -1285,7 +1325,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     if (this.#closed) return;
     const stats = this.getStats();
     this.#closed = true;
-    this.#consent.stop();
+    this.#consent?.stop();
     this.#path.detach();
     this.#abortRestart();
     const dtls = this.#dtls;
@@ -1307,7 +1347,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       dtlsState: this.#state,
       iceState: this.#iceState,
       dtls: this.#dtlsFinal ?? dtls?.getStats() ?? stats.dtls,
-      restart: { ...this.#restartStats },
+      restart: this.#restartCounters === undefined ? emptyRestartStats() : { ...this.#restartCounters },
       timestamp: performance.timeOrigin + performance.now(),
     };
     this.#emitCloseOnce();
@@ -1370,9 +1410,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
           maxLocalStreams: this.#maxLocalStreams,
           ...this.#srtpExtras,
         });
-        this.#srtp.on('keylimit', (event) => {
-          safeEmit(this, 'keylimit', [event], () => !this.#closed);
-        });
+        if (this.listenerCount('keylimit') > 0) this.#forwardKeyLimits(this.#srtp);
         this.#remoteFingerprint = computeFingerprint(dtls.getRemoteCertificate(), 'sha-256');
       } catch (cause) {
         // DTLS without SRTP is of no use here: end it; its 'closed' comes back as our 'failed'.
@@ -1387,7 +1425,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       this.#abortRestart();
       this.#path.keyed?.(undefined);
       this.#srtp?.close();
-      this.#consent.stop();
+      this.#consent?.stop();
       // Ended by us (consent expired, keying failed): that is a failure.
       if (this.#failure !== undefined) state = 'failed';
     }
@@ -1431,20 +1469,32 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   /** (Re)starts the consent clock: called on every authenticated check from the selected address. */
   #refreshConsent(): void {
     if (this.#closed || this.#state === 'closed' || this.#state === 'failed') return;
+    this.#consent ??= new IceConsent(
+      this.#consentTimeoutMs,
+      () => {
+        this.#consentExpired();
+      },
+      {
+        timeoutMs: this.#disconnectedMs,
+        onQuiet: () => {
+          if (this.#iceState === 'connected') this.#setIceState('disconnected');
+        },
+      },
+    );
     this.#consent.refresh();
     if (this.#iceState !== 'connected') this.#setIceState('connected');
   }
 
   #consentExpired(): void {
     if (this.#closed || this.#state === 'closed' || this.#state === 'failed') return;
-    consentExpiredOn(this, this.#consent.timeoutMs);
+    consentExpiredOn(this, this.#consentTimeoutMs);
     this.#setIceState('failed');
     // An icestatechange listener may have closed us.
     if (this.#closed) return;
     this.#end(
       new IceError(
         'ERR_ICE_CONSENT_EXPIRED',
-        `Expected an ICE consent check from the selected address within ${this.#consent.timeoutMs} ms but received none`,
+        `Expected an ICE consent check from the selected address within ${this.#consentTimeoutMs} ms but received none`,
       ),
     );
   }
@@ -1470,14 +1520,14 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
         this.#collectingUnsent = false;
       });
     }
-    this.#unsentFlight.push(datagram);
+    (this.#unsentFlight ??= []).push(datagram);
   }
 
   /** A path was selected: sends the flight that found none, if the handshake still waits for it. */
   #sendUnsentFlight(remote: Required<TransportAddress>): void {
     const flight = this.#unsentFlight;
-    if (flight.length === 0) return;
-    this.#unsentFlight = [];
+    if (flight === undefined) return;
+    this.#unsentFlight = undefined;
     if (this.#closed || this.#dtls?.state !== 'connecting') return;
     this.#dtlsBegan ??= performance.now();
     for (const datagram of flight) this.#sendTo(datagram, remote);
@@ -1560,7 +1610,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
   }
 
   #drop(reason: DatagramDropReason, address?: string, port?: number): void {
-    this.#dropped[reason]++;
+    (this.#dropped ??= zeroRecord(DROP_REASONS))[reason]++;
     if (debugEnabled && address !== undefined) debugDrop(reason, address, port ?? 0);
   }
 
@@ -1583,7 +1633,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
           if (this.#closed || dtls.closed) this.#drop('ended', address, port);
           else if (dtls === this.#dtls && this.#state === 'connected' && isClientHello(msg)) {
             // The peer restarted before we were told to: dropped (it retransmits), the live association kept.
-            this.#restartStats.unexpectedClientHellos++;
+            this.#restartStats().unexpectedClientHellos++;
           } else {
             this.#counters.dtlsPacketsReceived++;
             this.#dtlsBegan ??= performance.now();
@@ -1711,7 +1761,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     for (let i = start; i < end; i++) {
       c.packetsReceived++;
       c.bytesReceived += batch.length(i);
-      if (!live) this.#dropped['srtp-not-ready']++;
+      if (!live) this.#drop('srtp-not-ready');
       else if (batch.kind(i) === 'rtp') c.rtpPacketsReceived++;
       else c.rtcpPacketsReceived++;
     }
@@ -1734,7 +1784,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
 
   #srtpFailure(result: number): void {
     const code = srtpResultCode(result) ?? 'ERR_SRTP_INTERNAL';
-    this.#srtpFailures[code]++;
+    (this.#srtpFailures ??= zeroRecord(SRTP_PACKET_ERROR_CODES))[code]++;
   }
 
   #handleStun(msg: Buffer, from: Required<TransportAddress>): void {

@@ -246,6 +246,10 @@ const STAT = Object.fromEntries(srtpStats.map((name, i) => [name, i])) as Record
   Exclude<keyof SrtpStats, 'failures'> | SrtpPacketErrorCode,
   number
 >;
+// Shared by every session of this thread (not one each: memory per transport): getStats() fills and reads it at once;
+// and the batch scratch arrays every session starts with (grown per session on first use).
+const STATS_SCRATCH = new Float64Array(srtpStats.length);
+const NO_INTS = new Int32Array(0);
 // result -> code for every result that is not ERR_SRTP_INTERNAL (core::ClassifySrtpResult).
 const RESULT_CODES: ReadonlyMap<number, SrtpPacketErrorCode> = new Map(
   srtpResultFailures.map(([result, failure]) => [result, SRTP_PACKET_ERROR_CODES[failure] ?? 'ERR_SRTP_INTERNAL']),
@@ -507,9 +511,8 @@ export class SrtpSession extends EventEmitter<SrtpSessionEvents> implements Disp
   readonly #profile: SrtpProfile;
   readonly #rtpOverhead: number;
   readonly #rtcpOverhead: number;
-  readonly #stats: Float64Array;
-  #layout = new Int32Array(0);
-  #results = new Int32Array(0);
+  #layout = NO_INTS;
+  #results = NO_INTS;
 
   /**
    * Creates a session from master keys and salts.
@@ -592,7 +595,6 @@ export class SrtpSession extends EventEmitter<SrtpSessionEvents> implements Disp
     const info = PROFILES[this.#profile];
     this.#rtpOverhead = info.rtpOverhead;
     this.#rtcpOverhead = info.rtcpOverhead;
-    this.#stats = new Float64Array(srtpStats.length);
     this.#native.setKeyLimitListener(this.#onKeyLimit);
   }
 
@@ -942,7 +944,7 @@ export class SrtpSession extends EventEmitter<SrtpSessionEvents> implements Disp
    * ```
    */
   getStats(): SrtpStats {
-    const s = this.#stats;
+    const s = STATS_SCRATCH;
     this.#live().getStats(s);
     const failures = {} as Record<SrtpPacketErrorCode, number>;
     for (const code of SRTP_PACKET_ERROR_CODES) failures[code] = s[STAT[code]] ?? 0;
