@@ -450,6 +450,10 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     (this as EventEmitter).on('newListener', (event: string | symbol) => {
       if (event === 'keylog') this.#forwardKeylog();
     });
+    // Our last listener gone: the DTLS transport's goes too, which turns its key log off.
+    (this as EventEmitter).on('removeListener', (event: string | symbol) => {
+      if (event === 'keylog' && this.listenerCount('keylog') === 0) this.#dtls?.off('keylog', this.#keylogForwarder);
+    });
 
     const ice = this.#ice;
     this.#path = openPath(
@@ -509,11 +513,16 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     });
   }
 
+  /** Re-emits a DTLS transport's key-log line as ours. */
+  readonly #keylogForwarder = (line: Buffer): void => {
+    safeEmit(this, 'keylog', [line], () => true);
+  };
+
   /** Forwards the DTLS transport's key-log lines once someone listens (key logging costs only then). */
   #forwardKeylog(): void {
     const dtls = this.#dtls;
     if (dtls === undefined || dtls.listenerCount('keylog') > 0) return;
-    dtls.on('keylog', (line) => safeEmit(this, 'keylog', [line], () => true));
+    dtls.on('keylog', this.#keylogForwarder);
   }
 
   /** Current state: `new → connecting → connected → closed | failed`; `connected` means SRTP is keyed. */
