@@ -24,6 +24,7 @@ import * as path from 'node:path';
 import { Certificate, DtlsTransport, versions, type DtlsFingerprint } from '../lib/index.js';
 import { compileC, loadOptional, note, type BenchRow, type BenchOptions, median } from './report.js';
 import { handshakeScheduler } from '../lib/handshake-scheduler.js';
+import { weriftPair, type WeriftDtls } from './werift-pair.js';
 
 // Each repetition runs handshakes back to back in one loop turn, pumped
 // synchronously: raw throughput, so the per-turn handshake budget (which
@@ -31,7 +32,6 @@ import { handshakeScheduler } from '../lib/handshake-scheduler.js';
 handshakeScheduler.configure({ budgetMs: Infinity });
 
 const WERIFT_DTLS = 'werift-dtls/lib/dtls/src/index.js';
-type WeriftDtls = typeof import('werift-dtls/lib/dtls/src/index.js');
 
 
 let REPS = Number(process.env['DTLS_BENCH_REPS'] ?? 5);
@@ -141,38 +141,10 @@ function ourHandshake(clientCert: Certificate, serverCert: Certificate): number 
   return ms;
 }
 
-interface MemoryTransport {
-  type: string;
-  address: { address: string; family: string; port: number };
-  closed: boolean;
-  onData: (data: Buffer, addr: unknown) => void;
-  send: (data: Buffer) => Promise<void>;
-  close: () => Promise<void>;
-}
-
 /** One full werift-dtls handshake in memory. Returns ms. */
 async function weriftHandshake(werift: WeriftDtls, cert: string, key: string): Promise<number> {
-  const address = { address: '127.0.0.1', family: 'IPv4', port: 1 };
-  const a: MemoryTransport = { type: 'memory', address, closed: false, onData: () => undefined, send: async () => undefined, close: async () => undefined };
-  const b: MemoryTransport = { type: 'memory', address, closed: false, onData: () => undefined, send: async () => undefined, close: async () => undefined };
-  a.send = async (d) => {
-    setImmediate(() => b.onData(d, address));
-  };
-  b.send = async (d) => {
-    setImmediate(() => a.onData(d, address));
-  };
-  const options = (transport: MemoryTransport) => ({
-    transport: transport as never,
-    cert,
-    key,
-    srtpProfiles: [1] as never,
-    signatureHash: { hash: werift.HashAlgorithm.sha256_4, signature: werift.SignatureAlgorithm.ecdsa_3 },
-    certificateRequest: true,
-    extendedMasterSecret: true,
-  });
   const t0 = performance.now();
-  const server = new werift.DtlsServer(options(b));
-  const client = new werift.DtlsClient(options(a));
+  const { client, server } = weriftPair(werift, { cert, key }, 1);
   // Completion = both onConnect events. (client.connect() itself resolves only
   // after werift's fixed 500 ms flight wait, which would not be a fair measure.)
   const connected = Promise.all([server.onConnect.asPromise(), client.onConnect.asPromise()]);

@@ -23,6 +23,7 @@ import * as os from 'node:os';
 import { Certificate, DtlsSrtpTransport, SrtpSession, versions } from '../lib/index.js';
 import { native } from '../lib/native.js';
 import { type BenchRow, type BenchOptions } from './report.js';
+import { weriftPair, type WeriftDtls } from './werift-pair.js';
 
 
 type CaseName = 'kept' | 'media-only' | 'werift' | 'libsrtp';
@@ -151,19 +152,10 @@ function libsrtp(n: number): Sample {
   return sample;
 }
 
-interface MemoryTransport {
-  type: string;
-  address: { address: string; family: string; port: number };
-  closed: boolean;
-  onData: (data: Buffer, addr: unknown) => void;
-  send: (data: Buffer) => Promise<void>;
-  close: () => Promise<void>;
-}
-
 /** N werift-dtls pairs with a werift-rtp SrtpSession per side, one packet each way. */
 async function werift(n: number): Promise<Sample> {
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const dtls = require('werift-dtls/lib/dtls/src/index.js') as typeof import('werift-dtls/lib/dtls/src/index.js');
+  const dtls = require('werift-dtls/lib/dtls/src/index.js') as WeriftDtls;
   const rtp = require('werift-rtp') as typeof import('werift-rtp');
   /* eslint-enable @typescript-eslint/no-require-imports */
   const pem = (await Certificate.generate()).toPem();
@@ -171,19 +163,7 @@ async function werift(n: number): Promise<Sample> {
   const before = snapshot();
   const t0 = performance.now();
   const one = async (i: number): Promise<void> => {
-    const address = { address: '127.0.0.1', family: 'IPv4', port: 1 };
-    const link = (): MemoryTransport => ({ type: 'memory', address, closed: false, onData: () => undefined, send: async () => undefined, close: async () => undefined });
-    const x = link();
-    const y = link();
-    x.send = async (d) => { setImmediate(() => { y.onData(d, address); }); };
-    y.send = async (d) => { setImmediate(() => { x.onData(d, address); }); };
-    const options = (transport: MemoryTransport) => ({
-      transport: transport as never, cert: pem.cert, key: pem.key, srtpProfiles: [7] as never,
-      signatureHash: { hash: dtls.HashAlgorithm.sha256_4, signature: dtls.SignatureAlgorithm.ecdsa_3 },
-      certificateRequest: true, extendedMasterSecret: true,
-    });
-    const server = new dtls.DtlsServer(options(y));
-    const client = new dtls.DtlsClient(options(x));
+    const { client, server } = weriftPair(dtls, pem, 7);
     const connected = Promise.all([server.onConnect.asPromise(), client.onConnect.asPromise()]);
     void client.connect().catch(() => undefined);
     await connected;

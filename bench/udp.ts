@@ -186,38 +186,88 @@ async function measure(
   return drops === undefined ? result : { ...result, drops };
 }
 
+/**
+ * The sending side of the native cases, with the flow control of the file
+ * comment: BATCH copies of `template` in a slab (a stride with room for the
+ * tag), each send copying the plaintext over it, stamping the next sequence
+ * numbers and protecting and sending it in place with one `sendRtpBatch`;
+ * `start()` fills the window, `arrived()` sends as many as a received batch
+ * held, and a watchdog tops the window up when nothing arrived for a while
+ * (lost datagrams shrink it; the C program does the same).
+ */
+class BatchSender {
+  readonly stride: number;
+  readonly #slab: Buffer;
+  readonly #plain: Buffer;
+  readonly #layout = new Int32Array(3 * BATCH);
+  readonly #results = new Int32Array(BATCH);
+  readonly #session: SrtpSession;
+  readonly #to = { address: '127.0.0.1', port: 0 };
+  #tx: UdpSocket | undefined;
+  #seq = 0;
+  #owed = 0;
+  #progress = 0;
+  #stopped = false;
+  #watchdog: NodeJS.Timeout | undefined;
+
+  constructor(template: Buffer, session: SrtpSession) {
+    this.#session = session;
+    this.stride = (template.length + 16 + 7) & ~7;
+    this.#slab = Buffer.alloc(this.stride * BATCH);
+    this.#plain = Buffer.alloc(this.#slab.length);
+    for (let i = 0; i < BATCH; i++) {
+      this.#layout[3 * i] = i * this.stride;
+      this.#layout[3 * i + 1] = template.length;
+      this.#layout[3 * i + 2] = this.stride;
+      template.copy(this.#plain, i * this.stride);
+    }
+  }
+
+  /** Sends the first window from `tx` to `port` on 127.0.0.1 and starts the watchdog. */
+  start(tx: UdpSocket, port: number): void {
+    this.#tx = tx;
+    this.#to.port = port;
+    for (let k = 0; k < WINDOW / BATCH; k++) this.#send();
+    let seen = 0;
+    this.#watchdog = setInterval(() => {
+      if (this.#progress === seen && !this.#stopped) this.#send();
+      seen = this.#progress;
+    }, 5);
+  }
+
+  /** A batch of `count` datagrams arrived: as many go out (in whole batches). */
+  arrived(count: number): void {
+    this.#progress++;
+    if (this.#stopped) return;
+    this.#owed += count;
+    while (this.#owed >= BATCH) {
+      this.#owed -= BATCH;
+      this.#send();
+    }
+  }
+
+  /** Sends nothing more. */
+  stop(): void {
+    this.#stopped = true;
+    clearInterval(this.#watchdog);
+  }
+
+  #send(): void {
+    const slab = this.#slab;
+    slab.set(this.#plain);
+    for (let i = 0; i < BATCH; i++) slab.writeUInt16BE(++this.#seq & 0xffff, i * this.stride + 2);
+    this.#tx?.sendRtpBatch(this.#session, slab, this.#layout, this.#to, this.#results);
+  }
+}
+
 async function runNative(profile: SrtpProfile, payload: number, amount: Amount, cpuClock: CpuClock = processCpu): Promise<Rate> {
   const s = sessions(profile);
-  const template = rtpTemplate(payload);
-  const stride = (template.length + 16 + 7) & ~7;
-  const slab = Buffer.alloc(stride * BATCH);
-  const layout = new Int32Array(3 * BATCH);
-  for (let i = 0; i < BATCH; i++) {
-    layout[3 * i] = i * stride;
-    layout[3 * i + 1] = template.length;
-    layout[3 * i + 2] = stride;
-  }
-  // The plaintext batch, copied over the slab (one copy) before each protect-in-place.
-  const plain = Buffer.alloc(slab.length);
-  for (let i = 0; i < BATCH; i++) template.copy(plain, i * stride);
-  const results = new Int32Array(BATCH);
-  let seq = 0;
-  let tx!: UdpSocket;
-  let rx!: UdpSocket;
-  let stopped = false;
-  let progress = 0;
-  const to = { address: '127.0.0.1', port: 0 };
-  const send = (): void => {
-    slab.set(plain);
-    for (let i = 0; i < BATCH; i++) slab.writeUInt16BE(++seq & 0xffff, i * stride + 2);
-    tx.sendRtpBatch(s.tx, slab, layout, to, results);
-  };
+  const sender = new BatchSender(rtpTemplate(payload), s.tx);
   const buffers = { receiveBufferSize: SOCKET_BUFFER, sendBufferSize: SOCKET_BUFFER };
   return measure(
     amount,
     async (delivered) => {
-      let owed = 0;
-      rx = await UdpSocket.bind({
+      const rx = await UdpSocket.bind({
         type: 'udp4',
         address: '127.0.0.1',
         batchSize: BATCH,
@@ -226,28 +276,14 @@ async function runNative(profile: SrtpProfile, payload: number, amount: Amount, 
           let n = 0;
           for (let i = 0; i < batch.count; i++) if (batch.kind(i) === 'rtp') n++;
           delivered(n);
-          progress++;
-          if (stopped) return;
-          owed += batch.count;
-          while (owed >= BATCH) {
-            owed -= BATCH;
-            send();
-          }
+          sender.arrived(batch.count);
         },
       });
-      tx = await UdpSocket.bind({ type: 'udp4', address: '127.0.0.1', ...buffers, onBatch: () => {} });
+      const tx = await UdpSocket.bind({ type: 'udp4', address: '127.0.0.1', ...buffers, onBatch: () => {} });
       rx.addRoute({ address: '127.0.0.1', port: tx.address().port }, s.rx);
-      to.port = rx.address().port;
-      for (let k = 0; k < WINDOW / BATCH; k++) send();
-      // Lost datagrams shrink the window: top it up when nothing arrived for a while (as the C program does).
-      let seen = 0;
-      const watchdog = setInterval(() => {
-        if (progress === seen && !stopped) send();
-        seen = progress;
-      }, 5);
+      sender.start(tx, rx.address().port);
       return () => {
-        stopped = true;
-        clearInterval(watchdog);
+        sender.stop();
         const drops = rx.getStats().receiveDropped;
         tx.close();
         rx.close();
@@ -355,44 +391,21 @@ class Sinks {
 async function runFanOut(ports: readonly number[], amount: Amount): Promise<Rate> {
   const publisher = sessions(FANOUT_PROFILE);
   const subscribers = Array.from({ length: FANOUT }, () => sessions(FANOUT_PROFILE).tx);
-  const template = rtpTemplate(FANOUT_PAYLOAD);
-  const stride = (template.length + 16 + 7) & ~7;
+  const publishing = new BatchSender(rtpTemplate(FANOUT_PAYLOAD), publisher.tx);
+  const stride = publishing.stride;
   const slab = Buffer.alloc(stride * BATCH);
   const plain = Buffer.alloc(slab.length);
   const layout = new Int32Array(3 * BATCH);
   const results = new Int32Array(BATCH);
-  const pubLayout = new Int32Array(3 * BATCH);
-  const pubSlab = Buffer.alloc(slab.length);
-  const pubPlain = Buffer.alloc(slab.length);
-  for (let i = 0; i < BATCH; i++) {
-    pubLayout[3 * i] = i * stride;
-    pubLayout[3 * i + 1] = template.length;
-    pubLayout[3 * i + 2] = stride;
-    template.copy(pubPlain, i * stride);
-  }
-  const pubResults = new Int32Array(BATCH);
   const destinations = ports.map((port) => ({ address: '127.0.0.1', port }));
   const buffers = { receiveBufferSize: SOCKET_BUFFER, sendBufferSize: SOCKET_BUFFER };
-  let seq = 0;
-  let stopped = false;
-  let progress = 0;
-  let tx!: UdpSocket;
-  let sfu!: UdpSocket;
-  const to = { address: '127.0.0.1', port: 0 };
-  const send = (): void => {
-    pubSlab.set(pubPlain);
-    for (let i = 0; i < BATCH; i++) pubSlab.writeUInt16BE(++seq & 0xffff, i * stride + 2);
-    tx.sendRtpBatch(publisher.tx, pubSlab, pubLayout, to, pubResults);
-  };
   return measure(amount, async (delivered) => {
-    let owed = 0;
-    sfu = await UdpSocket.bind({
+    const sfu = await UdpSocket.bind({
       type: 'udp4',
       address: '127.0.0.1',
       batchSize: BATCH,
       ...buffers,
       onBatch(batch) {
-        progress++;
         let count = 0;
         for (let i = 0; i < batch.count; i++) {
           if (batch.kind(i) !== 'rtp') continue;
@@ -414,26 +427,14 @@ async function runFanOut(ports: readonly number[], amount: Amount): Promise<Rate
           }
           delivered(accepted);
         }
-        if (stopped) return;
-        owed += batch.count;
-        while (owed >= BATCH) {
-          owed -= BATCH;
-          send();
-        }
+        publishing.arrived(batch.count);
       },
     });
-    tx = await UdpSocket.bind({ type: 'udp4', address: '127.0.0.1', ...buffers, onBatch: () => {} });
+    const tx = await UdpSocket.bind({ type: 'udp4', address: '127.0.0.1', ...buffers, onBatch: () => {} });
     sfu.addRoute({ address: '127.0.0.1', port: tx.address().port }, publisher.rx);
-    to.port = sfu.address().port;
-    for (let k = 0; k < WINDOW / BATCH; k++) send();
-    let seen = 0;
-    const watchdog = setInterval(() => {
-      if (progress === seen && !stopped) send();
-      seen = progress;
-    }, 5);
+    publishing.start(tx, sfu.address().port);
     return () => {
-      stopped = true;
-      clearInterval(watchdog);
+      publishing.stop();
       const drops = sfu.getStats().receiveDropped;
       tx.close();
       sfu.close();

@@ -460,6 +460,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     // A remote address given up front is a selected path (with ICE-lite, consent starts with its first check).
     if (this.#selection.current !== undefined) this.#iceState = 'connected';
     (this as EventEmitter).on('newListener', DtlsSrtpTransport.#onNewListener);
+    (this as EventEmitter).on('removeListener', DtlsSrtpTransport.#onRemoveListener);
 
     const ice = this.#ice;
     this.#path = openPath(
@@ -545,11 +546,28 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     });
   }
 
+  /**
+   * Our `removeListener` listener, shared like `#onNewListener`: when our last
+   * `keylog` listener goes, the forwarding one leaves the DTLS transport too,
+   * which turns its key log off.
+   */
+  static #onRemoveListener(this: DtlsSrtpTransport, event: string | symbol): void {
+    if (event === 'keylog' && this.listenerCount('keylog') === 0 && this.#keylogForwarder !== undefined) {
+      this.#dtls?.off('keylog', this.#keylogForwarder);
+    }
+  }
+
+  /** Re-emits a DTLS transport's key-log line as ours; made when first forwarding. */
+  #keylogForwarder: ((line: Buffer) => void) | undefined;
+
   /** Forwards the DTLS transport's key-log lines once someone listens (key logging costs only then). */
   #forwardKeylog(): void {
     const dtls = this.#dtls;
     if (dtls === undefined || dtls.listenerCount('keylog') > 0) return;
-    dtls.on('keylog', (line) => safeEmit(this, 'keylog', [line], () => true));
+    this.#keylogForwarder ??= (line: Buffer): void => {
+      safeEmit(this, 'keylog', [line], () => true);
+    };
+    dtls.on('keylog', this.#keylogForwarder);
   }
 
   /** Current state: `new → connecting → connected → closed | failed`; `connected` means SRTP is keyed. */

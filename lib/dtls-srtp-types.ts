@@ -210,6 +210,7 @@ export interface DtlsSrtpTransportEvents {
    * A key-log line of the DTLS handshake (NSS Key Log Format, as `node:tls`
    * emits it) for Wireshark; see `DtlsTransport`'s `keylog`. Debugging only:
    * anyone with these lines can decrypt the DTLS session (and derive the SRTP keys).
+   * Produced only while a listener exists.
    */
   keylog: [line: Buffer];
   /** Every change of `iceState`, with the new state. */

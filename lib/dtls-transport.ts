@@ -216,8 +216,8 @@ export interface DtlsTransportEvents {
   /**
    * A key-log line in NSS Key Log Format (`CLIENT_RANDOM <hex> <hex>\n`), as
    * `node:tls` emits it, for Wireshark. Debugging only: anyone with these
-   * lines can decrypt the session. Lines are produced only once a listener
-   * exists (from then on, for this transport).
+   * lines can decrypt the session. Lines are produced only while a listener
+   * exists (removing the last one turns the key log off again).
    */
   keylog: [line: Buffer];
 }
@@ -386,9 +386,13 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
       initialRtoMs: rto,
       serverCookies: cookies,
     });
-    // The key log costs nothing until someone listens (per endpoint; the SSL_CTX is shared).
+    // The key log costs nothing until someone listens, and stops when the last
+    // listener goes (per endpoint; the SSL_CTX is shared).
     (this as EventEmitter).on('newListener', (event: string | symbol) => {
       if (event === 'keylog') this.#native?.setKeylog(true);
+    });
+    (this as EventEmitter).on('removeListener', (event: string | symbol) => {
+      if (event === 'keylog' && this.listenerCount('keylog') === 0) this.#native?.setKeylog(false);
     });
   }
 

@@ -511,7 +511,13 @@ std::vector<std::vector<uint8_t>> DtlsEndpoint::TakeAppData() {
   return out;
 }
 
-void DtlsEndpoint::SetKeylog(bool enabled) { keylog_enabled_ = enabled; }
+void DtlsEndpoint::SetKeylog(bool enabled) {
+  keylog_enabled_ = enabled;
+  if (enabled) return;
+  // Off means off: lines kept but not yet taken are wiped, not handed out later.
+  for (std::string& line : keylog_) OPENSSL_cleanse(line.data(), line.size());
+  keylog_.clear();
+}
 
 void DtlsEndpoint::TakeKeylog(std::vector<std::string>* out) {
   for (std::string& line : *out) OPENSSL_cleanse(line.data(), line.size());

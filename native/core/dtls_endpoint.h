@@ -128,7 +128,8 @@ class DtlsEndpoint {
   // while on, each secret OpenSSL derives for this session is kept as one
   // NSS Key Log Format line ("CLIENT_RANDOM <hex> <hex>\n") until taken.
   // The callback sits on the shared context and finds its endpoint through
-  // the SSL, so enabling it here affects this session only.
+  // the SSL, so enabling it here affects this session only. Disabling it
+  // wipes the lines not taken yet.
   void SetKeylog(bool enabled);
   bool HasKeylog() const { return !keylog_.empty(); }
   // Moves the pending lines into *out (cleared first). The caller wipes them.

@@ -8,71 +8,38 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import {
   DtlsSrtpTransport,
   DtlsTransport,
   IceError,
   type TransportAddress,
 } from '../../lib/index.js';
-import { parseStunMessage, serializeStunMessage, type StunAttributeInit } from '../../lib/entry/stun.js';
+import { parseStunMessage } from '../../lib/entry/stun.js';
 import { cert } from './pair.js';
 import { pairSecure } from '../fixtures/pair-secure.js';
+import { addressKey as key, ICE, iceCheck, iceLitePair, PEER, SERVER, settle } from '../fixtures/ice-lite.js';
 import { rtp } from '../fixtures/srtp-helpers.js';
 
-const ICE = { ufrag: 'srvU', pwd: 'serverPasswordOf22Chars', remoteUfrag: 'brws' };
-const SERVER = { address: '127.0.0.1', port: 5000 };
-const PEER = { address: '127.0.0.1', port: 6000 };
 const PEER_MOVED = { address: '127.0.0.1', port: 6001 };
 const STRANGER = { address: '127.0.0.1', port: 6666 };
 
-function check(opts: { useCandidate?: boolean; pwd?: string } = {}): Buffer {
-  const attributes: StunAttributeInit[] = [
-    { type: 'username', value: `${ICE.ufrag}:${ICE.remoteUfrag}` },
-    { type: 'ice-controlling', value: 1n },
-    { type: 'priority', value: 1853824767 },
-  ];
-  if (opts.useCandidate === true) attributes.push({ type: 'use-candidate' });
-  return serializeStunMessage(
-    { messageClass: 'request', transactionId: randomBytes(12), attributes },
-    { integrityKey: opts.pwd ?? ICE.pwd },
-  );
-}
-
-function key(a: TransportAddress): string {
-  return `${a.address}:${a.port}`;
-}
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+function check(options: { useCandidate?: boolean; pwd?: string } = {}): Buffer {
+  return iceCheck(ICE, options);
 }
 
 test('ICE-lite pinning: stranger ignored before and after selection, early DTLS from a validated address, renomination moves the path', async (t) => {
-  const [serverCert, peerCert, strangerCert] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1), cert('ecdsa-p256', 2)]);
+  const [serverCert, strangerCert] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 2)]);
   /** Everything the server sent, by destination. */
   const sentTo = new Map<string, Buffer[]>();
   let peerAt: TransportAddress = PEER;
-  let peer!: DtlsSrtpTransport;
-  const server = new DtlsSrtpTransport({
-    certificate: serverCert,
-    role: 'server',
-    remoteFingerprints: peerCert.getFingerprints(),
-    iceLite: ICE,
-    path: {
-      send: (d, remote) => {
-        const list = sentTo.get(key(remote)) ?? [];
-        list.push(d);
-        sentTo.set(key(remote), list);
-        if (key(remote) === key(peerAt)) setImmediate(() => !peer.closed && peer.receive(d, SERVER));
-      },
+  const { lite: server, peer } = await iceLitePair({
+    peerAt: () => peerAt,
+    fromLite: (d, remote) => {
+      const list = sentTo.get(key(remote)) ?? [];
+      list.push(d);
+      sentTo.set(key(remote), list);
+      return key(remote) === key(peerAt);
     },
-  });
-  peer = new DtlsSrtpTransport({
-    certificate: peerCert,
-    role: 'client',
-    remoteFingerprints: serverCert.getFingerprints(),
-    remoteAddress: SERVER,
-    path: { send: (d) => setImmediate(() => !server.closed && server.receive(d, peerAt)) },
   });
   // A stranger with its own certificate, racing with a real ClientHello.
   const stranger = new DtlsTransport({
@@ -223,24 +190,8 @@ test('a client with no path yet counts its ClientHello as unsent, then connects 
 });
 
 test('ICE consent (RFC 7675): checks on the selected path keep the transport alive; when they stop it fails with ERR_ICE_CONSENT_EXPIRED', async (t) => {
-  const [serverCert, peerCert] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1)]);
   t.mock.timers.enable({ apis: ['setTimeout'] });
-  let peer!: DtlsSrtpTransport;
-  const server = new DtlsSrtpTransport({
-    certificate: serverCert,
-    role: 'server',
-    remoteFingerprints: peerCert.getFingerprints(),
-    iceLite: ICE,
-    consentTimeoutMs: 10_000,
-    path: { send: (d, remote) => key(remote) === key(PEER) && setImmediate(() => !peer.closed && peer.receive(d, SERVER)) },
-  });
-  peer = new DtlsSrtpTransport({
-    certificate: peerCert,
-    role: 'client',
-    remoteFingerprints: serverCert.getFingerprints(),
-    remoteAddress: SERVER,
-    path: { send: (d) => setImmediate(() => !server.closed && server.receive(d, PEER)) },
-  });
+  const { lite: server, peer } = await iceLitePair({ lite: { consentTimeoutMs: 10_000 } });
   const states: string[] = [];
   server.on('statechange', (s) => states.push(s));
   server.receive(check({ useCandidate: true }), PEER);
@@ -342,29 +293,14 @@ function isClientHello(d: Buffer): boolean {
 }
 
 test('an ICE-lite client started before any check sends its lost ClientHello the moment the nominating check selects the path', { timeout: 20_000 }, async (t) => {
-  const [clientCert, peerCert] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1)]);
-  let client!: DtlsSrtpTransport;
-  const peer = new DtlsSrtpTransport({
-    certificate: peerCert,
-    role: 'server',
-    remoteFingerprints: clientCert.getFingerprints(),
-    remoteAddress: SERVER,
-    path: { send: (d) => setImmediate(() => !client.closed && client.receive(d, PEER)) },
-  });
   let clientHellos = 0;
-  client = new DtlsSrtpTransport({
-    certificate: clientCert,
-    role: 'client',
-    remoteFingerprints: peerCert.getFingerprints(),
-    iceLite: ICE,
+  const { lite: client, peer } = await iceLitePair({
     // Only a resend at selection can finish the handshake within the test's timeout.
-    initialRetransmitMs: 60_000,
-    path: {
-      send: (d) => {
-        if (parseStunMessage(d) !== null) return;
-        if (isClientHello(d)) clientHellos++;
-        setImmediate(() => !peer.closed && peer.receive(d, SERVER));
-      },
+    lite: { role: 'client', initialRetransmitMs: 60_000 },
+    fromLite: (d) => {
+      if (parseStunMessage(d) !== null) return false;
+      if (isClientHello(d)) clientHellos++;
+      return true;
     },
   });
   t.after(() => {
@@ -395,32 +331,16 @@ test('an ICE-lite client started before any check sends its lost ClientHello the
 });
 
 test('nothing is resent at selection when nothing was lost: an ICE-lite server, and a client whose path was known', async (t) => {
-  const [serverCert, peerCert] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1)]);
-  let peer!: DtlsSrtpTransport;
   const serverSent: Buffer[] = [];
-  const server = new DtlsSrtpTransport({
-    certificate: serverCert,
-    role: 'server',
-    remoteFingerprints: peerCert.getFingerprints(),
-    iceLite: ICE,
-    path: {
-      send: (d) => {
-        serverSent.push(d);
-        if (parseStunMessage(d) === null) setImmediate(() => !peer.closed && peer.receive(d, SERVER));
-      },
-    },
-  });
   let clientHellos = 0;
-  peer = new DtlsSrtpTransport({
-    certificate: peerCert,
-    role: 'client',
-    remoteFingerprints: serverCert.getFingerprints(),
-    remoteAddress: SERVER,
-    path: {
-      send: (d) => {
-        if (isClientHello(d)) clientHellos++;
-        setImmediate(() => !server.closed && server.receive(d, PEER));
-      },
+  const { lite: server, peer } = await iceLitePair({
+    fromLite: (d) => {
+      serverSent.push(d);
+      return parseStunMessage(d) === null;
+    },
+    fromPeer: (d) => {
+      if (isClientHello(d)) clientHellos++;
+      return true;
     },
   });
   t.after(() => {

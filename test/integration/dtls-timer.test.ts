@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Certificate, DtlsTransport } from '../../lib/index.js';
+import { native, type NativeDtlsStep, type NativeVerifier } from '../../lib/native.js';
 
 const certs = Promise.all([Certificate.generate(), Certificate.generate()]);
 
@@ -43,10 +44,80 @@ async function queuedPair(): Promise<{
   return { client, server, queue, pump };
 }
 
+/** The transports' default initial retransmission time. */
+const INITIAL_RTO_MS = 1000;
+
+/**
+ * Real OpenSSL endpoints whose retransmission time is reported on the test's
+ * clock (`clock.now`, which also stands in for Date.now). OpenSSL measures its
+ * timer on the real clock and the transport anchors the reported remaining
+ * time at its own Date.now(), read a little later: a stall in between (a
+ * loaded machine, a GC) made one step's retransmission time look a few ms
+ * earlier than the armed timer's, and that re-armed a timer — correctly, but
+ * the count then depended on the machine. Here a step that sent datagrams
+ * (OpenSSL restarts its timer for a flight) reports the full duration OpenSSL
+ * started the timer with (a whole multiple of the initial time); every other
+ * step reports the same instant again, one millisecond earlier every second
+ * time (the rounding the transport must tolerate). What OpenSSL really reported
+ * is checked too: between flights it only ever runs down.
+ */
+function clockedNative(clock: { now: number }): { restore: () => void; problems: string[] } {
+  const Real = native.NativeDtls;
+  const problems: string[] = [];
+  class Clocked extends Real {
+    #due: number | undefined;
+    #flightMs = -1;
+    #repeats = 0;
+    #report(step: NativeDtlsStep): NativeDtlsStep {
+      if (step.timeoutMs < 0) {
+        this.#due = undefined;
+        return step;
+      }
+      if (step.datagrams.length > 0 || this.#due === undefined) {
+        this.#flightMs = step.timeoutMs;
+        this.#due = clock.now + Math.ceil(step.timeoutMs / INITIAL_RTO_MS) * INITIAL_RTO_MS;
+        return { ...step, timeoutMs: this.#due - clock.now };
+      }
+      if (step.timeoutMs > this.#flightMs) problems.push(`${step.timeoutMs} ms reported after ${this.#flightMs} ms for the same flight`);
+      const rounding = this.#repeats++ % 2;
+      return { ...step, timeoutMs: Math.max(0, this.#due - clock.now - rounding) };
+    }
+    override start(verify: NativeVerifier): NativeDtlsStep {
+      return this.#report(super.start(verify));
+    }
+    override receive(datagram: Uint8Array, verify: NativeVerifier): NativeDtlsStep {
+      return this.#report(super.receive(datagram, verify));
+    }
+    override handleTimeout(verify: NativeVerifier): NativeDtlsStep {
+      return this.#report(super.handleTimeout(verify));
+    }
+    override continueHandshake(verify: NativeVerifier): NativeDtlsStep {
+      return this.#report(super.continueHandshake(verify));
+    }
+  }
+  native.NativeDtls = Clocked;
+  return {
+    restore: () => {
+      native.NativeDtls = Real;
+    },
+    problems,
+  };
+}
+
 test('a handshake over a duplicating link sets one timer per transport, not one per datagram', async () => {
-  const { client, server, pump } = await queuedPair();
+  const clock = { now: Date.now() };
+  const clocked = clockedNative(clock);
+  let pair;
+  try {
+    pair = await queuedPair();
+  } finally {
+    clocked.restore();
+  }
+  const { client, server, pump } = pair;
+  const realNow = Date.now;
   const real = globalThis.setTimeout;
   let timers = 0;
+  Date.now = () => clock.now;
   globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
     timers++;
     return real(...args);
@@ -55,6 +126,7 @@ test('a handshake over a duplicating link sets one timer per transport, not one 
     const started = Promise.all([server.start(), client.start()]);
     let delivered = 0;
     for (let round = 0; round < 10 && (client.state !== 'connected' || server.state !== 'connected'); round++) {
+      clock.now += 10; // a round trip: every new flight's retransmission is due a little later
       delivered += pump(undefined, 3);
     }
     await started;
@@ -63,7 +135,9 @@ test('a handshake over a duplicating link sets one timer per transport, not one 
     // and then its (earlier) retransmission timer; every other step keeps
     // the armed timer.
     assert.ok(timers <= 3, `${timers} timers for ${3 * delivered} datagrams`);
+    assert.deepEqual(clocked.problems, []);
   } finally {
+    Date.now = realNow;
     globalThis.setTimeout = real;
     client.close();
     server.close();

@@ -8,58 +8,27 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { DtlsSrtpTransport, type TransportAddress } from '../../lib/index.js';
-import { serializeStunMessage, type StunAttributeInit } from '../../lib/entry/stun.js';
 import { cert } from './pair.js';
 import { rtp } from '../fixtures/srtp-helpers.js';
+import { addressKey as key, ICE as OLD, iceCheck, type IceCredentials, iceLitePair, PEER, settle } from '../fixtures/ice-lite.js';
 
-const OLD = { ufrag: 'srvU', pwd: 'serverPasswordOf22Chars', remoteUfrag: 'brws' };
 const NEW = { ufrag: 'srv2', pwd: 'secondPasswordOf22Char', remoteUfrag: 'brw2' };
-const SERVER = { address: '127.0.0.1', port: 5000 };
-const PEER = { address: '127.0.0.1', port: 6000 };
 const PEER_MOVED = { address: '127.0.0.1', port: 6001 };
 
-function check(creds: typeof OLD, useCandidate = false): Buffer {
-  const attributes: StunAttributeInit[] = [
-    { type: 'username', value: `${creds.ufrag}:${creds.remoteUfrag}` },
-    { type: 'ice-controlling', value: 1n },
-    { type: 'priority', value: 1853824767 },
-  ];
-  if (useCandidate) attributes.push({ type: 'use-candidate' });
-  return serializeStunMessage({ messageClass: 'request', transactionId: randomBytes(12), attributes }, { integrityKey: creds.pwd });
-}
-
-function key(a: TransportAddress): string {
-  return `${a.address}:${a.port}`;
-}
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+function check(creds: IceCredentials, useCandidate = false): Buffer {
+  return iceCheck(creds, { useCandidate });
 }
 
 test('restartIce(): old-credential checks keep consent until a new-credential check succeeds, then renew nothing; the new nomination moves the path; DTLS and SRTP untouched', async (t) => {
-  const [serverCert, peerCert] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1)]);
   t.mock.timers.enable({ apis: ['setTimeout'] });
-  let peer!: DtlsSrtpTransport;
   const peerAddresses = new Set([key(PEER), key(PEER_MOVED)]);
-  const server = new DtlsSrtpTransport({
-    certificate: serverCert,
-    role: 'server',
-    remoteFingerprints: peerCert.getFingerprints(),
-    iceLite: OLD,
-    consentTimeoutMs: 10_000,
-    iceDisconnectedTimeoutMs: 8_000,
-    path: { send: (d, remote) => peerAddresses.has(key(remote)) && setImmediate(() => !peer.closed && peer.receive(d, SERVER)) },
-  });
   let peerAt: TransportAddress = PEER;
-  peer = new DtlsSrtpTransport({
-    certificate: peerCert,
-    role: 'client',
-    remoteFingerprints: serverCert.getFingerprints(),
-    remoteAddress: SERVER,
-    onStun: () => undefined,
-    path: { send: (d) => setImmediate(() => !server.closed && server.receive(d, peerAt)) },
+  const { lite: server, peer } = await iceLitePair({
+    lite: { consentTimeoutMs: 10_000, iceDisconnectedTimeoutMs: 8_000 },
+    peer: { onStun: () => undefined },
+    peerAt: () => peerAt,
+    fromLite: (_d, remote) => peerAddresses.has(key(remote)),
   });
   t.after(() => {
     server.close();
@@ -74,7 +43,7 @@ test('restartIce(): old-credential checks keep consent until a new-credential ch
   server.on('statechange', (s) => events.push(`dtls ${s}`));
   server.on('remoteaddresschange', (r) => events.push(`moved ${key(r)}`));
 
-  const noIce = new DtlsSrtpTransport({ certificate: serverCert, role: 'server', path: { send: () => undefined } });
+  const noIce = new DtlsSrtpTransport({ certificate: await cert('ecdsa-p256', 0), role: 'server', path: { send: () => undefined } });
   assert.throws(() => noIce.restartIce(), { name: 'InvalidStateError', code: 'ERR_INVALID_STATE' });
   noIce.close();
   const local = server.restartIce({ ufrag: NEW.ufrag, pwd: NEW.pwd, remoteUfrag: NEW.remoteUfrag });

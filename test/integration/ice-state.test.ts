@@ -7,23 +7,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { DtlsSrtpTransport, type DtlsSrtpTransportOptions, type IceState } from '../../lib/index.js';
-import { serializeStunMessage, type StunAttributeInit } from '../../lib/entry/stun.js';
 import { cert } from './pair.js';
+import { ICE, iceCheck, PEER } from '../fixtures/ice-lite.js';
 
-const ICE = { ufrag: 'srvU', pwd: 'serverPasswordOf22Chars', remoteUfrag: 'brws' };
-const PEER = { address: '127.0.0.1', port: 6000 };
 const PEER_MOVED = { address: '127.0.0.1', port: 6001 };
 
-function check(opts: { useCandidate?: boolean } = {}): Buffer {
-  const attributes: StunAttributeInit[] = [
-    { type: 'username', value: `${ICE.ufrag}:${ICE.remoteUfrag}` },
-    { type: 'ice-controlling', value: 1n },
-    { type: 'priority', value: 1853824767 },
-  ];
-  if (opts.useCandidate === true) attributes.push({ type: 'use-candidate' });
-  return serializeStunMessage({ messageClass: 'request', transactionId: randomBytes(12), attributes }, { integrityKey: ICE.pwd });
+function check(options: { useCandidate?: boolean } = {}): Buffer {
+  return iceCheck(ICE, options);
 }
 
 async function make(extra: Partial<DtlsSrtpTransportOptions> = {}): Promise<DtlsSrtpTransport> {

@@ -10,30 +10,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import { DtlsSrtpTransport, UdpServer, type TransportAddress } from '../../lib/index.js';
+import { DtlsSrtpTransport, UdpServer } from '../../lib/index.js';
 import { serializeStunMessage, type StunAttributeInit } from '../../lib/entry/stun.js';
 import { cert, keepAlive } from './pair.js';
 import { rtp } from '../fixtures/srtp-helpers.js';
+import { sendFrom, udp, until } from '../fixtures/shared-port.js';
 
 const LOCALHOST = '127.0.0.1';
 const PWD = 'serverPasswordOf22Chars';
 const PWD2 = 'secondPasswordOf22Char';
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 4000; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 2));
-  }
-  assert.fail(`never happened: ${what}`);
-}
-
-async function udp(): Promise<dgram.Socket> {
-  const socket = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, LOCALHOST, resolve));
-  return socket;
-}
 
 function check(username: string, pwd: string, useCandidate = false): Buffer {
   const attributes: StunAttributeInit[] = [
@@ -43,12 +29,6 @@ function check(username: string, pwd: string, useCandidate = false): Buffer {
   ];
   if (useCandidate) attributes.push({ type: 'use-candidate' });
   return serializeStunMessage({ messageClass: 'request', transactionId: randomBytes(12), attributes }, { integrityKey: pwd });
-}
-
-function sendFrom(socket: dgram.Socket, datagram: Buffer, to: TransportAddress): Promise<void> {
-  return new Promise((resolve, reject) => {
-    socket.send(datagram, to.port, to.address, (err) => (err ? reject(err) : resolve()));
-  });
 }
 
 for (const path of ['native', 'dgram'] as const) {

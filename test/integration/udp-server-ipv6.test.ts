@@ -10,92 +10,31 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as dgram from 'node:dgram';
-import { randomBytes } from 'node:crypto';
-import { DtlsSrtpTransport, UdpServer, type TransportAddress } from '../../lib/index.js';
-import { serializeStunMessage } from '../../lib/entry/stun.js';
+import { DtlsSrtpTransport, UdpServer } from '../../lib/index.js';
 import { cert, keepAlive } from './pair.js';
 import { rtp } from '../fixtures/srtp-helpers.js';
+import { check, PWD, sendFrom, sharedPortPeer, udp, until, type SharedPortPeer } from '../fixtures/shared-port.js';
 
-const PWD = 'serverPasswordOf22Chars';
 const PATHS = process.platform === 'linux' ? (['native', 'dgram'] as const) : (['dgram'] as const);
 
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 4000; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 2));
-  }
-  assert.fail(`never happened: ${what}`);
+/** A nominating check from the peer `remoteUfrag` to the transport `localUfrag`. */
+function nominate(localUfrag: string, remoteUfrag: string): Buffer {
+  return check(localUfrag, remoteUfrag, { useCandidate: true });
 }
 
-async function udp(type: 'udp4' | 'udp6', address: string): Promise<dgram.Socket> {
-  const socket = dgram.createSocket(type);
-  await new Promise<void>((resolve) => socket.bind(0, address, resolve));
-  return socket;
-}
-
-function check(localUfrag: string, remoteUfrag: string): Buffer {
-  return serializeStunMessage(
-    {
-      messageClass: 'request',
-      transactionId: randomBytes(12),
-      attributes: [
-        { type: 'username', value: `${localUfrag}:${remoteUfrag}` },
-        { type: 'ice-controlling', value: 1n },
-        { type: 'priority', value: 1853824767 },
-        { type: 'use-candidate' },
-      ],
-    },
-    { integrityKey: PWD },
-  );
-}
-
-function sendFrom(socket: dgram.Socket, datagram: Buffer, to: TransportAddress): Promise<void> {
-  return new Promise((resolve, reject) => {
-    socket.send(datagram, to.port, to.address, (err) => (err ? reject(err) : resolve()));
-  });
-}
-
-interface Peer {
-  server: DtlsSrtpTransport;
-  client: DtlsSrtpTransport;
-  socket: dgram.Socket;
-  received: number[];
-}
+type Peer = SharedPortPeer;
 
 for (const path of PATHS) {
   test(`IPv6 shared port (${path}): two peers behind '::1' on different ports, media both ways; a spoofed source and forged SRTP dropped and counted`, async (t) => {
     const release = keepAlive();
     t.after(release);
-    const [serverCert, clientCert] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1)]);
     const shared = await UdpServer.bind({ type: 'udp6', address: '::1', path });
     t.after(() => shared.close());
     assert.equal(shared.address().family, 'IPv6');
     const port = { address: '::1', port: shared.address().port };
     const peers: Peer[] = [];
-    for (let k = 0; k < 2; k++) {
-      const socket = await udp('udp6', '::1');
-      t.after(() => socket.close());
-      const server = new DtlsSrtpTransport({
-        certificate: serverCert,
-        role: 'server',
-        remoteFingerprints: clientCert.getFingerprints(),
-        server: shared,
-        iceLite: { ufrag: `srv${k}x`, pwd: PWD, remoteUfrag: `cli${k}` },
-      });
-      const client = new DtlsSrtpTransport({
-        certificate: clientCert,
-        role: 'client',
-        remoteFingerprints: serverCert.getFingerprints(),
-        socket,
-        remoteAddress: port,
-        onStun: () => undefined,
-      });
-      const received: number[] = [];
-      server.on('rtp', (p) => received.push(p.readUInt32BE(8)));
-      peers.push({ server, client, socket, received });
-    }
-    for (const [k, p] of peers.entries()) await sendFrom(p.socket, check(`srv${k}x`, `cli${k}`), port);
+    for (let k = 0; k < 2; k++) peers.push(await sharedPortPeer(t, shared, port, k, 'udp6', '::1'));
+    for (const [k, p] of peers.entries()) await sendFrom(p.socket, nominate(p.ufrag, `cli${k}`), port);
     const own = (p: Peer): { address: string; port: number; family: 'IPv6' } => ({ address: '::1', port: p.socket.address().port, family: 'IPv6' });
     await until(() => peers.every((p) => p.server.remoteAddress !== undefined), 'both paths selected');
     for (const p of peers) assert.deepEqual(p.server.remoteAddress, own(p));
@@ -151,7 +90,7 @@ for (const path of PATHS) {
     t.after(() => client.close());
     const received: number[] = [];
     server.on('rtp', (p) => received.push(p.readUInt16BE(2)));
-    await sendFrom(socket, check('dualx', 'v4peer'), port);
+    await sendFrom(socket, nominate('dualx', 'v4peer'), port);
     await until(() => server.remoteAddress !== undefined, 'path selected');
     assert.deepEqual(server.remoteAddress, { address: '::ffff:127.0.0.1', port: socket.address().port, family: 'IPv6' });
     await Promise.all([server.start(), client.start()]);

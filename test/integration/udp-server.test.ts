@@ -10,58 +10,25 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
-import { randomBytes } from 'node:crypto';
 import {
   DtlsSrtpTransport,
   UdpServer,
   type TransportAddress,
 } from '../../lib/index.js';
-import { serializeStunMessage, type StunAttributeInit } from '../../lib/entry/stun.js';
 import { cert, keepAlive } from './pair.js';
 import { pairSecure } from '../fixtures/pair-secure.js';
 import { PROFILES, rtcp, rtp } from '../fixtures/srtp-helpers.js';
+import { check, PWD, sendFrom, sharedPortPeer, udp, until, type SharedPortPeer } from '../fixtures/shared-port.js';
 
 const LOCALHOST = '127.0.0.1';
-const PWD = 'serverPasswordOf22Chars';
-
-/** Waits (yielding to the event loop) until `cond` holds; fails after many turns, never on elapsed time alone. */
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 4000; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 2));
-  }
-  assert.fail(`never happened: ${what}`);
-}
 
 /** A few event-loop turns with I/O, for "nothing more arrives" checks after a counter moved. */
 async function settle(): Promise<void> {
   for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 1));
 }
 
-async function udp(): Promise<dgram.Socket> {
-  const socket = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, LOCALHOST, resolve));
-  return socket;
-}
-
 function here(socket: dgram.Socket): TransportAddress {
   return { address: LOCALHOST, port: socket.address().port };
-}
-
-function check(localUfrag: string, remoteUfrag: string, options: { useCandidate?: boolean; pwd?: string } = {}): Buffer {
-  const attributes: StunAttributeInit[] = [
-    { type: 'username', value: `${localUfrag}:${remoteUfrag}` },
-    { type: 'ice-controlling', value: 1n },
-    { type: 'priority', value: 1853824767 },
-  ];
-  if (options.useCandidate === true) attributes.push({ type: 'use-candidate' });
-  return serializeStunMessage({ messageClass: 'request', transactionId: randomBytes(12), attributes }, { integrityKey: options.pwd ?? PWD });
-}
-
-function sendFrom(socket: dgram.Socket, datagram: Buffer, to: TransportAddress): Promise<void> {
-  return new Promise((resolve, reject) => {
-    socket.send(datagram, to.port, to.address, (err) => (err ? reject(err) : resolve()));
-  });
 }
 
 /** Copies `packets` into one slab with `spare` bytes after each; returns it and its layout. */
@@ -154,47 +121,19 @@ for (const profile of PROFILES) {
   });
 }
 
-interface Peer {
-  server: DtlsSrtpTransport;
-  client: DtlsSrtpTransport;
-  socket: dgram.Socket;
-  ufrag: string;
-  received: number[];
-}
+type Peer = SharedPortPeer;
 
 for (const path of ['native', 'dgram'] as const) {
   test(`shared port (${path}): 20 peers (one IP, different ports) routed by ufrag then by source; strangers, spoofs and wrong ufrags dropped and counted; one closes, then the server closes with traffic in flight`, { skip: path === 'native' && process.platform !== 'linux' ? 'no native UDP here' : false }, async (t) => {
     const release = keepAlive();
     t.after(release);
-    const [serverCert, clientCert] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1)]);
+    const serverCert = await cert('ecdsa-p256', 0);
     const shared = await UdpServer.bind({ type: 'udp4', address: LOCALHOST, path });
     assert.equal(shared.path, path);
     t.after(() => shared.close());
     const port = shared.address();
     const peers: Peer[] = [];
-    for (let k = 0; k < 20; k++) {
-      const ufrag = `srv${k}x`;
-      const socket = await udp();
-      t.after(() => socket.close());
-      const server = new DtlsSrtpTransport({
-        certificate: serverCert,
-        role: 'server',
-        remoteFingerprints: clientCert.getFingerprints(),
-        server: shared,
-        iceLite: { ufrag, pwd: PWD, remoteUfrag: `cli${k}` },
-      });
-      const client = new DtlsSrtpTransport({
-        certificate: clientCert,
-        role: 'client',
-        remoteFingerprints: serverCert.getFingerprints(),
-        socket,
-        remoteAddress: port,
-        onStun: () => undefined,
-      });
-      const received: number[] = [];
-      server.on('rtp', (p) => received.push(p.readUInt32BE(8)));
-      peers.push({ server, client, socket, ufrag, received });
-    }
+    for (let k = 0; k < 20; k++) peers.push(await sharedPortPeer(t, shared, port, k));
     assert.equal(shared.getStats().transports, 20);
     const cantDuplicate = (): DtlsSrtpTransport =>
       new DtlsSrtpTransport({ certificate: serverCert, role: 'server', server: shared, iceLite: { ufrag: 'srv0x', pwd: PWD } });

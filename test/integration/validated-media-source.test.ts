@@ -8,56 +8,20 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { DtlsSrtpTransport, type TransportAddress } from '../../lib/index.js';
-import { serializeStunMessage, type StunAttributeInit } from '../../lib/entry/stun.js';
-import { cert } from './pair.js';
+import { type TransportAddress } from '../../lib/index.js';
 import { rtp } from '../fixtures/srtp-helpers.js';
+import { ICE, iceCheck, iceLitePair, PEER as OLD, settle } from '../fixtures/ice-lite.js';
 
-const ICE = { ufrag: 'srvU', pwd: 'serverPasswordOf22Chars', remoteUfrag: 'brws' };
-const SERVER = { address: '127.0.0.1', port: 5000 };
-const OLD = { address: '127.0.0.1', port: 6000 };
 const NEW = { address: '127.0.0.1', port: 6001 };
 const STRANGER = { address: '127.0.0.1', port: 6666 };
 
 function check(useCandidate: boolean): Buffer {
-  const attributes: StunAttributeInit[] = [
-    { type: 'username', value: `${ICE.ufrag}:${ICE.remoteUfrag}` },
-    { type: 'ice-controlling', value: 1n },
-    { type: 'priority', value: 1853824767 },
-  ];
-  if (useCandidate) attributes.push({ type: 'use-candidate' });
-  return serializeStunMessage({ messageClass: 'request', transactionId: randomBytes(12), attributes }, { integrityKey: ICE.pwd });
-}
-
-const key = (a: TransportAddress): string => `${a.address}:${a.port}`;
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+  return iceCheck(ICE, { useCandidate });
 }
 
 test('media from a validated, not yet nominated source is delivered; the old path closes to media once the new one carries it', async (t) => {
-  const [serverCert, peerCert] = await Promise.all([cert('ecdsa-p256', 0), cert('ecdsa-p256', 1)]);
   let peerAt: TransportAddress = OLD;
-  let peer!: DtlsSrtpTransport;
-  const server = new DtlsSrtpTransport({
-    certificate: serverCert,
-    role: 'server',
-    remoteFingerprints: peerCert.getFingerprints(),
-    iceLite: ICE,
-    path: {
-      send: (d, remote) => {
-        if (key(remote) === key(peerAt)) setImmediate(() => !peer.closed && peer.receive(d, SERVER));
-      },
-    },
-  });
-  peer = new DtlsSrtpTransport({
-    certificate: peerCert,
-    role: 'client',
-    remoteFingerprints: serverCert.getFingerprints(),
-    remoteAddress: SERVER,
-    path: { send: (d) => setImmediate(() => !server.closed && server.receive(d, peerAt)) },
-  });
+  const { lite: server, peer } = await iceLitePair({ peerAt: () => peerAt });
   t.after(() => {
     server.close();
     peer.close();

@@ -14,16 +14,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { Certificate, DtlsSrtpTransport, UdpServer, type DtlsRestartEvent } from '../../lib/index.js';
-import { IceLiteResponder } from '../../lib/entry/ice.js';
-import { buildLiteAnswer, parseRemoteDescription } from '../../lib/entry/sdp.js';
-import { audioOffer, chromiumSkip, launchChromium } from './chromium.js';
-
-/** Waits (bounded: 20 s) until `done()`. */
-async function until(done: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400 && !done(); i++) await new Promise((r) => setTimeout(r, 50));
-  assert.ok(done(), `timed out waiting for ${what}`);
-}
+import { Certificate, type DtlsRestartEvent } from '../../lib/index.js';
+import type { IceLiteResponder } from '../../lib/entry/ice.js';
+import { parseRemoteDescription } from '../../lib/entry/sdp.js';
+import { answeringTransport, chromiumOffer, chromiumSkip, liteAnswer, setAnswer, until } from './chromium.js';
 
 /** Waits (bounded: 20 s) until the page's `expression` is true. */
 async function untilPage(page: { evaluate<T>(expression: string): Promise<T> }, expression: string, what: string): Promise<void> {
@@ -44,20 +38,9 @@ test('Chromium re-offer answered with a new certificate: restartDtls() on the li
   skip: chromiumSkip,
   timeout: 120_000,
 }, async (t) => {
-  const server = await UdpServer.bind({ type: 'udp4', address: '127.0.0.1' });
-  t.after(() => server.close());
-  const browser = await launchChromium();
-  t.after(() => browser.close());
-  const page = await browser.newPage();
-  const offer = parseRemoteDescription(await audioOffer(page));
+  const { server, page, offer } = await chromiumOffer(t);
   const [certificate, renewed] = await Promise.all([Certificate.generate(), Certificate.generate()]);
-  const transport = new DtlsSrtpTransport({
-    certificate,
-    setup: { localSetup: 'passive', remoteSetup: offer.setup, isOfferer: false },
-    remoteFingerprints: offer.fingerprints,
-    server,
-    iceLite: new IceLiteResponder({ remoteUfrag: offer.iceUfrag }),
-  });
+  const transport = answeringTransport(offer, certificate, server);
   t.after(() => transport.close());
   const ice = transport.iceLite as IceLiteResponder;
   // RTP sequence numbers in arrival order (`rtp` comes on every path; during
@@ -65,20 +48,7 @@ test('Chromium re-offer answered with a new certificate: restartDtls() on the li
   const sequence: number[] = [];
   transport.on('rtp', (packet) => sequence.push(packet.readUInt16BE(2)));
   const answerTo = (description: typeof offer, sessionVersion: number): string =>
-    buildLiteAnswer(description, {
-      iceUfrag: ice.localParameters.usernameFragment,
-      icePwd: ice.localParameters.password,
-      fingerprints: transport.localFingerprints,
-      setup: 'passive',
-      candidate: { address: '127.0.0.1', port: server.address().port },
-      sessionId: '4242',
-      sessionVersion,
-      tlsId: transport.localTlsId,
-    });
-  const setAnswer = (sdp: string): Promise<string> =>
-    page.evaluate<string>(
-      `pc.setRemoteDescription({ type: 'answer', sdp: ${JSON.stringify(sdp)} }).then(() => 'ok', (e) => e.name + ': ' + e.message)`,
-    );
+    liteAnswer(description, ice.localParameters, transport.localFingerprints, server, { sessionId: '4242', sessionVersion, tlsId: transport.localTlsId });
   // Chromium's view of its DTLS transport: states, our certificate's
   // fingerprint (the page is no secure context: no crypto.subtle, so the DER is hashed here).
   const chromiumDtls = async (): Promise<{ state: string; states: string[]; remote: string[]; stats: string[] }> => {
@@ -96,7 +66,7 @@ test('Chromium re-offer answered with a new certificate: restartDtls() on the li
   };
 
   const connected = transport.start();
-  assert.equal(await setAnswer(answerTo(offer, 2)), 'ok');
+  assert.equal(await setAnswer(page, answerTo(offer, 2)), 'ok');
   await connected;
   await page.evaluate(`(() => {
     const dtls = pc.getSenders()[0].transport;
@@ -135,7 +105,7 @@ test('Chromium re-offer answered with a new certificate: restartDtls() on the li
   const restarted = transport.restartDtls({ dtlsParameters: { role: 'client', fingerprints: reoffer.fingerprints }, certificate: renewed });
   assert.deepEqual(transport.localFingerprints, renewed.getFingerprints(['sha-256']));
   const restartedAt = sequence.length;
-  assert.equal(await setAnswer(answerTo(reoffer, 3)), 'ok');
+  assert.equal(await setAnswer(page, answerTo(reoffer, 3)), 'ok');
   assert.equal(await restarted, true);
 
   await until(() => transport.getStats().restart.currentKeyPackets > 0, 'an RTP packet under the new keys');

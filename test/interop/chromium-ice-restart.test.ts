@@ -10,35 +10,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Certificate, DtlsSrtpTransport, UdpServer } from '../../lib/index.js';
-import { IceLiteResponder } from '../../lib/entry/ice.js';
-import { buildLiteAnswer, parseRemoteDescription } from '../../lib/entry/sdp.js';
-import { audioOffer, chromiumSkip, launchChromium } from './chromium.js';
-
-/** Waits (bounded: 20 s) until `done()`. */
-async function until(done: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400 && !done(); i++) await new Promise((r) => setTimeout(r, 50));
-  assert.ok(done(), `timed out waiting for ${what}`);
-}
+import { Certificate } from '../../lib/index.js';
+import type { IceLiteResponder } from '../../lib/entry/ice.js';
+import { parseRemoteDescription } from '../../lib/entry/sdp.js';
+import { answeringTransport, chromiumOffer, chromiumSkip, liteAnswer, setAnswer, until } from './chromium.js';
 
 test('Chromium restartIce() while Opus flows: new credentials on the live transport, no RTP packet lost, ICE and DTLS untouched', {
   skip: chromiumSkip,
   timeout: 120_000,
 }, async (t) => {
-  const server = await UdpServer.bind({ type: 'udp4', address: '127.0.0.1' });
-  t.after(() => server.close());
-  const browser = await launchChromium();
-  t.after(() => browser.close());
-  const page = await browser.newPage();
-  const offer = parseRemoteDescription(await audioOffer(page));
+  const { server, page, offer } = await chromiumOffer(t);
   const certificate = await Certificate.generate();
-  const transport = new DtlsSrtpTransport({
-    certificate,
-    setup: { localSetup: 'passive', remoteSetup: offer.setup, isOfferer: false },
-    remoteFingerprints: offer.fingerprints,
-    server,
-    iceLite: new IceLiteResponder({ remoteUfrag: offer.iceUfrag }),
-  });
+  const transport = answeringTransport(offer, certificate, server);
   t.after(() => transport.close());
   const ice = transport.iceLite as IceLiteResponder;
   const sequence: number[] = [];
@@ -46,22 +29,10 @@ test('Chromium restartIce() while Opus flows: new credentials on the live transp
     for (let i = start; i < end; i++) if (batch.kind(i) === 'rtp') sequence.push(batch.extendedSequenceNumber(i));
   });
   const answerTo = (description: typeof offer, local: { usernameFragment: string; password: string }, sessionVersion: number): string =>
-    buildLiteAnswer(description, {
-      iceUfrag: local.usernameFragment,
-      icePwd: local.password,
-      fingerprints: certificate.getFingerprints(['sha-256']),
-      setup: 'passive',
-      candidate: { address: '127.0.0.1', port: server.address().port },
-      sessionId: '4242',
-      sessionVersion,
-    });
-  const setAnswer = (sdp: string): Promise<string> =>
-    page.evaluate<string>(
-      `pc.setRemoteDescription({ type: 'answer', sdp: ${JSON.stringify(sdp)} }).then(() => 'ok', (e) => e.name + ': ' + e.message)`,
-    );
+    liteAnswer(description, local, certificate.getFingerprints(['sha-256']), server, { sessionId: '4242', sessionVersion });
 
   const connected = transport.start();
-  assert.equal(await setAnswer(answerTo(offer, ice.localParameters, 2)), 'ok');
+  assert.equal(await setAnswer(page, answerTo(offer, ice.localParameters, 2)), 'ok');
   await connected;
   await until(() => sequence.length >= 50, '50 RTP packets before the restart');
 
@@ -86,7 +57,7 @@ test('Chromium restartIce() while Opus flows: new credentials on the live transp
   const local = transport.restartIce({ remoteUfrag: reoffer.iceUfrag });
   assert.equal(ice.restarting, true);
   const restartedAt = sequence.length;
-  assert.equal(await setAnswer(answerTo(reoffer, local, 3)), 'ok');
+  assert.equal(await setAnswer(page, answerTo(reoffer, local, 3)), 'ok');
 
   await until(() => !ice.restarting, 'a check with the new credentials');
   await until(() => sequence.length >= restartedAt + 100, '100 RTP packets after the restart');

@@ -12,10 +12,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Certificate, CertificateRotation, DtlsSrtpTransport, UdpServer } from '../../lib/index.js';
+import { Certificate, CertificateRotation, UdpServer } from '../../lib/index.js';
 import { IceLiteResponder } from '../../lib/entry/ice.js';
-import { buildLiteAnswer, parseRemoteDescription } from '../../lib/entry/sdp.js';
-import { audioOffer, chromiumSkip, launchChromium } from './chromium.js';
+import { parseRemoteDescription } from '../../lib/entry/sdp.js';
+import { answeringTransport, audioOffer, chromiumSkip, launchChromium, liteAnswer, setAnswer } from './chromium.js';
 
 test('Chromium verifies our certificate against either of two advertised fingerprints', {
   skip: chromiumSkip,
@@ -37,27 +37,13 @@ test('Chromium verifies our certificate against either of two advertised fingerp
     const offerSdp = await audioOffer(page);
     const offer = parseRemoteDescription(offerSdp);
     const ice = new IceLiteResponder({ remoteUfrag: offer.iceUfrag });
-    const transport = new DtlsSrtpTransport({
-      certificate: presented,
-      setup: { localSetup: 'passive', remoteSetup: offer.setup, isOfferer: false },
-      remoteFingerprints: offer.fingerprints,
-      server: shared,
-      iceLite: ice,
-    });
+    const transport = answeringTransport(offer, presented, shared, ice);
     const connected = transport.start();
     const fingerprints = rotation.getFingerprints(['sha-256'], presented);
     assert.equal(fingerprints[1]?.value, presented.getFingerprints()[0]?.value, 'ours is the last line');
-    const answer = buildLiteAnswer(offer, {
-      iceUfrag: ice.localParameters.usernameFragment,
-      icePwd: ice.localParameters.password,
-      fingerprints,
-      setup: 'passive',
-      candidate: { address: '127.0.0.1', port: shared.address().port },
-    });
+    const answer = liteAnswer(offer, ice.localParameters, fingerprints, shared);
     assert.equal((answer.match(/^a=fingerprint:/gm) ?? []).length, 2, 'both fingerprints are in the answer');
-    const accepted = await page.evaluate<string>(
-      `pc.setRemoteDescription({ type: 'answer', sdp: ${JSON.stringify(answer)} }).then(() => 'ok', (e) => e.name + ': ' + e.message)`,
-    );
+    const accepted = await setAnswer(page, answer);
     assert.equal(accepted, 'ok', label);
     await connected.catch((e: unknown) => { throw new Error(`${label}: ${String(e)}`); });
     // Chromium's own view: the DTLS transport is connected, i.e. it verified us.

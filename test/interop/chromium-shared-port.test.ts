@@ -9,26 +9,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  Certificate,
-  DtlsSrtpTransport,
-  UdpServer,
-} from '../../lib/index.js';
+import { Certificate, DtlsSrtpTransport } from '../../lib/index.js';
 import { IceLiteResponder } from '../../lib/entry/ice.js';
-import { buildLiteAnswer, parseRemoteDescription } from '../../lib/entry/sdp.js';
-import { audioOffer, chromiumSkip, launchChromium } from './chromium.js';
+import { answeringTransport, chromiumOffer, chromiumSkip, liteAnswer, setAnswer } from './chromium.js';
 
 test('Chromium connects ICE-lite, DTLS and Opus SRTP through a shared UdpServer port', {
   skip: chromiumSkip,
   timeout: 120_000,
 }, async (t) => {
-  const shared = await UdpServer.bind({ type: 'udp4', address: '127.0.0.1' });
-  t.after(() => shared.close());
-  const browser = await launchChromium();
-  t.after(() => browser.close());
-  const page = await browser.newPage();
-  const offerSdp = await audioOffer(page);
-  const offer = parseRemoteDescription(offerSdp);
+  const { server: shared, page, offer } = await chromiumOffer(t);
   const certificate = await Certificate.generate();
 
   // A second peer on the same port: it must never see Chromium's datagrams.
@@ -40,13 +29,7 @@ test('Chromium connects ICE-lite, DTLS and Opus SRTP through a shared UdpServer 
   });
   t.after(() => decoy.close());
   const ice = new IceLiteResponder({ remoteUfrag: offer.iceUfrag });
-  const transport = new DtlsSrtpTransport({
-    certificate,
-    setup: { localSetup: 'passive', remoteSetup: offer.setup, isOfferer: false },
-    remoteFingerprints: offer.fingerprints,
-    server: shared,
-    iceLite: ice,
-  });
+  const transport = answeringTransport(offer, certificate, shared, ice);
   t.after(() => transport.close());
   let rtp = 0;
   const payloadTypes = new Set<number>();
@@ -58,16 +41,8 @@ test('Chromium connects ICE-lite, DTLS and Opus SRTP through a shared UdpServer 
     }
   });
   const connected = transport.start();
-  const answer = buildLiteAnswer(offer, {
-    iceUfrag: ice.localParameters.usernameFragment,
-    icePwd: ice.localParameters.password,
-    fingerprints: certificate.getFingerprints(['sha-256']),
-    setup: 'passive',
-    candidate: { address: '127.0.0.1', port: shared.address().port },
-  });
-  const accepted = await page.evaluate<string>(
-    `pc.setRemoteDescription({ type: 'answer', sdp: ${JSON.stringify(answer)} }).then(() => 'ok', (e) => e.name + ': ' + e.message)`,
-  );
+  const answer = liteAnswer(offer, ice.localParameters, certificate.getFingerprints(['sha-256']), shared);
+  const accepted = await setAnswer(page, answer);
   assert.equal(accepted, 'ok');
   await connected;
   assert.equal(transport.state, 'connected');

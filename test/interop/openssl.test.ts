@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { once } from 'node:events';
-import { Certificate, DtlsTransport, type SrtpProfile } from '../../lib/index.js';
+import { Certificate, DtlsTransport, type DtlsTransportOptions, type SrtpProfile } from '../../lib/index.js';
 
 const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 
@@ -78,6 +78,46 @@ async function files(): Promise<{ dir: string; cert: string; key: string; certif
   return { dir, cert: path.join(dir, 'cert.pem'), key: path.join(dir, 'key.pem'), certificate };
 }
 
+/** A UDP socket bound to an ephemeral port of 127.0.0.1. */
+async function localSocket(): Promise<dgram.Socket> {
+  const socket = dgram.createSocket('udp4');
+  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
+  return socket;
+}
+
+type OurOptions = Omit<DtlsTransportOptions, 'role' | 'send'>;
+
+/** Our DTLS client on `socket`, talking to the openssl s_server at `port`. */
+function ourClient(socket: dgram.Socket, port: number, options: OurOptions): DtlsTransport {
+  const transport = new DtlsTransport({ ...options, role: 'client', send: (d) => socket.send(d, port, '127.0.0.1') });
+  socket.on('message', (m) => transport.receive(m));
+  return transport;
+}
+
+/** Our DTLS server on `socket`, answering whoever sends first (the openssl s_client). */
+function ourServer(socket: dgram.Socket, options: OurOptions): DtlsTransport {
+  let remote: dgram.RemoteInfo | undefined;
+  const transport = new DtlsTransport({
+    ...options,
+    role: 'server',
+    send: (d) => {
+      if (remote !== undefined) socket.send(d, remote.port, remote.address);
+    },
+  });
+  socket.on('message', (m, rinfo) => {
+    remote ??= rinfo;
+    transport.receive(m);
+  });
+  return transport;
+}
+
+/** Closes what a test opened: our socket, the openssl process and its certificate files. */
+async function cleanUp(socket: dgram.Socket, peer: Peer, theirs: { dir: string }): Promise<void> {
+  socket.close();
+  await peer.stop();
+  fs.rmSync(theirs.dir, { recursive: true, force: true });
+}
+
 function nextData(t: DtlsTransport, text: string): Promise<void> {
   return new Promise((resolve) => {
     let got = '';
@@ -103,18 +143,14 @@ describe('openssl s_server / s_client over UDP', { skip: !hasOpenssl && 'openssl
         '-use_srtp', c.openssl, '-keymatexport', 'EXTRACTOR-dtls_srtp', '-keymatexportlen', String(c.length),
         '-Verify', '1',
       ]);
-      const socket = dgram.createSocket('udp4');
-      await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
+      const socket = await localSocket();
       try {
         await peer.waitFor(/ACCEPT/);
-        const transport = new DtlsTransport({
+        const transport = ourClient(socket, port, {
           certificate: ours,
-          role: 'client',
           remoteFingerprints: theirs.certificate.getFingerprints(),
           srtpProfiles: [c.profile],
-          send: (d) => socket.send(d, port, '127.0.0.1'),
         });
-        socket.on('message', (m) => transport.receive(m));
         await transport.start();
         assert.equal(transport.srtpProfile, c.profile);
         const [, hex] = await peer.waitFor(/Keying material: ([0-9A-F]+)/);
@@ -129,31 +165,19 @@ describe('openssl s_server / s_client over UDP', { skip: !hasOpenssl && 'openssl
         await got;
         transport.close();
       } finally {
-        socket.close();
-        await peer.stop();
-        fs.rmSync(theirs.dir, { recursive: true, force: true });
+        await cleanUp(socket, peer, theirs);
       }
     });
 
     test(`we are the server, openssl s_client: ${c.profile}`, async () => {
       const theirs = await files();
       const ours = await Certificate.generate();
-      const socket = dgram.createSocket('udp4');
-      await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
+      const socket = await localSocket();
       const { port } = socket.address();
-      let remote: dgram.RemoteInfo | undefined;
-      const transport = new DtlsTransport({
+      const transport = ourServer(socket, {
         certificate: ours,
-        role: 'server',
         remoteFingerprints: theirs.certificate.getFingerprints(),
         srtpProfiles: [c.profile],
-        send: (d) => {
-          if (remote !== undefined) socket.send(d, remote.port, remote.address);
-        },
-      });
-      socket.on('message', (m, rinfo) => {
-        remote ??= rinfo;
-        transport.receive(m);
       });
       const started = transport.start();
       const peer = new Peer([
@@ -173,9 +197,7 @@ describe('openssl s_server / s_client over UDP', { skip: !hasOpenssl && 'openssl
         await got;
         transport.close();
       } finally {
-        socket.close();
-        await peer.stop();
-        fs.rmSync(theirs.dir, { recursive: true, force: true });
+        await cleanUp(socket, peer, theirs);
       }
     });
   }
@@ -183,22 +205,9 @@ describe('openssl s_server / s_client over UDP', { skip: !hasOpenssl && 'openssl
   test('ChaCha20-Poly1305 when the openssl client offers only that suite; 1-byte records pass the pre-filter', async () => {
     const theirs = await files();
     const ours = await Certificate.generate();
-    const socket = dgram.createSocket('udp4');
-    await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
+    const socket = await localSocket();
     const { port } = socket.address();
-    let remote: dgram.RemoteInfo | undefined;
-    const transport = new DtlsTransport({
-      certificate: ours,
-      role: 'server',
-      remoteFingerprints: theirs.certificate.getFingerprints(),
-      send: (d) => {
-        if (remote !== undefined) socket.send(d, remote.port, remote.address);
-      },
-    });
-    socket.on('message', (m, rinfo) => {
-      remote ??= rinfo;
-      transport.receive(m);
-    });
+    const transport = ourServer(socket, { certificate: ours, remoteFingerprints: theirs.certificate.getFingerprints() });
     const started = transport.start();
     const peer = new Peer([
       's_client', '-dtls1_2', '-connect', `127.0.0.1:${port}`, '-cert', theirs.cert, '-key', theirs.key,
@@ -219,9 +228,7 @@ describe('openssl s_server / s_client over UDP', { skip: !hasOpenssl && 'openssl
       assert.equal(transport.getStats().dropped.malformed, 0);
       transport.close();
     } finally {
-      socket.close();
-      await peer.stop();
-      fs.rmSync(theirs.dir, { recursive: true, force: true });
+      await cleanUp(socket, peer, theirs);
     }
   });
 
@@ -234,24 +241,15 @@ describe('openssl s_server / s_client over UDP', { skip: !hasOpenssl && 'openssl
       's_server', '-dtls1_2', '-accept', `127.0.0.1:${port}`, '-cert', theirs.cert, '-key', theirs.key,
       '-use_srtp', 'SRTP_AES128_CM_SHA1_80', '-Verify', '1',
     ]);
-    const socket = dgram.createSocket('udp4');
-    await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
+    const socket = await localSocket();
     try {
       await peer.waitFor(/ACCEPT/);
-      const transport = new DtlsTransport({
-        certificate: ours,
-        role: 'client',
-        remoteFingerprints: expected.getFingerprints(),
-        send: (d) => socket.send(d, port, '127.0.0.1'),
-      });
-      socket.on('message', (m) => transport.receive(m));
+      const transport = ourClient(socket, port, { certificate: ours, remoteFingerprints: expected.getFingerprints() });
       await assert.rejects(transport.start(), { code: 'ERR_DTLS_FINGERPRINT_MISMATCH', sentAlert: 42 });
       await peer.waitFor(/bad certificate/i);
       transport.close();
     } finally {
-      socket.close();
-      await peer.stop();
-      fs.rmSync(theirs.dir, { recursive: true, force: true });
+      await cleanUp(socket, peer, theirs);
     }
   });
 });

@@ -13,12 +13,7 @@ import { RtpPacket, SrtpSession as WeriftSrtpSession } from 'werift-rtp';
 import { Certificate, DtlsSrtpTransport } from '../../lib/index.js';
 import { until } from '../fixtures/restart-media.js';
 import { rtp } from '../fixtures/srtp-helpers.js';
-
-// werift-dtls's package "main" points at a file it does not ship; load its entry directly.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const werift = require('werift-dtls/lib/dtls/src/index.js') as typeof import('werift-dtls/lib/dtls/src/index.js');
-
-type WeriftSocket = InstanceType<typeof werift.DtlsClient> | InstanceType<typeof werift.DtlsServer>;
+import { werift, weriftDtls, type WeriftSocket } from '../fixtures/werift.js';
 const US = { address: '192.0.2.1', port: 1 };
 const THEM = { address: '192.0.2.2', port: 2 };
 const GCM = 7;
@@ -30,28 +25,7 @@ interface WeriftPeer {
 }
 
 function weriftPeer(certificate: Certificate, role: 'client' | 'server', toUs: (d: Buffer) => void): WeriftPeer {
-  const { cert, key } = certificate.toPem();
-  const transport = {
-    type: 'memory',
-    address: { address: US.address, family: 'IPv4', port: US.port },
-    closed: false,
-    onData: (_data: Buffer, _addr: unknown): void => undefined,
-    send: async (data: Buffer): Promise<void> => {
-      toUs(Buffer.from(data));
-    },
-    close: async (): Promise<void> => undefined,
-  };
-  const options = {
-    transport: transport as never,
-    cert,
-    key,
-    srtpProfiles: [GCM] as never,
-    signatureHash: { hash: werift.HashAlgorithm.sha256_4, signature: werift.SignatureAlgorithm.ecdsa_3 },
-    certificateRequest: true,
-    extendedMasterSecret: true,
-  };
-  const socket: WeriftSocket = role === 'client' ? new werift.DtlsClient(options) : new werift.DtlsServer(options);
-  return { socket, certificate, deliver: (d) => transport.onData(d, transport.address) };
+  return { ...weriftDtls(certificate, role, GCM, toUs, US), certificate };
 }
 
 function weriftSrtp(socket: WeriftSocket): WeriftSrtpSession {

@@ -6,12 +6,7 @@ import assert from 'node:assert/strict';
 import { RtpPacket, SrtpSession as WeriftSrtpSession } from 'werift-rtp';
 import { Certificate, DtlsTransport, type SrtpProfile } from '../../lib/index.js';
 import { rtp } from '../fixtures/srtp-helpers.js';
-
-// werift-dtls's package "main" points at a file it does not ship; load its entry directly.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const werift = require('werift-dtls/lib/dtls/src/index.js') as typeof import('werift-dtls/lib/dtls/src/index.js');
-
-type WeriftSocket = InstanceType<typeof werift.DtlsClient> | InstanceType<typeof werift.DtlsServer>;
+import { werift, weriftDtls, type WeriftSocket } from '../fixtures/werift.js';
 
 const PROFILES: { profile: SrtpProfile; id: 1 | 7; length: number }[] = [
   { profile: 'AES_CM_128_HMAC_SHA1_80', id: 1, length: 60 },
@@ -28,39 +23,20 @@ interface Wired {
 export async function wireWerift(role: 'client' | 'server', profile: SrtpProfile, id: 1 | 7): Promise<Wired> {
   const ours = await Certificate.generate();
   const theirsCertificate = await Certificate.generate();
-  const { cert, key } = theirsCertificate.toPem();
   const received: Buffer[] = [];
   let oursTransport!: DtlsTransport;
-  const transport = {
-    type: 'memory',
-    address: { address: '127.0.0.1', family: 'IPv4', port: 1 },
-    closed: false,
-    onData: (_data: Buffer, _addr: unknown): void => undefined,
-    send: async (data: Buffer): Promise<void> => {
-      const copy = Buffer.from(data);
-      setImmediate(() => {
-        if (!oursTransport.closed) oursTransport.receive(copy);
-      });
-    },
-    close: async (): Promise<void> => undefined,
-  };
-  const options = {
-    transport: transport as never,
-    cert,
-    key,
-    srtpProfiles: [id] as never,
-    signatureHash: { hash: werift.HashAlgorithm.sha256_4, signature: werift.SignatureAlgorithm.ecdsa_3 },
-    certificateRequest: true,
-    extendedMasterSecret: true,
-  };
-  const theirs: WeriftSocket = role === 'client' ? new werift.DtlsServer(options) : new werift.DtlsClient(options);
+  const { socket: theirs, deliver } = weriftDtls(theirsCertificate, role === 'client' ? 'server' : 'client', id, (copy) => {
+    setImmediate(() => {
+      if (!oursTransport.closed) oursTransport.receive(copy);
+    });
+  });
   theirs.onData.subscribe((d: Buffer) => received.push(d));
   oursTransport = new DtlsTransport({
     certificate: ours,
     role,
     remoteFingerprints: theirsCertificate.getFingerprints(),
     srtpProfiles: [profile],
-    send: (d) => setImmediate(() => transport.onData(d, transport.address)),
+    send: (d) => setImmediate(() => deliver(d)),
   });
   return { ours: oursTransport, theirs, theirsCertificate, received };
 }

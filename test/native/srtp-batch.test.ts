@@ -5,24 +5,13 @@
 // UndefinedBehaviorSanitizer, together with our SrtpContext and the vendored
 // libsrtp sources, and runs it.
 import { test } from 'node:test';
-import assert from 'node:assert/strict';
-import * as path from 'node:path';
-import { loadNativeHarness, projectRoot } from '../asan/load-harness.js';
-
-const exe = path.join(projectRoot, 'build', 'srtp-batch-test', 'srtp_batch_test');
+import { runCoreTest } from '../asan/load-harness.js';
 
 test('native core under ASan/UBSan: batch error-queue scope and the rollover counter from unprotect', async (t) => {
-  const harness = await loadNativeHarness();
-  if (harness.findTool(['c++']) === undefined || harness.findTool(['cc']) === undefined) {
-    t.skip('no C/C++ compiler');
-    return;
-  }
-  harness.buildSanitized(exe, ['native/core/srtp_context.cc', 'test/native/core/srtp_batch_test.cc'], {
+  await runCoreTest(t, 'srtp_batch_test', ['native/core/srtp_context.cc'], {
     headers: ['native/core/srtp_context.h', 'native/core/ossl.h'],
     libsrtp: true,
     openssl: true,
+    tools: ['c++', 'cc'],
   });
-  const run = harness.runSanitized(exe);
-  assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
-  assert.match(run.stdout, /^ok \(0 failures\)/);
 });

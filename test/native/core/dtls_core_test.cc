@@ -34,6 +34,8 @@
 #include "core/dtls_context.h"
 #include "core/dtls_endpoint.h"
 
+#include "check.h"
+
 using dtlssrtp::core::Certificate;
 using dtlssrtp::core::CertificateError;
 using dtlssrtp::core::DropReason;
@@ -47,14 +49,7 @@ using dtlssrtp::core::KeyType;
 using dtlssrtp::core::Verifier;
 using dtlssrtp::core::VerifyVerdict;
 
-static int failures = 0;
-#define CHECK(cond)                                               \
-  do {                                                            \
-    if (!(cond)) {                                                \
-      std::printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                 \
-    }                                                             \
-  } while (0)
+using dtlssrtp::test::failures;
 
 namespace {
 
@@ -1105,6 +1100,5 @@ int main() {
     CertificateError e;
     Certificate::FromPem(std::string(bytes.begin(), bytes.end()), key_pem.text(), &e);
   }
-  std::printf("ok (%d failures)\n", failures);
-  return failures == 0 ? 0 : 1;
+  return dtlssrtp::test::Summary();
 }

@@ -18,6 +18,8 @@
 
 #include "core/srtp_context.h"
 
+#include "check.h"
+
 using dtlssrtp::core::BufferKind;
 using dtlssrtp::core::ErrorQueue;
 using dtlssrtp::core::SrtpBatchErrorScope;
@@ -26,15 +28,6 @@ using dtlssrtp::core::SrtpOptions;
 using dtlssrtp::core::SrtpProfile;
 
 namespace {
-
-int failures = 0;
-#define CHECK(cond)                                                          \
-  do {                                                                       \
-    if (!(cond)) {                                                           \
-      std::fprintf(stderr, "%s:%d: CHECK(%s)\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                            \
-    }                                                                        \
-  } while (0)
 
 constexpr size_t kKeySalt = 28;  // AEAD_AES_128_GCM
 constexpr size_t kCapacity = 12 + 20 + 16;
@@ -140,6 +133,5 @@ void TestRolloverCounter() {
 int main() {
   TestErrorQueue();
   TestRolloverCounter();
-  std::printf("%s (%d failures)\n", failures == 0 ? "ok" : "FAILED", failures);
-  return failures == 0 ? 0 : 1;
+  return dtlssrtp::test::Summary();
 }

@@ -21,6 +21,8 @@
 #include "core/ossl.h"
 #include "core/srtp_context.h"
 
+#include "check.h"
+
 using dtlssrtp::core::BufferKind;
 using dtlssrtp::core::CleansingAllocator;
 using dtlssrtp::core::SrtpContext;
@@ -29,15 +31,6 @@ using dtlssrtp::core::SrtpProfile;
 using dtlssrtp::core::SrtpStats;
 
 namespace {
-
-int failures = 0;
-#define CHECK(cond)                                                   \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      std::fprintf(stderr, "%s:%d: CHECK(%s)\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                     \
-    }                                                                 \
-  } while (0)
 
 std::mt19937 rng(12345);
 
@@ -384,6 +377,5 @@ int main() {
   options.replay_window = 0x8000;
   CHECK(SrtpContext::Create(SrtpProfile::kAesCm128HmacSha1_80, key.data(), 30, key.data(), 30, options, &status) ==
         nullptr);
-  std::printf("%s (%d failures)\n", failures == 0 ? "ok" : "FAILED", failures);
-  return failures == 0 ? 0 : 1;
+  return dtlssrtp::test::Summary();
 }

@@ -18,19 +18,11 @@
 
 #include "core/udp_socket.h"
 
+#include "check.h"
+
 using namespace dtlssrtp::core;
 
 namespace {
-
-int failures = 0;
-
-#define CHECK(cond)                                               \
-  do {                                                            \
-    if (!(cond)) {                                                \
-      std::printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                 \
-    }                                                             \
-  } while (0)
 
 void TestRecords() {
   uint8_t r[kUdpAddressRecordLength];
@@ -182,6 +174,5 @@ int main() {
   TestRecords();
   TestReaders();
   TestSockets();
-  std::printf("%s (%d failures)\n", failures == 0 ? "ok" : "FAILED", failures);
-  return failures == 0 ? 0 : 1;
+  return dtlssrtp::test::Summary();
 }
