@@ -511,7 +511,10 @@ std::vector<std::vector<uint8_t>> DtlsEndpoint::TakeAppData() {
   return out;
 }
 
-void DtlsEndpoint::SetKeylog(bool enabled) { keylog_enabled_ = enabled; }
+void DtlsEndpoint::SetKeylog(bool enabled) {
+  keylog_enabled_ = enabled;
+  if (enabled && context_) context_->EnableKeylog();
+}
 
 void DtlsEndpoint::TakeKeylog(std::vector<std::string>* out) {
   for (std::string& line : *out) OPENSSL_cleanse(line.data(), line.size());
@@ -773,8 +776,9 @@ void DtlsEndpoint::InfoCallback(const SSL* ssl, int where, int ret) {
   }
 }
 
-// Registered on the shared context; only an endpoint that asked for its key
-// log keeps the line (OpenSSL formats it once per handshake either way).
+// Registered on the shared context once an endpoint of it asked for its key
+// log (DtlsContext::EnableKeylog); from then on OpenSSL formats the line for
+// every session of the context, and only an endpoint that asked keeps it.
 void DtlsEndpoint::KeylogCallback(const SSL* ssl, const char* line) {
   DtlsEndpoint* self = FromSsl(ssl);
   if (self == nullptr || !self->keylog_enabled_ || line == nullptr) return;
