@@ -251,6 +251,13 @@ function releasedError(what: string): DtlsError {
   return new DtlsError('ERR_DTLS_RELEASED', `${what} needs the DTLS session, which releaseSession() freed (media-only transport)`);
 }
 
+const ROLES = ['client', 'server'] as const;
+
+/** The native pre-filter's counters of an endpoint that has reported none yet (shared by every transport). */
+const NO_NATIVE_DROPS: Readonly<Record<NativeDropReason, number>> = Object.freeze(
+  Object.fromEntries(native.constants.dtlsDropReasons.map((r) => [r, 0])) as Record<NativeDropReason, number>,
+);
+
 /** Held client datagrams (server waiting for fingerprints): bounded. */
 const MAX_HELD_DATAGRAMS = 32;
 const MAX_HELD_BYTES = 64 * 1024;
@@ -326,7 +333,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
   #released: { remoteCertificate: Buffer } | undefined;
   readonly #sessions = new Set<SrtpSession>();
   /** The native pre-filter's counters, last read from the endpoint (kept after it is freed). */
-  #nativeDrops = Object.fromEntries(native.constants.dtlsDropReasons.map((r) => [r, 0])) as Record<NativeDropReason, number>;
+  #nativeDrops: Readonly<Record<NativeDropReason, number>> = NO_NATIVE_DROPS;
   /** A datagram went to the endpoint since #nativeDrops was read (only receive() changes its counters). */
   #dropsStale = false;
   readonly #stats = {
@@ -365,7 +372,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     checkObject(options, 'options');
     const handle = nativeCertificateOf(options.certificate);
     if (handle === undefined) throw argTypeError('options.certificate', 'a Certificate', options.certificate);
-    const role = checkOneOf(options.role, 'options.role', ['client', 'server']);
+    const role = checkOneOf(options.role, 'options.role', ROLES);
     checkFunction(options.send, 'options.send');
     const profiles = options.srtpProfiles === undefined ? DEFAULT_OPENSSL_PROFILES : opensslProfiles(options.srtpProfiles);
     const mtu = checkInteger(options.mtu, 'options.mtu', 256, 65507, 1200);
@@ -670,7 +677,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
 
   #syncNativeDrops(): void {
     if (this.#native !== undefined && this.#dropsStale) {
-      this.#nativeDrops = { ...this.#native.info().dropped };
+      this.#nativeDrops = this.#native.info().dropped; // a new object per call: ours to keep
       this.#dropsStale = false;
     }
   }
@@ -921,7 +928,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
     const handle = this.#native;
     if (handle === undefined) return;
     const info = handle.info();
-    this.#nativeDrops = { ...info.dropped };
+    this.#nativeDrops = info.dropped;
     this.#dropsStale = false;
     const profile = PROFILE_BY_ID.get(info.srtpProfileId);
     if (!info.verified || profile === undefined) {

@@ -276,8 +276,8 @@ export interface NativeBinding {
   readonly constants: NativeConstants;
   NativeCertificate: NativeCertificateConstructor;
   NativeDtls: (new (options: NativeDtlsOptions) => NativeDtls) & {
-    /** This thread's shared SSL_CTXs: alive now, and made in all (a test seam). */
-    contextStats(): { live: number; created: number };
+    /** This thread's shared SSL_CTXs: alive now, made in all, and alive with the key-log callback registered (a test seam). */
+    contextStats(): { live: number; created: number; keylog: number };
     /** Bytes this thread's native objects reported to V8, and the process's C heap in use (-1 if unknown): a test and bench seam. */
     memoryStats(): { externalMemory: number; mallocInUse: number };
   };

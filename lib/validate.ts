@@ -326,8 +326,9 @@ export function checkInteger(value: unknown, name: string, min: number, max: num
  * @internal
  */
 export function checkOneOf<T extends string>(value: unknown, name: string, allowed: readonly T[]): T {
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+  // The message is built only for a failure (this runs per transport).
   const expected = allowed.map((v) => `'${v}'`).join(', ');
   if (typeof value !== 'string') throw argTypeError(name, `one of ${expected}`, value);
-  if (!(allowed as readonly string[]).includes(value)) throw argValueError(name, `one of ${expected}`, value);
-  return value as T;
+  throw argValueError(name, `one of ${expected}`, value);
 }

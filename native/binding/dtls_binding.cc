@@ -190,14 +190,16 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
     return out;
   }
 
-  // NativeDtls.contextStats() → { live, created } of this env's shared
-  // SSL_CTXs (a test seam; not part of the public API).
+  // NativeDtls.contextStats() → { live, created, keylog } of this env's
+  // shared SSL_CTXs, keylog: live ones with the key-log callback registered
+  // (a test seam; not part of the public API).
   static Napi::Value ContextStats(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     const core::DtlsContextCache& contexts = env.GetInstanceData<Addon>()->dtls_contexts;
     Napi::Object out = Napi::Object::New(env);
     out.Set("live", Napi::Number::New(env, static_cast<double>(contexts.live())));
     out.Set("created", Napi::Number::New(env, static_cast<double>(contexts.created())));
+    out.Set("keylog", Napi::Number::New(env, static_cast<double>(contexts.keylog_live())));
     return out;
   }
 

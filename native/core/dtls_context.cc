@@ -86,10 +86,16 @@ bool DtlsContext::Init(X509* certificate, EVP_PKEY* private_key, const std::stri
   // endpoint has its own secret.
   SSL_CTX_set_cookie_generate_cb(ctx, &DtlsEndpoint::CookieGenerate);
   SSL_CTX_set_cookie_verify_cb(ctx, &DtlsEndpoint::CookieVerify);
-  // Keeps nothing unless the session's endpoint enabled its key log.
-  SSL_CTX_set_keylog_callback(ctx, &DtlsEndpoint::KeylogCallback);
+  // No key-log callback yet: EnableKeylog() registers it when first needed.
   return true;
 }
+
+void DtlsContext::EnableKeylog() const {
+  // Keeps nothing unless the session's endpoint enabled its key log.
+  SSL_CTX_set_keylog_callback(ctx_.get(), &DtlsEndpoint::KeylogCallback);
+}
+
+bool DtlsContext::keylog_enabled() const { return SSL_CTX_get_keylog_callback(ctx_.get()) != nullptr; }
 
 std::shared_ptr<const DtlsContext> DtlsContextCache::Acquire(X509* certificate, EVP_PKEY* private_key,
                                                              const std::string& srtp_profiles,
@@ -125,6 +131,15 @@ std::shared_ptr<const DtlsContext> DtlsContextCache::Acquire(X509* certificate, 
 size_t DtlsContextCache::live() const {
   size_t n = 0;
   for (const auto& entry : entries_) n += entry.second.expired() ? 0 : 1;
+  return n;
+}
+
+size_t DtlsContextCache::keylog_live() const {
+  size_t n = 0;
+  for (const auto& entry : entries_) {
+    const std::shared_ptr<const DtlsContext> context = entry.second.lock();
+    n += context && context->keylog_enabled() ? 1 : 0;
+  }
   return n;
 }
 

@@ -46,8 +46,18 @@ class DtlsContext {
   DtlsContext(const DtlsContext&) = delete;
   DtlsContext& operator=(const DtlsContext&) = delete;
 
-  // For SSL_new() only (which takes its own reference); never reconfigured.
+  // For SSL_new() only (which takes its own reference); never reconfigured,
+  // except by EnableKeylog().
   SSL_CTX* ssl_ctx() const { return ctx_.get(); }
+
+  // Registers the key-log callback, from the first endpoint that asks for its
+  // key log on (it stays). Not before: with a callback registered, OpenSSL
+  // formats a line per secret (hex, a sprintf per byte) for every session of
+  // the context, whether any endpoint keeps it or not. The context belongs
+  // to one thread (one env), like its sessions.
+  void EnableKeylog() const;
+  // Whether EnableKeylog() was called (for tests).
+  bool keylog_enabled() const;
 
  private:
   DtlsContext() = default;
@@ -76,6 +86,8 @@ class DtlsContextCache {
                                              bool* created = nullptr);
   // Entries whose context is alive.
   size_t live() const;
+  // Live contexts with the key-log callback registered (for tests).
+  size_t keylog_live() const;
   // Entries held, dead ones included (bounded; for tests).
   size_t entries() const { return entries_.size(); }
   // Contexts this cache has made in all (for tests).

@@ -513,7 +513,10 @@ std::vector<std::vector<uint8_t>> DtlsEndpoint::TakeAppData() {
 
 void DtlsEndpoint::SetKeylog(bool enabled) {
   keylog_enabled_ = enabled;
-  if (enabled) return;
+  if (enabled) {
+    if (context_) context_->EnableKeylog();
+    return;
+  }
   // Off means off: lines kept but not yet taken are wiped, not handed out later.
   for (std::string& line : keylog_) OPENSSL_cleanse(line.data(), line.size());
   keylog_.clear();
@@ -779,8 +782,9 @@ void DtlsEndpoint::InfoCallback(const SSL* ssl, int where, int ret) {
   }
 }
 
-// Registered on the shared context; only an endpoint that asked for its key
-// log keeps the line (OpenSSL formats it once per handshake either way).
+// Registered on the shared context once an endpoint of it asked for its key
+// log (DtlsContext::EnableKeylog); from then on OpenSSL formats the line for
+// every session of the context, and only an endpoint that asked keeps it.
 void DtlsEndpoint::KeylogCallback(const SSL* ssl, const char* line) {
   DtlsEndpoint* self = FromSsl(ssl);
   if (self == nullptr || !self->keylog_enabled_ || line == nullptr) return;
