@@ -9,10 +9,9 @@ import assert from 'node:assert/strict';
 import { Certificate, DtlsTransport } from '../../lib/index.js';
 import { native } from '../../lib/native.js';
 
-/** One in-memory handshake; `listen` adds a 'keylog' listener on that side before start(). Returns each side's lines. */
-function handshake(c: Certificate, s: Certificate, listen: { client?: boolean; server?: boolean }): { client: Buffer[]; server: Buffer[] } {
+/** A client and a server linked in memory through one queue; `pump()` delivers until it is empty. */
+function linkedPair(c: Certificate, s: Certificate): { client: DtlsTransport; server: DtlsTransport; pump: () => void } {
   const queue: [DtlsTransport, Buffer][] = [];
-  const lines = { client: [] as Buffer[], server: [] as Buffer[] };
   const client: DtlsTransport = new DtlsTransport({
     certificate: c,
     role: 'client',
@@ -25,10 +24,20 @@ function handshake(c: Certificate, s: Certificate, listen: { client?: boolean; s
     remoteFingerprints: c.getFingerprints(),
     send: (d) => queue.push([client, d]),
   });
+  const pump = (): void => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) item[0].receive(item[1]);
+  };
+  return { client, server, pump };
+}
+
+/** One in-memory handshake; `listen` adds a 'keylog' listener on that side before start(). Returns each side's lines. */
+function handshake(c: Certificate, s: Certificate, listen: { client?: boolean; server?: boolean }): { client: Buffer[]; server: Buffer[] } {
+  const { client, server, pump } = linkedPair(c, s);
+  const lines = { client: [] as Buffer[], server: [] as Buffer[] };
   if (listen.client === true) client.on('keylog', (line) => lines.client.push(line));
   if (listen.server === true) server.on('keylog', (line) => lines.server.push(line));
   const started = [server.start(), client.start()];
-  for (let item = queue.shift(); item !== undefined; item = queue.shift()) item[0].receive(item[1]);
+  pump();
   assert.equal(client.state, 'connected');
   assert.equal(server.state, 'connected');
   client.close();
@@ -64,24 +73,12 @@ test('keylog: no key-log callback on a shared SSL_CTX until a transport of it li
 
 test('keylog: a listener added after start() still gets the line of a handshake not yet at its secret', async () => {
   const [c, s] = await Promise.all([Certificate.generate(), Certificate.generate()]);
-  const queue: [DtlsTransport, Buffer][] = [];
+  const { client, server, pump } = linkedPair(c, s);
   const lines: Buffer[] = [];
-  const client: DtlsTransport = new DtlsTransport({
-    certificate: c,
-    role: 'client',
-    remoteFingerprints: s.getFingerprints(),
-    send: (d) => queue.push([server, d]),
-  });
-  const server: DtlsTransport = new DtlsTransport({
-    certificate: s,
-    role: 'server',
-    remoteFingerprints: c.getFingerprints(),
-    send: (d) => queue.push([client, d]),
-  });
   const started = [server.start(), client.start()];
   // The ClientHello is out; no secret yet. Listening now registers the callback.
   client.on('keylog', (line) => lines.push(line));
-  for (let item = queue.shift(); item !== undefined; item = queue.shift()) item[0].receive(item[1]);
+  pump();
   assert.equal(client.state, 'connected');
   assert.equal(lines.length, 1);
   client.close();
