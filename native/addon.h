@@ -52,6 +52,9 @@ class Addon : public Napi::Addon<Addon> {
   Napi::FunctionReference srtp_ctor;
   Napi::FunctionReference dtls_ctor;
   Napi::FunctionReference certificate_ctor;
+  // The env's in-place SRTP functions, made once (not per session):
+  // { protectRtp, unprotectRtp, protectRtcp, unprotectRtcp } (srtp_binding.cc).
+  Napi::ObjectReference srtp_in_place;
   // SSL_CTXs shared by this env's DTLS endpoints; never by another env.
   core::DtlsContextCache dtls_contexts;
   // Bytes this env's live native objects reported to V8 (ExternalMemory).
