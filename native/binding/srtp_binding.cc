@@ -74,18 +74,22 @@ bool DeliverKeyLimitEvents(napi_env env, SrtpContext* ctx, const Napi::FunctionR
 // collected while the External is still referenced, so a function reaches the
 // context only through this cell, whose pointer the object clears when it
 // frees the context. Owned jointly (shared_ptr) by the object and by the
-// External's finalizer. Same thread as the object.
+// External's finalizer; listed in the env's InPlaceCells while it lives (the
+// functions' check of their first argument). Same thread as the object.
 struct InPlaceCell {
-  SrtpContext* ctx = nullptr;  // null once the object closed or was freed
-  Addon* addon = nullptr;      // the per-env Addon (outlives every cell)
+  explicit InPlaceCell(std::shared_ptr<InPlaceCells> cells) : registry(std::move(cells)) {
+    registry->live.insert(this);
+  }
+  ~InPlaceCell() { registry->live.erase(this); }
+  InPlaceCell(const InPlaceCell&) = delete;
+  InPlaceCell& operator=(const InPlaceCell&) = delete;
+
+  std::shared_ptr<InPlaceCells> registry;  // the env's list (may outlive the Addon)
+  SrtpContext* ctx = nullptr;               // null once the object closed or was freed
+  Addon* addon = nullptr;                   // the per-env Addon (valid whenever ctx is not null)
   // The object's key-limit listener (valid whenever ctx is not null).
   const Napi::FunctionReference* listener = nullptr;
 };
-
-// Marks the Externals that point at an InPlaceCell, so that an in-place
-// function never reads any other External (another addon's, or our own
-// NativeSrtp constructor argument) as a cell. A constant, not state.
-constexpr napi_type_tag kInPlaceCellTag{0x6474'6c73'7372'7470ULL, 0x696e'706c'6163'6531ULL};
 
 // What an in-place function returns, instead of a result, for arguments it
 // declines: not a Uint8Array, a length that is not an integer in
@@ -97,8 +101,8 @@ constexpr int32_t kInPlaceDeclined = -2000;
 
 // The in-place hot path without napi_unwrap, node-addon-api's wrappers or
 // exceptions: one function per op and per env (not per session); the
-// session is the first argument, the External of its InPlaceCell, checked by
-// its type tag. A declined buffer or length is a return value, not a throw.
+// session is the first argument, the External of its InPlaceCell, checked
+// against the env's live cells. A declined buffer or length is a return value, not a throw.
 // fn(cell, buf: Uint8Array, length) -> new length, negative result code, or
 // kInPlaceDeclined. Anything but a cell as the first argument throws
 // ERR_INTERNAL_ARG (TypeScript always passes its own).
@@ -107,14 +111,14 @@ napi_value InPlaceCall(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
   if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
-  // An External first (the tag check would throw converting null or
-  // undefined to an object), then ours by its tag.
-  napi_valuetype type = napi_undefined;
-  bool tagged = false;
+  // An External (napi_invalid_arg, nothing thrown, for anything else) whose
+  // pointer is one of this env's live cells: never another External read as
+  // a cell. (A type tag check costs a private-symbol lookup per call.)
   void* data = nullptr;
-  if (argc < 1 || napi_typeof(env, argv[0], &type) != napi_ok || type != napi_external ||
-      napi_check_object_type_tag(env, argv[0], &kInPlaceCellTag, &tagged) != napi_ok || !tagged ||
-      napi_get_value_external(env, argv[0], &data) != napi_ok || data == nullptr) {
+  void* addon = nullptr;
+  if (argc < 1 || napi_get_value_external(env, argv[0], &data) != napi_ok ||
+      napi_get_instance_data(env, &addon) != napi_ok || addon == nullptr ||
+      static_cast<Addon*>(addon)->srtp_in_place_cells->live.count(data) == 0) {
     ThrowInternalArg(Napi::Env(env), "in-place function expects an SRTP session cell first");
     return nullptr;
   }
@@ -467,7 +471,7 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
     napi_env env = info.Env();
     if (!Live(info.Env())) return info.Env().Undefined();
     if (!cell_) {
-      cell_ = std::make_shared<InPlaceCell>();
+      cell_ = std::make_shared<InPlaceCell>(addon_->srtp_in_place_cells);
       cell_->ctx = ctx_.get();
       cell_->addon = addon_;
       cell_->listener = &listener_;
@@ -482,7 +486,6 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
       return info.Env().Undefined();  // an exception is pending
     }
     held.release();  // the finalizer owns it now
-    if (napi_type_tag_object(env, external, &kInPlaceCellTag) != napi_ok) return info.Env().Undefined();
     return {info.Env(), external};
   }
 

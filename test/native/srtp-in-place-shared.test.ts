@@ -5,7 +5,9 @@
 // first argument is rejected with a typed error and never read as a cell.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as path from 'node:path';
 import * as v8 from 'node:v8';
+import { Worker } from 'node:worker_threads';
 import { SrtpSession } from '../../lib/index.js';
 import { native } from '../../lib/native.js';
 
@@ -123,4 +125,42 @@ test('a forged or foreign first argument is rejected with ERR_INTERNAL_ARG, neve
   }
   assert.deepEqual(buf, before);
   handle.close();
+});
+
+const WORKER = `
+const { parentPort } = require('node:worker_threads');
+const { SrtpSession } = require(${JSON.stringify(path.join(__dirname, '..', '..', 'lib', 'index.js'))});
+const { native } = require(${JSON.stringify(path.join(__dirname, '..', '..', 'lib', 'native.js'))});
+const key = new Uint8Array(30).fill(7);
+const options = { profile: 'AES_CM_128_HMAC_SHA1_80', localKey: key.subarray(0, 16), localSalt: key.subarray(16),
+  remoteKey: key.subarray(0, 16), remoteSalt: key.subarray(16) };
+const tx = new SrtpSession(options);
+const rx = new SrtpSession(options);
+const results = [];
+for (let i = 0; i < 50; i++) {
+  const p = Buffer.alloc(64);
+  p[0] = 0x80; p[1] = 111; p.writeUInt16BE(i, 2); p.writeUInt32BE(0x1234abcd, 8);
+  const n = tx.protectRtpInPlace(p, 32);
+  results.push(n, rx.unprotectRtpInPlace(p, n));
+}
+parentPort.postMessage({ frozen: Object.isFrozen(native.NativeSrtp.inPlace), results });
+`;
+
+test('each worker has its own in-place functions, and sessions there use them', async () => {
+  const runs = await Promise.all(
+    [0, 1].map(
+      () =>
+        new Promise<{ frozen: boolean; results: number[] }>((resolve, reject) => {
+          const worker = new Worker(WORKER, { eval: true });
+          worker.once('message', (m: { frozen: boolean; results: number[] }) => {
+            void worker.terminate().then(() => resolve(m), reject);
+          });
+          worker.once('error', reject);
+        }),
+    ),
+  );
+  for (const { frozen, results } of runs) {
+    assert.equal(frozen, true);
+    assert.deepEqual(results, Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? 42 : 32)));
+  }
 });
