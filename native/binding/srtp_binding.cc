@@ -110,15 +110,14 @@ template <Op kOp>
 napi_value InPlaceCall(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
+  void* addon = nullptr;  // the function's data: its env's Addon
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, &addon) != napi_ok || addon == nullptr) return nullptr;
   // An External (napi_invalid_arg, nothing thrown, for anything else) whose
   // pointer is one of this env's live cells: never another External read as
   // a cell. (A type tag check costs a private-symbol lookup per call.)
   void* data = nullptr;
-  void* addon = nullptr;
   if (argc < 1 || napi_get_value_external(env, argv[0], &data) != napi_ok ||
-      napi_get_instance_data(env, &addon) != napi_ok || addon == nullptr ||
-      static_cast<Addon*>(addon)->srtp_in_place_cells->live.count(data) == 0) {
+      static_cast<const Addon*>(addon)->srtp_in_place_cells->live.count(data) == 0) {
     ThrowInternalArg(Napi::Env(env), "in-place function expects an SRTP session cell first");
     return nullptr;
   }
@@ -144,9 +143,10 @@ napi_value InPlaceCall(napi_env env, napi_callback_info info) {
 
 // The env's four in-place functions, made once when the binding loads:
 // { protectRtp, unprotectRtp, protectRtcp, unprotectRtcp }, each
-// (cell, buf, length) => number (InPlaceCall). Empty with an exception
+// (cell, buf, length) => number (InPlaceCall), with the Addon (which
+// outlives them) as their data. Empty with an exception
 // pending on failure.
-Napi::Object MakeInPlaceFunctions(Napi::Env env) {
+Napi::Object MakeInPlaceFunctions(Napi::Env env, Addon* addon) {
   struct Entry {
     const char* name;
     napi_callback call;
@@ -158,7 +158,7 @@ Napi::Object MakeInPlaceFunctions(Napi::Env env) {
   Napi::Object out = Napi::Object::New(env);
   for (const Entry& entry : kOps) {
     napi_value fn = nullptr;
-    if (napi_create_function(env, entry.name, NAPI_AUTO_LENGTH, entry.call, nullptr, &fn) != napi_ok) return {};
+    if (napi_create_function(env, entry.name, NAPI_AUTO_LENGTH, entry.call, addon, &fn) != napi_ok) return {};
     out.Set(entry.name, Napi::Value(env, fn));
     if (env.IsExceptionPending()) return {};
   }
@@ -178,7 +178,7 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
   // The class, with the env's in-place functions as its static `inPlace`
   // (also kept in the Addon); empty with an exception pending on failure.
   static Napi::Function Define(Napi::Env env, Addon* addon) {
-    Napi::Object in_place = MakeInPlaceFunctions(env);
+    Napi::Object in_place = MakeInPlaceFunctions(env, addon);
     if (in_place.IsEmpty()) return {};
     addon->srtp_in_place = Napi::Persistent(in_place);
     return DefineClass(env, "NativeSrtp",
