@@ -102,7 +102,8 @@ constexpr int32_t kInPlaceDeclined = -2000;
 // The in-place hot path without napi_unwrap, node-addon-api's wrappers or
 // exceptions: one function per op and per env (not per session); the
 // session is the first argument, the External of its InPlaceCell, checked
-// against the env's live cells. A declined buffer or length is a return value, not a throw.
+// against the env's live cells. A declined buffer or length is a return
+// value, not a throw.
 // fn(cell, buf: Uint8Array, length) -> new length, negative result code, or
 // kInPlaceDeclined. Anything but a cell as the first argument throws
 // ERR_INTERNAL_ARG (TypeScript always passes its own).
