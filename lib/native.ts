@@ -99,23 +99,31 @@ export interface NativeSrtp {
   /** Frees the libsrtp state; idempotent. */
   close(): void;
   /**
-   * The four in-place operations as plain functions bound to this context
-   * (no object unwrap per call): `fn(buf, length)`, returning the new length,
-   * a negative result code, or `NativeSrtpConstructor.inPlaceDeclined` for
-   * arguments they decline without reading, writing or counting anything
-   * (not a Uint8Array, a length that is not an integer within it, an empty
-   * buffer). After `close()` they throw ERR_INVALID_STATE.
+   * This context's handle (an opaque External) for the env's in-place
+   * functions {@link NativeSrtpConstructor.inPlace}, which take it as their
+   * first argument (no object unwrap per call, no functions per session).
+   * Each call returns a new handle to the same context. After `close()` the
+   * functions throw ERR_INVALID_STATE for it.
    */
-  inPlaceFunctions(): NativeSrtpInPlace;
+  inPlaceHandle(): NativeSrtpHandle;
   /** Called (held weakly) with each key-limit event: core::KeyLimitEvent kind, direction, protocol, ssrc. */
   setKeyLimitListener(fn: (kind: number, direction: number, protocol: number, ssrc: number) => void): void;
   /** libsrtp's rollover counter for `ssrc`, or undefined without a stream. */
   rolloverCounter(ssrc: number, inbound: boolean): number | undefined;
 }
 
-/** See {@link NativeSrtp.inPlaceFunctions}: new length, negative result code, or `inPlaceDeclined`. */
+/** See {@link NativeSrtp.inPlaceHandle}: an External, opaque to TypeScript. */
+export type NativeSrtpHandle = { readonly __nativeSrtpHandle: never };
+
+/**
+ * See {@link NativeSrtpConstructor.inPlace}: `fn(handle, buf, length)`, the
+ * new length, a negative result code, or `inPlaceDeclined`.
+ */
 export type NativeSrtpInPlace = Readonly<
-  Record<'protectRtp' | 'unprotectRtp' | 'protectRtcp' | 'unprotectRtcp', (buf: Uint8Array, length: number) => number>
+  Record<
+    'protectRtp' | 'unprotectRtp' | 'protectRtcp' | 'unprotectRtcp',
+    (handle: NativeSrtpHandle, buf: Uint8Array, length: number) => number
+  >
 >;
 
 /** `new NativeSrtp(profileId, localKeySalt, remoteKeySalt, replayWindow, maxRemoteStreams, maxLocalStreams)`. */
@@ -131,8 +139,19 @@ export interface NativeSrtpConstructor {
     keyLimits?: Float64Array,
   ): NativeSrtp;
   readonly statsLength: number;
-  /** What the functions of {@link NativeSrtp.inPlaceFunctions} return for arguments they decline. */
+  /** What the functions of {@link NativeSrtpConstructor.inPlace} return for arguments they decline. */
   readonly inPlaceDeclined: number;
+  /**
+   * The four in-place operations as plain functions, made once per env (not
+   * per session; frozen): `fn(handle, buf, length)` with a handle from
+   * {@link NativeSrtp.inPlaceHandle}, returning the new length, a negative
+   * result code, or `inPlaceDeclined` for a buffer or length they decline
+   * without reading, writing or counting anything (not a Uint8Array, a length
+   * that is not an integer within it, an empty buffer). A first argument that
+   * is not such a handle throws ERR_INTERNAL_ARG; a closed session's handle
+   * throws ERR_INVALID_STATE.
+   */
+  readonly inPlace: NativeSrtpInPlace;
 }
 
 // ---- UDP (native/binding/udp_binding.cc; Linux only) ----

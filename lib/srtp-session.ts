@@ -19,7 +19,7 @@ import {
   optionalObject,
   outOfRangeError,
 } from './validate.js';
-import { native, type NativeSrtp, type NativeSrtpInPlace } from './native.js';
+import { native, type NativeSrtp, type NativeSrtpHandle } from './native.js';
 
 /**
  * An SRTP protection profile (RFC 5764 §4.1.2, RFC 7714 §14.2).
@@ -420,6 +420,9 @@ type BatchOp = 'protectRtpBatch' | 'unprotectRtpBatch' | 'protectRtcpBatch' | 'u
 // What a native in-place function returns when it declines its arguments
 // (one source: the addon); see SrtpSession.#checkedInPlace.
 const DECLINED = native.NativeSrtp.inPlaceDeclined;
+// The env's in-place functions (one set per thread, shared by every session);
+// each takes the session's handle (SrtpSession.#handle) first.
+const IN_PLACE = native.NativeSrtp.inPlace;
 
 const DESCRIPTIONS: Readonly<Record<Op, string>> = {
   protectRtp: 'protect RTP packet',
@@ -505,9 +508,10 @@ export class SrtpSession extends EventEmitter<SrtpSessionEvents> implements Disp
       safeEmit(this, 'keylimit', [event], () => !this.closed);
     }
   };
-  // The native in-place functions of #native, made on first use; undefined
-  // again once closed (they would throw ERR_INVALID_STATE by themselves).
-  #calls: NativeSrtpInPlace | undefined;
+  // #native's handle for the in-place functions (IN_PLACE), made on first
+  // use; undefined again once closed (they would throw ERR_INVALID_STATE by
+  // themselves).
+  #handle: NativeSrtpHandle | undefined;
   readonly #profile: SrtpProfile;
   readonly #rtpOverhead: number;
   readonly #rtcpOverhead: number;
@@ -707,7 +711,7 @@ export class SrtpSession extends EventEmitter<SrtpSessionEvents> implements Disp
    */
   protectRtpInPlace(buf: Uint8Array, length: number): number {
     // Checked natively; the full checks run only when native code declines.
-    const result = (this.#calls ?? this.#inPlaceCalls()).protectRtp(buf, length);
+    const result = IN_PLACE.protectRtp(this.#handle ?? this.#inPlaceHandle(), buf, length);
     return result === DECLINED ? this.#checkedInPlace('protectRtp', buf, length) : result;
   }
 
@@ -736,7 +740,7 @@ export class SrtpSession extends EventEmitter<SrtpSessionEvents> implements Disp
    */
   unprotectRtpInPlace(buf: Uint8Array, length: number): number {
     // Checked natively; the full checks run only when native code declines.
-    const result = (this.#calls ?? this.#inPlaceCalls()).unprotectRtp(buf, length);
+    const result = IN_PLACE.unprotectRtp(this.#handle ?? this.#inPlaceHandle(), buf, length);
     return result === DECLINED ? this.#checkedInPlace('unprotectRtp', buf, length) : result;
   }
 
@@ -756,7 +760,7 @@ export class SrtpSession extends EventEmitter<SrtpSessionEvents> implements Disp
    */
   protectRtcpInPlace(buf: Uint8Array, length: number): number {
     // Checked natively; the full checks run only when native code declines.
-    const result = (this.#calls ?? this.#inPlaceCalls()).protectRtcp(buf, length);
+    const result = IN_PLACE.protectRtcp(this.#handle ?? this.#inPlaceHandle(), buf, length);
     return result === DECLINED ? this.#checkedInPlace('protectRtcp', buf, length) : result;
   }
 
@@ -777,7 +781,7 @@ export class SrtpSession extends EventEmitter<SrtpSessionEvents> implements Disp
    */
   unprotectRtcpInPlace(buf: Uint8Array, length: number): number {
     // Checked natively; the full checks run only when native code declines.
-    const result = (this.#calls ?? this.#inPlaceCalls()).unprotectRtcp(buf, length);
+    const result = IN_PLACE.unprotectRtcp(this.#handle ?? this.#inPlaceHandle(), buf, length);
     return result === DECLINED ? this.#checkedInPlace('unprotectRtcp', buf, length) : result;
   }
 
@@ -998,7 +1002,7 @@ export class SrtpSession extends EventEmitter<SrtpSessionEvents> implements Disp
   close(): void {
     const handle = this.#native;
     this.#native = undefined;
-    this.#calls = undefined;
+    this.#handle = undefined;
     handle?.close();
   }
 
@@ -1023,7 +1027,7 @@ export class SrtpSession extends EventEmitter<SrtpSessionEvents> implements Disp
   }
 
   #copy(op: Op, packet: Uint8Array, overhead: number): Buffer {
-    const call = (this.#calls ?? this.#inPlaceCalls())[op];
+    const handle = this.#handle ?? this.#inPlaceHandle();
     assertBytes(packet, 'packet');
     let out: Buffer;
     let target: Uint8Array;
@@ -1037,16 +1041,16 @@ export class SrtpSession extends EventEmitter<SrtpSessionEvents> implements Disp
       out.set(packet);
       target = out;
     }
-    let result = call(target, packet.length);
+    let result = IN_PLACE[op](handle, target, packet.length);
     // Declined: an empty packet (an empty buffer), which the method form takes.
     if (result === DECLINED) result = this.#live()[op](target, packet.length);
     if (result < 0) throw resultError(result, DESCRIPTIONS[op]);
     return result === out.length ? out : out.subarray(0, result);
   }
 
-  /** The bound native functions (one crossing, no unwrap); throws InvalidStateError once closed. */
-  #inPlaceCalls(): NativeSrtpInPlace {
-    return (this.#calls = this.#live().inPlaceFunctions());
+  /** The handle for the in-place functions (one crossing, no unwrap); throws InvalidStateError once closed. */
+  #inPlaceHandle(): NativeSrtpHandle {
+    return (this.#handle = this.#live().inPlaceHandle());
   }
 
   /**

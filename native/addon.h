@@ -9,6 +9,7 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -26,6 +27,15 @@ class Closeable {
   virtual ~Closeable() = default;
   // Frees native resources. Idempotent; runs no JavaScript.
   virtual void CloseNative() = 0;
+};
+
+// The in-place SRTP cells (srtp_binding.cc) alive in one env: the env's
+// in-place functions take an External as a session's handle only if its
+// pointer is in here, so they never read another External as a cell. Shared
+// by the Addon and every cell (a cell removes itself when freed), so either
+// may go first at env teardown.
+struct InPlaceCells {
+  std::unordered_set<const void*> live;
 };
 
 // Error families that map onto the TypeScript classes in lib/errors.ts.
@@ -52,6 +62,10 @@ class Addon : public Napi::Addon<Addon> {
   Napi::FunctionReference srtp_ctor;
   Napi::FunctionReference dtls_ctor;
   Napi::FunctionReference certificate_ctor;
+  // The env's in-place SRTP functions, made once (not per session):
+  // { protectRtp, unprotectRtp, protectRtcp, unprotectRtcp } (srtp_binding.cc).
+  Napi::ObjectReference srtp_in_place;
+  std::shared_ptr<InPlaceCells> srtp_in_place_cells = std::make_shared<InPlaceCells>();
   // SSL_CTXs shared by this env's DTLS endpoints; never by another env.
   core::DtlsContextCache dtls_contexts;
   // Bytes this env's live native objects reported to V8 (ExternalMemory).

@@ -68,25 +68,27 @@ bool DeliverKeyLimitEvents(napi_env env, SrtpContext* ctx, const Napi::FunctionR
   return true;
 }
 
-// What a NativeSrtp shares with the in-place functions it hands out (see
-// NativeSrtp::InPlaceFunctions). Either may outlive the other: the object can
-// be closed or collected while TypeScript still holds the functions, so a
-// function reaches the context only through this cell, whose pointer the
-// object clears when it frees the context. Owned jointly (shared_ptr) by the
-// object and by each function's data. Same thread as the object.
+// What a NativeSrtp shares with the per-env in-place functions (see
+// NativeSrtp::InPlaceHandle and MakeInPlaceFunctions). TypeScript holds it as
+// an External, which may outlive the object: the object can be closed or
+// collected while the External is still referenced, so a function reaches the
+// context only through this cell, whose pointer the object clears when it
+// frees the context. Owned jointly (shared_ptr) by the object and by the
+// External's finalizer; listed in the env's InPlaceCells while it lives (the
+// functions' check of their first argument). Same thread as the object.
 struct InPlaceCell {
-  SrtpContext* ctx = nullptr;  // null once the object closed or was freed
-  Addon* addon = nullptr;      // the per-env Addon (outlives every function)
+  explicit InPlaceCell(std::shared_ptr<InPlaceCells> cells) : registry(std::move(cells)) {
+    registry->live.insert(this);
+  }
+  ~InPlaceCell() { registry->live.erase(this); }
+  InPlaceCell(const InPlaceCell&) = delete;
+  InPlaceCell& operator=(const InPlaceCell&) = delete;
+
+  std::shared_ptr<InPlaceCells> registry;  // the env's list (may outlive the Addon)
+  SrtpContext* ctx = nullptr;               // null once the object closed or was freed
+  Addon* addon = nullptr;                   // the per-env Addon (valid whenever ctx is not null)
   // The object's key-limit listener (valid whenever ctx is not null).
   const Napi::FunctionReference* listener = nullptr;
-};
-
-// One in-place function's data: the shared cell and the operation it runs
-// (one function per operation, so the op is not an argument to read).
-// Freed by the function's finalizer.
-struct InPlaceFn {
-  std::shared_ptr<InPlaceCell> cell;
-  Op op;
 };
 
 // What an in-place function returns, instead of a result, for arguments it
@@ -98,17 +100,29 @@ struct InPlaceFn {
 constexpr int32_t kInPlaceDeclined = -2000;
 
 // The in-place hot path without napi_unwrap, node-addon-api's wrappers or
-// exceptions: the function's own data is the cell and the op, so one
-// napi_get_cb_info gives the arguments and the context, and a declined
-// argument is a return value, not a throw. fn(buf: Uint8Array, length) ->
-// new length, negative result code, or kInPlaceDeclined.
+// exceptions: one function per op and per env (not per session); the
+// session is the first argument, the External of its InPlaceCell, checked
+// against the env's live cells. A declined buffer or length is a return
+// value, not a throw.
+// fn(cell, buf: Uint8Array, length) -> new length, negative result code, or
+// kInPlaceDeclined. Anything but a cell as the first argument throws
+// ERR_INTERNAL_ARG (TypeScript always passes its own).
+template <Op kOp>
 napi_value InPlaceCall(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 3;
+  napi_value argv[3];
+  void* addon = nullptr;  // the function's data: its env's Addon
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, &addon) != napi_ok || addon == nullptr) return nullptr;
+  // An External (napi_invalid_arg, nothing thrown, for anything else) whose
+  // pointer is one of this env's live cells: never another External read as
+  // a cell. (A type tag check costs a private-symbol lookup per call.)
   void* data = nullptr;
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, &data) != napi_ok || data == nullptr) return nullptr;
-  const InPlaceFn* fn = static_cast<const InPlaceFn*>(data);
-  const InPlaceCell* cell = fn->cell.get();
+  if (argc < 1 || napi_get_value_external(env, argv[0], &data) != napi_ok ||
+      static_cast<const Addon*>(addon)->srtp_in_place_cells->live.count(data) == 0) {
+    ThrowInternalArg(Napi::Env(env), "in-place function expects an SRTP session cell first");
+    return nullptr;
+  }
+  const InPlaceCell* cell = static_cast<const InPlaceCell*>(data);
   if (cell->ctx == nullptr) {
     cell->addon->ThrowError(Napi::Env(env), ErrorKind::kInvalidState, "ERR_INVALID_STATE", "SRTP session is closed");
     return nullptr;
@@ -118,13 +132,38 @@ napi_value InPlaceCall(napi_env env, napi_callback_info info) {
   double length = 0;
   core::BufferKind kind = core::BufferKind::kPrivate;
   int32_t result = kInPlaceDeclined;
-  if (argc >= 2 && GetTypedArray(env, argv[0], napi_uint8_array, &buf, &capacity, &kind) && capacity > 0 &&
-      GetLength(env, argv[1], &length) && length <= static_cast<double>(capacity)) {
-    result = RunOp(cell->ctx, fn->op, static_cast<uint8_t*>(buf), static_cast<size_t>(length), capacity, kind);
+  if (argc >= 3 && GetTypedArray(env, argv[1], napi_uint8_array, &buf, &capacity, &kind) && capacity > 0 &&
+      GetLength(env, argv[2], &length) && length <= static_cast<double>(capacity)) {
+    result = RunOp(cell->ctx, kOp, static_cast<uint8_t*>(buf), static_cast<size_t>(length), capacity, kind);
     if (cell->ctx->HasKeyLimitEvents() && !DeliverKeyLimitEvents(env, cell->ctx, cell->listener)) return nullptr;
   }
   napi_value out = nullptr;
   if (napi_create_int32(env, result, &out) != napi_ok) return nullptr;
+  return out;
+}
+
+// The env's four in-place functions, made once when the binding loads:
+// { protectRtp, unprotectRtp, protectRtcp, unprotectRtcp }, each
+// (cell, buf, length) => number (InPlaceCall), with the Addon (which
+// outlives them) as their data. Empty with an exception
+// pending on failure.
+Napi::Object MakeInPlaceFunctions(Napi::Env env, Addon* addon) {
+  struct Entry {
+    const char* name;
+    napi_callback call;
+  };
+  static constexpr std::array<Entry, 4> kOps{{{"protectRtp", InPlaceCall<Op::kProtectRtp>},
+                                              {"unprotectRtp", InPlaceCall<Op::kUnprotectRtp>},
+                                              {"protectRtcp", InPlaceCall<Op::kProtectRtcp>},
+                                              {"unprotectRtcp", InPlaceCall<Op::kUnprotectRtcp>}}};
+  Napi::Object out = Napi::Object::New(env);
+  for (const Entry& entry : kOps) {
+    napi_value fn = nullptr;
+    if (napi_create_function(env, entry.name, NAPI_AUTO_LENGTH, entry.call, addon, &fn) != napi_ok) return {};
+    out.Set(entry.name, Napi::Value(env, fn));
+    if (env.IsExceptionPending()) return {};
+  }
+  if (napi_object_freeze(env, out) != napi_ok) return {};
   return out;
 }
 
@@ -137,7 +176,12 @@ constexpr int64_t kSrtpContextBytes = 9 * 1024;
 
 class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
  public:
-  static Napi::Function Define(Napi::Env env) {
+  // The class, with the env's in-place functions as its static `inPlace`
+  // (also kept in the Addon); empty with an exception pending on failure.
+  static Napi::Function Define(Napi::Env env, Addon* addon) {
+    Napi::Object in_place = MakeInPlaceFunctions(env, addon);
+    if (in_place.IsEmpty()) return {};
+    addon->srtp_in_place = Napi::Persistent(in_place);
     return DefineClass(env, "NativeSrtp",
                        {
                            InstanceMethod<&NativeSrtp::ProtectRtp>("protectRtp"),
@@ -151,13 +195,14 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
                            InstanceMethod<&NativeSrtp::GetStats>("getStats"),
                            InstanceMethod<&NativeSrtp::ProfileId>("profileId"),
                            InstanceMethod<&NativeSrtp::RemoteRtpRoc>("remoteRtpRoc"),
-                           InstanceMethod<&NativeSrtp::InPlaceFunctions>("inPlaceFunctions"),
+                           InstanceMethod<&NativeSrtp::InPlaceHandle>("inPlaceHandle"),
                            InstanceMethod<&NativeSrtp::SetKeyLimitListener>("setKeyLimitListener"),
                            InstanceMethod<&NativeSrtp::RolloverCounter>("rolloverCounter"),
                            InstanceMethod<&NativeSrtp::Close>("close"),
                            StaticValue("statsLength",
                                        Napi::Number::New(env, static_cast<double>(core::SrtpStats::kCount))),
                            StaticValue("inPlaceDeclined", Napi::Number::New(env, kInPlaceDeclined)),
+                           StaticValue("inPlace", in_place),
                        });
   }
 
@@ -418,38 +463,31 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
     return info.Env().Undefined();
   }
 
-  // inPlaceFunctions() -> { protectRtp, unprotectRtp, protectRtcp,
-  // unprotectRtcp }: each (buf, length) => number, the in-place operation as
-  // a plain function bound to this context (InPlaceCall). After close() they
-  // throw ERR_INVALID_STATE, even if this object is gone.
-  Napi::Value InPlaceFunctions(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    if (!Live(env)) return env.Undefined();
+  // inPlaceHandle() -> External: this session's handle for the env's
+  // in-place functions (NativeSrtp.inPlace, InPlaceCall), which take it as
+  // their first argument. Each call makes a new External to the same cell
+  // (made on first use); TypeScript asks once per session. After close() the
+  // functions throw ERR_INVALID_STATE for it, even if this object is gone.
+  Napi::Value InPlaceHandle(const Napi::CallbackInfo& info) {
+    napi_env env = info.Env();
+    if (!Live(info.Env())) return info.Env().Undefined();
     if (!cell_) {
-      cell_ = std::make_shared<InPlaceCell>();
+      cell_ = std::make_shared<InPlaceCell>(addon_->srtp_in_place_cells);
       cell_->ctx = ctx_.get();
       cell_->addon = addon_;
       cell_->listener = &listener_;
     }
-    static constexpr std::array<std::pair<const char*, Op>, 4> kOps{{{"protectRtp", Op::kProtectRtp},
-                                                                     {"unprotectRtp", Op::kUnprotectRtp},
-                                                                     {"protectRtcp", Op::kProtectRtcp},
-                                                                     {"unprotectRtcp", Op::kUnprotectRtcp}}};
-    Napi::Object out = Napi::Object::New(env);
-    for (const auto& [name, op] : kOps) {
-      auto held = std::make_unique<InPlaceFn>(InPlaceFn{cell_, op});
-      napi_value raw = nullptr;
-      if (napi_create_function(env, name, NAPI_AUTO_LENGTH, InPlaceCall, held.get(), &raw) != napi_ok) {
-        return env.Undefined();  // an exception is pending
-      }
-      Napi::Function fn(env, raw);
-      fn.AddFinalizer([](Napi::BasicEnv, InPlaceFn* f) { delete f; }, held.get());
-      if (env.IsExceptionPending()) return env.Undefined();  // not registered: the function must never run
-      held.release();  // the finalizer owns it now
-      out.Set(name, fn);
-      if (env.IsExceptionPending()) return env.Undefined();
+    // The External's own reference, freed by its (basic) finalizer.
+    auto held = std::make_unique<std::shared_ptr<InPlaceCell>>(cell_);
+    napi_value external = nullptr;
+    if (napi_create_external(
+            env, cell_.get(),
+            [](napi_env, void*, void* hint) { delete static_cast<std::shared_ptr<InPlaceCell>*>(hint); },
+            held.get(), &external) != napi_ok) {
+      return info.Env().Undefined();  // an exception is pending
     }
-    return out;
+    held.release();  // the finalizer owns it now
+    return {info.Env(), external};
   }
 
   // Passed by argument (the per-env Addon outlives every wrapped object).
@@ -460,7 +498,7 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
   std::vector<int32_t> layout_;
   // Called with each key-limit event (see DeliverKeyLimitEvents); weak.
   Napi::FunctionReference listener_;
-  // Shared with the functions InPlaceFunctions handed out; made on first use.
+  // Shared with the Externals InPlaceHandle handed out; made on first use.
   std::shared_ptr<InPlaceCell> cell_;
   // What the context holds, reported to V8 (once the context exists).
   std::optional<ExternalMemory> memory_;
@@ -499,7 +537,8 @@ bool ParseSrtpExtras(Napi::Env env, Napi::Value ids, Napi::Value limits, core::S
 }
 
 void InitSrtpBinding(Napi::Env env, Napi::Object exports, Addon* addon) {
-  Napi::Function ctor = NativeSrtp::Define(env);
+  Napi::Function ctor = NativeSrtp::Define(env, addon);
+  if (ctor.IsEmpty()) return;
   exports.Set("NativeSrtp", ctor);
   addon->srtp_ctor = Napi::Persistent(ctor);
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// NativeSrtp.inPlaceFunctions(): the in-place operations as plain functions
-// bound to the context through a cell that close() clears, so that the hot
-// path needs no object unwrap. A function kept after close(), or after its
+// NativeSrtp.inPlace: the in-place operations as plain functions (one set per
+// env) that reach the context through the handle from inPlaceHandle(), a cell
+// that close() clears, so that the hot path needs no object unwrap. A handle
+// kept after close(), or after its
 // object was collected, must throw ERR_INVALID_STATE (never reach freed
 // libsrtp state). It checks what could crash it like every other native
 // method, but declines with a return value (inPlaceDeclined) instead of a
@@ -11,11 +12,24 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { SrtpSession, srtpResultCode } from '../../lib/index.js';
-import { native } from '../../lib/native.js';
+import { native, type NativeSrtp } from '../../lib/native.js';
 
 const KEY = new Uint8Array(30).fill(7); // AES_CM_128_HMAC_SHA1_80: 16 + 14
 const DECLINED = native.NativeSrtp.inPlaceDeclined;
 const STATS = native.NativeSrtp.statsLength;
+const IN_PLACE = native.NativeSrtp.inPlace;
+type Fn = (buf: Uint8Array, length: number) => number;
+
+// The env's in-place functions applied to `h`'s handle (one handle per call).
+function inPlaceFunctions(h: NativeSrtp): Record<keyof typeof IN_PLACE, Fn> {
+  const handle = h.inPlaceHandle();
+  return {
+    protectRtp: (buf, length) => IN_PLACE.protectRtp(handle, buf, length),
+    unprotectRtp: (buf, length) => IN_PLACE.unprotectRtp(handle, buf, length),
+    protectRtcp: (buf, length) => IN_PLACE.protectRtcp(handle, buf, length),
+    unprotectRtcp: (buf, length) => IN_PLACE.unprotectRtcp(handle, buf, length),
+  };
+}
 
 function rtpPacket(capacity: number): Buffer {
   const p = Buffer.alloc(capacity);
@@ -32,9 +46,9 @@ function stats(handle: { getStats(out: Float64Array): void }): Float64Array {
   return out;
 }
 
-test('inPlaceFunctions holds one function per in-place method; inPlaceDeclined is no result code', () => {
+test('inPlace holds one function per in-place method; inPlaceDeclined is no result code', () => {
   const handle = new native.NativeSrtp(1, KEY, KEY, 1024, 8, 8);
-  const fns = handle.inPlaceFunctions();
+  const fns = inPlaceFunctions(handle);
   assert.deepEqual(Object.keys(fns).sort(), ['protectRtcp', 'protectRtp', 'unprotectRtcp', 'unprotectRtp']);
   for (const fn of Object.values(fns)) assert.equal(typeof fn, 'function');
   assert.ok(Number.isInteger(DECLINED) && DECLINED < 0);
@@ -45,8 +59,8 @@ test('inPlaceFunctions holds one function per in-place method; inPlaceDeclined i
 test('the bound functions protect and unprotect like the methods', () => {
   const tx = new native.NativeSrtp(1, KEY, KEY, 1024, 8, 8);
   const rx = new native.NativeSrtp(1, KEY, KEY, 1024, 8, 8);
-  const { protectRtp } = tx.inPlaceFunctions();
-  const { unprotectRtp } = rx.inPlaceFunctions();
+  const { protectRtp } = inPlaceFunctions(tx);
+  const { unprotectRtp } = inPlaceFunctions(rx);
   const packet = rtpPacket(12 + 20 + 10);
   packet.fill(5, 12, 32);
   const n = protectRtp(packet, 32);
@@ -57,20 +71,20 @@ test('the bound functions protect and unprotect like the methods', () => {
   const again = rtpPacket(42);
   again.fill(5, 12, 32);
   const tx2 = new native.NativeSrtp(1, KEY, KEY, 1024, 8, 8);
-  assert.equal(tx2.inPlaceFunctions().protectRtp(again, 32), 42);
+  assert.equal(inPlaceFunctions(tx2).protectRtp(again, 32), 42);
   assert.equal(srtpResultCode(unprotectRtp(again, 42)), 'ERR_SRTP_REPLAY_FAIL');
   // RTCP through its own functions.
   const report = Buffer.alloc(8 + 24 + 14);
   report.set([0x80, 200, 0, 6, 0x12, 0x34, 0xab, 0xcd]);
-  const m = tx.inPlaceFunctions().protectRtcp(report, 8 + 24);
+  const m = inPlaceFunctions(tx).protectRtcp(report, 8 + 24);
   assert.equal(m, 8 + 24 + 14);
-  assert.equal(rx.inPlaceFunctions().unprotectRtcp(report, m), 32);
+  assert.equal(inPlaceFunctions(rx).unprotectRtcp(report, m), 32);
   for (const h of [tx, rx, tx2]) h.close();
 });
 
 test('a bound function kept after close() throws ERR_INVALID_STATE and touches nothing', () => {
   const handle = new native.NativeSrtp(1, KEY, KEY, 1024, 8, 8);
-  const fns = handle.inPlaceFunctions();
+  const fns = inPlaceFunctions(handle);
   const packet = rtpPacket(64);
   const before = Buffer.from(packet);
   handle.close();
@@ -79,7 +93,7 @@ test('a bound function kept after close() throws ERR_INVALID_STATE and touches n
     assert.throws(() => fn('not a buffer' as never, 32), { code: 'ERR_INVALID_STATE' });
   }
   assert.deepEqual(packet, before);
-  assert.throws(() => handle.inPlaceFunctions(), { code: 'ERR_INVALID_STATE' });
+  assert.throws(() => handle.inPlaceHandle(), { code: 'ERR_INVALID_STATE' });
 });
 
 test('SrtpSession.close() makes its in-place calls throw InvalidStateError', () => {
@@ -103,7 +117,9 @@ test('the bound functions decline what could crash them (inPlaceDeclined) and to
   const before = Buffer.from(buf);
   const detached = new Uint8Array(64);
   structuredClone(detached.buffer, { transfer: [detached.buffer] });
-  for (const fn of Object.values(handle.inPlaceFunctions()) as ((...args: unknown[]) => number)[]) {
+  const held = handle.inPlaceHandle();
+  for (const op of Object.values(IN_PLACE) as ((...args: unknown[]) => number)[]) {
+    const fn = (...args: unknown[]): number => op(held, ...args);
     for (const args of [
       [],
       [buf],
@@ -136,8 +152,8 @@ test('a SharedArrayBuffer packet is protected from a private copy (same result a
   const plain = rtpPacket(64);
   const shared = new Uint8Array(new SharedArrayBuffer(64));
   shared.set(plain);
-  assert.equal(a.inPlaceFunctions().protectRtp(plain, 32), 42);
-  assert.equal(b.inPlaceFunctions().protectRtp(shared, 32), 42);
+  assert.equal(inPlaceFunctions(a).protectRtp(plain, 32), 42);
+  assert.equal(inPlaceFunctions(b).protectRtp(shared, 32), 42);
   assert.deepEqual(Buffer.from(shared), plain);
   a.close();
   b.close();
@@ -151,7 +167,8 @@ const fns = [];
 (async () => {
   for (let i = 0; i < 200; i++) {
     const h = new native.NativeSrtp(1, key, key, 1024, 8, 8);
-    fns.push(h.inPlaceFunctions().protectRtp); // keep only the function
+    const held = h.inPlaceHandle(); // keep only the handle
+    fns.push((buf, length) => native.NativeSrtp.inPlace.protectRtp(held, buf, length));
   }
   let collected = 0, live = 0;
   for (let round = 0; round < 20 && collected < 190; round++) {
