@@ -62,9 +62,7 @@ class Addon : public Napi::Addon<Addon> {
   Napi::FunctionReference srtp_ctor;
   Napi::FunctionReference dtls_ctor;
   Napi::FunctionReference certificate_ctor;
-  // The env's in-place SRTP functions, made once (not per session):
-  // { protectRtp, unprotectRtp, protectRtcp, unprotectRtcp } (srtp_binding.cc).
-  Napi::ObjectReference srtp_in_place;
+  // The live cells of the env's in-place SRTP functions (srtp_binding.cc).
   std::shared_ptr<InPlaceCells> srtp_in_place_cells = std::make_shared<InPlaceCells>();
   // SSL_CTXs shared by this env's DTLS endpoints; never by another env.
   core::DtlsContextCache dtls_contexts;

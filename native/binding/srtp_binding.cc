@@ -177,11 +177,10 @@ constexpr int64_t kSrtpContextBytes = 9 * 1024;
 class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
  public:
   // The class, with the env's in-place functions as its static `inPlace`
-  // (also kept in the Addon); empty with an exception pending on failure.
+  // (which keeps them alive); empty with an exception pending on failure.
   static Napi::Function Define(Napi::Env env, Addon* addon) {
     Napi::Object in_place = MakeInPlaceFunctions(env, addon);
     if (in_place.IsEmpty()) return {};
-    addon->srtp_in_place = Napi::Persistent(in_place);
     return DefineClass(env, "NativeSrtp",
                        {
                            InstanceMethod<&NativeSrtp::ProtectRtp>("protectRtp"),
