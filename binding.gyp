@@ -21,6 +21,7 @@
         'native/core/certificate.cc',
         'native/core/dtls_context.cc',
         'native/core/dtls_endpoint.cc',
+        'native/core/dtls_record.cc',
         'native/core/srtp_context.cc',
         'native/core/udp_socket.cc',
       ],

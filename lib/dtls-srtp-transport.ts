@@ -147,6 +147,8 @@ const emptyDtlsStats = (): DtlsStats => ({
     oversizedMessage: 0,
     futureMessage: 0,
     earlyEpoch: 0,
+    replayed: 0,
+    unauthenticated: 0,
     holdOverflow: 0,
     queueOverflow: 0,
     inactive: 0,

@@ -117,7 +117,9 @@ export interface DtlsTransportOptions {
  * shapes before OpenSSL sees them: `implausibleSequence`, `helloRequest`,
  * `oversizedMessage`, `futureMessage`, `earlyEpoch` and part of `malformed`.
  * A count there means someone on the path is forging datagrams (or a peer is
- * badly broken); the handshake goes on.
+ * badly broken); the handshake goes on. After the handshake, our own record
+ * layer (OpenSSL's session is freed at completion) counts the protected
+ * records it refuses: `replayed` and `unauthenticated`, one count per record.
  * @example
  * const { datagramsReceived, dropped } = transport.getStats();
  * if (dropped.malformed + dropped.implausibleSequence > 0) console.warn('forged DTLS datagrams arrived');
@@ -180,8 +182,23 @@ export interface DtlsStats {
      * arrived before the peer's ChangeCipherSpec was processed, which
      * OpenSSL 3.0 would buffer with a 17 KiB read buffer each (a genuine one
      * comes again with the peer's retransmission). Counted once per datagram.
+     * After the handshake: a record of an epoch past 1 (we never
+     * renegotiate), counted per record.
      */
     readonly earlyEpoch: number;
+    /**
+     * After the handshake: a protected record whose sequence number was
+     * already received or is older than the 64-record replay window
+     * (RFC 6347 §4.1.2.6), counted per record. A duplicating path makes
+     * these too.
+     */
+    readonly replayed: number;
+    /**
+     * After the handshake: a protected record whose AEAD tag does not verify
+     * under the peer's keys (forged, corrupted, or from another association),
+     * counted per record.
+     */
+    readonly unauthenticated: number;
     /** Server waiting for fingerprints: the bounded hold buffer was full. */
     readonly holdOverflow: number;
     /**
@@ -668,6 +685,8 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
         oversizedMessage: n.oversizedMessage,
         futureMessage: n.futureMessage,
         earlyEpoch: n.earlyEpoch,
+        replayed: n.replayed,
+        unauthenticated: n.unauthenticated,
         holdOverflow: s.holdOverflow,
         queueOverflow: this.#queue.overflow,
         inactive: s.inactive,

@@ -261,7 +261,9 @@ export type NativeDropReason =
   | 'helloRequest'
   | 'oversizedMessage'
   | 'futureMessage'
-  | 'earlyEpoch';
+  | 'earlyEpoch'
+  | 'replayed'
+  | 'unauthenticated';
 export interface NativeDtls {
   start(verify: NativeVerifier): NativeDtlsStep;
   receive(datagram: Uint8Array, verify: NativeVerifier): NativeDtlsStep;

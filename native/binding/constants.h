@@ -77,6 +77,8 @@ inline constexpr DropName kDropNames[] = {
     {core::DropReason::kOversizedMessage, "oversizedMessage"},
     {core::DropReason::kFutureMessage, "futureMessage"},
     {core::DropReason::kEarlyEpoch, "earlyEpoch"},
+    {core::DropReason::kReplayed, "replayed"},
+    {core::DropReason::kUnauthenticated, "unauthenticated"},
 };
 static_assert(sizeof kDropNames / sizeof kDropNames[0] == core::kDropReasonCount - 1, "every drop reason has a name");
 

@@ -193,6 +193,13 @@ DtlsStatus DtlsEndpoint::Receive(const uint8_t* data, size_t length, const Verif
 }
 
 void DtlsEndpoint::Deliver(const Verifier& verifier) {
+  if (record_layer_) {
+    for (const RecordSpan& record : records_) {
+      if (status_ != DtlsStatus::kConnected) break;
+      ReceiveRecord(record);
+    }
+    return;
+  }
   // Before the handshake completes, a next-epoch record reaches OpenSSL only
   // once it has processed the peer's ChangeCipherSpec: until then OpenSSL 3.0
   // buffers such records (up to 100, each with its own ~17 KiB read buffer),
@@ -217,9 +224,18 @@ void DtlsEndpoint::Deliver(const Verifier& verifier) {
   bool held_back = false;
   for (size_t i = split; i < records_.size(); ++i) {
     if (status_ != DtlsStatus::kHandshaking && status_ != DtlsStatus::kConnected) break;
-    if (!HandshakeDone() && records_[i].epoch != 0 && !PeerEpochSwitched()) {
-      held_back = true;
+    if (record_layer_) {  // the handshake completed with an earlier record of this datagram
+      ReceiveRecord(records_[i]);
       continue;
+    }
+    if (!HandshakeDone() && records_[i].epoch != 0) {
+      if (!PeerEpochSwitched() || early_sequences_.size() >= kMaxEarlyRecords) {
+        held_back = true;
+        continue;
+      }
+      uint64_t sequence = 0;
+      for (size_t b = 5; b < 11; ++b) sequence = (sequence << 8) | input_copy_[records_[i].offset + b];
+      early_sequences_.push_back(sequence);
     }
     input_ = input_copy_.data() + records_[i].offset;
     input_length_ = records_[i].length;
@@ -272,11 +288,13 @@ DropReason DtlsEndpoint::Inspect(std::vector<RecordSpan>* records) {
   const uint8_t* data = input_copy_.data();
   const size_t length = input_copy_.size();
   const bool handshaking = !HandshakeDone();
-  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl_.get());
+  const SSL_CIPHER* cipher = ssl_ ? SSL_get_current_cipher(ssl_.get()) : nullptr;
   // ChaCha20-Poly1305 (RFC 7905): 16-byte tag, no explicit nonce. AES-GCM
   // (RFC 5288), and anything not yet negotiated: 8-byte nonce + 16-byte tag.
-  const size_t min_protected =
-      cipher != nullptr && SSL_CIPHER_get_cipher_nid(cipher) == NID_chacha20_poly1305 ? 16 : 24;
+  const size_t min_protected = record_layer_ ? record_layer_->min_body()
+                               : cipher != nullptr && SSL_CIPHER_get_cipher_nid(cipher) == NID_chacha20_poly1305
+                                   ? 16
+                                   : 24;
   uint64_t highest = epoch0_highest_;
   uint32_t declared[kMaxMessageSeq + 1];
   std::memcpy(declared, declared_, sizeof declared);
@@ -345,19 +363,22 @@ DtlsStatus DtlsEndpoint::HandleTimeout(const Verifier& verifier) {
       status_ != DtlsStatus::kConnected) {
     return status_;
   }
-  if (status_ == DtlsStatus::kConnected && !RestoreBuffers()) return status_;
+  // After the handshake nothing is timed: the last flight is sent again
+  // only when the peer asks with its Finished (see ReceiveRecord).
+  if (!ssl_) return status_;
   verifier_ = &verifier;
   if (DTLSv1_handle_timeout(ssl_.get()) < 0) FailWith(DtlsFailure::kTimeout);
   verifier_ = nullptr;
-  if (status_ == DtlsStatus::kConnected) ReleaseIdleMemory();
   return status_;
 }
 
 DtlsStatus DtlsEndpoint::Drive(const Verifier& verifier) {
   verifier_ = &verifier;
+  const size_t flight_begin = datagrams_.size();
   if (status_ == DtlsStatus::kHandshaking || status_ == DtlsStatus::kWaitingVerify) DriveHandshake();
-  if (status_ == DtlsStatus::kConnected) ReadAppData();
-  if (status_ == DtlsStatus::kConnected) ReleaseIdleMemory();
+  // Application data OpenSSL buffered during the handshake comes out here.
+  if (status_ == DtlsStatus::kConnected && ssl_) ReadAppData();
+  if (status_ == DtlsStatus::kConnected && ssl_) SwitchToRecordLayer(flight_begin);
   // Whatever OpenSSL did not read of the datagram is dropped with it.
   verifier_ = nullptr;
   input_ = nullptr;
@@ -425,46 +446,121 @@ void DtlsEndpoint::ReadAppData() {
   }
 }
 
-// A connected association is idle almost all the time (media goes through
-// SRTP, not through this SSL), so it holds no record buffers between steps:
-// OpenSSL keeps a read and a write buffer of about 17 KiB each after the
-// handshake (SSL_MODE_RELEASE_BUFFERS does nothing for DTLS).
-// SSL_free_buffers() refuses (0) while a record is pending in them; the next
-// step tries again. The cookie secret only ever serves the handshake.
-void DtlsEndpoint::ReleaseIdleMemory() {
-  // 0 (nothing freed, no error queued): a record is still pending in them.
-  if (SSL_free_buffers(ssl_.get()) == 1) {
-    buffers_freed_ = true;
-    ++idle_buffer_releases_;
+// At handshake completion the SSL goes (see dtls_record.h for why): what
+// the session still asks for is copied out of it, the epoch-1 keys and the
+// master secret move to a DtlsRecordLayer, and every later record is ours.
+// The replay window starts with every epoch-1 record OpenSSL was handed
+// (early_sequences_): the one that completed the handshake, and any OpenSSL
+// may have buffered and returned through ReadAppData. A server keeps its
+// last flight for a client that missed it. If anything fails, the
+// association fails: it never goes on half switched.
+void DtlsEndpoint::SwitchToRecordLayer(size_t flight_begin) {
+  SSL* ssl = ssl_.get();
+  std::unique_ptr<DtlsRecordLayer> layer = DtlsRecordLayer::FromHandshake(ssl, is_server_, next_write_sequence_);
+  X509* peer = SSL_get0_peer_certificate(ssl);
+  const int der_length = peer == nullptr ? 0 : i2d_X509(peer, nullptr);
+  const SRTP_PROTECTION_PROFILE* profile = SSL_get_selected_srtp_profile(ssl);
+  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
+  const size_t data_mtu = DTLS_get_data_mtu(ssl);
+  if (!layer || der_length <= 0 || cipher == nullptr || data_mtu == 0) {
+    FailWith(DtlsFailure::kHandshake);
+    return;
   }
+  peer_certificate_.resize(static_cast<size_t>(der_length));
+  unsigned char* cursor = peer_certificate_.data();
+  if (i2d_X509(peer, &cursor) != der_length) {
+    FailWith(DtlsFailure::kHandshake);
+    return;
+  }
+  for (uint64_t sequence : early_sequences_) layer->AssumeReceived(sequence);
+  std::vector<uint64_t>().swap(early_sequences_);
+  // What fits one datagram of our MTU with this layer's framing (OpenSSL's
+  // figure, never more).
+  max_data_size_ = mtu_ > layer->overhead() ? std::min(data_mtu, mtu_ - layer->overhead()) : 0;
+  srtp_profile_id_ = profile == nullptr ? 0 : static_cast<uint16_t>(profile->id);
+  cipher_suite_ = SSL_CIPHER_standard_name(cipher);
+  if (is_server_) final_flight_.assign(datagrams_.begin() + static_cast<std::ptrdiff_t>(flight_begin), datagrams_.end());
+  record_layer_ = std::move(layer);
+  ssl_.reset();
   if (!cookie_secret_.empty()) {
     OPENSSL_cleanse(cookie_secret_.data(), cookie_secret_.size());
     std::vector<uint8_t>().swap(cookie_secret_);
   }
 }
 
-// OpenSSL 3.0 allocates the record buffers again only on its read path
-// (dtls1_read_bytes sets up both); its DTLS record writer assumes the write
-// buffer exists, and writing after SSL_free_buffers() dereferences NULL
-// (measured on 3.0.19). So before anything that may write a record on a
-// connected association (SSL_write, an alert, a retransmission), a one-byte
-// peek with nothing to read makes OpenSSL set them up again. False (and the
-// association failed) if that fails.
-bool DtlsEndpoint::RestoreBuffers() {
-  if (!buffers_freed_) return true;
-  unsigned char byte = 0;
-  const int n = SSL_peek(ssl_.get(), &byte, 1);
-  buffers_freed_ = false;
-  if (n > 0) return true;
-  switch (SSL_get_error(ssl_.get(), n)) {
-    case SSL_ERROR_WANT_READ:
-    case SSL_ERROR_WANT_WRITE:
-    case SSL_ERROR_ZERO_RETURN:
-      return true;
-    default:
-      FailWith(received_fatal_ ? DtlsFailure::kAlert : DtlsFailure::kHandshake);
-      return false;
+void DtlsEndpoint::ReceiveRecord(const RecordSpan& span) {
+  const uint8_t* bytes = input_copy_.data() + span.offset;
+  uint8_t type = 0;
+  std::vector<uint8_t> plaintext;
+  switch (record_layer_->Unseal(bytes, span.length, &type, &plaintext)) {
+    case DtlsRecordLayer::Unsealed::kRecord:
+      break;
+    case DtlsRecordLayer::Unsealed::kOtherEpoch:
+      // Epoch 0: the peer's retransmitted handshake flight, which OpenSSL
+      // too discards once the epoch moved on; anything later, counted.
+      if (span.epoch != 0) ++dropped_[static_cast<size_t>(DropReason::kEarlyEpoch)];
+      return;
+    case DtlsRecordLayer::Unsealed::kMalformed:
+      ++dropped_[static_cast<size_t>(DropReason::kMalformed)];
+      return;
+    case DtlsRecordLayer::Unsealed::kReplayed:
+      ++dropped_[static_cast<size_t>(DropReason::kReplayed)];
+      return;
+    case DtlsRecordLayer::Unsealed::kUnauthenticated:
+      ++dropped_[static_cast<size_t>(DropReason::kUnauthenticated)];
+      return;
   }
+  switch (type) {
+    case SSL3_RT_APPLICATION_DATA:
+      std::vector<std::vector<uint8_t>>().swap(final_flight_);  // the client has finished
+      if (!plaintext.empty()) app_data_.push_back(std::move(plaintext));
+      return;
+    case SSL3_RT_ALERT:
+      if (plaintext.size() != 2) {
+        ++dropped_[static_cast<size_t>(DropReason::kMalformed)];
+        return;
+      }
+      std::vector<std::vector<uint8_t>>().swap(final_flight_);
+      received_alert_ = plaintext[1];
+      if (plaintext[1] == SSL3_AD_CLOSE_NOTIFY) {
+        // Answer close_notify with ours (RFC 5246 §7.2.1), once.
+        if (!close_sent_) {
+          close_sent_ = true;
+          const uint8_t alert[2] = {SSL3_AL_WARNING, SSL3_AD_CLOSE_NOTIFY};
+          if (!SendRecord(SSL3_RT_ALERT, alert, sizeof alert)) return;
+        }
+        status_ = DtlsStatus::kClosed;
+      } else if (plaintext[0] == SSL3_AL_FATAL) {
+        received_fatal_ = true;
+        FailWith(DtlsFailure::kAlert);
+      }
+      // Other warnings change nothing (as in OpenSSL).
+      return;
+    case SSL3_RT_HANDSHAKE:
+      // A Finished again: the client did not get our last flight (RFC 6347
+      // §4.2.4). It is authenticated and not a replay, so each one is the
+      // peer's own retransmission. Anything else (a renegotiation) is ignored.
+      if (is_server_ && !final_flight_.empty() && plaintext.size() >= DTLS1_HM_HEADER_LENGTH &&
+          plaintext[0] == SSL3_MT_FINISHED) {
+        datagrams_.insert(datagrams_.end(), final_flight_.begin(), final_flight_.end());
+      }
+      return;
+    default:
+      ++dropped_[static_cast<size_t>(DropReason::kMalformed)];
+      return;
+  }
+}
+
+bool DtlsEndpoint::SendRecord(uint8_t type, const uint8_t* data, size_t length) {
+  std::vector<uint8_t> record;
+  record.reserve(record_layer_->overhead() + length);
+  if (!record_layer_->Seal(type, data, length, &record)) {
+    FailWith(DtlsFailure::kWrite);
+    if (failure_errors_.empty()) failure_errors_.emplace_back("DTLS record could not be sealed (sequence numbers exhausted)");
+    return false;
+  }
+  datagrams_.push_back(std::move(record));
+  return true;
 }
 
 void DtlsEndpoint::FailWith(DtlsFailure failure) {
@@ -476,24 +572,17 @@ void DtlsEndpoint::FailWith(DtlsFailure failure) {
 DtlsEndpoint::SendResult DtlsEndpoint::Send(const uint8_t* data, size_t length) {
   ErrorScope scope;
   if (!Usable() || data == nullptr || length == 0 || length > MaxDataSize()) return SendResult::kRefused;
-  if (!RestoreBuffers()) return SendResult::kFailed;
-  const int n = SSL_write(ssl_.get(), data, static_cast<int>(length));
-  if (n == static_cast<int>(length)) {
-    ReleaseIdleMemory();
-    return SendResult::kSent;
-  }
-  // Our BIO never asks to retry and the record fits the MTU: whatever made
-  // OpenSSL fail leaves the association unusable (its write sequence number
-  // may have moved), so it ends here, with OpenSSL's errors.
-  FailWith(DtlsFailure::kWrite);
-  return SendResult::kFailed;
+  // Connected means switched: the record layer seals it. A failure leaves
+  // the association unusable (a sequence number is spent), so it ends here.
+  return SendRecord(SSL3_RT_APPLICATION_DATA, data, length) ? SendResult::kSent : SendResult::kFailed;
 }
 
 void DtlsEndpoint::Close() {
   ErrorScope scope;
-  if (status_ == DtlsStatus::kConnected && !close_sent_ && RestoreBuffers()) {
+  if (status_ == DtlsStatus::kConnected && !close_sent_ && record_layer_) {
     close_sent_ = true;
-    SSL_shutdown(ssl_.get());
+    const uint8_t alert[2] = {SSL3_AL_WARNING, SSL3_AD_CLOSE_NOTIFY};
+    SendRecord(SSL3_RT_ALERT, alert, sizeof alert);
   }
   close_sent_ = true;
   if (status_ != DtlsStatus::kFailed) status_ = DtlsStatus::kClosed;
@@ -530,7 +619,7 @@ void DtlsEndpoint::TakeKeylog(std::vector<std::string>* out) {
 
 int64_t DtlsEndpoint::NextTimeoutMs() {
   ErrorScope scope;
-  if (status_ == DtlsStatus::kNew || status_ == DtlsStatus::kClosed || status_ == DtlsStatus::kFailed)
+  if (status_ == DtlsStatus::kNew || status_ == DtlsStatus::kClosed || status_ == DtlsStatus::kFailed || !ssl_)
     return -1;
   struct timeval tv {};
   if (DTLSv1_get_timeout(ssl_.get(), &tv) != 1) return -1;
@@ -545,32 +634,25 @@ bool DtlsEndpoint::AwaitingClientFlight() const {
 // ---- Queries ----
 
 size_t DtlsEndpoint::MaxDataSize() const {
-  if (status_ != DtlsStatus::kConnected) return 0;
-  return DTLS_get_data_mtu(ssl_.get());
+  return status_ == DtlsStatus::kConnected ? max_data_size_ : 0;
 }
 
 uint16_t DtlsEndpoint::SrtpProfileId() const {
+  if (!ssl_) return srtp_profile_id_;
   const SRTP_PROTECTION_PROFILE* profile = SSL_get_selected_srtp_profile(ssl_.get());
   return profile == nullptr ? 0 : static_cast<uint16_t>(profile->id);
 }
 
 std::string DtlsEndpoint::CipherSuite() const {
-  if (status_ != DtlsStatus::kConnected) return std::string();
-  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl_.get());
-  const char* name = cipher == nullptr ? nullptr : SSL_CIPHER_standard_name(cipher);
-  return name == nullptr ? std::string() : std::string(name);
+  if (status_ != DtlsStatus::kConnected || cipher_suite_ == nullptr) return std::string();
+  return std::string(cipher_suite_);
 }
 
 bool DtlsEndpoint::PeerCertificateDer(std::vector<uint8_t>* out) const {
   ErrorScope scope;
-  if (!Usable()) return false;
-  X509* peer = SSL_get0_peer_certificate(ssl_.get());
-  if (peer == nullptr) return false;
-  const int length = i2d_X509(peer, nullptr);
-  if (length <= 0) return false;
-  out->resize(static_cast<size_t>(length));
-  unsigned char* cursor = out->data();
-  return i2d_X509(peer, &cursor) == length;
+  if (!Usable() || peer_certificate_.empty()) return false;
+  *out = peer_certificate_;
+  return true;
 }
 
 bool DtlsEndpoint::ExportKeyingMaterial(const std::string& label, size_t length,
@@ -578,10 +660,9 @@ bool DtlsEndpoint::ExportKeyingMaterial(const std::string& label, size_t length,
   ErrorScope scope;
   OPENSSL_cleanse(out->data(), out->size());
   out->clear();
-  if (!Usable() || length == 0) return false;
+  if (!Usable() || length == 0 || !record_layer_) return false;
   out->resize(length);
-  if (SSL_export_keying_material(ssl_.get(), out->data(), length, label.data(), label.size(), nullptr, 0,
-                                 0) != 1) {
+  if (!record_layer_->Export(label, length, out->data())) {
     OPENSSL_cleanse(out->data(), out->size());
     out->clear();
     return false;
@@ -664,6 +745,17 @@ int DtlsEndpoint::BioWrite(BIO* bio, const char* data, int length) {
   BIO_clear_retry_flags(bio);
   if (self == nullptr || length < 0) return -1;
   const auto* bytes = reinterpret_cast<const uint8_t*>(data);
+  // The record layer that takes over at completion numbers on from the
+  // highest epoch-1 record OpenSSL wrote (its Finished, and retransmissions).
+  for (size_t offset = 0; offset + DTLS1_RT_HEADER_LENGTH <= static_cast<size_t>(length);) {
+    const uint8_t* header = bytes + offset;
+    if (((header[3] << 8) | header[4]) == DtlsRecordLayer::kEpoch) {
+      uint64_t sequence = 0;
+      for (int i = 5; i < 11; ++i) sequence = (sequence << 8) | header[i];
+      self->next_write_sequence_ = std::max(self->next_write_sequence_, sequence + 1);
+    }
+    offset += DTLS1_RT_HEADER_LENGTH + ((static_cast<size_t>(header[11]) << 8) | header[12]);
+  }
   self->datagrams_.emplace_back(bytes, bytes + length);
   return length;
 }

@@ -10,7 +10,9 @@
 // Ownership: a DtlsEndpoint owns its SSL and the one BIO (read and write
 // side) through which OpenSSL sees the path, and shares its DtlsContext (the
 // SSL_CTX with the certificate and key) with the other endpoints of that
-// certificate; the last one frees it. Nothing an endpoint does changes the
+// certificate; the last one frees it. At handshake completion the SSL is
+// freed and a DtlsRecordLayer (owned) carries application data and alerts
+// from then on (dtls_record.h says why and what it covers). Nothing an endpoint does changes the
 // shared context: every per-session setting and callback target is on the SSL.
 // Thread: an endpoint belongs to the thread that created it (as its context).
 //
@@ -27,6 +29,7 @@
 #include <vector>
 
 #include "core/dtls_context.h"
+#include "core/dtls_record.h"
 #include "core/ossl.h"
 
 namespace dtlssrtp::core {
@@ -77,9 +80,16 @@ enum class DropReason {
   kFutureMessage,
   // A next-epoch record before OpenSSL processed the peer's ChangeCipherSpec
   // (OpenSSL would buffer it, with a whole read buffer, until then).
+  // Or, after the handshake, a record of an epoch past 1 (we never renegotiate).
   kEarlyEpoch,
+  // After the handshake (counted per record): an epoch-1 record whose
+  // sequence number was already received or is older than the replay window.
+  kReplayed,
+  // After the handshake (counted per record): an epoch-1 record whose AEAD
+  // tag does not verify under the peer's keys.
+  kUnauthenticated,
 };
-constexpr size_t kDropReasonCount = 7;
+constexpr size_t kDropReasonCount = 9;
 
 struct DtlsConfig {
   // Certificate, key, SRTP profiles and the fixed DTLS settings; shared with
@@ -152,8 +162,9 @@ class DtlsEndpoint {
   // Datagrams the record pre-filter dropped before OpenSSL saw them, by
   // reason (index: DropReason; kNone stays 0).
   uint64_t dropped(DropReason reason) const { return dropped_[static_cast<size_t>(reason)]; }
-  // Steps after which OpenSSL's record buffers were (or stayed) freed (for tests).
-  uint64_t idle_buffer_releases() const { return idle_buffer_releases_; }
+  // Whether the SSL was freed and our own record layer carries the
+  // association (from handshake completion on; see SwitchToRecordLayer).
+  bool ssl_released() const { return !ssl_ && record_layer_ != nullptr; }
 
   // Largest application-data payload whose record fits the MTU; 0 before connected.
   size_t MaxDataSize() const;
@@ -192,11 +203,14 @@ class DtlsEndpoint {
   void DriveHandshake();
   void ReadAppData();
   void FailWith(DtlsFailure failure);
-  // Connected and between steps: frees OpenSSL's record buffers and the
-  // cookie secret (see the .cc).
-  void ReleaseIdleMemory();
-  // Before writing on a connected association: OpenSSL's buffers back.
-  bool RestoreBuffers();
+  // At handshake completion: keeps what the session still needs, hands the
+  // records to a DtlsRecordLayer and frees the SSL (see the .cc).
+  // `flight_begin`: index in datagrams_ of this step's first datagram.
+  void SwitchToRecordLayer(size_t flight_begin);
+  // One record of a datagram after the switch.
+  void ReceiveRecord(const RecordSpan& record);
+  // A record to send after the switch; false (and the association failed) if it cannot be sealed.
+  bool SendRecord(uint8_t type, const uint8_t* data, size_t length);
   bool Usable() const { return status_ == DtlsStatus::kConnected && verified_; }
 
   // OpenSSL callbacks (C linkage shims find `this` via app data / BIO data).
@@ -222,8 +236,10 @@ class DtlsEndpoint {
   // ssl_, so the SSL goes first).
   std::shared_ptr<const DtlsContext> context_;
   // Allocated by this (the datagram BIO's method is process-wide, see
-  // DatagramMethod()).
+  // DatagramMethod()). Freed at handshake completion, when record_layer_
+  // takes over.
   SslPtr ssl_;
+  std::unique_ptr<DtlsRecordLayer> record_layer_;
 
   // Passed by argument, valid only during one step.
   const Verifier* verifier_ = nullptr;
@@ -244,8 +260,22 @@ class DtlsEndpoint {
   int received_alert_ = -1;
   bool received_fatal_ = false;
   uint64_t dropped_[kDropReasonCount] = {};
-  uint64_t idle_buffer_releases_ = 0;
-  bool buffers_freed_ = false;  // maybe (ReleaseIdleMemory), until RestoreBuffers
+  // Epoch-1 sequence numbers OpenSSL wrote (BioWrite): the record layer goes on from the next.
+  uint64_t next_write_sequence_ = 0;
+  // Epoch-1 records handed to OpenSSL before the handshake completed (the
+  // Finished, application data it may have buffered, forgeries): the record
+  // layer treats them as received. Bounded by kMaxEarlyRecords.
+  static constexpr size_t kMaxEarlyRecords = 16;
+  std::vector<uint64_t> early_sequences_;
+  // What the session needs from the SSL once it is gone.
+  size_t max_data_size_ = 0;
+  uint16_t srtp_profile_id_ = 0;
+  const char* cipher_suite_ = nullptr;  // OpenSSL's static cipher table
+  std::vector<uint8_t> peer_certificate_;  // DER, verified
+  // Server: our last flight (ChangeCipherSpec, Finished) as sent, for a
+  // client that missed it and sends its Finished again. Dropped once the
+  // client's first other epoch-1 record shows that it finished too.
+  std::vector<std::vector<uint8_t>> final_flight_;
   // The received datagram, copied once: the caller's buffer is read exactly
   // once, and epoch-0 sequence numbers are rewritten here (see Receive()).
   std::vector<uint8_t> input_copy_;

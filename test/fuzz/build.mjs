@@ -18,8 +18,8 @@ export { findTool, root, runSanitized, sanitizerEnv };
 export const nativeTargets = {
   dtls: {
     harness: 'test/fuzz/native/dtls_fuzzer.cc',
-    sources: ['native/core/dtls_endpoint.cc', 'native/core/dtls_context.cc', 'native/core/certificate.cc'],
-    headers: ['native/core/dtls_endpoint.h', 'native/core/certificate.h', 'native/core/ossl.h'],
+    sources: ['native/core/dtls_endpoint.cc', 'native/core/dtls_record.cc', 'native/core/dtls_context.cc', 'native/core/certificate.cc'],
+    headers: ['native/core/dtls_endpoint.h', 'native/core/dtls_record.h', 'native/core/certificate.h', 'native/core/ossl.h'],
     libsrtp: false,
   },
   srtp: {

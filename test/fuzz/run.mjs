@@ -104,7 +104,7 @@ function seed(t) {
       '-std=c++17',
       '-DOPENSSL_API_COMPAT=30000',
       `-I${path.join(root, 'native')}`,
-      ...['native/core/dtls_endpoint.cc', 'native/core/dtls_context.cc', 'native/core/certificate.cc', 'test/fuzz/native/dtls_seeds.cc'].map((f) => path.join(root, f)),
+      ...['native/core/dtls_endpoint.cc', 'native/core/dtls_record.cc', 'native/core/dtls_context.cc', 'native/core/certificate.cc', 'test/fuzz/native/dtls_seeds.cc'].map((f) => path.join(root, f)),
       '-lssl',
       '-lcrypto',
       '-o',

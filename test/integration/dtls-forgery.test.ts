@@ -147,7 +147,16 @@ describe('drop counters', () => {
       reasons.filter((r) => !['notDtls', 'holdOverflow', 'queueOverflow', 'inactive'].includes(r)).sort(),
       nativeReasons,
     );
-    assert.deepEqual(nativeReasons, ['earlyEpoch', 'futureMessage', 'helloRequest', 'implausibleSequence', 'malformed', 'oversizedMessage']);
+    assert.deepEqual(nativeReasons, [
+      'earlyEpoch',
+      'futureMessage',
+      'helloRequest',
+      'implausibleSequence',
+      'malformed',
+      'oversizedMessage',
+      'replayed',
+      'unauthenticated',
+    ]);
   });
 
   test('the counters survive the end of the association', async () => {

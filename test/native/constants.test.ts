@@ -59,6 +59,8 @@ const DROP_REASONS: Record<NativeDropReason, true> = {
   oversizedMessage: true,
   futureMessage: true,
   earlyEpoch: true,
+  replayed: true,
+  unauthenticated: true,
 };
 // DtlsStats.dropped: the native reasons plus those counted in TypeScript.
 const TS_DROPS: Record<Exclude<keyof DtlsStats['dropped'], NativeDropReason>, true> = {
