@@ -121,8 +121,9 @@ export interface DtlsSrtpTransportOptions {
   iceDisconnectedTimeoutMs?: number;
   /**
    * This association carries SRTP and SRTCP only, never DTLS application
-   * data (no data channel): free the DTLS state (OpenSSL's session, about
-   * 40 KiB of a connected transport's 54 KiB) as soon as the peer has proven
+   * data (no data channel): free the DTLS state (the record layer that
+   * replaced OpenSSL's session at completion: keys, replay window, the peer's
+   * certificate; about 4 KiB) as soon as the peer has proven
    * it holds the keys, i.e. when the first SRTP or SRTCP packet from it authenticates
    * (so our final handshake flight arrived and will never be retransmitted).
    * A packet that fails authentication proves nothing and changes nothing.

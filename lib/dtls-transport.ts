@@ -793,8 +793,9 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
   }
 
   /**
-   * Frees the DTLS state of a connected association (OpenSSL's session, its
-   * keys and buffers: about 40 KB) and keeps what an SRTP-only path needs:
+   * Frees the DTLS state of a connected association (the record layer that
+   * replaced OpenSSL's session at completion: its keys, replay window and
+   * the native endpoint, about 4 KB) and keeps what an SRTP-only path needs:
    * the SRTP sessions already created (they go on working), the verified
    * peer certificate (`getRemoteCertificate()`), `srtpProfile`,
    * `cipherSuite` and the counters. The transport stays `'connected'`.

@@ -232,6 +232,38 @@ describe('openssl s_server / s_client over UDP', { skip: !hasOpenssl && 'openssl
     }
   });
 
+  // The SHA-384 PRF: our record layer's keys and RFC 5705 exporter (both
+  // ours after the handshake) against what OpenSSL derives.
+  test('AES-256-GCM-SHA384 when the openssl client offers only that suite: exporter and data both ways', async () => {
+    const theirs = await files();
+    const ours = await Certificate.generate();
+    const socket = await localSocket();
+    const { port } = socket.address();
+    const transport = ourServer(socket, { certificate: ours, remoteFingerprints: theirs.certificate.getFingerprints() });
+    const started = transport.start();
+    const peer = new Peer([
+      's_client', '-dtls1_2', '-connect', `127.0.0.1:${port}`, '-cert', theirs.cert, '-key', theirs.key,
+      '-cipher', 'ECDHE-ECDSA-AES256-GCM-SHA384', '-use_srtp', 'SRTP_AEAD_AES_256_GCM',
+      '-keymatexport', 'EXTRACTOR-dtls_srtp', '-keymatexportlen', '88',
+    ]);
+    try {
+      await started;
+      assert.equal(transport.cipherSuite, 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384');
+      const [, hex] = await peer.waitFor(/Keying material: ([0-9A-F]+)/);
+      assert.equal(transport.exportKeyingMaterial('EXTRACTOR-dtls_srtp', 88).toString('hex').toUpperCase(), hex);
+      const got = nextData(transport, 'from-openssl-384');
+      peer.child.stdin.write('from-openssl-384\n');
+      await got;
+      transport.send(Buffer.from('aes256-ok\n'));
+      await peer.waitFor(/aes256-ok/);
+      const dropped = transport.getStats().dropped;
+      assert.deepEqual([dropped.malformed, dropped.replayed, dropped.unauthenticated], [0, 0, 0]);
+      transport.close();
+    } finally {
+      await cleanUp(socket, peer, theirs);
+    }
+  });
+
   test('openssl peer with the wrong certificate is refused (fingerprint mismatch, bad_certificate)', async () => {
     const theirs = await files();
     const expected = await Certificate.generate();
