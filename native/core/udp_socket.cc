@@ -193,6 +193,22 @@ int UdpSocket::Open(const uint8_t bind_record[kUdpAddressRecordLength], bool ipv
   // traffic on a dual-stack socket reports through IP_RECVERR.
   if (failure == 0 && setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, sizeof(on)) != 0 && !ipv6) failure = errno;
   if (failure == 0 && ipv6 && setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof(on)) != 0) failure = errno;
+  // Never fragmented (RFC 8085 §3.2: UDP applications should avoid IP
+  // fragmentation; WebRTC sizes its datagrams, about 1200 bytes, to fit):
+  // every datagram carries DF, and one larger than the interface MTU fails
+  // with EMSGSIZE (counted). PROBE rather than DO: the kernel ignores the
+  // path MTU that ICMP "fragmentation needed" reports, so a forged ICMP
+  // cannot shrink what we may send. On an unconnected socket, DF also spares
+  // each IPv4 datagram the kernel's shared IP-ID generator (an atomic that
+  // all cores sending to one address contend on).
+  const int probe = IP_PMTUDISC_PROBE;
+  if (failure == 0 && setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &probe, sizeof(probe)) != 0 && !ipv6) {
+    failure = errno;
+  }
+  const int probe6 = IPV6_PMTUDISC_PROBE;
+  if (failure == 0 && ipv6 && setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &probe6, sizeof(probe6)) != 0) {
+    failure = errno;
+  }
   if (failure == 0 && bind(fd, reinterpret_cast<const sockaddr*>(&address), address_length) != 0) failure = errno;
   if (failure != 0) {
     ::close(fd);

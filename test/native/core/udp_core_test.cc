@@ -7,6 +7,7 @@
 // truncated datagram, an unusable destination, EMSGSIZE and an ICMP port
 // unreachable, each counted by kind.
 
+#include <netinet/in.h>
 #include <poll.h>
 
 #include <cstdint>
@@ -117,6 +118,19 @@ void TestSockets() {
   UdpSocket b;
   CHECK(a.Open(any, false, false, false) == 0);
   CHECK(b.Open(any, false, false, false) == 0);
+  // DF on every datagram, the path MTU from ICMP ignored (see Open()).
+  int mode = -1;
+  socklen_t mode_length = sizeof(mode);
+  CHECK(getsockopt(a.fd(), IPPROTO_IP, IP_MTU_DISCOVER, &mode, &mode_length) == 0 && mode == IP_PMTUDISC_PROBE);
+  {
+    uint8_t any6[kUdpAddressRecordLength];
+    CHECK(EncodeUdpAddress("::1", 0, true, any6));
+    UdpSocket six;
+    CHECK(six.Open(any6, true, false, true) == 0);
+    mode = -1;
+    CHECK(getsockopt(six.fd(), IPPROTO_IPV6, IPV6_MTU_DISCOVER, &mode, &mode_length) == 0 &&
+          mode == IPV6_PMTUDISC_PROBE);
+  }
   uint8_t to_b[kUdpAddressRecordLength];
   CHECK(b.LocalAddress(to_b));
   UdpStats stats;
