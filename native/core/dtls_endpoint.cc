@@ -490,6 +490,10 @@ void DtlsEndpoint::SwitchToRecordLayer(size_t flight_begin) {
 
 void DtlsEndpoint::ReceiveRecord(const RecordSpan& span) {
   const uint8_t* bytes = input_copy_.data() + span.offset;
+  if (span.epoch == DtlsRecordLayer::kEpoch && !record_layer_->EnsureKeys()) {
+    FailWith(DtlsFailure::kHandshake);
+    return;
+  }
   uint8_t type = 0;
   std::vector<uint8_t> plaintext;
   switch (record_layer_->Unseal(bytes, span.length, &type, &plaintext)) {
@@ -554,7 +558,7 @@ void DtlsEndpoint::ReceiveRecord(const RecordSpan& span) {
 bool DtlsEndpoint::SendRecord(uint8_t type, const uint8_t* data, size_t length) {
   std::vector<uint8_t> record;
   record.reserve(record_layer_->overhead() + length);
-  if (!record_layer_->Seal(type, data, length, &record)) {
+  if (!record_layer_->EnsureKeys() || !record_layer_->Seal(type, data, length, &record)) {
     FailWith(DtlsFailure::kWrite);
     if (failure_errors_.empty()) failure_errors_.emplace_back("DTLS record could not be sealed (sequence numbers exhausted)");
     return false;

@@ -111,7 +111,8 @@ std::unique_ptr<DtlsRecordLayer> DtlsRecordLayer::FromHandshake(SSL* ssl, bool i
                                                                 uint64_t next_write_sequence) {
   std::unique_ptr<DtlsRecordLayer> layer(new DtlsRecordLayer());
   layer->next_write_ = next_write_sequence;
-  if (!layer->Init(ssl, is_server)) return nullptr;
+  layer->is_server_ = is_server;
+  if (!layer->Init(ssl)) return nullptr;
   return layer;
 }
 
@@ -121,28 +122,26 @@ DtlsRecordLayer::~DtlsRecordLayer() {
   OPENSSL_cleanse(master_, sizeof master_);
 }
 
-bool DtlsRecordLayer::Init(SSL* ssl, bool is_server) {
+bool DtlsRecordLayer::Init(SSL* ssl) {
   const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
   const SSL_SESSION* session = SSL_get_session(ssl);
   if (cipher == nullptr || session == nullptr) return false;
-  const EVP_CIPHER* aead = nullptr;
-  size_t key_length = 0;
   switch (SSL_CIPHER_get_cipher_nid(cipher)) {
     case NID_aes_128_gcm:
-      aead = EVP_aes_128_gcm();
-      key_length = 16;
+      aead_ = EVP_aes_128_gcm();
+      key_length_ = 16;
       fixed_iv_length_ = 4;
       explicit_nonce_length_ = 8;
       break;
     case NID_aes_256_gcm:
-      aead = EVP_aes_256_gcm();
-      key_length = 32;
+      aead_ = EVP_aes_256_gcm();
+      key_length_ = 32;
       fixed_iv_length_ = 4;
       explicit_nonce_length_ = 8;
       break;
     case NID_chacha20_poly1305:
-      aead = EVP_chacha20_poly1305();
-      key_length = 32;
+      aead_ = EVP_chacha20_poly1305();
+      key_length_ = 32;
       fixed_iv_length_ = 12;
       explicit_nonce_length_ = 0;
       break;
@@ -150,13 +149,18 @@ bool DtlsRecordLayer::Init(SSL* ssl, bool is_server) {
       return false;  // not a suite the DTLS context offers
   }
   prf_digest_ = SSL_CIPHER_get_handshake_digest(cipher);
-  if (aead == nullptr || prf_digest_ == nullptr) return false;
+  if (aead_ == nullptr || prf_digest_ == nullptr) return false;
   master_length_ = SSL_SESSION_get_master_key(session, master_, sizeof master_);
   if (master_length_ != sizeof master_) return false;
-  if (SSL_get_client_random(ssl, client_random_, kRandomLength) != kRandomLength ||
-      SSL_get_server_random(ssl, server_random_, kRandomLength) != kRandomLength) {
-    return false;
-  }
+  return SSL_get_client_random(ssl, client_random_, kRandomLength) == kRandomLength &&
+         SSL_get_server_random(ssl, server_random_, kRandomLength) == kRandomLength;
+}
+
+bool DtlsRecordLayer::EnsureKeys() {
+  if (write_ && read_) return true;
+  const size_t key_length = key_length_;
+  const bool is_server = is_server_;
+  const EVP_CIPHER* aead = aead_;
   // RFC 5246 §6.3, AEAD (no MAC keys): client_write_key | server_write_key |
   // client_write_IV | server_write_IV.
   uint8_t block[2 * 32 + 2 * 12];
@@ -172,13 +176,17 @@ bool DtlsRecordLayer::Init(SSL* ssl, bool is_server) {
     const uint8_t* server_iv = client_iv + fixed_iv_length_;
     std::memcpy(write_iv_, is_server ? server_iv : client_iv, fixed_iv_length_);
     std::memcpy(read_iv_, is_server ? client_iv : server_iv, fixed_iv_length_);
-    write_.reset(EVP_CIPHER_CTX_new());
-    read_.reset(EVP_CIPHER_CTX_new());
-    ok = write_ && read_ &&
-         EVP_CipherInit_ex(write_.get(), aead, nullptr, is_server ? server_key : client_key, nullptr, 1) == 1 &&
-         EVP_CipherInit_ex(read_.get(), aead, nullptr, is_server ? client_key : server_key, nullptr, 0) == 1 &&
-         EVP_CIPHER_CTX_get_iv_length(write_.get()) == static_cast<int>(kNonceLength) &&
-         EVP_CIPHER_CTX_get_iv_length(read_.get()) == static_cast<int>(kNonceLength);
+    EvpCipherCtxPtr write(EVP_CIPHER_CTX_new());
+    EvpCipherCtxPtr read(EVP_CIPHER_CTX_new());
+    ok = write && read &&
+         EVP_CipherInit_ex(write.get(), aead, nullptr, is_server ? server_key : client_key, nullptr, 1) == 1 &&
+         EVP_CipherInit_ex(read.get(), aead, nullptr, is_server ? client_key : server_key, nullptr, 0) == 1 &&
+         EVP_CIPHER_CTX_get_iv_length(write.get()) == static_cast<int>(kNonceLength) &&
+         EVP_CIPHER_CTX_get_iv_length(read.get()) == static_cast<int>(kNonceLength);
+    if (ok) {
+      write_ = std::move(write);
+      read_ = std::move(read);
+    }
   }
   OPENSSL_cleanse(block, sizeof block);
   return ok;
@@ -197,7 +205,7 @@ void DtlsRecordLayer::Nonce(const uint8_t* fixed_iv, const uint8_t* record, uint
 }
 
 bool DtlsRecordLayer::Seal(uint8_t type, const uint8_t* data, size_t length, std::vector<uint8_t>* out) {
-  if (next_write_ > kMaxSequence || length > kMaxPlaintext) return false;
+  if (!write_ || next_write_ > kMaxSequence || length > kMaxPlaintext) return false;
   const uint64_t sequence = next_write_++;
   const size_t body = explicit_nonce_length_ + length + kTagLength;
   const size_t start = out->size();
@@ -243,6 +251,7 @@ DtlsRecordLayer::Unsealed DtlsRecordLayer::Unseal(const uint8_t* record, size_t 
   }
   const uint64_t sequence = Get48(record + 5);
   if (!window_.Fresh(sequence)) return Unsealed::kReplayed;
+  if (!read_) return Unsealed::kUnauthenticated;
   const size_t plaintext_length = body - min_body();
   uint8_t aad[13];
   AdditionalData(record, plaintext_length, aad);

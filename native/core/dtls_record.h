@@ -10,9 +10,12 @@
 // life (its handshake buffer alone is 16-21 KiB and there is no public way to
 // free it), which is most of what a connected transport costs. So a
 // DtlsEndpoint takes the secrets of the finished handshake from its SSL
-// once (FromHandshake), frees the SSL, and carries on with this: two AEAD
-// contexts, the master secret for RFC 5705 exporters, and a replay window -
-// under 2 KiB.
+// once (FromHandshake), frees the SSL, and carries on with this: the master
+// secret (for RFC 5705 exporters and the record keys), a replay window and,
+// from the first record sealed or opened, two AEAD contexts - under 2 KiB.
+// The record keys are derived on first use (EnsureKeys): a media-only
+// association never sends a DTLS record after the handshake, so it never
+// pays for them (about 80,000 instructions and 2 KiB per endpoint).
 //
 // Only the AEAD suites the DTLS context offers are covered (RFC 5288
 // AES-GCM with an 8-byte explicit nonce, RFC 7905 ChaCha20-Poly1305 with the
@@ -75,8 +78,7 @@ class DtlsRecordLayer {
   };
 
   // From a connected `ssl` (its handshake finished, the suite one of ours):
-  // derives the epoch-1 keys (RFC 5246 §6.3) and keeps the master secret and
-  // randoms for exporters. `next_write_sequence`: the first epoch-1 sequence
+  // keeps the master secret, the randoms and the suite's parameters. `next_write_sequence`: the first epoch-1 sequence
   // number OpenSSL did not use. nullptr when the suite is not an AEAD one
   // this layer knows or OpenSSL fails (its errors are left queued).
   static std::unique_ptr<DtlsRecordLayer> FromHandshake(SSL* ssl, bool is_server, uint64_t next_write_sequence);
@@ -84,12 +86,17 @@ class DtlsRecordLayer {
   DtlsRecordLayer(const DtlsRecordLayer&) = delete;
   DtlsRecordLayer& operator=(const DtlsRecordLayer&) = delete;
 
+  // Derives the epoch-1 keys (RFC 5246 §6.3) and makes the AEAD contexts,
+  // once; Seal and Unseal need them. False if OpenSSL fails (its errors are
+  // left queued); the caller ends the association.
+  bool EnsureKeys();
   // Appends one protected record (header included) to *out. False when the
   // sequence numbers are exhausted (RFC 6347 §4.1: the association must
   // end) or OpenSSL fails; a sequence number is used up either way.
   bool Seal(uint8_t type, const uint8_t* data, size_t length, std::vector<uint8_t>* out);
   // `record`: one whole record, header included, read only during the call.
-  // *plaintext is replaced (and wiped first) only on kRecord.
+  // *plaintext is replaced (and wiped first) only on kRecord. Call
+  // EnsureKeys() first (kUnauthenticated without keys).
   Unsealed Unseal(const uint8_t* record, size_t length, uint8_t* type, std::vector<uint8_t>* plaintext);
   // A record OpenSSL was handed before this layer existed: its number is
   // treated as received, without moving the window (it was not
@@ -111,7 +118,7 @@ class DtlsRecordLayer {
   static constexpr size_t kTagLength = 16;
   static constexpr size_t kRandomLength = 32;  // SSL3_RANDOM_SIZE
   DtlsRecordLayer() = default;
-  bool Init(SSL* ssl, bool is_server);
+  bool Init(SSL* ssl);
   // Fills `nonce` (12 bytes) for the record whose header (and, for AES-GCM,
   // explicit nonce) `record` points at.
   void Nonce(const uint8_t* fixed_iv, const uint8_t* record, uint8_t* nonce) const;
@@ -122,6 +129,9 @@ class DtlsRecordLayer {
 
   // Others (secrets are wiped by the destructor).
   const EVP_MD* prf_digest_ = nullptr;  // OpenSSL's static legacy method: not owned
+  const EVP_CIPHER* aead_ = nullptr;    // likewise
+  size_t key_length_ = 0;
+  bool is_server_ = false;
   size_t explicit_nonce_length_ = 0;    // 8 for AES-GCM, 0 for ChaCha20-Poly1305
   size_t fixed_iv_length_ = 0;          // 4 for AES-GCM, 12 for ChaCha20-Poly1305
   uint8_t write_iv_[12] = {};
