@@ -329,7 +329,73 @@ function load(): NativeBinding {
     throw error;
   }
   binding.init(makeNativeError);
+  binding.NativeDtls = namedFields(binding.NativeDtls as unknown as RawDtlsConstructor, binding.constants.dtlsDropReasons);
   return binding;
+}
+
+/**
+ * A step and info() as the addon returns them, and its constructor's
+ * arguments: positional, because Node-API names a property by a C string
+ * that V8 looks up in its string table at every get or set, while an index
+ * costs next to nothing (a handshake makes about twenty steps).
+ * {@link namedFields} names the fields again.
+ */
+type RawDtlsStep = [status: NativeDtlsStatus, timeoutMs: number, datagrams: Buffer[], extras?: Partial<NativeDtlsStep>];
+type RawDtlsInfo = [srtpProfileId: number, cipherSuite: string, maxDataSize: number, verified: boolean, ...dropped: number[]];
+type RawStepMethod<A extends unknown[]> = (...args: A) => RawDtlsStep;
+interface RawDtls {
+  start: RawStepMethod<[verify: NativeVerifier]>;
+  receive: RawStepMethod<[datagram: Uint8Array, verify: NativeVerifier]>;
+  handleTimeout: RawStepMethod<[verify: NativeVerifier]>;
+  continueHandshake: RawStepMethod<[verify: NativeVerifier]>;
+  send: RawStepMethod<[data: Uint8Array]>;
+  info: () => RawDtlsInfo;
+}
+type RawDtlsConstructor = new (
+  certificate: NativeCertificate,
+  isServer: boolean,
+  srtpProfiles: string,
+  mtu: number,
+  initialRtoMs: number,
+  serverCookies: boolean,
+) => Omit<NativeDtls, keyof RawDtls>;
+
+function stepOf(raw: RawDtlsStep): NativeDtlsStep {
+  const extras = raw[3];
+  const step: NativeDtlsStep = { status: raw[0], datagrams: raw[2], timeoutMs: raw[1] };
+  return extras === undefined ? step : Object.assign(step, extras);
+}
+
+/** The addon's NativeDtls taking a NativeDtlsOptions object, with its steps and info() as the objects the rest of the package reads. */
+function namedFields(Raw: RawDtlsConstructor, reasons: readonly NativeDropReason[]): NativeBinding['NativeDtls'] {
+  const { start, receive, handleTimeout, continueHandshake, send, info } = (Raw as unknown as { prototype: RawDtls }).prototype;
+  class NativeDtls extends Raw {
+    constructor(o: NativeDtlsOptions) {
+      super(o.certificate, o.isServer, o.srtpProfiles, o.mtu, o.initialRtoMs, o.serverCookies);
+    }
+    start(verify: NativeVerifier): NativeDtlsStep {
+      return stepOf(start.call(this, verify));
+    }
+    receive(datagram: Uint8Array, verify: NativeVerifier): NativeDtlsStep {
+      return stepOf(receive.call(this, datagram, verify));
+    }
+    handleTimeout(verify: NativeVerifier): NativeDtlsStep {
+      return stepOf(handleTimeout.call(this, verify));
+    }
+    continueHandshake(verify: NativeVerifier): NativeDtlsStep {
+      return stepOf(continueHandshake.call(this, verify));
+    }
+    send(data: Uint8Array): NativeDtlsStep {
+      return stepOf(send.call(this, data));
+    }
+    info(): NativeDtlsInfo {
+      const raw = info.call(this);
+      const dropped = {} as Record<NativeDropReason, number>;
+      for (let i = 0; i < reasons.length; i++) dropped[reasons[i] as NativeDropReason] = raw[4 + i] as number;
+      return { srtpProfileId: raw[0], cipherSuite: raw[1], maxDataSize: raw[2], verified: raw[3], dropped };
+    }
+  }
+  return NativeDtls as unknown as NativeBinding['NativeDtls'];
 }
 
 /** The addon, loaded on first import in each thread. */

@@ -10,6 +10,7 @@
 #include <malloc.h>
 #endif
 
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -104,27 +105,27 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
     exports.Set("NativeDtls", ctor);
   }
 
-  // new NativeDtls({ certificate, isServer, srtpProfiles, mtu, initialRtoMs, serverCookies })
+  // new NativeDtls(certificate, isServer, srtpProfiles, mtu, initialRtoMs,
+  // serverCookies): positional (a named option costs a string-table lookup
+  // per get); lib/native.ts takes them as a NativeDtlsOptions object.
   explicit DtlsBinding(const Napi::CallbackInfo& info)
       : Napi::ObjectWrap<DtlsBinding>(info),
         addon_(info.Env().GetInstanceData<Addon>()),
         memory_(info.Env(), addon_) {
     Napi::Env env = info.Env();
     addon_->Track(this);
-    if (info.Length() != 1 || !info[0].IsObject()) {
-      ThrowInternalArg(env, "NativeDtls expects an options object");
+    if (info.Length() != 6) {
+      ThrowInternalArg(env, "NativeDtls expects (certificate, isServer, srtpProfiles, mtu, initialRtoMs, serverCookies)");
       return;
     }
-    Napi::Object options = info[0].As<Napi::Object>();
-    Napi::Value certificate_value = options.Get("certificate");
+    Napi::Value certificate_value = info[0];
     const core::Certificate* certificate = CertificateBinding::FromValue(addon_, certificate_value);
     if (env.IsExceptionPending()) return;
-    Napi::Value is_server = options.Get("isServer");
-    Napi::Value profiles = options.Get("srtpProfiles");
-    Napi::Value mtu = options.Get("mtu");
-    Napi::Value rto = options.Get("initialRtoMs");
-    Napi::Value cookies = options.Get("serverCookies");
-    if (env.IsExceptionPending()) return;
+    Napi::Value is_server = info[1];
+    Napi::Value profiles = info[2];
+    Napi::Value mtu = info[3];
+    Napi::Value rto = info[4];
+    Napi::Value cookies = info[5];
     if (certificate == nullptr || !is_server.IsBoolean() || !profiles.IsString() || !mtu.IsNumber() ||
         !rto.IsNumber() || !cookies.IsBoolean()) {
       ThrowInternalArg(env, "NativeDtls options have the wrong types");
@@ -250,27 +251,40 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
     };
   }
 
-  // { status, datagrams, data?, keylog?, timeoutMs, failure?, sentAlert?, receivedAlert?, opensslErrors? }
-  Napi::Object StepResult(Napi::Env env, core::DtlsEndpoint* endpoint, core::DtlsStatus status) {
+  // [status, timeoutMs, datagrams, extras?], extras = { data?, keylog?,
+  // sentAlert?, receivedAlert?, failure?, opensslErrors? } only when one of
+  // them is there. Positional: N-API names a property by a C string, which V8
+  // looks up in its string table at every set (about a thousand instructions
+  // each), while an index costs next to nothing. lib/native.ts turns the
+  // array back into a NativeDtlsStep object.
+  Napi::Array StepResult(Napi::Env env, core::DtlsEndpoint* endpoint, core::DtlsStatus status) {
     memory_.Set(EndpointBytes(status));
-    Napi::Object out = Napi::Object::New(env);
-    out.Set("status", Napi::Number::New(env, static_cast<int>(status)));
-    out.Set("datagrams", ToBufferArray(env, endpoint->TakeDatagrams()));
+    Napi::Array datagrams = ToBufferArray(env, endpoint->TakeDatagrams());
     std::vector<std::vector<uint8_t>> data = endpoint->TakeAppData();
-    if (!data.empty()) out.Set("data", ToBufferArray(env, data));
-    if (endpoint->HasKeylog()) out.Set("keylog", KeylogLines(env, endpoint));
-    out.Set("timeoutMs", Napi::Number::New(env, static_cast<double>(endpoint->NextTimeoutMs())));
-    if (endpoint->sent_alert() >= 0) out.Set("sentAlert", Napi::Number::New(env, endpoint->sent_alert()));
+    const bool failed = status == core::DtlsStatus::kFailed;
+    const bool keylog = endpoint->HasKeylog();
+    const bool extras =
+        failed || keylog || !data.empty() || endpoint->sent_alert() >= 0 || endpoint->received_alert() >= 0;
+    Napi::Array out = Napi::Array::New(env, extras ? 4 : 3);
+    out.Set(0u, Napi::Number::New(env, static_cast<int>(status)));
+    out.Set(1u, Napi::Number::New(env, static_cast<double>(endpoint->NextTimeoutMs())));
+    out.Set(2u, datagrams);
+    if (!extras) return out;
+    Napi::Object more = Napi::Object::New(env);
+    if (!data.empty()) more.Set("data", ToBufferArray(env, data));
+    if (keylog) more.Set("keylog", KeylogLines(env, endpoint));
+    if (endpoint->sent_alert() >= 0) more.Set("sentAlert", Napi::Number::New(env, endpoint->sent_alert()));
     if (endpoint->received_alert() >= 0) {
-      out.Set("receivedAlert", Napi::Number::New(env, endpoint->received_alert()));
+      more.Set("receivedAlert", Napi::Number::New(env, endpoint->received_alert()));
     }
-    if (status == core::DtlsStatus::kFailed) {
-      out.Set("failure", FailureCode(endpoint->failure()));
+    if (failed) {
+      more.Set("failure", FailureCode(endpoint->failure()));
       const std::vector<std::string>& errors = endpoint->failure_errors();
       Napi::Array list = Napi::Array::New(env, errors.size());
       for (size_t i = 0; i < errors.size(); ++i) list.Set(static_cast<uint32_t>(i), errors[i]);
-      out.Set("opensslErrors", list);
+      more.Set("opensslErrors", list);
     }
+    out.Set(3u, more);
     return out;
   }
 
@@ -389,21 +403,23 @@ class DtlsBinding : public Napi::ObjectWrap<DtlsBinding>, public Closeable {
     return Napi::Boolean::New(env, endpoint->AwaitingClientFlight());
   }
 
-  // info() → { srtpProfileId, cipherSuite, maxDataSize, verified, dropped: { [reason]: count } }
+  // info() → [srtpProfileId, cipherSuite, maxDataSize, verified, ...dropped],
+  // the drop counts in the order of constants.dtlsDropReasons: positional
+  // for the reason StepResult is; lib/native.ts names the fields.
   Napi::Value Info(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     core::DtlsEndpoint* endpoint = Live(env);
     if (endpoint == nullptr) return env.Undefined();
-    Napi::Object out = Napi::Object::New(env);
-    out.Set("srtpProfileId", Napi::Number::New(env, endpoint->SrtpProfileId()));
-    out.Set("cipherSuite", endpoint->CipherSuite());
-    out.Set("maxDataSize", Napi::Number::New(env, static_cast<double>(endpoint->MaxDataSize())));
-    out.Set("verified", Napi::Boolean::New(env, endpoint->verified()));
-    Napi::Object dropped = Napi::Object::New(env);
+    constexpr uint32_t kFields = 4;
+    Napi::Array out = Napi::Array::New(env, kFields + std::size(kDropNames));
+    out.Set(0u, Napi::Number::New(env, endpoint->SrtpProfileId()));
+    out.Set(1u, endpoint->CipherSuite());
+    out.Set(2u, Napi::Number::New(env, static_cast<double>(endpoint->MaxDataSize())));
+    out.Set(3u, Napi::Boolean::New(env, endpoint->verified()));
+    uint32_t i = kFields;
     for (const DropName& drop : kDropNames) {
-      dropped.Set(drop.name, Napi::Number::New(env, static_cast<double>(endpoint->dropped(drop.reason))));
+      out.Set(i++, Napi::Number::New(env, static_cast<double>(endpoint->dropped(drop.reason))));
     }
-    out.Set("dropped", dropped);
     return out;
   }
 
