@@ -29,13 +29,17 @@ class Closeable {
   virtual void CloseNative() = 0;
 };
 
-// The in-place SRTP cells (srtp_binding.cc) alive in one env: the env's
-// in-place functions take an External as a session's handle only if its
-// pointer is in here, so they never read another External as a cell. Shared
-// by the Addon and every cell (a cell removes itself when freed), so either
-// may go first at env teardown.
+// The in-place SRTP cells (srtp_binding.cc) alive in one env, by slot: a
+// session's handle is an External whose value is its cell's id (slot and a
+// never-reused generation, not a pointer), which the env's in-place functions
+// check against the cell in that slot, so they never read another External
+// as a cell, and find the cell without hashing. Shared by the Addon and every
+// cell (a cell frees its slot when freed), so either may go first at env
+// teardown.
 struct InPlaceCells {
-  std::unordered_set<const void*> live;
+  std::vector<const void*> slots;  // the cell in each slot; null when free
+  std::vector<uint32_t> free_slots;
+  uint64_t next_generation = 1;
 };
 
 // Error families that map onto the TypeScript classes in lib/errors.ts.

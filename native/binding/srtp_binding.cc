@@ -74,17 +74,53 @@ bool DeliverKeyLimitEvents(napi_env env, SrtpContext* ctx, const Napi::FunctionR
 // collected while the External is still referenced, so a function reaches the
 // context only through this cell, whose pointer the object clears when it
 // frees the context. Owned jointly (shared_ptr) by the object and by the
-// External's finalizer; listed in the env's InPlaceCells while it lives (the
-// functions' check of their first argument). Same thread as the object.
+// External's finalizer; holds a slot of the env's InPlaceCells while it lives.
+// Same thread as the object.
 struct InPlaceCell {
+  // The bits of an id: odd (never an aligned pointer), the slot in bits
+  // 1..24, the env's generation counter above: a slot's ids repeat only
+  // after 2^39 cells in the env (2^7 on a 32-bit platform, where a stale
+  // handle could then reach a later session of the same slot; TypeScript
+  // drops a session's handle when it closes it).
+  static constexpr uint32_t kSlotBits = 24;
+  static constexpr uintptr_t kSlotMask = (uintptr_t{1} << kSlotBits) - 1;
+
   explicit InPlaceCell(std::shared_ptr<InPlaceCells> cells) : registry(std::move(cells)) {
-    registry->live.insert(this);
+    if (registry->free_slots.empty()) {
+      slot = static_cast<uint32_t>(registry->slots.size());
+      registry->slots.push_back(this);
+    } else {
+      slot = registry->free_slots.back();
+      registry->free_slots.pop_back();
+      registry->slots[slot] = this;
+    }
+    id = (static_cast<uintptr_t>(registry->next_generation++) << (kSlotBits + 1)) |
+         (static_cast<uintptr_t>(slot) << 1) | 1;
   }
-  ~InPlaceCell() { registry->live.erase(this); }
+  ~InPlaceCell() {
+    registry->slots[slot] = nullptr;
+    registry->free_slots.push_back(slot);
+  }
   InPlaceCell(const InPlaceCell&) = delete;
   InPlaceCell& operator=(const InPlaceCell&) = delete;
 
-  std::shared_ptr<InPlaceCells> registry;  // the env's list (may outlive the Addon)
+  // Whether another slot can be taken (InPlaceHandle refuses past it).
+  static bool HasRoom(const InPlaceCells& cells) {
+    return !cells.free_slots.empty() || cells.slots.size() <= kSlotMask;
+  }
+
+  // The live cell whose id is `id`, or null: one bounds check and one
+  // compare, never a read through `id` (it may be any External's value).
+  static const InPlaceCell* Find(const InPlaceCells& cells, uintptr_t id) {
+    const uintptr_t slot = (id >> 1) & kSlotMask;
+    if (slot >= cells.slots.size()) return nullptr;
+    const auto* cell = static_cast<const InPlaceCell*>(cells.slots[slot]);
+    return cell != nullptr && cell->id == id ? cell : nullptr;
+  }
+
+  std::shared_ptr<InPlaceCells> registry;  // the env's slots (may outlive the Addon)
+  uint32_t slot = 0;                        // this cell's index in registry->slots
+  uintptr_t id = 0;                         // what the External holds as its value
   SrtpContext* ctx = nullptr;               // null once the object closed or was freed
   Addon* addon = nullptr;                   // the per-env Addon (valid whenever ctx is not null)
   // The object's key-limit listener (valid whenever ctx is not null).
@@ -99,14 +135,24 @@ struct InPlaceCell {
 // result code (libsrtp statuses, core's -1001..-1004).
 constexpr int32_t kInPlaceDeclined = -2000;
 
+// `value` as a length: an integer in 0..capacity. Two compares and a round
+// trip through an integer (NaN and infinities fail the compares).
+bool GetLengthWithin(napi_env env, napi_value value, size_t capacity, size_t* out) {
+  double length = 0;
+  if (napi_get_value_double(env, value, &length) != napi_ok) return false;
+  if (!(length >= 0 && length <= static_cast<double>(capacity))) return false;
+  *out = static_cast<size_t>(length);
+  return static_cast<double>(*out) == length;
+}
+
 // The in-place hot path without napi_unwrap, node-addon-api's wrappers or
 // exceptions: one function per op and per env (not per session); the
-// session is the first argument, the External of its InPlaceCell, checked
-// against the env's live cells. A declined buffer or length is a return
+// session is the first argument, the External of its InPlaceCell's id,
+// checked against the env's cells. A declined buffer or length is a return
 // value, not a throw.
 // fn(cell, buf: Uint8Array, length) -> new length, negative result code, or
-// kInPlaceDeclined. Anything but a cell as the first argument throws
-// ERR_INTERNAL_ARG (TypeScript always passes its own).
+// kInPlaceDeclined. Anything but a live or closed session's handle as the
+// first argument throws ERR_INTERNAL_ARG (TypeScript always passes its own).
 template <Op kOp>
 napi_value InPlaceCall(napi_env env, napi_callback_info info) {
   size_t argc = 3;
@@ -114,27 +160,28 @@ napi_value InPlaceCall(napi_env env, napi_callback_info info) {
   void* addon = nullptr;  // the function's data: its env's Addon
   if (napi_get_cb_info(env, info, &argc, argv, nullptr, &addon) != napi_ok || addon == nullptr) return nullptr;
   // An External (napi_invalid_arg, nothing thrown, for anything else) whose
-  // pointer is one of this env's live cells: never another External read as
-  // a cell. (A type tag check costs a private-symbol lookup per call.)
+  // value is the id of one of this env's cells.
   void* data = nullptr;
-  if (argc < 1 || napi_get_value_external(env, argv[0], &data) != napi_ok ||
-      static_cast<const Addon*>(addon)->srtp_in_place_cells->live.count(data) == 0) {
+  const InPlaceCell* cell = nullptr;
+  if (argc >= 1 && napi_get_value_external(env, argv[0], &data) == napi_ok) {
+    cell = InPlaceCell::Find(*static_cast<const Addon*>(addon)->srtp_in_place_cells, reinterpret_cast<uintptr_t>(data));
+  }
+  if (cell == nullptr) {
     ThrowInternalArg(Napi::Env(env), "in-place function expects an SRTP session cell first");
     return nullptr;
   }
-  const InPlaceCell* cell = static_cast<const InPlaceCell*>(data);
   if (cell->ctx == nullptr) {
     cell->addon->ThrowError(Napi::Env(env), ErrorKind::kInvalidState, "ERR_INVALID_STATE", "SRTP session is closed");
     return nullptr;
   }
   void* buf = nullptr;
   size_t capacity = 0;
-  double length = 0;
+  size_t length = 0;
   core::BufferKind kind = core::BufferKind::kPrivate;
   int32_t result = kInPlaceDeclined;
   if (argc >= 3 && GetTypedArray(env, argv[1], napi_uint8_array, &buf, &capacity, &kind) && capacity > 0 &&
-      GetLength(env, argv[2], &length) && length <= static_cast<double>(capacity)) {
-    result = RunOp(cell->ctx, kOp, static_cast<uint8_t*>(buf), static_cast<size_t>(length), capacity, kind);
+      GetLengthWithin(env, argv[2], capacity, &length)) {
+    result = RunOp(cell->ctx, kOp, static_cast<uint8_t*>(buf), length, capacity, kind);
     if (cell->ctx->HasKeyLimitEvents() && !DeliverKeyLimitEvents(env, cell->ctx, cell->listener)) return nullptr;
   }
   napi_value out = nullptr;
@@ -471,6 +518,10 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
     napi_env env = info.Env();
     if (!Live(info.Env())) return info.Env().Undefined();
     if (!cell_) {
+      if (!InPlaceCell::HasRoom(*addon_->srtp_in_place_cells)) {
+        ThrowInternalArg(info.Env(), "too many SRTP sessions with in-place handles in this thread");
+        return info.Env().Undefined();
+      }
       cell_ = std::make_shared<InPlaceCell>(addon_->srtp_in_place_cells);
       cell_->ctx = ctx_.get();
       cell_->addon = addon_;
@@ -479,8 +530,9 @@ class NativeSrtp : public Napi::ObjectWrap<NativeSrtp>, public Closeable {
     // The External's own reference, freed by its (basic) finalizer.
     auto held = std::make_unique<std::shared_ptr<InPlaceCell>>(cell_);
     napi_value external = nullptr;
+    // The External's value is the cell's id, not its address (InPlaceCell::Find).
     if (napi_create_external(
-            env, cell_.get(),
+            env, reinterpret_cast<void*>(cell_->id),
             [](napi_env, void*, void* hint) { delete static_cast<std::shared_ptr<InPlaceCell>*>(hint); },
             held.get(), &external) != napi_ok) {
       return info.Env().Undefined();  // an exception is pending

@@ -168,8 +168,12 @@ constexpr size_t kMaxKeyLimitEvents = 8;
 
 // Who keeps the thread's OpenSSL error queue clean around a packet
 // operation (STYLE E5):
-// - kPerPacket (the default): the operation itself; it peeks at the queue
-//   before and after libsrtp runs and clears it when it finds an entry.
+// - kPerPacket (the default): the operation itself; after a libsrtp call
+//   that failed or made a stream (a new SSRC) it peeks at the queue and
+//   clears it when it finds an entry. A successful call on a known stream
+//   leaves no entry (see Impl::Run) and skips the look: an entry left by
+//   someone else before the call stays for its owner (every ErrorScope
+//   clears on entry, and the packet path never reads the queue).
 // - kHeldByCaller: the caller holds an SrtpBatchErrorScope around a whole
 //   batch of operations (on any contexts of this thread), which does the
 //   same once per batch. A batch of 32 packets then peeks 2 times, not 64.
