@@ -505,7 +505,7 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     this.#dtls = dtls;
     innerTransport(this, dtls);
     this.#watchDtls(dtls);
-    if (this.listenerCount('keylog') > 0) this.#forwardKeylog();
+    if (this.listenerCount('keylog') > 0) this.#forwardKeylog(dtls);
   }
 
   /**
@@ -528,7 +528,10 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
    * from the inner DTLS transport and SRTP sessions only once someone listens.
    */
   static #onNewListener(this: DtlsSrtpTransport, event: string | symbol): void {
-    if (event === 'keylog') this.#forwardKeylog();
+    if (event === 'keylog') {
+      this.#forwardKeylog(this.#dtls);
+      this.#forwardKeylog(this.#restart?.dtls);
+    }
     else if (event === 'keylimit') {
       if (this.#srtp !== undefined) this.#forwardKeyLimits(this.#srtp);
       const previous = this.#window?.keys.previous;
@@ -550,21 +553,24 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
 
   /**
    * Our `removeListener` listener, shared like `#onNewListener`: when our last
-   * `keylog` listener goes, the forwarding one leaves the DTLS transport too,
-   * which turns its key log off.
+   * `keylog` listener goes, the forwarding one leaves the DTLS transports
+   * too (the live one and a restart's), which turns their key logs off.
    */
   static #onRemoveListener(this: DtlsSrtpTransport, event: string | symbol): void {
     if (event === 'keylog' && this.listenerCount('keylog') === 0 && this.#keylogForwarder !== undefined) {
       this.#dtls?.off('keylog', this.#keylogForwarder);
+      this.#restart?.dtls.off('keylog', this.#keylogForwarder);
     }
   }
 
   /** Re-emits a DTLS transport's key-log line as ours; made when first forwarding. */
   #keylogForwarder: ((line: Buffer) => void) | undefined;
 
-  /** Forwards the DTLS transport's key-log lines once someone listens (key logging costs only then). */
-  #forwardKeylog(): void {
-    const dtls = this.#dtls;
+  /**
+   * Forwards a DTLS transport's key-log lines (the live one's, or a restart's
+   * from its first flight on) once someone listens (key logging costs only then).
+   */
+  #forwardKeylog(dtls: DtlsTransport | undefined): void {
     if (dtls === undefined || dtls.listenerCount('keylog') > 0) return;
     this.#keylogForwarder ??= (line: Buffer): void => {
       safeEmit(this, 'keylog', [line], () => true);
@@ -908,6 +914,9 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
       this.#restart = { dtls: next, role, resolve, reject };
     });
     this.#watchDtls(next);
+    // The new association's secrets are logged as its handshake derives
+    // them: the forwarding listener goes on before its first flight.
+    if (this.listenerCount('keylog') > 0) this.#forwardKeylog(next);
     this.#restartStats().started++;
     safeEmit(this, 'dtlsrestart', [{ phase: 'started', role }], () => this.#pendingDtls() === next);
     if (this.#pendingDtls() === next) this.#startDtls(next);
@@ -954,7 +963,6 @@ export class DtlsSrtpTransport extends EventEmitter<DtlsSrtpTransportEvents> imp
     if (old.state === 'connected' && !old.sessionReleased) old.releaseSession();
     this.#dtls = next;
     innerTransport(this, next);
-    if (this.listenerCount('keylog') > 0) this.#forwardKeylog();
     // Outbound switches now.
     this.#srtp = srtp;
     this.#awaitingProof = this.#mediaOnly;

@@ -254,6 +254,21 @@ test('a ClientHello reaching a connected transport that was not told to restart 
   b.close();
 });
 
+test('key log: a restart logs the new association\'s keys, on both sides alike', async () => {
+  const { a, b } = await pair();
+  const lines = { a: [] as string[], b: [] as string[] };
+  // Listening from now: the first association's secrets were derived before.
+  a.on('keylog', (line: Buffer) => lines.a.push(line.toString('latin1')));
+  b.on('keylog', (line: Buffer) => lines.b.push(line.toString('latin1')));
+  const [ra, rb] = await renegotiate(a, b, 'client');
+  assert.deepEqual([ra, rb], [true, true]);
+  assert.equal(lines.a.length, 1);
+  assert.match(lines.a[0] ?? '', /^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}\n$/i);
+  assert.deepEqual(lines.b, lines.a);
+  a.close();
+  b.close();
+});
+
 test('restartDtls misuse: typed errors with stable codes', async () => {
   const [ca, cb] = await certs;
   const idle = new DtlsSrtpTransport({ certificate: ca, role: 'client', remoteFingerprints: cb.getFingerprints(), path: { send() {} } });
