@@ -15,7 +15,7 @@
 // from the first record sealed or opened, two AEAD contexts - under 2 KiB.
 // The record keys are derived on first use (EnsureKeys): a media-only
 // association never sends a DTLS record after the handshake, so it never
-// pays for them (about 80,000 instructions and 2 KiB per endpoint).
+// pays for them (the PRF and two AEAD key schedules, and 2 KiB per endpoint).
 //
 // Only the AEAD suites the DTLS context offers are covered (RFC 5288
 // AES-GCM with an 8-byte explicit nonce, RFC 7905 ChaCha20-Poly1305 with the
