@@ -202,67 +202,45 @@ describe('openssl s_server / s_client over UDP', { skip: !hasOpenssl && 'openssl
     });
   }
 
-  test('ChaCha20-Poly1305 when the openssl client offers only that suite; 1-byte records pass the pre-filter', async () => {
-    const theirs = await files();
-    const ours = await Certificate.generate();
-    const socket = await localSocket();
-    const { port } = socket.address();
-    const transport = ourServer(socket, { certificate: ours, remoteFingerprints: theirs.certificate.getFingerprints() });
-    const started = transport.start();
-    const peer = new Peer([
-      's_client', '-dtls1_2', '-connect', `127.0.0.1:${port}`, '-cert', theirs.cert, '-key', theirs.key,
-      '-cipher', 'ECDHE-ECDSA-CHACHA20-POLY1305', '-use_srtp', 'SRTP_AEAD_AES_128_GCM',
-      '-keymatexport', 'EXTRACTOR-dtls_srtp', '-keymatexportlen', '56',
-    ]);
-    try {
-      await started;
-      assert.equal(transport.cipherSuite, 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256');
-      const [, hex] = await peer.waitFor(/Keying material: ([0-9A-F]+)/);
-      assert.equal(transport.exportKeyingMaterial('EXTRACTOR-dtls_srtp', 56).toString('hex').toUpperCase(), hex);
-      // A 1-byte record is 17 bytes protected: below the AES-GCM minimum, fine for ChaCha20.
-      const got = nextData(transport, 'x');
-      peer.child.stdin.write('x');
-      await got;
-      transport.send(Buffer.from('chacha-ok\n'));
-      await peer.waitFor(/chacha-ok/);
-      assert.equal(transport.getStats().dropped.malformed, 0);
-      transport.close();
-    } finally {
-      await cleanUp(socket, peer, theirs);
-    }
-  });
-
-  // The SHA-384 PRF: our record layer's keys and RFC 5705 exporter (both
-  // ours after the handshake) against what OpenSSL derives.
-  test('AES-256-GCM-SHA384 when the openssl client offers only that suite: exporter and data both ways', async () => {
-    const theirs = await files();
-    const ours = await Certificate.generate();
-    const socket = await localSocket();
-    const { port } = socket.address();
-    const transport = ourServer(socket, { certificate: ours, remoteFingerprints: theirs.certificate.getFingerprints() });
-    const started = transport.start();
-    const peer = new Peer([
-      's_client', '-dtls1_2', '-connect', `127.0.0.1:${port}`, '-cert', theirs.cert, '-key', theirs.key,
-      '-cipher', 'ECDHE-ECDSA-AES256-GCM-SHA384', '-use_srtp', 'SRTP_AEAD_AES_256_GCM',
-      '-keymatexport', 'EXTRACTOR-dtls_srtp', '-keymatexportlen', '88',
-    ]);
-    try {
-      await started;
-      assert.equal(transport.cipherSuite, 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384');
-      const [, hex] = await peer.waitFor(/Keying material: ([0-9A-F]+)/);
-      assert.equal(transport.exportKeyingMaterial('EXTRACTOR-dtls_srtp', 88).toString('hex').toUpperCase(), hex);
-      const got = nextData(transport, 'from-openssl-384');
-      peer.child.stdin.write('from-openssl-384\n');
-      await got;
-      transport.send(Buffer.from('aes256-ok\n'));
-      await peer.waitFor(/aes256-ok/);
-      const dropped = transport.getStats().dropped;
-      assert.deepEqual([dropped.malformed, dropped.replayed, dropped.unauthenticated], [0, 0, 0]);
-      transport.close();
-    } finally {
-      await cleanUp(socket, peer, theirs);
-    }
-  });
+  // One suite offered by the openssl client: the suite's keys and RFC 5705
+  // exporter (ours, after the handshake) against what OpenSSL derives, data
+  // both ways. ChaCha20: a 1-byte record is 17 bytes protected, below the
+  // AES-GCM minimum, and must pass the pre-filter. AES-256-GCM: the SHA-384 PRF.
+  const SUITES = [
+    { cipher: 'ECDHE-ECDSA-CHACHA20-POLY1305', suite: 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', srtp: 'SRTP_AEAD_AES_128_GCM', length: 56, fromPeer: 'x', note: '1-byte records pass the pre-filter' },
+    { cipher: 'ECDHE-ECDSA-AES256-GCM-SHA384', suite: 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', srtp: 'SRTP_AEAD_AES_256_GCM', length: 88, fromPeer: 'from-openssl-384\n', note: 'the SHA-384 PRF' },
+  ];
+  for (const c of SUITES) {
+    test(`${c.cipher} when the openssl client offers only that suite: exporter, data both ways, ${c.note}`, async () => {
+      const theirs = await files();
+      const ours = await Certificate.generate();
+      const socket = await localSocket();
+      const { port } = socket.address();
+      const transport = ourServer(socket, { certificate: ours, remoteFingerprints: theirs.certificate.getFingerprints() });
+      const started = transport.start();
+      const peer = new Peer([
+        's_client', '-dtls1_2', '-connect', `127.0.0.1:${port}`, '-cert', theirs.cert, '-key', theirs.key,
+        '-cipher', c.cipher, '-use_srtp', c.srtp,
+        '-keymatexport', 'EXTRACTOR-dtls_srtp', '-keymatexportlen', String(c.length),
+      ]);
+      try {
+        await started;
+        assert.equal(transport.cipherSuite, c.suite);
+        const [, hex] = await peer.waitFor(/Keying material: ([0-9A-F]+)/);
+        assert.equal(transport.exportKeyingMaterial('EXTRACTOR-dtls_srtp', c.length).toString('hex').toUpperCase(), hex);
+        const got = nextData(transport, c.fromPeer.trim());
+        peer.child.stdin.write(c.fromPeer);
+        await got;
+        transport.send(Buffer.from(`${c.suite}-ok\n`));
+        await peer.waitFor(new RegExp(`${c.suite}-ok`));
+        const dropped = transport.getStats().dropped;
+        assert.deepEqual([dropped.malformed, dropped.replayed, dropped.unauthenticated], [0, 0, 0]);
+        transport.close();
+      } finally {
+        await cleanUp(socket, peer, theirs);
+      }
+    });
+  }
 
   test('openssl peer with the wrong certificate is refused (fingerprint mismatch, bad_certificate)', async () => {
     const theirs = await files();
