@@ -24,7 +24,7 @@ import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Certificate, DtlsTransport, versions, type DtlsFingerprint } from '../lib/index.js';
-import { compileC, loadOptional, note, type BenchRow, type BenchOptions, median } from './report.js';
+import { compileC, loadOptional, note, notePinned, rerunPinned, type BenchRow, type BenchOptions, median } from './report.js';
 import { handshakeScheduler } from '../lib/handshake-scheduler.js';
 import { weriftPair, type WeriftDtls } from './werift-pair.js';
 
@@ -247,6 +247,7 @@ async function measure(options: BenchOptions): Promise<Measured> {
 }
 
 async function withSettings<T>(options: BenchOptions, body: () => Promise<T>): Promise<T> {
+  notePinned();
   const saved = [REPS, REP_MS];
   if (options.quick === true) {
     REPS = 3;
@@ -336,7 +337,7 @@ async function main(): Promise<void> {
   console.log(`  median handshake of our pair  : ${median(m.ourTimes).toFixed(2)} ms`);
 }
 
-if (require.main === module) {
+if (require.main === module && !rerunPinned(__filename)) {
   main().catch((err: unknown) => {
     console.error(err);
     process.exitCode = 1;

@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { versions } from '../lib/index.js';
-import { formatTable, isMet, progressLine, type BenchRow } from './report.js';
+import { formatTable, isMet, pinnedLaunch, progressLine, type BenchRow } from './report.js';
 import { renderSvg } from './svg.js';
 
 /** Every suite the package knows, in the order they run. */
@@ -59,6 +59,9 @@ export interface RunnerOptions {
   /** Where the progress line goes (default stderr). */
   progressStream?: NodeJS.WriteStream;
 }
+
+/** Suites run on one CPU together with their plain-C child (see pinnedLaunch). */
+const PINNED_SUITES: ReadonlySet<string> = new Set(['srtp', 'dtls']);
 
 /** Messages a suite's child process sends to the runner. */
 type ChildMessage =
@@ -135,9 +138,15 @@ export function runSuite(
   onProgress: (line: string) => void,
 ): Promise<{ result: SuiteResult; rows: BenchRow[] }> {
   const started = performance.now();
+  // The suites that interleave a single thread of ours with a plain-C child
+  // run on one CPU, both sides (see pinnedLaunch).
+  const pin = PINNED_SUITES.has(name) ? pinnedLaunch() : undefined;
+  const env = { ...(pin?.env ?? process.env), ...(quick ? QUICK_ENV : {}) };
   const child = fork(path.join(__dirname, 'child.js'), [file, quick ? '--quick' : ''], {
-    execArgv: ['--expose-gc'],
-    env: quick ? { ...process.env, ...QUICK_ENV } : process.env,
+    ...(pin === undefined
+      ? { execArgv: ['--expose-gc'] }
+      : { execPath: pin.command, execArgv: [...pin.args, process.execPath, '--expose-gc'] }),
+    env,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let stdout = '';

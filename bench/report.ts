@@ -160,6 +160,72 @@ export function note(text: string): void {
   process.stderr.write(`note: ${text}\n`);
 }
 
+/** Set (to the CPU) in a process that {@link pinnedLaunch} started, so that it does not pin again. */
+const PINNED_ENV = 'DTLS_SRTP_BENCH_PINNED';
+
+/** The CPUs this process may run on (Linux), from /proc/self/status; empty when unknown. */
+function allowedCpus(): number[] {
+  let status: string;
+  try {
+    status = fs.readFileSync('/proc/self/status', 'utf8');
+  } catch {
+    return [];
+  }
+  const list = /^Cpus_allowed_list:\s*(\S+)/m.exec(status)?.[1];
+  if (list === undefined) return [];
+  const cpus: number[] = [];
+  for (const part of list.split(',')) {
+    const [first, last] = part.split('-').map(Number) as [number, number | undefined];
+    for (let cpu = first; cpu <= (last ?? first); cpu++) cpus.push(cpu);
+  }
+  return cpus.filter(Number.isInteger);
+}
+
+/**
+ * How to start a suite that compares our single-threaded figures with a plain-C
+ * child (srtp, dtls) on one CPU: `taskset -c <cpu> node ...`, so that ours and
+ * the C program it interleaves with run on the same core. Unpinned on a shared
+ * VM, the two sides of one comparison can land on vCPUs that the host serves
+ * unequally, which moved a ratio from 0.7 to 0.45 between runs of the same code.
+ * `undefined` (run unpinned) off Linux, on one CPU, without `taskset`, inside an
+ * already pinned process, or with DTLS_SRTP_BENCH_PIN=0.
+ * @returns the command prefix and the CPU, or `undefined`
+ */
+export function pinnedLaunch(): { command: string; args: string[]; cpu: number; env: NodeJS.ProcessEnv } | undefined {
+  if (process.platform !== 'linux' || process.env['DTLS_SRTP_BENCH_PIN'] === '0' || process.env[PINNED_ENV] !== undefined) {
+    return undefined;
+  }
+  const cpus = allowedCpus();
+  const cpu = cpus[cpus.length - 1];
+  if (cpus.length < 2 || cpu === undefined) return undefined;
+  if (spawnSync('taskset', ['-c', String(cpu), 'true'], { stdio: 'ignore' }).status !== 0) return undefined;
+  return { command: 'taskset', args: ['-c', String(cpu)], cpu, env: { ...process.env, [PINNED_ENV]: String(cpu) } };
+}
+
+/** Notes (see {@link note}) that this process runs on one CPU, when {@link pinnedLaunch} pinned it. */
+export function notePinned(): void {
+  const cpu = process.env[PINNED_ENV];
+  if (cpu !== undefined) note(`ran on CPU ${cpu} only, together with its plain-C child (DTLS_SRTP_BENCH_PIN=0 runs it unpinned)`);
+}
+
+/**
+ * For a suite file executed directly: runs the same command again pinned to one
+ * CPU (see {@link pinnedLaunch}) and waits for it. Returns false, having done
+ * nothing, when the process should run as it is.
+ * @param file - the suite's own file (`__filename`)
+ */
+export function rerunPinned(file: string): boolean {
+  const pin = pinnedLaunch();
+  if (pin === undefined) return false;
+  const child = spawnSync(pin.command, [...pin.args, process.execPath, ...process.execArgv, file, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: pin.env,
+  });
+  if (child.error !== undefined) return false;
+  process.exitCode = child.status ?? 1;
+  return true;
+}
+
 /**
  * Loads an optional peer (werift-dtls, werift-rtp) when it is first needed;
  * `undefined` when it is not installed. Other load errors are thrown.

@@ -42,7 +42,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import type { SrtpSession as WeriftSrtpSession } from 'werift-rtp';
 import { SrtpSession, versions, type SrtpProfile } from '../lib/index.js';
-import { compileWithLibsrtp, loadOptional, note, type BenchRow, type BenchOptions, median } from './report.js';
+import { compileWithLibsrtp, loadOptional, note, notePinned, rerunPinned, type BenchRow, type BenchOptions, median } from './report.js';
 
 type WeriftRtp = typeof import('werift-rtp');
 
@@ -516,6 +516,7 @@ export async function run(options: BenchOptions = {}): Promise<BenchRow[]> {
 }
 
 async function withSettings<T>(options: BenchOptions, body: () => Promise<T>): Promise<T> {
+  notePinned();
   const saved = [REPS, REP_MS];
   if (options.quick === true) {
     REPS = 3;
@@ -571,7 +572,7 @@ async function main(): Promise<void> {
   console.log(`total run time ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
-if (require.main === module) {
+if (require.main === module && !rerunPinned(__filename)) {
   main().catch((err: unknown) => {
     console.error(err);
     process.exitCode = 1;

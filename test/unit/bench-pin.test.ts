@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+// The benchmark suites that compare one thread of ours with a plain-C child
+// (srtp, dtls) run on one CPU: the launch prefix pinnedLaunch() gives really
+// confines a process (and its children) to that CPU, and it is off when asked,
+// inside an already pinned process, or where it cannot work.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as os from 'node:os';
+import { pinnedLaunch } from '../../bench/report.js';
+
+function withEnv<T>(changes: Record<string, string | undefined>, body: () => T): T {
+  const saved = Object.fromEntries(Object.keys(changes).map((k) => [k, process.env[k]]));
+  const apply = (values: Record<string, string | undefined>): void => {
+    for (const [k, v] of Object.entries(values)) {
+      if (v === undefined) Reflect.deleteProperty(process.env, k);
+      else process.env[k] = v;
+    }
+  };
+  apply(changes);
+  try {
+    return body();
+  } finally {
+    apply(saved);
+  }
+}
+
+const canPin =
+  process.platform === 'linux' &&
+  os.availableParallelism() > 1 &&
+  spawnSync('taskset', ['-c', '0', 'true'], { stdio: 'ignore' }).status === 0;
+
+test('the launch prefix runs a process and its children on one CPU', { skip: canPin ? false : 'needs Linux, two CPUs and taskset' }, () => {
+  const pin = withEnv({ DTLS_SRTP_BENCH_PIN: undefined, DTLS_SRTP_BENCH_PINNED: undefined }, () => pinnedLaunch());
+  assert.ok(pin !== undefined);
+  assert.equal(pin.command, 'taskset');
+  assert.deepEqual(pin.args, ['-c', String(pin.cpu)]);
+  assert.equal(pin.env['DTLS_SRTP_BENCH_PINNED'], String(pin.cpu));
+  // A child of the pinned process (as the plain-C program is) reports one CPU.
+  const script =
+    "const { execFileSync } = require('node:child_process');" +
+    "const own = /^Cpus_allowed_list:\\s*(\\S+)/m.exec(require('node:fs').readFileSync('/proc/self/status', 'utf8'))[1];" +
+    "const child = execFileSync('sh', ['-c', 'grep Cpus_allowed_list /proc/self/status'], { encoding: 'utf8' }).split(/\\s+/)[1];" +
+    'process.stdout.write(own + " " + child);';
+  const out = spawnSync(pin.command, [...pin.args, process.execPath, '-e', script], { encoding: 'utf8', env: pin.env });
+  assert.equal(out.status, 0, out.stderr);
+  assert.equal(out.stdout, `${pin.cpu} ${pin.cpu}`);
+});
+
+test('no pinning when turned off, or inside an already pinned process', () => {
+  assert.equal(withEnv({ DTLS_SRTP_BENCH_PIN: '0', DTLS_SRTP_BENCH_PINNED: undefined }, () => pinnedLaunch()), undefined);
+  assert.equal(withEnv({ DTLS_SRTP_BENCH_PIN: undefined, DTLS_SRTP_BENCH_PINNED: '1' }, () => pinnedLaunch()), undefined);
+});
+
+test('no pinning for a process that may already run on one CPU only', { skip: canPin ? false : 'needs Linux, two CPUs and taskset' }, () => {
+  // pinnedLaunch() inside a process confined to CPU 0 (without the marker variable).
+  const script = "const { pinnedLaunch } = require(process.argv[1]); process.stdout.write(String(pinnedLaunch()));";
+  const env = { ...process.env };
+  delete env['DTLS_SRTP_BENCH_PINNED'];
+  delete env['DTLS_SRTP_BENCH_PIN'];
+  const out = spawnSync('taskset', ['-c', '0', process.execPath, '-e', script, require.resolve('../../bench/report.js')], {
+    encoding: 'utf8',
+    env,
+  });
+  assert.equal(out.status, 0, out.stderr);
+  assert.equal(out.stdout, 'undefined');
+});
