@@ -59,10 +59,11 @@ interface Amount {
   /**
    * Workers measured together (runWorkers): [warmed up, finished] counters
    * shared by all of them, and how many there are. A worker starts measuring
-   * only once every worker has finished its warm-up, and keeps its pipeline
-   * running after its own measured span until every worker has finished
-   * theirs, so that each measured span runs while all the workers run (not
-   * while another one is still starting or already gone).
+   * only once every worker has finished its warm-up, ends its span as soon as
+   * any worker has measured `packets` (one common window), and keeps its
+   * pipeline running until every worker has ended its span, so that each
+   * measured span runs while all the workers run (not while another one is
+   * still starting or already gone).
    */
   gate?: { counters: Int32Array; workers: number };
 }
@@ -164,7 +165,12 @@ async function measure(
       return;
     }
     const packets = count - start;
-    if (packets < amount.packets) return;
+    // With a gate, every worker's span ends once the first one has measured
+    // its packets: one common window, not each worker's own amount (a worker
+    // that finished first would then run on unmeasured while the slowest
+    // finished, and the span from the first start to the last end would
+    // understate what all of them delivered together).
+    if (packets < amount.packets && (gate === undefined || Atomics.load(gate.counters, 1) === 0)) return;
     const cpu = cpuClock() - cpu0;
     const main = mainThreadCpu() - main0;
     const t1 = process.hrtime.bigint();
@@ -470,10 +476,12 @@ interface WorkerRate {
 
 /**
  * The native path in `count` worker_threads at once, each running the
- * one-thread pipeline of {@link runNative} on sockets of its own: all their
- * measured packets per wall-second of the span from the first worker's start
- * of measuring to the last one's end (a sum of per-worker rates would count a
- * worker that ran while the other waited as if both ran at once), their
+ * one-thread pipeline of {@link runNative} on sockets of its own, measured
+ * over one common window (from when all have warmed up until the first has
+ * measured `amount.packets`): all their measured packets per wall-second of
+ * the span from the first worker's start of measuring to the last one's end
+ * (a sum of per-worker rates would count a worker that ran while the other
+ * waited as if both ran at once), their
  * packets per CPU-second of their own threads (the mean over the workers),
  * and the CPU-seconds their threads got per wall-second of that span.
  */
@@ -802,8 +810,9 @@ if (job !== undefined) {
       if (lastWorkers !== undefined) {
         console.log('');
         console.log(
-          `Native path in worker_threads, ${WORKER_PROFILE} ${WORKER_PAYLOAD} B, each worker its own pipeline of ${lastWorkers.packets} packets, ` +
-            `${lastWorkers.reps} interleaved reps on ${os.cpus().length} CPUs. Wall: all workers' packets per wall-second from the first ` +
+          `Native path in worker_threads, ${WORKER_PROFILE} ${WORKER_PAYLOAD} B, each worker its own pipeline, measured over one common window ` +
+            `(until the first worker has done ${lastWorkers.packets} packets), ${lastWorkers.reps} interleaved reps on ${os.cpus().length} CPUs. ` +
+            `Wall: all workers' packets per wall-second from the first ` +
             `one's start of measuring to the last one's end (needs two idle cores). Per thread-CPU-s: each worker's packets per CPU-second of its own thread, 2 workers ÷ 1 ` +
             `(1.00 = no contention between workers; 2 × this is the scaling two free cores give). CPU cores: CPU-seconds the ` +
             `workers' threads got per wall-second of that span (each worker sends and receives in its own thread, loopback ` +
