@@ -771,7 +771,7 @@ if (job !== undefined) {
   );
 } else if (require.main === module) {
   const started = Date.now();
-  run({ progress: (line) => process.stderr.write(`${line}\n`) })
+  run({ quick: process.argv.includes('--quick'), progress: (line) => process.stderr.write(`${line}\n`) })
     .then(() => {
       const v = versions();
       const { reps, amount } = lastReps;
