@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { versions } from '../lib/index.js';
-import { formatTable, isMet, pinnedLaunch, progressLine, type BenchRow } from './report.js';
+import { cpuSpeeds, formatTable, isMet, pinnedLaunch, progressLine, slowCpuNote, type BenchRow } from './report.js';
 import { renderSvg } from './svg.js';
 
 /**
@@ -41,6 +41,8 @@ export interface SuiteResult {
   notes: string[];
   /** The printed table of a table-only suite. */
   table?: string;
+  /** Wall ms of a fixed loop on each CPU right before the suite ran (see cpuSpeeds; not in quick runs). */
+  cpuCheck?: { cpu: number; ms: number }[];
 }
 
 /** The content of results.json. */
@@ -214,6 +216,7 @@ export async function runBenchmarks(options: RunnerOptions = {}): Promise<Result
       out.write(`\n## ${name}: skipped (bench/${name} is not in this build)\n`);
       continue;
     }
+    const speeds = quick ? undefined : cpuSpeeds();
     const t0 = performance.now();
     let last = 'starting';
     const show = () => progress.update(`${step} ${Math.round((performance.now() - t0) / 1000)} s  ${last}`);
@@ -226,6 +229,11 @@ export async function runBenchmarks(options: RunnerOptions = {}): Promise<Result
     });
     clearInterval(ticker);
     progress.clear();
+    if (speeds !== undefined) {
+      result.cpuCheck = speeds;
+      const slow = slowCpuNote(speeds);
+      if (slow !== undefined) result.notes.unshift(slow);
+    }
     results.suites.push(result);
     for (const row of rows) {
       const met = isMet(row);

@@ -226,6 +226,45 @@ export function rerunPinned(file: string): boolean {
   return true;
 }
 
+/** The same fixed busy loop timed on one CPU: milliseconds of wall time. */
+const SPEED_LOOP =
+  'const t = process.hrtime.bigint(); let x = 0; for (let i = 0; i < 1e8; i++) x = (x + i) | 0; ' +
+  'process.stdout.write(String(Number(process.hrtime.bigint() - t) / 1e6) + (x === 1 ? "" : ""));';
+
+/**
+ * How fast each CPU this process may use runs a fixed busy loop right now
+ * (Linux with `taskset`; about 0.1 s per CPU). On a shared VM a vCPU whose
+ * host core is busy runs it several times slower than the others, and every
+ * figure measured on it then is too; the runner checks before each suite and
+ * notes such a run.
+ * @returns one entry per CPU (`ms`: the loop's wall time), or `undefined` where it cannot check
+ */
+export function cpuSpeeds(): { cpu: number; ms: number }[] | undefined {
+  if (process.platform !== 'linux') return undefined;
+  const cpus = allowedCpus();
+  if (cpus.length === 0) return undefined;
+  const out: { cpu: number; ms: number }[] = [];
+  for (const cpu of cpus) {
+    const run = spawnSync('taskset', ['-c', String(cpu), process.execPath, '-e', SPEED_LOOP], { encoding: 'utf8' });
+    const ms = Number(run.stdout);
+    if (run.status !== 0 || !(ms > 0)) return undefined;
+    out.push({ cpu, ms: Math.round(ms * 10) / 10 });
+  }
+  return out;
+}
+
+/**
+ * A note on CPUs that ran the check of {@link cpuSpeeds} more than 1.3 times
+ * slower than the fastest, or `undefined` when none did.
+ */
+export function slowCpuNote(speeds: readonly { cpu: number; ms: number }[]): string | undefined {
+  const fastest = Math.min(...speeds.map((s) => s.ms));
+  const slow = speeds.filter((s) => s.ms > 1.3 * fastest);
+  if (slow.length === 0) return undefined;
+  const list = slow.map((s) => `CPU ${s.cpu} ${(s.ms / fastest).toFixed(1)}x`).join(', ');
+  return `before this suite a fixed loop ran slower on ${list} than on the fastest CPU (the host was busy there): its figures are suspect`;
+}
+
 /**
  * Loads an optional peer (werift-dtls, werift-rtp) when it is first needed;
  * `undefined` when it is not installed. Other load errors are thrown.

@@ -2,12 +2,13 @@
 // The benchmark suites that compare one thread of ours with a plain-C child
 // (srtp, dtls) run on one CPU: the launch prefix pinnedLaunch() gives really
 // confines a process (and its children) to that CPU, and it is off when asked,
-// inside an already pinned process, or where it cannot work.
+// inside an already pinned process, or where it cannot work. And the per-CPU
+// speed check the runner makes before each suite, with its note on slow CPUs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
-import { pinnedLaunch } from '../../bench/report.js';
+import { cpuSpeeds, pinnedLaunch, slowCpuNote } from '../../bench/report.js';
 
 function withEnv<T>(changes: Record<string, string | undefined>, body: () => T): T {
   const saved = Object.fromEntries(Object.keys(changes).map((k) => [k, process.env[k]]));
@@ -64,4 +65,23 @@ test('no pinning for a process that may already run on one CPU only', { skip: ca
   });
   assert.equal(out.status, 0, out.stderr);
   assert.equal(out.stdout, 'undefined');
+});
+
+test('the CPU check times the loop on every CPU this process may use', { skip: canPin ? false : 'needs Linux, two CPUs and taskset' }, () => {
+  const speeds = cpuSpeeds();
+  assert.ok(speeds !== undefined);
+  assert.equal(speeds.length, os.availableParallelism());
+  assert.deepEqual(
+    speeds.map((s) => s.cpu),
+    [...new Set(speeds.map((s) => s.cpu))],
+  );
+  for (const s of speeds) assert.ok(s.ms > 0 && Number.isFinite(s.ms), `CPU ${s.cpu}: ${s.ms}`);
+});
+
+test('a CPU more than 1.3 times slower than the fastest is named in a note', () => {
+  assert.equal(slowCpuNote([{ cpu: 0, ms: 100 }, { cpu: 1, ms: 129 }]), undefined);
+  const note = slowCpuNote([{ cpu: 0, ms: 270 }, { cpu: 1, ms: 100 }, { cpu: 2, ms: 140 }]);
+  assert.ok(note !== undefined);
+  assert.match(note, /CPU 0 2\.7x, CPU 2 1\.4x/);
+  assert.doesNotMatch(note, /CPU 1 /);
 });
