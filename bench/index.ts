@@ -68,7 +68,7 @@ export interface RunnerOptions {
 }
 
 /** Suites run on one CPU together with their plain-C child (see pinnedLaunch). */
-const PINNED_SUITES: ReadonlySet<string> = new Set(['srtp', 'dtls']);
+const PINNED_SUITES: ReadonlySet<string> = new Set(['srtp', 'dtls', 'udp']);
 
 /** Messages a suite's child process sends to the runner. */
 type ChildMessage =
@@ -143,11 +143,12 @@ export function runSuite(
   file: string,
   quick: boolean,
   onProgress: (line: string) => void,
+  speeds?: readonly { cpu: number; ms: number }[],
 ): Promise<{ result: SuiteResult; rows: BenchRow[] }> {
   const started = performance.now();
   // The suites that interleave a single thread of ours with a plain-C child
-  // run on one CPU, both sides (see pinnedLaunch).
-  const pin = PINNED_SUITES.has(name) ? pinnedLaunch() : undefined;
+  // run on one CPU, both sides, the fastest of `speeds` (see pinnedLaunch).
+  const pin = PINNED_SUITES.has(name) ? pinnedLaunch(speeds) : undefined;
   const env = { ...(pin?.env ?? process.env), ...(quick ? QUICK_ENV : {}) };
   const child = fork(path.join(__dirname, 'child.js'), [file, quick ? '--quick' : ''], {
     ...(pin === undefined
@@ -223,10 +224,16 @@ export async function runBenchmarks(options: RunnerOptions = {}): Promise<Result
     show();
     // On a terminal the elapsed time ticks; elsewhere one line per update.
     const ticker = progress.tty ? setInterval(show, 1000) : undefined;
-    const { result, rows } = await runSuite(name, file, quick, (line) => {
-      last = line;
-      show();
-    });
+    const { result, rows } = await runSuite(
+      name,
+      file,
+      quick,
+      (line) => {
+        last = line;
+        show();
+      },
+      speeds,
+    );
     clearInterval(ticker);
     progress.clear();
     if (speeds !== undefined) {

@@ -162,6 +162,8 @@ export function note(text: string): void {
 
 /** Set (to the CPU) in a process that {@link pinnedLaunch} started, so that it does not pin again. */
 const PINNED_ENV = 'DTLS_SRTP_BENCH_PINNED';
+/** Set with it: the CPUs the launching process could use (`taskset -c` list), for {@link unpin}. */
+const UNPINNED_ENV = 'DTLS_SRTP_BENCH_CPUS';
 
 /** The CPUs this process may run on (Linux), from /proc/self/status; empty when unknown. */
 function allowedCpus(): number[] {
@@ -182,30 +184,61 @@ function allowedCpus(): number[] {
 }
 
 /**
- * How to start a suite that compares our single-threaded figures with a plain-C
- * child (srtp, dtls) on one CPU: `taskset -c <cpu> node ...`, so that ours and
- * the C program it interleaves with run on the same core. Unpinned on a shared
- * VM, the two sides of one comparison can land on vCPUs that the host serves
- * unequally, which moved a ratio from 0.7 to 0.45 between runs of the same code.
+ * How to start a suite that compares single-threaded figures of ours with a
+ * plain-C child (srtp, dtls, and udp but for its workers case) on one CPU:
+ * `taskset -c <cpu> node ...`, so that ours and the C program it interleaves
+ * with run on the same core. Unpinned on a shared VM, the two sides of one
+ * comparison can land on vCPUs that the host serves unequally (this machine's
+ * second vCPU ran a fixed loop 2.7 to 5 times slower than the first for
+ * minutes at a time), which moved a ratio from 0.7 to 0.45 between runs of the
+ * same code. The CPU is the one that ran {@link cpuSpeeds}'s loop fastest
+ * (`speeds`, or measured now), else the last one.
  * `undefined` (run unpinned) off Linux, on one CPU, without `taskset`, inside an
  * already pinned process, or with DTLS_SRTP_BENCH_PIN=0.
+ * @param speeds - a check made just before, if any
  * @returns the command prefix and the CPU, or `undefined`
  */
-export function pinnedLaunch(): { command: string; args: string[]; cpu: number; env: NodeJS.ProcessEnv } | undefined {
+export function pinnedLaunch(
+  speeds?: readonly { cpu: number; ms: number }[],
+): { command: string; args: string[]; cpu: number; env: NodeJS.ProcessEnv } | undefined {
   if (process.platform !== 'linux' || process.env['DTLS_SRTP_BENCH_PIN'] === '0' || process.env[PINNED_ENV] !== undefined) {
     return undefined;
   }
   const cpus = allowedCpus();
-  const cpu = cpus[cpus.length - 1];
-  if (cpus.length < 2 || cpu === undefined) return undefined;
+  if (cpus.length < 2) return undefined;
+  const checked = (speeds ?? cpuSpeeds() ?? []).filter((s) => cpus.includes(s.cpu));
+  const fastest = checked.reduce<{ cpu: number; ms: number } | undefined>((a, b) => (a === undefined || b.ms < a.ms ? b : a), undefined);
+  const cpu = fastest?.cpu ?? cpus[cpus.length - 1];
+  if (cpu === undefined) return undefined;
   if (spawnSync('taskset', ['-c', String(cpu), 'true'], { stdio: 'ignore' }).status !== 0) return undefined;
-  return { command: 'taskset', args: ['-c', String(cpu)], cpu, env: { ...process.env, [PINNED_ENV]: String(cpu) } };
+  return {
+    command: 'taskset',
+    args: ['-c', String(cpu)],
+    cpu,
+    env: { ...process.env, [PINNED_ENV]: String(cpu), [UNPINNED_ENV]: cpus.join(',') },
+  };
 }
 
 /** Notes (see {@link note}) that this process runs on one CPU, when {@link pinnedLaunch} pinned it. */
 export function notePinned(): void {
   const cpu = process.env[PINNED_ENV];
   if (cpu !== undefined) note(`ran on CPU ${cpu} only, together with its plain-C child (DTLS_SRTP_BENCH_PIN=0 runs it unpinned)`);
+}
+
+/**
+ * In a process {@link pinnedLaunch} pinned: gives every thread of it back the
+ * CPUs its launcher could use (`taskset -a -p`), for a case that needs them all
+ * (the udp suite's workers); threads started afterwards inherit them. Does
+ * nothing in an unpinned process.
+ * @returns false when the process stays pinned (the change failed)
+ */
+export function unpin(): boolean {
+  const cpus = process.env[UNPINNED_ENV];
+  if (process.env[PINNED_ENV] === undefined || cpus === undefined) return true;
+  const done = spawnSync('taskset', ['-a', '-p', '-c', cpus, String(process.pid)], { stdio: 'ignore' });
+  if (done.status !== 0) return false;
+  Reflect.deleteProperty(process.env, PINNED_ENV);
+  return true;
 }
 
 /**

@@ -43,7 +43,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { SrtpSession, UdpSocket, versions, type SrtpProfile } from '../lib/index.js';
-import { compileWithLibsrtp, note, type BenchRow, type BenchOptions, median } from './report.js';
+import { compileWithLibsrtp, note, notePinned, rerunPinned, unpin, type BenchRow, type BenchOptions, median } from './report.js';
 
 const BATCH = 32;
 const WINDOW = 96;
@@ -577,6 +577,7 @@ interface CaseResult {
 export async function run(options: BenchOptions = {}): Promise<BenchRow[]> {
   const progress = options.progress ?? (() => undefined);
   const quick = options.quick === true;
+  notePinned();
   const reps = quick ? 1 : Number(process.env['UDP_BENCH_REPS'] ?? 5);
   const packets = quick ? 5000 : Number(process.env['UDP_BENCH_PACKETS'] ?? 100_000);
   const amount: Amount = { warmup: Math.max(2000, packets / 5), packets };
@@ -701,7 +702,9 @@ export async function run(options: BenchOptions = {}): Promise<BenchRow[]> {
     });
   }
 
-  // 1 worker vs 2 workers on the native path, interleaved.
+  // 1 worker vs 2 workers on the native path, interleaved, on every CPU the
+  // runner could use (the cases above ran on one, next to the C program).
+  if (!unpin()) note('the workers case ran on one CPU only: taskset could not give the process its CPUs back');
   const workerAmount: Amount = quick ? amount : { warmup: amount.warmup, packets: amount.packets * 2 };
   const one: WorkerRate[] = [];
   const two: WorkerRate[] = [];
@@ -769,7 +772,7 @@ if (job !== undefined) {
       throw err;
     },
   );
-} else if (require.main === module) {
+} else if (require.main === module && !rerunPinned(__filename)) {
   const started = Date.now();
   run({ quick: process.argv.includes('--quick'), progress: (line) => process.stderr.write(`${line}\n`) })
     .then(() => {

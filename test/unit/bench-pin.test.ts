@@ -7,8 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { cpuSpeeds, pinnedLaunch, slowCpuNote } from '../../bench/report.js';
+
+const reportModule = require.resolve('../../bench/report.js');
 
 function withEnv<T>(changes: Record<string, string | undefined>, body: () => T): T {
   const saved = Object.fromEntries(Object.keys(changes).map((k) => [k, process.env[k]]));
@@ -59,7 +62,7 @@ test('no pinning for a process that may already run on one CPU only', { skip: ca
   const env = { ...process.env };
   delete env['DTLS_SRTP_BENCH_PINNED'];
   delete env['DTLS_SRTP_BENCH_PIN'];
-  const out = spawnSync('taskset', ['-c', '0', process.execPath, '-e', script, require.resolve('../../bench/report.js')], {
+  const out = spawnSync('taskset', ['-c', '0', process.execPath, '-e', script, reportModule], {
     encoding: 'utf8',
     env,
   });
@@ -84,4 +87,41 @@ test('a CPU more than 1.3 times slower than the fastest is named in a note', () 
   assert.ok(note !== undefined);
   assert.match(note, /CPU 0 2\.7x, CPU 2 1\.4x/);
   assert.doesNotMatch(note, /CPU 1 /);
+});
+
+test('the CPU launched on is the fastest of a given check', { skip: canPin ? false : 'needs Linux, two CPUs and taskset' }, () => {
+  const env = { DTLS_SRTP_BENCH_PIN: undefined, DTLS_SRTP_BENCH_PINNED: undefined };
+  const speeds = [
+    { cpu: 0, ms: 300 },
+    { cpu: 1, ms: 100 },
+  ];
+  assert.equal(withEnv(env, () => pinnedLaunch(speeds))?.cpu, 1);
+  assert.equal(withEnv(env, () => pinnedLaunch([{ cpu: 0, ms: 90 }, { cpu: 1, ms: 100 }]))?.cpu, 0);
+});
+
+test('unpin gives a pinned process, and the threads it starts after, every CPU back', { skip: canPin ? false : 'needs Linux, two CPUs and taskset' }, () => {
+  const pin = withEnv({ DTLS_SRTP_BENCH_PIN: undefined, DTLS_SRTP_BENCH_PINNED: undefined }, () => pinnedLaunch());
+  assert.ok(pin !== undefined);
+  const script = `
+    const fs = require('node:fs');
+    const { Worker } = require('node:worker_threads');
+    const { unpin } = require(process.argv[1]);
+    const allowed = (file) => require('node:fs').readFileSync(file, 'utf8').split('\\n').find((l) => l.startsWith('Cpus_allowed_list:')).slice(18).trim();
+    const before = allowed('/proc/self/status');
+    const ok = unpin();
+    const after = allowed('/proc/self/status');
+    const w = new Worker(
+      "require('node:worker_threads').parentPort.postMessage((" + allowed.toString() + ")('/proc/thread-self/status'))",
+      { eval: true },
+    );
+    w.once('message', (inWorker) => {
+      process.stdout.write(JSON.stringify({ before, ok, after, inWorker, pinned: process.env.DTLS_SRTP_BENCH_PINNED ?? null }));
+      void w.terminate();
+    });
+  `;
+  const out = spawnSync(pin.command, [...pin.args, process.execPath, '-e', script, reportModule], { encoding: 'utf8', env: pin.env });
+  assert.equal(out.status, 0, out.stderr);
+  const seen = JSON.parse(out.stdout) as { before: string; ok: boolean; after: string; inWorker: string; pinned: string | null };
+  const all = /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+  assert.deepEqual(seen, { before: String(pin.cpu), ok: true, after: all, inWorker: all, pinned: null });
 });
