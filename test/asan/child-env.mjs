@@ -5,13 +5,21 @@
 // and inherit it. Other programs the tests start (the openssl CLI, the C
 // compiler, Chromium, the Node-free core test binaries) must not: GCC and the
 // openssl CLI leak by design at exit, and Chromium does not run under a foreign
-// allocator. So every child that is not node is started without LD_PRELOAD.
+// allocator. So every child that is not node (or node started by `taskset`) is
+// started without LD_PRELOAD.
 import childProcess from 'node:child_process';
 import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 
 function isNode(file) {
   return file === process.execPath || path.basename(String(file)) === 'node';
+}
+
+// node itself, or node behind `taskset` (the benchmarks pin their suites to one
+// CPU that way): both need the preload.
+function startsNode(file, args) {
+  if (isNode(file)) return true;
+  return path.basename(String(file)) === 'taskset' && Array.isArray(args) && args.some((arg) => isNode(arg));
 }
 
 function withoutPreload(env) {
@@ -24,7 +32,7 @@ function withoutPreload(env) {
 // environment already flattened into envPairs.
 const { spawn } = childProcess.ChildProcess.prototype;
 childProcess.ChildProcess.prototype.spawn = function spawnWithoutPreload(options) {
-  if (options !== null && typeof options === 'object' && !isNode(options.file) && Array.isArray(options.envPairs)) {
+  if (options !== null && typeof options === 'object' && !startsNode(options.file, options.args) && Array.isArray(options.envPairs)) {
     options = { ...options, envPairs: options.envPairs.filter((pair) => !pair.startsWith('LD_PRELOAD=')) };
   }
   return spawn.call(this, options);
@@ -34,7 +42,7 @@ childProcess.ChildProcess.prototype.spawn = function spawnWithoutPreload(options
 for (const name of ['spawnSync', 'execFileSync']) {
   const original = childProcess[name];
   childProcess[name] = function syncWithoutPreload(file, args, options) {
-    if (isNode(file)) return original.call(this, file, args, options);
+    if (startsNode(file, args)) return original.call(this, file, args, options);
     if (args == null) {
       args = [];
     } else if (!Array.isArray(args)) {
