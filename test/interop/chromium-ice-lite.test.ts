@@ -1,103 +1,35 @@
 // SPDX-License-Identifier: MIT
 /**
  * The signalling pieces against a real browser: Debian's Chromium (headless,
- * driven over the DevTools protocol on a pipe, loopback only) creates an
- * offer; we parse it, answer as an ICE-lite server and answer its STUN checks
- * on a UDP socket. Asserts that Chromium accepts the answer, that ICE connects
- * through IceLiteResponder, that the nominated address is selected, and that
- * Chromium then starts DTLS as the client, as our a=setup:passive says.
+ * driven by playwright-core, loopback only) creates an offer; we parse it,
+ * answer as an ICE-lite server and answer its STUN checks on a UDP socket.
+ * Asserts that Chromium accepts the answer, that ICE connects through
+ * IceLiteResponder, that the nominated address is selected, and that Chromium
+ * then starts DTLS as the client, as our a=setup:passive says.
  * Skipped when Chromium is not installed (set CHROMIUM_PATH to override).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as dgram from 'node:dgram';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import type { Readable, Writable } from 'node:stream';
 import { classifyDatagram, selectDtlsRole } from '../../lib/index.js';
 import { buildLiteAnswer, parseRemoteDescription } from '../../lib/entry/sdp.js';
 import { IceLiteResponder, type IceRemoteAddress } from '../../lib/entry/ice.js';
-
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-
-/** A minimal DevTools-protocol client over `--remote-debugging-pipe` (NUL-delimited JSON on fds 3 and 4). */
-class Cdp {
-  #nextId = 0;
-  #pending = new Map<number, (msg: { result?: unknown; error?: { message: string } }) => void>();
-  #buffer = '';
-  constructor(
-    private readonly toBrowser: Writable,
-    fromBrowser: Readable,
-  ) {
-    fromBrowser.setEncoding('utf8');
-    fromBrowser.on('data', (chunk: string) => {
-      this.#buffer += chunk;
-      let end: number;
-      while ((end = this.#buffer.indexOf('\0')) >= 0) {
-        const msg = JSON.parse(this.#buffer.slice(0, end)) as { id?: number; result?: unknown; error?: { message: string } };
-        this.#buffer = this.#buffer.slice(end + 1);
-        if (msg.id !== undefined) this.#pending.get(msg.id)?.(msg);
-        if (msg.id !== undefined) this.#pending.delete(msg.id);
-      }
-    });
-  }
-  send<T>(method: string, params: object = {}, sessionId?: string): Promise<T> {
-    const id = ++this.#nextId;
-    return new Promise<T>((resolve, reject) => {
-      this.#pending.set(id, (msg) => (msg.error ? reject(new Error(msg.error.message)) : resolve(msg.result as T)));
-      this.toBrowser.write(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }) + '\0');
-    });
-  }
-}
+import { chromiumSkip, launchChromium } from './chromium.js';
 
 test('Chromium accepts our ICE-lite answer, connects ICE through IceLiteResponder and starts DTLS as client', {
-  skip: fs.existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}`,
+  skip: chromiumSkip,
   timeout: 60_000,
 }, async (t) => {
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'dtls-srtp-chromium-'));
-  const chrome: ChildProcess = spawn(
-    CHROMIUM,
-    [
-      '--headless=new',
-      '--no-sandbox',
-      '--remote-debugging-pipe',
-      `--user-data-dir=${profile}`,
-      '--allow-loopback-in-peer-connection',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-default-apps',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-gpu',
-      'about:blank',
-    ],
-    { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] },
-  );
+  // playwright-core gives Chromium a process group and a temporary profile of its
+  // own, and on close waits for the browser to exit before removing the profile
+  // (logging, not throwing, if that fails). Removing a profile ourselves raced
+  // Chromium's child processes still writing into it (ENOTEMPTY in CI).
+  const browser = await launchChromium();
+  t.after(() => browser.close());
+  const page = await browser.newPage();
   const socket = dgram.createSocket('udp4');
-  t.after(async () => {
-    socket.close();
-    // Wait for Chromium (and the children writing into its profile) to exit before removing the profile.
-    const exited = chrome.exitCode !== null || chrome.signalCode !== null
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => chrome.once('exit', () => resolve()));
-    chrome.kill('SIGKILL');
-    await exited;
-    fs.rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
-  });
-  const cdp = new Cdp(chrome.stdio[3] as Writable, chrome.stdio[4] as Readable);
-  const { targetId } = await cdp.send<{ targetId: string }>('Target.createTarget', { url: 'about:blank' });
-  const { sessionId } = await cdp.send<{ sessionId: string }>('Target.attachToTarget', { targetId, flatten: true });
-  const evaluate = async <T>(expression: string): Promise<T> => {
-    const r = await cdp.send<{ result: { value: T }; exceptionDetails?: unknown }>(
-      'Runtime.evaluate',
-      { expression, awaitPromise: true, returnByValue: true },
-      sessionId,
-    );
-    assert.equal(r.exceptionDetails, undefined, JSON.stringify(r.exceptionDetails));
-    return r.result.value;
-  };
+  t.after(() => socket.close());
+  const evaluate = <T>(expression: string): Promise<T> => page.evaluate<T>(expression);
 
   const offerSdp = await evaluate<string>(`(async () => {
     const pc = new RTCPeerConnection();
