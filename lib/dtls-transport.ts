@@ -898,6 +898,9 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
   }
 
   #apply(step: NativeDtlsStep): void {
+    // OpenSSL's retransmission time counts from this step, not from after
+    // our send function and listeners below have run.
+    const steppedAt = Date.now();
     this.#nativeStatus = step.status;
     if (debugEnabled) debugStep(this, 'step', step);
     for (const datagram of step.datagrams) this.#output(datagram);
@@ -923,7 +926,7 @@ export class DtlsTransport extends EventEmitter<DtlsTransportEvents> implements 
       }
     }
     if (this.#native !== undefined && (this.#state === 'connecting' || this.#state === 'connected')) {
-      this.#retransmitAt = step.timeoutMs >= 0 ? Date.now() + step.timeoutMs : undefined;
+      this.#retransmitAt = step.timeoutMs >= 0 ? steppedAt + step.timeoutMs : undefined;
       this.#arm();
     }
   }

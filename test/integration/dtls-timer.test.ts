@@ -168,3 +168,42 @@ test('a timer kept from an earlier step fires early, re-arms, and the lost fligh
   client.close();
   server.close();
 });
+
+test('the retransmission is due when OpenSSL said, however long the send function and listeners of that step took', async () => {
+  const clock = { now: Date.now() };
+  const clocked = clockedNative(clock);
+  const [a, b] = await certs;
+  let client: DtlsTransport;
+  try {
+    client = new DtlsTransport({
+      certificate: a,
+      role: 'client',
+      remoteFingerprints: b.getFingerprints(),
+      // A slow send function: 600 ms pass while the ClientHello leaves.
+      send: () => {
+        clock.now += 600;
+      },
+    });
+  } finally {
+    clocked.restore();
+  }
+  const realNow = Date.now;
+  const real = globalThis.setTimeout;
+  const delays: number[] = [];
+  Date.now = () => clock.now;
+  globalThis.setTimeout = ((handler: () => void, ms?: number) => {
+    delays.push(ms ?? 0);
+    return real(handler, 60_000);
+  }) as typeof setTimeout;
+  try {
+    void client.start().catch(() => undefined);
+    assert.equal(client.getStats().datagramsSent, 1);
+    // The handshake deadline (30 s) and the retransmission, due 1 s after the
+    // step, of which the send function used 600 ms: 400 ms are left.
+    assert.deepEqual(delays, [INITIAL_RTO_MS - 600]);
+  } finally {
+    Date.now = realNow;
+    globalThis.setTimeout = real;
+    client.close();
+  }
+});
