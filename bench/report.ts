@@ -260,6 +260,11 @@ export function rerunPinned(file: string): boolean {
 }
 
 /** The same fixed busy loop timed on one CPU: milliseconds of wall time. */
+/**
+ * The fixed loop {@link cpuSpeeds} times, printing its milliseconds. Its
+ * result `x` is read once after the loop (the empty string either way) so
+ * that V8 cannot drop the loop as dead code.
+ */
 const SPEED_LOOP =
   'const t = process.hrtime.bigint(); let x = 0; for (let i = 0; i < 1e8; i++) x = (x + i) | 0; ' +
   'process.stdout.write(String(Number(process.hrtime.bigint() - t) / 1e6) + (x === 1 ? "" : ""));';
