@@ -259,7 +259,6 @@ export function rerunPinned(file: string): boolean {
   return true;
 }
 
-/** The same fixed busy loop timed on one CPU: milliseconds of wall time. */
 /**
  * The fixed loop {@link cpuSpeeds} times, printing its milliseconds. Its
  * result `x` is read once after the loop (the empty string either way) so

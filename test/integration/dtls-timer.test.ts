@@ -198,8 +198,9 @@ test('the retransmission is due when OpenSSL said, however long the send functio
   try {
     void client.start().catch(() => undefined);
     assert.equal(client.getStats().datagramsSent, 1);
-    // The handshake deadline (30 s) and the retransmission, due 1 s after the
-    // step, of which the send function used 600 ms: 400 ms are left.
+    // One timer, for the earlier of the handshake deadline (30 s) and the
+    // retransmission, due 1 s after the step, of which the send function used
+    // 600 ms: 400 ms are left.
     assert.deepEqual(delays, [INITIAL_RTO_MS - 600]);
   } finally {
     Date.now = realNow;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The benchmark suites that compare one thread of ours with a plain-C child
-// (srtp, dtls) run on one CPU: the launch prefix pinnedLaunch() gives really
+// (srtp, dtls, udp) run on one CPU: the launch prefix pinnedLaunch() gives really
 // confines a process (and its children) to that CPU, and it is off when asked,
 // inside an already pinned process, or where it cannot work. And the per-CPU
 // speed check the runner makes before each suite, with its note on slow CPUs.
@@ -104,7 +104,6 @@ test('unpin gives a pinned process, and the threads it starts after, every CPU b
   const pin = withEnv({ DTLS_SRTP_BENCH_PIN: undefined, DTLS_SRTP_BENCH_PINNED: undefined }, () => pinnedLaunch());
   assert.ok(pin !== undefined);
   const script = `
-    const fs = require('node:fs');
     const { Worker } = require('node:worker_threads');
     const { unpin } = require(process.argv[1]);
     const allowed = (file) => require('node:fs').readFileSync(file, 'utf8').split('\\n').find((l) => l.startsWith('Cpus_allowed_list:')).slice(18).trim();
